@@ -1,0 +1,397 @@
+"""RunConfig: one typed, validated description of a run that round-trips through dicts, JSON and URL queries.
+
+Field metadata (min/max/step/help/choices) is the single source of truth for bounds: widgets read it and
+`validate()` enforces it. This module imports no torch, so the UI skeleton and the CLI validator stay fast.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import typing
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from nnlib.activations import ACTIVATIONS, widen_factor
+from nnlib.data.catalog import DATASETS
+from nnlib.initializers import INITIALIZERS
+from nnlib.losses import LOSSES, output_units, resolve_loss
+from nnlib.optimizers import OPTIMIZERS
+from nnlib.schedules import SCHEDULES
+
+MAX_HIDDEN_LAYERS = 10
+MAX_WIDTH = 256
+MAX_PARAMS = 3_000_000
+MAX_WORK = 2e13  # multiply-adds of one run (~3 x forward MACs x examples x epochs): a few CPU-minutes at most
+FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)")
+FEATURE_HELP = {"x1": "The first coordinate.", "x2": "The second coordinate.", "x1^2": "x1 squared: lets a "
+                "linear unit draw a parabola or circle.", "x2^2": "x2 squared.", "x1*x2": "Product of the inputs: "
+                "the one feature that makes XOR linearly separable.", "sin(x1)": "sin of x1: periodic pattern.",
+                "sin(x2)": "sin of x2."}
+AUGMENTATIONS = ("shift", "flip", "rotate", "noise")
+AUGMENT_HELP = {"shift": "Random shift by up to 2 pixels: the label does not depend on the exact position.",
+                "flip": "Random horizontal flip (wrong for digits: a mirrored 2 is no digit).",
+                "rotate": "Random rotation up to 10 degrees.", "noise": "Add gaussian pixel noise (std 0.1)."}
+
+
+def num(default: float | int, lo: float, hi: float, help: str, step: float | None = None) -> Any:
+    return field(default=default, metadata={"min": lo, "max": hi, "step": step, "help": help})
+
+
+def choice(default: str, options: Any, help: str) -> Any:
+    return field(default=default, metadata={"choices": options, "help": help})
+
+
+def flag(default: bool, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+def seq(default: tuple, help: str, **meta: Any) -> Any:
+    return field(default=default, metadata={"help": help, **meta})
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    dataset: str = choice("circle", DATASETS, "Which problem to learn.")
+    n_samples: int = num(500, 0, 100_000, "Number of points to generate or use (0 = the dataset's default/all).",
+                         step=50)
+    noise: float = num(0.0, 0.0, 50.0, "Label/position noise in percent: more noise, harder problem, easier to "
+                       "overfit.", step=5.0)
+    n_classes: int = num(3, 2, 10, "Number of classes of the multi-class datasets.")
+    train_frac: float = num(0.5, 0.05, 0.9, "Fraction of the data used for training; the rest is split into "
+                            "validation and test.", step=0.05)
+    val_frac: float = num(0.25, 0.0, 0.5, "Fraction held out to watch for overfitting and early stopping.",
+                          step=0.05)
+    features: tuple[str, ...] = seq(("x1", "x2"), "Input features computed from the 2D point.", choices=FEATURES)
+    augment: tuple[str, ...] = seq((), "Image augmentations applied to each training batch.",
+                                   choices=AUGMENTATIONS)
+    csv_path: str = field(default="", metadata={"help": "Path of the CSV file for the 'csv' dataset."})
+    seed: int = num(0, 0, 2**31 - 1, "Seed of the data generator and split: same seed, same points.")
+
+
+@dataclass(frozen=True)
+class ConvBlock:
+    kind: str = choice("conv", ("conv", "residual", "separable"), "conv: convolution; residual: two 3x3 convs plus "
+                       "a skip connection; separable: depthwise then 1x1 pointwise convolution.")
+    out_channels: int = num(8, 1, 256, "Number of filters K (output channels).")
+    kernel: int = num(3, 1, 11, "Filter size F (F x F).")
+    stride: int = num(1, 1, 4, "Step S of the filter.")
+    padding: int = num(1, 0, 5, "Zero padding P on each side. Output size = (W - F + 2P) / S + 1.")
+    activation: str = field(default="", metadata={"help": "Activation of this block ('' = the model's)."})
+    pool: str = choice("max", ("max", "avg", "none"), "Pooling after the block: max keeps the strongest response, "
+                       "avg the mean.")
+    pool_size: int = num(2, 1, 4, "Pooling window size.")
+    pool_stride: int = num(2, 1, 4, "Pooling step.")
+    batch_norm: bool = flag(False, "Normalize each channel over the batch before the activation.")
+    dropout: float = num(0.0, 0.0, 0.9, "Channel dropout rate after the block.")
+
+
+@dataclass(frozen=True)
+class CNNSpec:
+    blocks: tuple[ConvBlock, ...] = seq((ConvBlock(out_channels=8), ConvBlock(out_channels=16)),
+                                        "Convolutional blocks, first to last.")
+    head: str = choice("flatten", ("flatten", "global_avg", "global_max"), "How feature maps become a vector: "
+                       "flatten keeps positions, global pooling averages/maxes each channel.")
+    dense: tuple[int, ...] = seq((64,), "Widths of the dense layers after the conv part.")
+    dense_dropout: float = num(0.0, 0.0, 0.9, "Dropout before each dense layer.")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    hidden: tuple[int, ...] = seq((4, 2), f"Neurons per hidden layer (up to {MAX_HIDDEN_LAYERS} layers of "
+                                  f"{MAX_WIDTH}).")
+    activation: str = choice("tanh", ACTIVATIONS, "Non-linearity applied after each hidden layer.")
+    layer_activations: tuple[str, ...] = seq((), "Optional activation per hidden layer (empty = all the same).")
+    initializer: str = choice("xavier_uniform", INITIALIZERS, "How the starting weights are drawn.")
+    dropout: float = num(0.0, 0.0, 0.9, "Probability of zeroing each hidden unit during training.", step=0.05)
+    batch_norm: bool = flag(False, "Batch normalization: normalize each hidden layer's pre-activations over the "
+                            "mini-batch, then scale and shift (gamma, beta).")
+    cnn: CNNSpec | None = field(default=None, metadata={"help": "Convolutional network spec (images only)."})
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    loss: str = choice("auto", ("auto", *LOSSES), "What is minimized; auto picks the lecture's match for the "
+                       "problem.")
+    optimizer: str = choice("sgd", OPTIMIZERS, "The update rule.")
+    lr: float = num(0.03, 1e-5, 10.0, "Learning rate: the size of each gradient step.")
+    momentum: float = num(0.9, 0.0, 0.999, "Momentum m: how much of the previous velocity is kept.", step=0.01)
+    beta1: float = num(0.9, 0.0, 0.999, "Adam's decay of the gradient average.", step=0.001)
+    beta2: float = num(0.999, 0.0, 0.9999, "Adam's decay of the squared-gradient average.", step=0.0001)
+    weight_decay: float = num(0.01, 0.0, 1.0, "AdamW's decoupled weight decay.", step=0.001)
+    schedule: str = choice("constant", SCHEDULES, "How the learning rate changes over epochs.")
+    lr_step: int = num(30, 1, 10_000, "Step schedule: epochs between decays.")
+    lr_gamma: float = num(0.5, 0.01, 1.0, "Factor the learning rate is multiplied by at each decay.", step=0.01)
+    lr_patience: int = num(10, 1, 1000, "Plateau schedule: epochs without improvement before a decay.")
+    l1: float = num(0.0, 0.0, 1.0, "L1 strength: adds l1 * sum|w| to the loss (sparse weights).", step=0.0001)
+    l2: float = num(0.0, 0.0, 1.0, "L2 strength: adds (l2/2) * sum w^2 to the loss (small weights).", step=0.0001)
+    batch_size: int = num(10, 1, 4096, "Examples per gradient step: small = noisy but frequent updates.")
+    epochs: int = num(100, 1, 10_000, "Passes over the training data.")
+    patience: int = num(0, 0, 1000, "Early stopping: stop after this many epochs without a better validation "
+                        "loss and restore the best weights (0 = off).")
+    seed: int = num(0, 0, 2**31 - 1, "Seed of initialization, shuffling and dropout: same seed, same run.")
+    device: str = choice("auto", ("auto", "cpu", "cuda"), "Where to train: auto uses a GPU when there is one.")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    # ---- derived facts (no torch) ----
+    @property
+    def dataset_info(self) -> dict[str, Any]:
+        return DATASETS[self.data.dataset].params
+
+    @property
+    def problem(self) -> str:
+        """binary | multiclass | regression."""
+        p = self.dataset_info["problem"]
+        if p == "multiclass" and self.dataset_info["kind"] == "toy2d" and self.data.n_classes == 2:
+            return "binary"
+        return "binary" if p == "auto" else p
+
+    @property
+    def n_classes(self) -> int:
+        info = self.dataset_info
+        if self.problem == "regression":
+            return 1
+        return int(info.get("classes") or self.data.n_classes) or 2
+
+    @property
+    def loss(self) -> str:
+        return resolve_loss(self.train.loss, self.problem)
+
+    @property
+    def is_image(self) -> bool:
+        return self.dataset_info["kind"] == "image"
+
+    def validate(self) -> list[str]:
+        from nnlib.validation import problems
+
+        return problems(self)
+
+    def checked(self) -> RunConfig:
+        errs = self.validate()
+        if errs:
+            raise ConfigError(errs)
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return _to_plain(self)
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+    @classmethod
+    def from_dict(cls, d: Any) -> RunConfig:
+        errors: list[str] = []
+        cfg = _from_plain(cls, d, "", errors)
+        if errors:
+            raise ConfigError(errors)
+        return cfg
+
+    @classmethod
+    def from_json(cls, text: str) -> RunConfig:
+        try:
+            d = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise ConfigError([f"not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}"]) from None
+        return cls.from_dict(d)
+
+    def to_query(self, only_changed: bool = True) -> str:
+        return urlencode(self.to_query_dict(only_changed))
+
+    def to_query_dict(self, only_changed: bool = True) -> dict[str, str]:
+        default = RunConfig().to_dict()
+        out: dict[str, str] = {}
+        for sect, values in self.to_dict().items():
+            for k, v in values.items():
+                if only_changed and default[sect][k] == v:
+                    continue
+                out[f"{sect}.{k}"] = _query_text(v)
+        return out
+
+    @classmethod
+    def from_query(cls, query: str | dict[str, str]) -> RunConfig:
+        pairs = parse_qsl(query.lstrip("?"), keep_blank_values=True) if isinstance(query, str) else query.items()
+        nested: dict[str, dict[str, Any]] = {}
+        errors: list[str] = []
+        hints = {f.name: typing.get_type_hints(_SECTIONS[f.name]) for f in fields(cls)}
+        for key, text in pairs:
+            sect, _, name = key.partition(".")
+            if sect not in hints or name not in hints[sect]:
+                errors.append(f"unknown setting {key!r} in the link")
+                continue
+            try:
+                nested.setdefault(sect, {})[name] = _parse_text(text, hints[sect][name])
+            except ValueError as e:
+                errors.append(f"{key}: {e}")
+        if errors:
+            raise ConfigError(errors)
+        return cls.from_dict(nested)
+
+    def replace(self, **sections: Any) -> RunConfig:
+        """Return a copy with some fields changed, e.g. cfg.replace(train={"lr": 0.1})."""
+        new = {name: replace(getattr(self, name), **vals) for name, vals in sections.items()}
+        return replace(self, **new)
+
+
+_SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
+
+
+class ConfigError(ValueError):
+    """Carries every problem found at once, as sentences for a person."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+def field_meta(section: type, name: str) -> dict[str, Any]:
+    """Bounds and help of a field, for widgets."""
+    return dict(next(f for f in fields(section) if f.name == name).metadata)
+
+
+# ---------- plain-data conversion ----------
+
+def _to_plain(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj):
+        return {f.name: _to_plain(getattr(obj, f.name)) for f in fields(obj)}
+    if isinstance(obj, tuple):
+        return [_to_plain(v) for v in obj]
+    return obj
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", str(tp))
+
+
+def _from_plain(tp: Any, value: Any, path: str, errors: list[str]) -> Any:
+    """Build a value of type `tp`, appending a message per problem instead of stopping at the first."""
+    origin = typing.get_origin(tp)
+    where = path or "config"
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None:
+            return None
+        return _from_plain(args[0], value, path, errors)
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            errors.append(f"{where} must be an object with fields, got {type(value).__name__}")
+            return tp()
+        hints = typing.get_type_hints(tp)
+        unknown = sorted(set(value) - set(hints))
+        for k in unknown:
+            errors.append(f"unknown setting {(path + '.' if path else '') + k!r}; known: {', '.join(hints)}")
+        kwargs = {k: _from_plain(hints[k], value[k], f"{path}.{k}" if path else k, errors)
+                  for k in hints if k in value}
+        return tp(**kwargs)
+    if origin is tuple:
+        elem = typing.get_args(tp)[0]
+        if not isinstance(value, (list, tuple)):
+            errors.append(f"{where} must be a list, got {value!r}")
+            return ()
+        return tuple(_from_plain(elem, v, f"{where}[{i}]", errors) for i, v in enumerate(value))
+    if tp is bool:
+        if not isinstance(value, bool):
+            errors.append(f"{where} must be true or false, got {value!r}")
+            return False
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
+            errors.append(f"{where} must be a whole number, got {value!r}")
+            return 0
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            errors.append(f"{where} must be a number, got {value!r}")
+            return 0.0
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            errors.append(f"{where} must be text, got {value!r}")
+            return ""
+        return value
+    raise TypeError(f"unsupported field type {_type_name(tp)} at {where}")
+
+
+# ---------- query strings ----------
+
+def _query_text(v: Any) -> str:
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, dict) or (isinstance(v, list) and v and isinstance(v[0], dict)) or v is None:
+        return json.dumps(v, separators=(",", ":"))
+    if isinstance(v, list):
+        return ",".join(str(x) for x in v)
+    return repr(v) if isinstance(v, float) else str(v)
+
+
+def _parse_text(text: str, tp: Any) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)) or dataclasses.is_dataclass(tp):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            raise ValueError(f"expected a JSON value, got {text[:40]!r}") from None
+    if origin is tuple:
+        elem = typing.get_args(tp)[0]
+        return [_parse_text(t, elem) for t in text.split(",")] if text else []
+    if tp is bool:
+        if text.lower() in ("1", "true", "yes", "on"):
+            return True
+        if text.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"expected 1 or 0, got {text!r}")
+    if tp is int:
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError(f"expected a whole number, got {text!r}") from None
+    if tp is float:
+        try:
+            val = float(text)
+        except ValueError:
+            raise ValueError(f"expected a number, got {text!r}") from None
+        if val != val or val in (float("inf"), float("-inf")):
+            raise ValueError(f"expected a finite number, got {text!r}")
+        return val
+    return text
+
+
+def mlp_layer_sizes(cfg: RunConfig, n_inputs: int | None = None) -> list[int]:
+    """Sizes of a dense net: inputs, hidden widths, outputs."""
+    if n_inputs is None:
+        shape = cfg.dataset_info.get("shape")
+        n_inputs = _prod(shape) if shape else max(1, len(cfg.data.features))
+    outs = output_units(cfg.loss, cfg.problem, cfg.n_classes)
+    return [n_inputs, *cfg.model.hidden, outs]
+
+
+def _prod(xs: Any) -> int:
+    out = 1
+    for x in xs:
+        out *= int(x)
+    return out
+
+
+def mlp_param_count(cfg: RunConfig, n_inputs: int | None = None) -> int:
+    sizes = mlp_layer_sizes(cfg, n_inputs)
+    total = 0
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        hidden = i < len(sizes) - 2
+        k = widen_factor(_layer_activation(cfg, i)) if hidden else 1
+        total += a * b * k + b * k
+        if hidden and cfg.model.batch_norm:
+            total += 2 * b
+    return total
+
+
+def _layer_activation(cfg: RunConfig, i: int) -> str:
+    acts = cfg.model.layer_activations
+    return acts[i] if i < len(acts) and acts[i] else cfg.model.activation

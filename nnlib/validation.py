@@ -1,0 +1,146 @@
+"""Every problem of a RunConfig at once, as sentences a student can act on."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import fields
+from typing import Any
+
+from nnlib.activations import ACTIVATIONS, widen_factor
+from nnlib.config import (
+    FEATURES,
+    MAX_HIDDEN_LAYERS,
+    MAX_PARAMS,
+    MAX_WIDTH,
+    MAX_WORK,
+    RunConfig,
+    mlp_param_count,
+)
+from nnlib.data.catalog import DATASETS
+from nnlib.losses import LOSSES
+from nnlib.models.shapes import ShapeError, cnn_layers, totals
+
+
+def _bounds(obj: Any, prefix: str) -> list[str]:
+    """Range and choice checks driven by the fields' metadata."""
+    errs = []
+    for f in fields(obj):
+        v, m = getattr(obj, f.name), f.metadata
+        name = f"{prefix}.{f.name}"
+        if "min" in m and isinstance(v, (int, float)) and not isinstance(v, bool):
+            if v != v:
+                errs.append(f"{name} is not a number")
+            elif not m["min"] <= v <= m["max"]:
+                errs.append(f"{name} is {v}; use {m['min']:g} to {m['max']:g}")
+        if "choices" in m:
+            opts = list(m["choices"])
+            vals = v if isinstance(v, tuple) else (v,)
+            for x in vals:
+                if x not in opts:
+                    errs.append(f"{name}: {x!r} is not one of {', '.join(map(str, opts))}")
+    return errs
+
+
+def _check_cnn(cfg: RunConfig, errs: list[str]) -> int:
+    """Validate the CNN spec; returns multiply-adds per example (0 when invalid)."""
+    spec = cfg.model.cnn
+    assert spec is not None
+    if not cfg.is_image:
+        errs.append("a CNN needs an image dataset; choose digits, mnist_5k, shapes, ... or remove the CNN spec")
+        return 0
+    if not 1 <= len(spec.blocks) <= 12:
+        errs.append(f"the CNN has {len(spec.blocks)} blocks; use 1 to 12")
+    if len(spec.dense) > 4:
+        errs.append(f"the CNN has {len(spec.dense)} dense layers after the convolutions; use at most 4")
+    for i, b in enumerate(spec.blocks, start=1):
+        errs += [e.replace("cnn.block.", f"conv block {i}: ") for e in _bounds(b, "cnn.block")]
+        if b.activation and b.activation not in ACTIVATIONS:
+            errs.append(f"conv block {i}: unknown activation {b.activation!r}")
+        if b.activation == "maxout" or (not b.activation and cfg.model.activation == "maxout"):
+            errs.append(f"conv block {i}: maxout is only available in dense layers; pick another activation")
+    for j, w in enumerate(spec.dense, start=1):
+        if not 1 <= w <= 4096:
+            errs.append(f"dense layer {j} after the convolutions has {w} neurons; use 1 to 4096")
+    errs += _bounds(spec, "model.cnn")
+    if errs:
+        return 0
+    try:
+        layers = cnn_layers(spec, cfg.dataset_info["shape"], _outputs(cfg), widen_factor(cfg.model.activation))
+    except ShapeError as e:
+        errs.append(str(e))
+        return 0
+    params, macs = totals(layers)
+    if params > MAX_PARAMS:
+        errs.append(f"the CNN has {params:,} parameters; the limit on a shared server is {MAX_PARAMS:,}")
+    return macs
+
+
+def _outputs(cfg: RunConfig) -> int:
+    return cfg.n_classes if cfg.loss == "cross_entropy" else 1
+
+
+def problems(cfg: RunConfig) -> list[str]:
+    errs: list[str] = []
+    d, m, t = cfg.data, cfg.model, cfg.train
+    errs += _bounds(d, "data") + _bounds(m, "model") + _bounds(t, "train")
+    if d.dataset not in DATASETS:
+        return errs
+    info = cfg.dataset_info
+    if d.train_frac + d.val_frac > 0.95:
+        errs.append(f"train ({d.train_frac:g}) + validation ({d.val_frac:g}) fractions leave less than 5% for the "
+                    "test set; lower one of them")
+    if info["kind"] == "toy2d":
+        if not d.features:
+            errs.append("pick at least one input feature")
+        if len(set(d.features)) != len(d.features):
+            errs.append("an input feature is listed twice")
+        if d.augment:
+            errs.append("augmentation only applies to image datasets")
+        if 0 < d.n_samples < 20:
+            errs.append(f"data.n_samples is {d.n_samples}; a 2D problem needs at least 20 points")
+    elif d.features != ("x1", "x2") and info["kind"] == "image":
+        errs.append("input features x1, x2, ... only apply to 2D datasets")
+    if info["kind"] == "csv":
+        if not d.csv_path:
+            errs.append("the csv dataset needs a file: upload one or set data.csv_path")
+        elif not os.path.isfile(d.csv_path):
+            errs.append(f"the CSV file {d.csv_path!r} does not exist")
+    if info["kind"] == "image" and "flip" in d.augment and d.dataset in ("digits", "mnist_5k", "mnist", "kmnist"):
+        errs.append("horizontal flips change what a digit or character means; drop 'flip' for this dataset")
+    if len(m.hidden) > MAX_HIDDEN_LAYERS:
+        errs.append(f"{len(m.hidden)} hidden layers; use at most {MAX_HIDDEN_LAYERS}")
+    for i, w in enumerate(m.hidden, start=1):
+        if not 1 <= w <= MAX_WIDTH:
+            errs.append(f"hidden layer {i} has {w} neurons; use 1 to {MAX_WIDTH}")
+    if m.layer_activations and len(m.layer_activations) != len(m.hidden):
+        errs.append(f"{len(m.layer_activations)} per-layer activations for {len(m.hidden)} hidden layers; give one "
+                    "per layer or none")
+    for i, a in enumerate(m.layer_activations, start=1):
+        if a and a not in ACTIVATIONS:
+            errs.append(f"hidden layer {i}: unknown activation {a!r}; choose one of {', '.join(ACTIVATIONS)}")
+    loss = cfg.loss
+    if loss in LOSSES and cfg.problem not in LOSSES[loss].params["problems"]:
+        fits = [n for n, e in LOSSES.items() if cfg.problem in e.params["problems"]]
+        errs.append(f"the {loss} loss does not fit a {cfg.problem} problem; use {' or '.join(fits)}")
+    if t.patience and d.val_frac == 0:
+        errs.append("early stopping watches the validation loss: set a validation fraction above 0")
+    if t.schedule == "plateau" and d.val_frac == 0:
+        errs.append("the plateau schedule watches the validation loss: set a validation fraction above 0")
+    if errs:
+        return errs
+    n = d.n_samples or info["n"] or 1000
+    n_train = max(1, int(n * d.train_frac))
+    if m.cnn is not None:
+        macs = _check_cnn(cfg, errs)
+    else:
+        shape = info.get("shape")
+        n_in = (shape[0] * shape[1] * shape[2]) if shape else len(d.features)
+        params = mlp_param_count(cfg, n_in)
+        if params > MAX_PARAMS:
+            errs.append(f"the network has {params:,} parameters; the limit on a shared server is {MAX_PARAMS:,}")
+        macs = params
+    work = 3 * macs * n_train * t.epochs
+    if macs and work > MAX_WORK:
+        errs.append(f"this run needs about {work:.1e} multiply-adds ({t.epochs} epochs x {n_train:,} examples); the "
+                    f"limit is {MAX_WORK:.0e}: use fewer epochs, a subset (data.n_samples) or a smaller model")
+    return errs
