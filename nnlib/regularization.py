@@ -12,8 +12,9 @@ REGULARIZERS.add("l1", lambda w: w.abs().sum(), "L1 (lasso): pushes many weights
                  "penalty = l1 * sum |w|")
 REGULARIZERS.add("l2", lambda w: 0.5 * (w * w).sum(), "L2 (ridge, weight decay): shrinks all weights towards 0, "
                  "a smoother function.", "penalty = (l2 / 2) * sum w^2")
-REGULARIZERS.add("dropout", lambda w: 0.0, "Dropout: during training each hidden unit is zeroed with probability p "
-                 "(and the rest scaled by 1/(1-p)); off at evaluation.", "h = mask * h / (1 - p), mask ~ Bernoulli(1-p)")
+REGULARIZERS.add("dropout", lambda w: 0.0, "Dropout: during training each hidden unit is zeroed with "
+                 "probability p (and the rest scaled by 1/(1-p)); off at evaluation.",
+                 "h = mask * h / (1 - p), mask ~ Bernoulli(1-p)")
 REGULARIZERS.add("early_stopping", lambda w: 0.0, "Early stopping: stop when the validation loss has not improved "
                  "for `patience` epochs and restore the best weights.", "stop if no new best val loss for p epochs")
 

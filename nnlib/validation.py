@@ -8,7 +8,6 @@ from typing import Any
 
 from nnlib.activations import ACTIVATIONS, widen_factor
 from nnlib.config import (
-    FEATURES,
     MAX_HIDDEN_LAYERS,
     MAX_PARAMS,
     MAX_WIDTH,

@@ -27,8 +27,8 @@ _D("circle", _ref(_T + "circle"), "A disc of one class inside a ring of the othe
    kind="toy2d", problem="binary", n=500, classes=2)
 _D("xor", _ref(_T + "xor"), "Four quadrants, opposite ones share a class: the classic problem a linear model "
    "cannot solve.", kind="toy2d", problem="binary", n=500, classes=2)
-_D("gauss", _ref(_T + "gauss"), "Two gaussian clouds: linearly separable.", kind="toy2d", problem="binary", n=500, classes=2,
-   label="two gaussians")
+_D("gauss", _ref(_T + "gauss"), "Two gaussian clouds: linearly separable.", kind="toy2d", problem="binary",
+   n=500, classes=2, label="two gaussians")
 _D("spiral", _ref(_T + "spiral"), "Two interleaved spirals: needs a deep or wide net (or sin features).",
    kind="toy2d", problem="binary", n=500, classes=2)
 _D("moons", _ref(_T + "moons"), "Two interleaving half circles.", kind="toy2d", problem="binary", n=500, classes=2)
@@ -50,13 +50,17 @@ _D("mnist_5k", _ref(_I + "mnist_5k"), "5,000 MNIST digits, 28x28 grey, 500 per c
 _D("shapes", _ref(_I + "shapes"), "Generated lines, circles, squares and triangles: filters learn edge and blob "
    "detectors.", kind="image", problem="multiclass", n=2000, shape=(1, 28, 28), classes=6, label="shapes (generated)")
 _D("mnist", _ref(_I + "mnist"), "MNIST, 70,000 handwritten digits 28x28 (torchvision download).", kind="image",
-   problem="multiclass", n=70000, shape=(1, 28, 28), classes=10, download=True, label="MNIST (download)")
+   problem="multiclass", n=70000, shape=(1, 28, 28), classes=10, download=True,
+   label="MNIST (download)")
 _D("fashion_mnist", _ref(_I + "fashion_mnist"), "Fashion-MNIST, 70,000 clothing images 28x28 (torchvision "
-   "download).", kind="image", problem="multiclass", n=70000, shape=(1, 28, 28), classes=10, download=True, label="Fashion-MNIST (download)")
+   "download).", kind="image", problem="multiclass", n=70000, shape=(1, 28, 28), classes=10,
+   download=True, label="Fashion-MNIST (download)")
 _D("kmnist", _ref(_I + "kmnist"), "Kuzushiji-MNIST, 70,000 cursive Japanese characters 28x28 (torchvision "
-   "download).", kind="image", problem="multiclass", n=70000, shape=(1, 28, 28), classes=10, download=True, label="KMNIST (download)")
+   "download).", kind="image", problem="multiclass", n=70000, shape=(1, 28, 28), classes=10,
+   download=True, label="KMNIST (download)")
 _D("cifar10", _ref(_I + "cifar10"), "CIFAR-10, 60,000 colour photos 32x32 in 10 classes (torchvision download).",
-   kind="image", problem="multiclass", n=60000, shape=(3, 32, 32), classes=10, download=True, label="CIFAR-10 (download)")
+   kind="image", problem="multiclass", n=60000, shape=(3, 32, 32), classes=10, download=True,
+   label="CIFAR-10 (download)")
 
 
 def names_of_kind(kind: str) -> list[str]:

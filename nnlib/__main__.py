@@ -1,0 +1,7 @@
+"""Entry point of `python -m nnlib`."""
+
+import sys
+
+from nnlib.cli import main
+
+sys.exit(main())

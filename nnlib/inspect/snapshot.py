@@ -1,0 +1,110 @@
+"""Plain-data pictures of a training run (numbers, lists, small numpy arrays) that cross process boundaries cheaply.
+
+A snapshot is what a page plots: the history as columns, the status, and the inspection views of the model.
+Heavy views are sized for the wire: grids as float16, thumbnails small.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+SCALAR_KEYS = ("epoch", "train_loss", "train_penalty", "train_accuracy", "train_rmse", "train_r2", "val_loss",
+               "val_accuracy", "val_rmse", "val_r2", "test_loss", "test_accuracy", "test_rmse", "test_r2", "lr",
+               "wall_time")
+
+
+def history_columns(records: list[dict[str, Any]]) -> dict[str, list[float]]:
+    """Columnar history of the scalar metrics (json-friendly, NaN kept as None)."""
+    keys = [k for k in SCALAR_KEYS if records and k in records[0]]
+    cols: dict[str, list[Any]] = {k: [] for k in keys}
+    for r in records:
+        for k in keys:
+            v = r.get(k)
+            cols[k].append(None if v is None or v != v else float(v))
+    if records and "weight_norms" in records[-1]:
+        cols["weight_norm"] = [float(np.sqrt(sum(w * w for w in r.get("weight_norms", [])))) for r in records]
+    return cols
+
+
+def status_of(trainer: Any, final: bool) -> dict[str, Any]:
+    return {"status": trainer.status, "reason": trainer.stop_reason, "epoch": trainer.epoch,
+            "epochs": trainer.cfg.train.epochs, "elapsed": trainer._elapsed, "device": str(trainer.device),
+            "fast_path": trainer.fast is not None, "best_epoch": trainer.best_epoch or _best_so_far(trainer),
+            "final": final}
+
+
+def _best_so_far(trainer: Any) -> int | None:
+    vals = trainer.history.column("val_loss")
+    finite = [(v, i + 1) for i, v in enumerate(vals) if v is not None and v == v]
+    return min(finite)[1] if finite else None
+
+
+def playground_snapshot(trainer: Any, final: bool, resolution: int = 100, thumb: int = 20) -> dict[str, Any]:
+    """Everything the 2D Playground draws: curves, boundary grid, neuron thumbnails, weights."""
+    from nnlib.inspect.grid import input_grids, mlp_weights, neuron_grids, output_grid
+
+    snap = status_of(trainer, final)
+    snap["history"] = history_columns(trainer.history.records)
+    grid = output_grid(trainer, resolution)
+    snap["grid"] = {k: (v.astype(np.float16) if v.dtype == np.float32 and k not in ("xs", "ys") else v)
+                    for k, v in grid.items()}
+    snap["neurons"] = [g.astype(np.float16) for g in neuron_grids(trainer, thumb)]
+    snap["inputs"] = input_grids(trainer, thumb).astype(np.float16)
+    snap["weights"] = mlp_weights(trainer)
+    return snap
+
+
+def _first_layer_pictures(trainer: Any) -> np.ndarray | None:
+    """First-layer filters of a CNN, or for an MLP on images its first layer's weights seen as images."""
+    from nnlib.inspect.filters import first_layer_filters
+    from nnlib.models.build import core_mlp
+
+    mlp = core_mlp(trainer.model)
+    if mlp is None:
+        return first_layer_filters(trainer.model)
+    w = mlp.linears()[0].weight.detach().cpu().numpy()[:32]
+    shape = trainer.data.input_shape
+    if len(shape) != 3:
+        return None
+    w = w.reshape(-1, *shape)
+    lo, hi = w.min(axis=(1, 2, 3), keepdims=True), w.max(axis=(1, 2, 3), keepdims=True)
+    return ((w - lo) / np.maximum(hi - lo, 1e-12)).astype(np.float32)
+
+
+def image_snapshot(trainer: Any, final: bool, probe: int = 0, mistakes: int = 12) -> dict[str, Any]:
+    """Everything the CNN page draws: curves, first-layer filters, feature maps of a probe image, confusion matrix,
+    per-class precision/recall/F1 and the most confident mistakes (test split)."""
+    import torch
+
+    from nnlib.inspect.filters import feature_maps, to_uint8_grid
+    from nnlib.inspect.metrics import confusion_matrix, most_confident_mistakes, per_class_prf
+
+    snap = status_of(trainer, final)
+    snap["history"] = history_columns(trainer.history.records)
+    filters = _first_layer_pictures(trainer)
+    if filters is not None:
+        snap["filters"] = to_uint8_grid(filters)
+        snap["filters_shape"] = list(filters.shape)
+    split = trainer.splits.get("test") or trainer.splits.get("val")
+    if split is None:
+        return snap
+    x, y = split
+    probe = min(probe, len(x) - 1)
+    if hasattr(trainer.model, "feature_maps"):
+        snap["feature_maps"] = [(name, to_uint8_grid(m[:, None])) for name, m in feature_maps(trainer.model, x[probe])]
+    with torch.no_grad():
+        probs = trainer.probabilities(trainer.predict(x)).cpu().numpy()
+    y_true = y.view(-1).long().cpu().numpy()
+    pred = probs.argmax(1) if probs.shape[1] > 1 else (probs[:, 0] > 0.5).astype(np.int64)
+    cm = confusion_matrix(y_true, pred, trainer.data.n_classes)
+    rep = per_class_prf(cm)
+    snap["confusion"] = cm
+    snap["per_class"] = {"precision": rep.precision.tolist(), "recall": rep.recall.tolist(), "f1": rep.f1.tolist(),
+                         "support": rep.support.tolist(), "macro_f1": float(rep.macro_f1),
+                         "accuracy": float(rep.accuracy)}
+    snap["mistakes"] = [{"index": int(i), "true": int(t), "pred": int(p), "top3": [(int(c), float(q)) for c, q in top]}
+                        for i, t, p, top in most_confident_mistakes(probs, y_true, mistakes)]
+    snap["probe"] = probe
+    return snap

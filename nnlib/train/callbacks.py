@@ -1,0 +1,156 @@
+"""Keras-style callbacks: everything that watches or steers training without living inside the loop.
+
+Hooks receive the trainer and a `logs` dict. Epoch-end logs hold (when the split exists): `epoch` (1-based),
+`train_loss` (mean data loss of the epoch's batches), `train_penalty` (mean L1+L2 term), `train_accuracy` /
+`train_rmse` + `train_r2`, the same for `val_` and `test_` (evaluated without dropout), `lr`, `wall_time` (seconds
+since training began), `weight_norms` and `grad_norms` (per layer), `fast_path` (bool). Batch hooks get `batch`,
+`size`, and at the end `loss`; a callback that overrides a batch hook turns the fast path off.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from nnlib.train.trainer import Trainer
+
+Logs = dict[str, Any]
+
+
+class Callback:
+    def on_train_begin(self, trainer: Trainer, logs: Logs) -> None: ...
+    def on_train_end(self, trainer: Trainer, logs: Logs) -> None: ...
+    def on_epoch_begin(self, trainer: Trainer, epoch: int, logs: Logs) -> None: ...
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: Logs) -> None: ...
+    def on_batch_begin(self, trainer: Trainer, batch: int, logs: Logs) -> None: ...
+    def on_batch_end(self, trainer: Trainer, batch: int, logs: Logs) -> None: ...
+
+    @property
+    def wants_batches(self) -> bool:
+        cls = type(self)
+        return cls.on_batch_begin is not Callback.on_batch_begin or cls.on_batch_end is not Callback.on_batch_end
+
+
+class History(Callback):
+    """One record per epoch: the curves of under- and overfitting."""
+
+    def __init__(self) -> None:
+        self.records: list[Logs] = []
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: Logs) -> None:
+        self.records.append(dict(logs))
+
+    def column(self, key: str) -> list[Any]:
+        return [r.get(key) for r in self.records]
+
+
+class NaNGuard(Callback):
+    """Stops a run whose loss is no longer a finite number, and says why in words."""
+
+    def __init__(self, limit: float = 1e12) -> None:
+        self.limit = limit
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: Logs) -> None:
+        loss = logs.get("train_loss", 0.0) + logs.get("train_penalty", 0.0)
+        if not math.isfinite(loss) or abs(loss) > self.limit:
+            what = "NaN" if loss != loss else ("infinite" if not math.isfinite(loss) else f"huge ({loss:.3g})")
+            trainer.stop(f"diverged: the training loss became {what} at epoch {epoch}. The learning rate "
+                         f"({logs.get('lr', trainer.cfg.train.lr):g}) is probably too large; try a smaller one.",
+                         status="diverged")
+
+
+class EarlyStopping(Callback):
+    """Stop when the validation loss has not improved for `patience` epochs; restore the best weights."""
+
+    def __init__(self, patience: int, monitor: str = "val_loss", min_delta: float = 0.0) -> None:
+        self.patience, self.monitor, self.min_delta = patience, monitor, min_delta
+        self.best = math.inf
+        self.best_epoch = 0
+        self.best_state: dict[str, Any] | None = None
+        self.wait = 0
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: Logs) -> None:
+        value = logs.get(self.monitor)
+        if value is None or not math.isfinite(value):
+            return
+        if value < self.best - self.min_delta:
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            self.best_state = copy.deepcopy(trainer.model.state_dict())
+            logs["best_epoch"] = epoch
+            return
+        self.wait += 1
+        if self.wait >= self.patience:
+            trainer.stop(f"early-stopped at epoch {epoch}: no better {self.monitor} for {self.patience} epochs; "
+                         f"restored the best weights of epoch {self.best_epoch}", status="early_stopped")
+
+    def on_train_end(self, trainer: Trainer, logs: Logs) -> None:
+        if trainer.status == "early_stopped" and self.best_state is not None:
+            trainer.model.load_state_dict(self.best_state)
+            trainer.best_epoch = self.best_epoch
+
+
+class Checkpoint(Callback):
+    """Writes the weights as safetensors (never pickle) every `every` epochs and at the end."""
+
+    def __init__(self, folder: str, every: int = 0) -> None:
+        self.folder, self.every = folder, every
+
+    def save(self, trainer: Trainer, name: str) -> str:
+        from safetensors.torch import save_file
+
+        os.makedirs(self.folder, exist_ok=True)
+        path = os.path.join(self.folder, name)
+        state = {k: v.detach().cpu().contiguous() for k, v in trainer.model.state_dict().items()}
+        save_file(state, path, metadata={"config": trainer.cfg.to_json(indent=None)})
+        return path
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: Logs) -> None:
+        if self.every and epoch % self.every == 0:
+            self.save(trainer, f"epoch_{epoch:05d}.safetensors")
+
+    def on_train_end(self, trainer: Trainer, logs: Logs) -> None:
+        self.save(trainer, "model.safetensors")
+
+
+class LiveSnapshot(Callback):
+    """Publishes a plain-data snapshot at most every `interval` seconds (and always at the end)."""
+
+    def __init__(self, publish: Callable[[dict[str, Any], bool], None], build: Callable[[Trainer, bool], dict],
+                 interval: float = 0.1) -> None:
+        self.publish, self.build, self.interval = publish, build, interval
+        self.last = 0.0
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: Logs) -> None:
+        now = time.perf_counter()
+        if now - self.last >= self.interval:
+            self.last = now
+            self.publish(self.build(trainer, False), False)
+
+    def on_train_end(self, trainer: Trainer, logs: Logs) -> None:
+        self.publish(self.build(trainer, True), True)
+
+
+class Progress(Callback):
+    """A text progress bar for the command line (tqdm)."""
+
+    def __init__(self, total: int, verbose: bool = True) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, unit="epoch", dynamic_ncols=True)
+        self.verbose = verbose
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: Logs) -> None:
+        keys = [k for k in ("train_loss", "val_loss", "val_accuracy", "val_rmse", "lr") if k in logs]
+        text = "  ".join(f"{k}={logs[k]:.4g}" for k in keys)
+        self.bar.set_postfix_str(text, refresh=False)
+        self.bar.update(1)
+        if self.verbose:
+            self.bar.write(f"epoch {epoch:4d}  {text}")
+
+    def on_train_end(self, trainer: Trainer, logs: Logs) -> None:
+        self.bar.close()

@@ -1,0 +1,290 @@
+"""The lecture's TRAIN procedure: epochs of shuffled mini-batches, loss, backprop, update -- steppable and stoppable.
+
+Small plain MLPs on the CPU go through `fast_mlp` (hand-derived gradients, same maths, many times faster); every
+other model goes through autograd. Both use the same batch order, so a seed reproduces a run either way.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from nnlib.config import RunConfig
+from nnlib.losses import LOSSES
+from nnlib.models.build import build_model, core_mlp
+from nnlib.optimizers import OPTIMIZERS
+from nnlib.regularization import penalty
+from nnlib.schedules import SCHEDULES
+from nnlib.train.callbacks import Callback, EarlyStopping, History, Logs, NaNGuard
+
+EVAL_BATCH = 4096
+TRAIN_EVAL_MAX = 2000  # train metrics are measured on at most this many training examples
+
+
+def resolve_device(name: str) -> torch.device:
+    """'auto' -> the first CUDA GPU when torch sees one, else the CPU; 'cuda' without a GPU is an error."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device 'cuda' was requested but no CUDA GPU is available here; use 'auto' or 'cpu'")
+    return torch.device(name)
+
+
+def weight_tensors(model: nn.Module) -> list[torch.Tensor]:
+    """The weights the L1/L2 penalty applies to: Linear and Conv kernels, never biases or norm scales."""
+    return [m.weight for m in model.modules() if isinstance(m, (nn.Linear, nn.Conv2d))]
+
+
+class Trainer:
+    def __init__(self, cfg: RunConfig, data: Any = None, callbacks: Iterable[Callback] = (),
+                 model: nn.Module | None = None, fast: bool | None = None) -> None:
+        if data is None:
+            from nnlib.data.bundle import load_data
+
+            data = load_data(cfg)
+        self.cfg, self.data = cfg, data
+        t = cfg.train
+        self.device = resolve_device(t.device)
+        self.model = (model or build_model(cfg, data.input_shape, data.n_classes)).to(self.device)
+        if self.device.type == "cuda" and cfg.model.cnn is not None:
+            self.model = self.model.to(memory_format=torch.channels_last)
+        self.loss_name = cfg.loss
+        self.loss_fn = LOSSES[self.loss_name].factory()
+        self.optimizer = OPTIMIZERS[t.optimizer].factory(self.model.parameters(), lr=t.lr, momentum=t.momentum,
+                                                         beta1=t.beta1, beta2=t.beta2, weight_decay=t.weight_decay)
+        self.scheduler = SCHEDULES[t.schedule].factory(self.optimizer, t.epochs, t.lr_step, t.lr_gamma,
+                                                       t.lr_patience)
+        self.splits = {name: self._tensors(name) for name in ("train", "val", "test")}
+        self.generator = torch.Generator().manual_seed(t.seed)
+        self.aug_generator = torch.Generator(device=self.device).manual_seed(t.seed + 1)
+        self.history = History()
+        self.callbacks: list[Callback] = [self.history, NaNGuard(), *callbacks]
+        if t.patience:
+            self.callbacks.insert(2, EarlyStopping(t.patience))
+        self.epoch = 0
+        self.status = "ready"
+        self.stop_reason = ""
+        self.best_epoch: int | None = None
+        self._stop = False
+        self._elapsed = 0.0
+        self.interrupt: Callable[[], bool] | None = None  # polled between batches of the autograd path
+        self.fast = self._make_fast() if fast is not False else None
+        if fast and self.fast is None:
+            raise ValueError("the fast path cannot train this model/optimizer/loss combination")
+
+    # ---------- setup ----------
+    def _tensors(self, split: str) -> tuple[torch.Tensor, torch.Tensor] | None:
+        x, y = getattr(self.data, f"x_{split}"), getattr(self.data, f"y_{split}")
+        if x is None or len(x) == 0:
+            return None
+        xt = torch.as_tensor(np.ascontiguousarray(x), dtype=torch.float32, device=self.device)
+        if self.loss_name == "cross_entropy":
+            yt = torch.as_tensor(y, dtype=torch.int64, device=self.device).view(-1)
+        else:
+            yt = torch.as_tensor(y, dtype=torch.float32, device=self.device).view(-1, 1)
+        return xt, yt
+
+    def _make_fast(self) -> Any:
+        try:
+            from nnlib.train import fast_mlp
+        except ImportError:
+            return None
+        mlp = core_mlp(self.model)
+        t = self.cfg.train
+        if (mlp is None or self.device.type != "cpu" or not mlp.is_plain() or len(self.data.input_shape) != 1
+                or not fast_mlp.supports(self.cfg.model.activation, t.optimizer, self.loss_name)
+                or any(cb.wants_batches for cb in self.callbacks)):
+            return None
+        lins = mlp.linears()
+        opt = {"lr": t.lr, "momentum": t.momentum, "beta1": t.beta1, "beta2": t.beta2,
+               "weight_decay": t.weight_decay}
+        return fast_mlp.FastMLP([lin.weight.detach().numpy() for lin in lins],
+                                [lin.bias.detach().numpy() for lin in lins], self.cfg.model.activation,
+                                self.loss_name, t.optimizer, opt, t.l1, t.l2)
+
+    # ---------- control ----------
+    def stop(self, reason: str = "stopped by the user", status: str = "stopped") -> None:
+        """Ask the loop to stop after the current batch; safe to call from a callback or another thread."""
+        self._stop = True
+        self.stop_reason = reason
+        self.status = status
+
+    @property
+    def lr(self) -> float:
+        return float(self.optimizer.param_groups[0]["lr"])
+
+    def set_lr(self, lr: float) -> None:
+        """Change the learning rate live (like TF Playground); the schedule continues from it."""
+        for g in self.optimizer.param_groups:
+            g["lr"] = lr
+            if "initial_lr" in g:
+                g["initial_lr"] = lr
+        if self.scheduler is not None and hasattr(self.scheduler, "base_lrs"):
+            self.scheduler.base_lrs = [lr for _ in self.scheduler.base_lrs]
+        if self.fast is not None:
+            self.fast.set_lr(lr)
+
+    @property
+    def done(self) -> bool:
+        return self.epoch >= self.cfg.train.epochs or self.status in ("diverged", "early_stopped", "stopped")
+
+    def run(self, epochs: int | None = None, gate: Callable[[], bool] | None = None) -> History:
+        """Train `epochs` more epochs (default: until cfg.train.epochs); call again to resume.
+
+        `gate` is asked before every epoch (a job runner blocks in it while paused); False means stop.
+        """
+        target = self.cfg.train.epochs if epochs is None else min(self.cfg.train.epochs, self.epoch + epochs)
+        self._stop = False
+        if self.status in ("ready", "paused", "stopped"):
+            self.status, self.stop_reason = "running", ""
+        logs: Logs = {}
+        first = self.epoch == 0
+        if first:
+            for cb in self.callbacks:
+                cb.on_train_begin(self, logs)
+        while self.epoch < target and not self._stop:
+            if gate is not None and not gate():
+                self.stop()
+                break
+            self.train_epoch()
+        if self.status == "running":
+            self.status = "finished" if self.epoch >= self.cfg.train.epochs else "paused"
+            if self.status == "finished":
+                self.stop_reason = f"finished {self.epoch} epochs"
+        if self.status != "paused":
+            for cb in self.callbacks:
+                cb.on_train_end(self, logs)
+        return self.history
+
+    def train_epoch(self) -> Logs:
+        """One pass over the shuffled training set, then evaluation and the epoch-end hooks."""
+        start = time.perf_counter()
+        epoch = self.epoch + 1
+        logs: Logs = {}
+        for cb in self.callbacks:
+            cb.on_epoch_begin(self, epoch, logs)
+        self.model.train()
+        x, y = self.splits["train"]  # type: ignore[misc]
+        order = torch.randperm(len(x), generator=self.generator)
+        if self.fast is not None:
+            data_loss, pen = self.fast.train_epoch(self.data.x_train, self._fast_targets(), order.numpy(),
+                                                   self.cfg.train.batch_size)
+            grad_norms = list(self.fast.grad_norms())
+        else:
+            data_loss, pen, grad_norms = self._torch_epoch(x, y, order.to(self.device))
+        self.epoch = epoch
+        logs.update(epoch=epoch, train_loss=data_loss, train_penalty=pen, lr=self.lr, fast_path=self.fast is not None)
+        if math.isfinite(data_loss + pen):
+            logs.update(self.evaluate_all())
+        logs["weight_norms"] = [float(w.detach().norm()) for w in weight_tensors(self.model)]
+        logs["grad_norms"] = grad_norms
+        self._step_schedule(logs)
+        self._elapsed += time.perf_counter() - start
+        logs["wall_time"] = self._elapsed
+        for cb in self.callbacks:
+            cb.on_epoch_end(self, epoch, logs)
+        return logs
+
+    def _fast_targets(self) -> np.ndarray:
+        if not hasattr(self, "_fast_y"):
+            y = self.data.y_train
+            self._fast_y = (np.asarray(y, dtype=np.int64) if self.loss_name == "cross_entropy"
+                            else np.asarray(y, dtype=np.float32).reshape(-1, 1))
+        return self._fast_y
+
+    def _torch_epoch(self, x: torch.Tensor, y: torch.Tensor, order: torch.Tensor) -> tuple[float, float, list]:
+        bs = self.cfg.train.batch_size
+        l1, l2 = self.cfg.train.l1, self.cfg.train.l2
+        weights = weight_tensors(self.model)
+        augment = self.cfg.data.augment if self.cfg.is_image else ()
+        batch_cbs = [cb for cb in self.callbacks if cb.wants_batches]
+        total_loss = torch.zeros((), device=self.device)
+        total_pen = torch.zeros((), device=self.device)
+        n_batches = 0
+        for b, i in enumerate(range(0, len(order), bs)):
+            if self._stop or (self.interrupt is not None and b % 8 == 7 and self.interrupt()):
+                self._stop = True
+                self.stop_reason, self.status = "stopped by the user", "stopped"
+                break
+            idx = order[i:i + bs]
+            xb, yb = x[idx], y[idx]
+            if augment:
+                from nnlib.data.augment import augment_batch
+
+                xb = augment_batch(xb, augment, self.aug_generator)
+            for cb in batch_cbs:
+                cb.on_batch_begin(self, b, {"batch": b, "size": len(idx)})
+            self.optimizer.zero_grad(set_to_none=True)
+            loss = self.loss_fn(self.model(xb), yb)
+            pen = penalty(weights, l1, l2) if (l1 or l2) else torch.zeros((), device=self.device)
+            (loss + pen).backward()
+            self.optimizer.step()
+            total_loss += loss.detach()
+            total_pen += pen.detach() if torch.is_tensor(pen) else pen
+            n_batches += 1
+            for cb in batch_cbs:
+                cb.on_batch_end(self, b, {"batch": b, "size": len(idx), "loss": float(loss)})
+        grad_norms = [float(w.grad.norm()) if w.grad is not None else 0.0 for w in weights]
+        n = max(1, n_batches)
+        return float(total_loss) / n, float(total_pen) / n, grad_norms
+
+    def _step_schedule(self, logs: Logs) -> None:
+        if self.scheduler is None:
+            return
+        if isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            if math.isfinite(logs.get("val_loss", math.nan)):
+                self.scheduler.step(logs["val_loss"])
+        else:
+            self.scheduler.step()
+        if self.fast is not None:
+            self.fast.set_lr(self.lr)
+
+    # ---------- evaluation ----------
+    @torch.no_grad()
+    def predict(self, x: torch.Tensor | np.ndarray) -> torch.Tensor:
+        """Raw model outputs (logits or values) in eval mode, batched to bound memory."""
+        if isinstance(x, np.ndarray):
+            x = torch.as_tensor(x, dtype=torch.float32, device=self.device)
+        was_training = self.model.training
+        self.model.eval()
+        outs = [self.model(x[i:i + EVAL_BATCH]) for i in range(0, len(x), EVAL_BATCH)]
+        self.model.train(was_training)
+        return torch.cat(outs) if outs else torch.empty(0)
+
+    def probabilities(self, out: torch.Tensor) -> torch.Tensor:
+        if self.loss_name == "cross_entropy":
+            return torch.softmax(out, dim=1)
+        return torch.sigmoid(out)
+
+    def evaluate(self, split: str) -> Logs:
+        tensors = self.splits.get(split)
+        if tensors is None:
+            return {}
+        x, y = tensors
+        if split == "train" and len(x) > TRAIN_EVAL_MAX:
+            x, y = x[:TRAIN_EVAL_MAX], y[:TRAIN_EVAL_MAX]
+        out = self.predict(x)
+        loss = float(self.loss_fn(out, y))
+        res: Logs = {f"{split}_loss": loss} if split != "train" else {}
+        if self.cfg.problem == "regression":
+            err = out - y
+            mse = float((err * err).mean())
+            var = float(((y - y.mean()) ** 2).mean())
+            res[f"{split}_rmse"] = math.sqrt(mse) if math.isfinite(mse) else math.nan
+            res[f"{split}_r2"] = 1.0 - mse / var if var > 0 else 0.0
+        else:
+            pred = out.argmax(1) if self.loss_name == "cross_entropy" else (out.view(-1) > 0).long()
+            res[f"{split}_accuracy"] = float((pred == y.view(-1).long()).float().mean())
+        return res
+
+    def evaluate_all(self) -> Logs:
+        logs: Logs = {}
+        for split in ("train", "val", "test"):
+            logs.update(self.evaluate(split))
+        return logs
