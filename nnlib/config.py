@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import typing
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -146,11 +147,27 @@ class RunConfig:
         return DATASETS[self.data.dataset].params
 
     @property
+    def csv_summary(self) -> dict[str, Any] | None:
+        """Problem type and classes of the csv dataset's file (cached, torch-free); None if it cannot be read."""
+        if self.dataset_info["kind"] != "csv" or not os.path.isfile(self.data.csv_path):
+            return None
+        from nnlib.data.errors import DataError
+        from nnlib.data.tabular import csv_summary
+
+        try:
+            return csv_summary(self.data.csv_path)
+        except (DataError, OSError):
+            return None
+
+    @property
     def problem(self) -> str:
         """binary | multiclass | regression."""
         p = self.dataset_info["problem"]
         if p == "multiclass" and self.dataset_info["kind"] == "toy2d" and self.data.n_classes == 2:
             return "binary"
+        summary = self.csv_summary
+        if summary:
+            return summary["problem"]
         return "binary" if p == "auto" else p
 
     @property
@@ -158,6 +175,9 @@ class RunConfig:
         info = self.dataset_info
         if self.problem == "regression":
             return 1
+        summary = self.csv_summary
+        if summary:
+            return int(summary["n_classes"])
         return int(info.get("classes") or self.data.n_classes) or 2
 
     @property
@@ -388,7 +408,9 @@ def mlp_param_count(cfg: RunConfig, n_inputs: int | None = None) -> int:
         k = widen_factor(_layer_activation(cfg, i)) if hidden else 1
         total += a * b * k + b * k
         if hidden and cfg.model.batch_norm:
-            total += 2 * b
+            total += 2 * b * k
+        if hidden and _layer_activation(cfg, i) == "prelu":
+            total += b
     return total
 
 

@@ -64,7 +64,8 @@ def _check_cnn(cfg: RunConfig, errs: list[str]) -> int:
     if errs:
         return 0
     try:
-        layers = cnn_layers(spec, cfg.dataset_info["shape"], _outputs(cfg), widen_factor(cfg.model.activation))
+        layers = cnn_layers(spec, cfg.dataset_info["shape"], _outputs(cfg), widen_factor(cfg.model.activation),
+                            activation=cfg.model.activation)
     except ShapeError as e:
         errs.append(str(e))
         return 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -241,7 +242,9 @@ class Trainer:
             if math.isfinite(logs.get("val_loss", math.nan)):
                 self.scheduler.step(logs["val_loss"])
         else:
-            self.scheduler.step()
+            with warnings.catch_warnings():  # the fast path updates weights without optimizer.step()
+                warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step()`")
+                self.scheduler.step()
         if self.fast is not None:
             self.fast.set_lr(self.lr)
 

@@ -1,0 +1,94 @@
+"""Data augmentation on whole batches, on the run's device: random shift, flip, rotation and pixel noise,
+drawn from a torch.Generator so a seed reproduces the run. Labels are never touched.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+MAX_SHIFT = 2  # pixels
+MAX_DEGREES = 10.0
+NOISE_STD = 0.1
+
+
+def _uniform(n: int, lo: float, hi: float, g: Any, device: Any) -> Any:
+    import torch
+
+    return torch.rand(n, generator=g, device=device) * (hi - lo) + lo
+
+
+def _shift(x: Any, g: Any) -> Any:
+    """Translate each image by up to MAX_SHIFT pixels in x and y; the border pixels fill the gap."""
+    import torch
+
+    b, _, h, w = x.shape
+    d = torch.randint(-MAX_SHIFT, MAX_SHIFT + 1, (b, 2), generator=g, device=g.device).to(x.device)
+    rows = (torch.arange(h, device=x.device)[None] - d[:, :1]).clamp(0, h - 1)  # [b, h]
+    cols = (torch.arange(w, device=x.device)[None] - d[:, 1:]).clamp(0, w - 1)  # [b, w]
+    bi = torch.arange(b, device=x.device)[:, None, None]
+    return x.permute(0, 2, 3, 1)[bi, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)
+
+
+def _flip(x: Any, g: Any) -> Any:
+    """Mirror each image left-right with probability 1/2."""
+    import torch
+
+    mask = (torch.rand(x.shape[0], generator=g, device=g.device) < 0.5).to(x.device)
+    return torch.where(mask[:, None, None, None], x.flip(-1), x)
+
+
+def _rotate(x: Any, g: Any) -> Any:
+    """Rotate each image by a random angle in +-MAX_DEGREES about its centre (bilinear, border fill)."""
+    import torch
+    import torch.nn.functional as F
+
+    ang = _uniform(x.shape[0], -MAX_DEGREES, MAX_DEGREES, g, g.device).to(x.device) * (math.pi / 180)
+    cos, sin, zero = torch.cos(ang), torch.sin(ang), torch.zeros_like(ang)
+    theta = torch.stack([torch.stack([cos, -sin, zero], 1), torch.stack([sin, cos, zero], 1)], 1)
+    xf = x.float()
+    grid = F.affine_grid(theta, list(xf.shape), align_corners=False)
+    return F.grid_sample(xf, grid, mode="bilinear", padding_mode="border", align_corners=False)
+
+
+def _noise(x: Any, g: Any) -> Any:
+    """Add gaussian noise of std NOISE_STD to every pixel."""
+    import torch
+
+    noise = torch.randn(x.shape, generator=g, device=g.device, dtype=torch.float32)
+    return x + NOISE_STD * noise.to(x.device)
+
+
+OPS = {"shift": _shift, "flip": _flip, "rotate": _rotate, "noise": _noise}
+
+
+def augment_batch(x: Any, ops: Sequence[str], generator: Any) -> Any:
+    """Apply `ops` in order to the batch x [B, C, H, W]; returns a new tensor with x's shape, dtype and
+    device. All randomness comes from `generator` (which may live on the GPU): same seed, same batches."""
+    unknown = [o for o in ops if o not in OPS]
+    if unknown:
+        raise ValueError(f"unknown augmentation {unknown[0]!r}; choose from {', '.join(OPS)}")
+    if x.ndim != 4:
+        raise ValueError(f"augmentation needs image batches [B, C, H, W], got shape {tuple(x.shape)}")
+    out = x
+    for op in ops:
+        out = OPS[op](out, generator)
+    return out.to(dtype=x.dtype)
+
+
+def preview(images: np.ndarray, ops: Sequence[str], n: int = 8, seed: int = 0) -> np.ndarray:
+    """Augmented copies of images[:n] (repeated if fewer) as float32 [n, C, H, W] in 0..1, to show students
+    what the network sees. uint8 images are scaled to 0..1 first."""
+    import torch
+
+    arr = np.asarray(images)
+    arr = arr.astype(np.float32) / 255.0 if arr.dtype == np.uint8 else arr.astype(np.float32)
+    if arr.ndim == 3:
+        arr = arr[:, None]
+    arr = arr[np.arange(n) % len(arr)]
+    g = torch.Generator().manual_seed(seed)
+    out = augment_batch(torch.from_numpy(np.ascontiguousarray(arr)), ops, g)
+    return np.clip(out.numpy(), 0.0, 1.0).astype(np.float32)

@@ -1,0 +1,201 @@
+"""Students' own data: a CSV with feature columns (x1, x2, ...) and a `label` column, checked with messages
+naming the line and column of each problem. Torch-free, so RunConfig can cheaply ask a CSV run's problem type.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+from typing import Any
+
+import numpy as np
+
+from nnlib.data.errors import DataError
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 100_000
+MIN_ROWS = 20
+MIN_FEATURES, MAX_FEATURES = 2, 50
+MAX_CLASSES = 10
+LABEL = "label"
+EXAMPLE = "x1,x2,label"
+
+_SUMMARY_CACHE: dict[tuple[str, float, int], dict[str, Any]] = {}
+
+
+def _read(data: bytes | str | os.PathLike[str]) -> tuple[bytes, str]:
+    """Bytes of an upload or a file, refusing big ones before reading them; also a name for messages."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        raw = bytes(data)
+        where = "the uploaded file"
+    else:
+        path = os.fspath(data)
+        if not os.path.isfile(path):
+            raise DataError(f"the CSV file {path!r} does not exist")
+        if os.path.getsize(path) > MAX_BYTES:
+            raise DataError(f"the CSV file is {os.path.getsize(path) / 2**20:.1f} MB; the limit is "
+                            f"{MAX_BYTES // 2**20} MB")
+        with open(path, "rb") as f:
+            raw = f.read()
+        where = os.path.basename(path)
+    if len(raw) > MAX_BYTES:
+        raise DataError(f"{where} is {len(raw) / 2**20:.1f} MB; the limit is {MAX_BYTES // 2**20} MB")
+    return raw, where
+
+
+def _decode(raw: bytes, where: str) -> str:
+    if b"\x00" in raw[:4096]:
+        raise DataError(f"{where} is not a CSV file (it looks binary); save your table as CSV text, e.g. "
+                        f"'{EXAMPLE}'")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return raw.decode("latin-1")
+        except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes any byte
+            raise DataError(f"{where} is not a text file; save your table as CSV") from None
+
+
+def _is_number(s: str) -> bool:
+    try:
+        float(s)
+    except ValueError:
+        return False
+    return True
+
+
+def _delimiter(header: str) -> str:
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def parse_csv(data: bytes | str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """X float32 [n, F], y and the feature column names; y is int64 class indices 0..K-1 for classification
+    (labels are whole numbers with at most 10 distinct values) else float32. DataError names the bad spot."""
+    x, y, names, _ = _parse(data)
+    return x, y, names
+
+
+def _parse(data: bytes | str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray, list[str], dict[str, Any]]:
+    raw, where = _read(data)
+    text = _decode(raw, where)
+    lines = text.splitlines()
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        raise DataError(f"{where} is empty; it needs a header line like '{EXAMPLE}' and one row per example")
+    delim = _delimiter(lines[first])
+    rows = csv.reader(io.StringIO(text), delimiter=delim)
+    try:
+        records = [(rows.line_num, r) for r in rows if r and any(c.strip() for c in r)]
+    except csv.Error as e:
+        raise DataError(f"{where} is not a valid CSV: line {rows.line_num}: {e}") from None
+    header_line, header = records[0]
+    header = [h.strip() for h in header]
+    if len(header) < 2:
+        raise DataError(f"{where} is not a CSV with several columns: the first line has one column. Separate "
+                        f"columns by commas, e.g. '{EXAMPLE}'")
+    if all(_is_number(h) for h in header):
+        raise DataError(f"line {header_line} is numbers, but the first line must be a header naming the "
+                        f"columns, e.g. '{EXAMPLE}'")
+    lower = [h.lower() for h in header]
+    if LABEL not in lower:
+        raise DataError(f"no '{LABEL}' column: the header has {', '.join(repr(h) for h in header)}; name the "
+                        f"column with the targets '{LABEL}', e.g. '{EXAMPLE}'")
+    if lower.count(LABEL) > 1:
+        raise DataError(f"the header has more than one '{LABEL}' column")
+    for i, h in enumerate(header):
+        if not h:
+            raise DataError(f"line {header_line}, column {i + 1} has no name in the header")
+        if lower.count(h.lower()) > 1:
+            raise DataError(f"line {header_line}: the column name {h!r} appears twice in the header")
+    label_col = lower.index(LABEL)
+    names = [h for i, h in enumerate(header) if i != label_col]
+    if not MIN_FEATURES <= len(names) <= MAX_FEATURES:
+        raise DataError(f"{len(names)} feature column(s) besides '{LABEL}'; use {MIN_FEATURES} to "
+                        f"{MAX_FEATURES} (e.g. '{EXAMPLE}')")
+    body = records[1:]
+    if len(body) > MAX_ROWS:
+        raise DataError(f"{len(body):,} rows; the limit is {MAX_ROWS:,}: use a sample of your data")
+    for line, r in body:
+        if len(r) != len(header):
+            raise DataError(f"line {line} has {len(r)} values but the header has {len(header)} columns")
+    if len(body) < MIN_ROWS:
+        raise DataError(f"only {len(body)} data row(s); a CSV needs at least {MIN_ROWS} examples to split "
+                        "into training, validation and test data")
+    cells = [[c.strip() for c in r] for _, r in body]
+    try:
+        table = np.array(cells, dtype=np.float64)
+    except ValueError:
+        table = None
+    if table is None:  # find the first bad cell to name it
+        for (line, _), r in zip(body, cells, strict=True):
+            for j, c in enumerate(r):
+                if not _is_number(c):
+                    shown = c if len(c) <= 20 else c[:20] + "..."
+                    what = "is empty" if not c else f"'{shown}' is not a number"
+                    raise DataError(f"line {line}, column {header[j]}: {what}")
+        raise DataError(f"{where}: a value is not a number")  # pragma: no cover
+    bad = ~np.isfinite(table)
+    if bad.any():
+        i, j = map(int, np.argwhere(bad)[0])
+        raise DataError(f"line {body[i][0]}, column {header[j]}: {cells[i][j]!r} is not a finite number (NaN "
+                        "and infinity cannot be learned from); remove or fill that row")
+    if np.abs(table).max() > 1e30:
+        i, j = map(int, np.argwhere(np.abs(table) > 1e30)[0])
+        raise DataError(f"line {body[i][0]}, column {header[j]}: {cells[i][j]!r} is too large")
+    x = np.ascontiguousarray(np.delete(table, label_col, axis=1), dtype=np.float32)
+    labels = table[:, label_col]
+    values = np.unique(labels)
+    if len(values) < 2:
+        raise DataError(f"every row has the same {LABEL} ({labels[0]:g}); a model needs at least two "
+                        "different targets to learn from")
+    is_int = bool(np.all(labels == np.round(labels)))
+    if is_int and len(values) <= MAX_CLASSES:
+        y = np.searchsorted(values, labels).astype(np.int64)
+        class_names = [f"{v:g}" for v in values]
+        problem = "binary" if len(values) == 2 else "multiclass"
+        n_classes = len(values)
+    else:
+        y = labels.astype(np.float32)
+        class_names, problem, n_classes = [], "regression", 1
+    info = {"n_rows": len(x), "n_features": len(names), "feature_names": names, "problem": problem,
+            "n_classes": n_classes, "class_names": class_names}
+    return x, y, names, info
+
+
+def csv_summary(path: str) -> dict[str, Any]:
+    """n_rows, n_features, feature_names, problem, n_classes, class_names of a CSV file; cached by (path,
+    mtime, size) so RunConfig can ask often without re-reading."""
+    st = os.stat(path)
+    key = (os.path.abspath(path), st.st_mtime, st.st_size)
+    if key not in _SUMMARY_CACHE:
+        if len(_SUMMARY_CACHE) > 64:
+            _SUMMARY_CACHE.clear()
+        _SUMMARY_CACHE[key] = _parse(path)[3]
+    return dict(_SUMMARY_CACHE[key])
+
+
+def load_csv_dataset(path: str) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """The catalog target: X float32, y and the summary dict (problem, class names, feature names)."""
+    if not path:
+        raise DataError("the csv dataset needs a file: upload one or set data.csv_path")
+    x, y, _, info = _parse(path)
+    return x, y, info
+
+
+def save_upload(content: bytes, folder: str = "data/uploads") -> str:
+    """Validate an uploaded CSV, store it as <sha256>.csv in `folder` and return that path (same content, same
+    path, so a link that names it works for everyone on this server)."""
+    _parse(content)
+    name = hashlib.sha256(content).hexdigest() + ".csv"
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, name)
+    if not os.path.isfile(path):
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            f.write(content)
+        os.replace(tmp, path)
+    return path
