@@ -106,8 +106,9 @@ def registries() -> dict[str, Any]:
     from nnlib.regularization import REGULARIZERS
     from nnlib.schedules import SCHEDULES
 
-    return {r.kind + "s": r.to_json() for r in (DATASETS, ACTIVATIONS, INITIALIZERS, LOSSES, OPTIMIZERS, SCHEDULES,
-                                                  REGULARIZERS)}
+    tables = {"datasets": DATASETS, "activations": ACTIVATIONS, "initializers": INITIALIZERS, "losses": LOSSES,
+              "optimizers": OPTIMIZERS, "schedules": SCHEDULES, "regularizers": REGULARIZERS}
+    return {name: reg.to_json() for name, reg in tables.items()}
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -123,9 +124,14 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_download(args: argparse.Namespace) -> int:
+    from nnlib.data.errors import DataError
     from nnlib.data.images import download
 
-    path = download(args.name, args.root)
+    try:
+        path = download(args.name, args.root)
+    except DataError as e:
+        print(str(e), file=sys.stderr)
+        return 3
     print(f"{args.name} is ready in {path}")
     return 0
 

@@ -105,6 +105,14 @@ def problems(cfg: RunConfig) -> list[str]:
             errs.append("the csv dataset needs a file: upload one or set data.csv_path")
         elif not os.path.isfile(d.csv_path):
             errs.append(f"the CSV file {d.csv_path!r} does not exist")
+        else:
+            from nnlib.data.errors import DataError
+            from nnlib.data.tabular import csv_summary
+
+            try:
+                csv_summary(d.csv_path)
+            except DataError as e:
+                errs.append(f"the CSV file cannot be used: {e}")
     if info["kind"] == "image" and "flip" in d.augment and d.dataset in ("digits", "mnist_5k", "mnist", "kmnist"):
         errs.append("horizontal flips change what a digit or character means; drop 'flip' for this dataset")
     if len(m.hidden) > MAX_HIDDEN_LAYERS:
@@ -134,7 +142,10 @@ def problems(cfg: RunConfig) -> list[str]:
         macs = _check_cnn(cfg, errs)
     else:
         shape = info.get("shape")
+        csv = cfg.csv_summary
         n_in = (shape[0] * shape[1] * shape[2]) if shape else len(d.features)
+        if csv and csv["n_features"] != 2:
+            n_in = csv["n_features"]
         params = mlp_param_count(cfg, n_in)
         if params > MAX_PARAMS:
             errs.append(f"the network has {params:,} parameters; the limit on a shared server is {MAX_PARAMS:,}")

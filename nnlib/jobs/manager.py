@@ -1,0 +1,515 @@
+"""Bounded pool of spawn-started worker processes that runs training jobs for many browser sessions at once.
+
+Pages call it from many threads; reads only touch what the drain thread stored, so they never wait on IPC.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import multiprocessing as mp
+import os
+import pickle
+import secrets
+import signal
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any
+
+from nnlib.jobs.control import COMMANDS
+from nnlib.jobs.worker import worker_main
+
+log = logging.getLogger(__name__)
+
+ACTIVE = frozenset({"queued", "running", "paused"})
+PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
+_WAIT_S = 0.05  # drain-thread tick: bounds how late housekeeping (respawns, stop escalation) runs
+
+
+@dataclass
+class JobView:
+    """What a page reads; plain data, cheap to produce (treat `snapshot` and `result` as read-only)."""
+
+    job_id: str
+    status: str  # "queued" | "running" | "paused" | "finished" | "stopped" | "failed"
+    queue_position: int | None  # 1-based while queued
+    snapshot: dict | None  # latest published snapshot
+    snapshot_seq: int  # increments at each new snapshot
+    result: dict | None
+    error: str | None
+    submitted_at: float
+    started_at: float | None
+    finished_at: float | None
+
+
+class JobLimitError(Exception):
+    """A per-session or server-wide limit refused a submission; the message is meant for the student."""
+
+
+class JobNotFound(KeyError):
+    """No such job for this session: raised identically for unknown ids and other sessions' jobs."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "no such job"
+
+
+@dataclass(eq=False)
+class _Job:
+    job_id: str
+    session_id: str
+    fn: str
+    payload: dict | None
+    submitted_at: float
+    status: str = "queued"
+    paused: bool = False  # start paused (a queued job that got "pause"/"step")
+    snapshot: dict | None = None
+    snapshot_seq: int = 0
+    result: dict | None = None
+    error: str | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+    worker: _Worker | None = None
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    ready: bool = False
+    conn_open: bool = True
+    job_id: str | None = None
+    stop_deadline: float | None = None  # monotonic time after which a job that ignores "stop" is killed
+    kill_reason: str | None = None
+    outbox: deque = field(default_factory=deque)  # appended under the manager lock, so sends keep their order
+    send_lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@dataclass(eq=False)
+class _Session:
+    last_seen: float
+    jobs: dict[str, None] = field(default_factory=dict)  # ordered set of job ids
+
+
+def describe_exit(code: int | None) -> str:
+    """Readable reason for a job whose worker process died under it."""
+    if code is None:
+        how = "exit code unknown"
+    elif code < 0:
+        try:
+            how = f"exit code {code}, killed by {signal.Signals(-code).name}"
+        except ValueError:
+            how = f"exit code {code}"
+    else:
+        how = f"exit code {code}"
+    return (
+        f"the worker process died ({how}) while running this job, e.g. out of memory or a crash "
+        "in native code; other jobs are unaffected"
+    )
+
+
+class JobManager:
+    """Runs jobs for many sessions on at most `max_workers` reused processes, with a FIFO queue beyond."""
+
+    def __init__(
+        self,
+        max_workers: int | None = None,
+        torch_threads: int = 1,
+        session_timeout: float = 900.0,
+        max_jobs_per_session: int = 2,
+        max_queued_total: int = 200,
+        default_fn: str = "nnlib.train.job:run_training",
+        *,
+        stop_grace: float = 10.0,
+        preload_torch: bool = True,
+        min_interval: float = 0.05,
+    ) -> None:
+        if max_workers is None:
+            max_workers = int(os.environ.get("NNLIB_WORKERS", os.cpu_count() or 1))
+        self.max_workers = max(1, max_workers)
+        self.session_timeout = session_timeout
+        self.max_jobs_per_session = max_jobs_per_session
+        self.max_queued_total = max_queued_total
+        self.default_fn = default_fn
+        self.stop_grace = stop_grace
+        self._worker_args = (PROJECT_ROOT, torch_threads, preload_torch, min_interval)
+        self._ctx = mp.get_context("spawn")  # never fork: the server process has threads
+        self._lock = threading.RLock()
+        self._closed = threading.Event()
+        self._jobs: dict[str, _Job] = {}
+        self._sessions: dict[str, _Session] = {}
+        self._queue: deque[str] = deque()
+        self._workers: list[_Worker] = []
+        self._startup_failures = 0
+        self._respawn_after = 0.0
+        for _ in range(self.max_workers):  # pre-start: the first job should not wait for a torch import
+            self._workers.append(self._spawn())
+        self._drain_thread = threading.Thread(target=self._drain_loop, name="nnlib-jobs-drain", daemon=True)
+        self._janitor_thread = threading.Thread(
+            target=self._janitor_loop, name="nnlib-jobs-janitor", daemon=True
+        )
+        self._drain_thread.start()
+        self._janitor_thread.start()
+        atexit.register(self.shutdown)
+
+    # -- public API --------------------------------------------------------------------------------------
+
+    def submit(self, session_id: str, payload: dict, fn: str | None = None) -> str:
+        """Queue a job for this session and return its unguessable id; JobLimitError when over a limit."""
+        fn = fn or self.default_fn
+        if ":" not in fn:
+            raise ValueError(f"a job function must be given as 'package.module:function', got {fn!r}")
+        try:
+            pickle.dumps(payload)
+        except Exception as e:
+            raise TypeError(f"the job payload must be plain data ({type(e).__name__}: {e})") from e
+        with self._lock:
+            if self._closed.is_set():
+                raise RuntimeError("the job manager has been shut down")
+            session = self._touch_locked(session_id)
+            active = sum(1 for j in session.jobs if self._jobs[j].status in ACTIVE)
+            if active >= self.max_jobs_per_session:
+                raise JobLimitError(
+                    f"You already have {active} jobs running or queued; stop one first "
+                    f"(limit {self.max_jobs_per_session} per session)."
+                )
+            if len(self._queue) >= self.max_queued_total:
+                raise JobLimitError(
+                    f"The server is busy: {len(self._queue)} jobs are already waiting. "
+                    "Please try again in a minute."
+                )
+            job_id = secrets.token_urlsafe(16)
+            self._jobs[job_id] = _Job(job_id, session_id, fn, payload, submitted_at=time.time())
+            session.jobs[job_id] = None
+            self._queue.append(job_id)
+            to_send = self._dispatch_locked()
+        self._send(to_send)
+        return job_id
+
+    def view(self, session_id: str, job_id: str) -> JobView:
+        """The job's current state as stored by the drain thread; JobNotFound if it is not this session's."""
+        with self._lock:
+            return self._view_locked(self._get_locked(session_id, job_id))
+
+    def command(self, session_id: str, job_id: str, cmd: str) -> None:
+        """Send "pause" | "resume" | "step" | "stop"; commands on a finished job are ignored."""
+        if cmd not in COMMANDS:
+            raise ValueError(f"unknown job command {cmd!r}; expected one of {COMMANDS}")
+        with self._lock:
+            job = self._get_locked(session_id, job_id)
+            worker = self._command_locked(job, cmd)
+        self._send([worker] if worker else [])
+
+    def remove(self, session_id: str, job_id: str) -> None:
+        """Stop the job if it is still active, then forget it (frees its snapshot and result)."""
+        with self._lock:
+            worker = self._forget_locked(self._get_locked(session_id, job_id))
+        self._send([worker] if worker else [])
+
+    def jobs(self, session_id: str) -> list[JobView]:
+        """All jobs this session still has, oldest first."""
+        with self._lock:
+            session = self._sessions.get(session_id)
+            if session is None:
+                return []
+            session.last_seen = time.monotonic()
+            return [self._view_locked(self._jobs[j]) for j in session.jobs]
+
+    def touch(self, session_id: str) -> None:
+        """Heartbeat: sessions silent for `session_timeout` get their jobs stopped and removed."""
+        with self._lock:
+            self._touch_locked(session_id)
+
+    def find(self, job_id: str) -> tuple[str, JobView] | None:
+        """(session_id, view) for a route that only holds the unguessable job id; None if unknown."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            return None if job is None else (job.session_id, self._view_locked(job))
+
+    def stats(self) -> dict:
+        """Pool health for an admin panel or a log line."""
+        with self._lock:
+            return {
+                "workers": self.max_workers,
+                "workers_alive": len(self._workers),
+                "workers_ready": sum(w.ready for w in self._workers),
+                "busy": sum(w.job_id is not None for w in self._workers),
+                "queued": len(self._queue),
+                "jobs_total": len(self._jobs),
+                "sessions": len(self._sessions),
+                "startup_failures": self._startup_failures,
+            }
+
+    def shutdown(self) -> None:
+        """Stop everything and terminate the workers; idempotent (also runs at interpreter exit)."""
+        with self._lock:
+            if self._closed.is_set():
+                return
+            self._closed.set()
+            for job in self._jobs.values():
+                if job.status in ACTIVE:
+                    self._finish_locked(job, "stopped")
+            self._queue.clear()
+            workers = list(self._workers)
+        for thread in (self._drain_thread, self._janitor_thread):
+            if thread is not threading.current_thread():
+                thread.join(timeout=2.0)
+        for w in workers:
+            if w.job_id is None and w.conn_open:
+                w.outbox.append(("exit",))
+                self._send([w])
+            else:
+                w.process.terminate()  # a busy worker may not read its pipe for a while
+        deadline = time.monotonic() + 1.0
+        for w in workers:
+            w.process.join(timeout=max(0.0, deadline - time.monotonic()))
+            if w.process.is_alive():
+                w.process.kill()
+                w.process.join(timeout=1.0)
+            w.conn.close()
+        atexit.unregister(self.shutdown)
+
+    # -- state changes (all *_locked methods run under self._lock) ----------------------------------------
+
+    def _touch_locked(self, session_id: str) -> _Session:
+        session = self._sessions.get(session_id)
+        if session is None:
+            session = self._sessions[session_id] = _Session(last_seen=time.monotonic())
+        session.last_seen = time.monotonic()
+        return session
+
+    def _get_locked(self, session_id: str, job_id: str) -> _Job:
+        job = self._jobs.get(job_id)
+        if job is None or job.session_id != session_id:
+            raise JobNotFound("no such job")  # same error either way: never reveal another session's job
+        self._sessions[session_id].last_seen = time.monotonic()
+        return job
+
+    def _view_locked(self, job: _Job) -> JobView:
+        position = None
+        if job.status == "queued":
+            position = self._queue.index(job.job_id) + 1
+        return JobView(
+            job_id=job.job_id,
+            status=job.status,
+            queue_position=position,
+            snapshot=job.snapshot,
+            snapshot_seq=job.snapshot_seq,
+            result=job.result,
+            error=job.error,
+            submitted_at=job.submitted_at,
+            started_at=job.started_at,
+            finished_at=job.finished_at,
+        )
+
+    def _command_locked(self, job: _Job, cmd: str) -> _Worker | None:
+        if job.status == "queued":
+            if cmd == "stop":
+                self._queue.remove(job.job_id)
+                self._finish_locked(job, "stopped")
+            else:
+                job.paused = cmd != "resume"  # it will start paused
+            return None
+        worker = job.worker
+        if job.status not in ("running", "paused") or worker is None:
+            return None
+        if cmd == "stop":
+            if worker.stop_deadline is None:
+                worker.stop_deadline = time.monotonic() + self.stop_grace
+        else:
+            job.status = "running" if cmd == "resume" else "paused"
+        worker.outbox.append(("cmd", job.job_id, cmd))
+        return worker
+
+    def _forget_locked(self, job: _Job) -> _Worker | None:
+        worker = self._command_locked(job, "stop") if job.status in ACTIVE else None
+        del self._jobs[job.job_id]
+        session = self._sessions.get(job.session_id)
+        if session is not None:
+            session.jobs.pop(job.job_id, None)
+        return worker
+
+    def _finish_locked(self, job: _Job, status: str, result: Any = None, error: str | None = None) -> None:
+        job.status, job.result, job.error = status, result, error
+        job.finished_at = time.time()
+        job.payload = None
+        job.worker = None
+
+    def _dispatch_locked(self) -> list[_Worker]:
+        """Hand queued jobs to idle ready workers (FIFO); returns the workers that now have mail."""
+        if self._closed.is_set():
+            return []
+        idle = [w for w in self._workers if w.ready and w.conn_open and not w.job_id and not w.kill_reason]
+        busy: list[_Worker] = []
+        while self._queue and idle:
+            job = self._jobs.get(self._queue.popleft())
+            if job is None or job.status != "queued":
+                continue
+            worker = idle.pop(0)
+            worker.job_id, worker.stop_deadline = job.job_id, None
+            job.worker = worker
+            job.status = "paused" if job.paused else "running"
+            job.started_at = time.time()
+            worker.outbox.append(("job", job.job_id, job.fn, job.payload, job.paused))
+            job.payload = None
+            busy.append(worker)
+        return busy
+
+    def _send(self, workers: list[_Worker]) -> None:
+        """Write queued messages outside the manager lock (a pipe write can block); one writer per worker."""
+        for w in workers:
+            with w.send_lock:
+                while w.outbox:
+                    try:
+                        msg = w.outbox.popleft()
+                    except IndexError:
+                        break
+                    try:
+                        w.conn.send(msg)
+                    except (OSError, ValueError):
+                        w.outbox.clear()  # the worker died; the drain thread notices and reports it
+                        break
+
+    # -- background threads ------------------------------------------------------------------------------
+
+    def _spawn(self) -> _Worker:
+        parent, child = self._ctx.Pipe(duplex=True)
+        process = self._ctx.Process(
+            target=worker_main, args=(child, *self._worker_args), name="nnlib-job-worker", daemon=True
+        )
+        process.start()
+        child.close()
+        return _Worker(process=process, conn=parent)
+
+    def _drain_loop(self) -> None:
+        while not self._closed.is_set():
+            try:
+                self._drain_once()
+                self._housekeep()
+            except Exception:  # keep draining whatever happens: pages depend on this thread
+                log.exception("job manager drain loop error")
+                time.sleep(_WAIT_S)
+
+    def _drain_once(self) -> None:
+        with self._lock:
+            workers = list(self._workers)
+        handles: dict[Any, _Worker] = {}
+        for w in workers:
+            if w.conn_open:
+                handles[w.conn] = w
+            handles[w.process.sentinel] = w
+        try:
+            ready = wait(list(handles), timeout=_WAIT_S)
+        except (OSError, ValueError):
+            return  # a handle was closed under us (shutdown)
+        dead = []
+        for handle in ready:
+            w = handles[handle]
+            if handle is w.conn:
+                self._read(w)
+            else:
+                dead.append(w)
+        for w in dead:
+            self._bury(w)
+
+    def _read(self, w: _Worker) -> None:
+        to_send: list[_Worker] = []
+        try:
+            for _ in range(200):  # bounded so one chatty worker cannot starve the others
+                if not w.conn.poll():
+                    break
+                msg = w.conn.recv()
+                with self._lock:
+                    to_send += self._on_message_locked(w, msg)
+        except (EOFError, OSError):
+            w.conn_open = False
+        self._send(to_send)
+
+    def _on_message_locked(self, w: _Worker, msg: tuple) -> list[_Worker]:
+        kind = msg[0]
+        if kind == "snap":
+            job = self._jobs.get(msg[1])
+            if job is not None and w.job_id == msg[1]:
+                job.snapshot = msg[2]
+                job.snapshot_seq += 1
+            return []
+        if kind == "done":
+            _, job_id, status, result, error = msg
+            if w.job_id != job_id:
+                return []
+            w.job_id, w.stop_deadline = None, None
+            job = self._jobs.get(job_id)
+            if job is not None and job.status in ACTIVE:
+                self._finish_locked(job, status, result, error)
+            return self._dispatch_locked()
+        if kind == "ready":
+            w.ready = True
+            self._startup_failures = 0
+            return self._dispatch_locked()
+        log.warning("job manager: unexpected worker message %r", kind)
+        return []
+
+    def _bury(self, w: _Worker) -> None:
+        """A worker process exited: fail (or mark stopped) its job; _housekeep starts a replacement."""
+        if w.conn_open:
+            self._read(w)  # it may have reported "done" just before exiting
+        w.process.join(timeout=1.0)
+        code = w.process.exitcode
+        with self._lock:
+            if w not in self._workers:
+                return
+            self._workers.remove(w)
+            job = self._jobs.get(w.job_id) if w.job_id else None
+            if job is not None and job.status in ACTIVE:
+                if w.kill_reason == "stop":
+                    self._finish_locked(job, "stopped")
+                else:
+                    self._finish_locked(job, "failed", error=describe_exit(code))
+            if not w.ready and not self._closed.is_set():
+                self._startup_failures += 1  # back off if workers cannot even start (broken environment)
+                self._respawn_after = time.monotonic() + min(30.0, 0.25 * 2**self._startup_failures)
+                log.error("job worker exited during startup (exit code %s)", code)
+        w.conn.close()
+
+    def _housekeep(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for w in self._workers:
+                if w.stop_deadline is not None and now > w.stop_deadline and not w.kill_reason:
+                    w.kill_reason = "stop"  # the job ignored "stop" for stop_grace seconds
+                    w.process.kill()
+            missing = self.max_workers - len(self._workers)
+            if self._closed.is_set() or missing <= 0 or now < self._respawn_after:
+                return
+        for _ in range(missing):
+            worker = self._spawn()
+            with self._lock:
+                if self._closed.is_set():
+                    worker.process.kill()
+                    worker.conn.close()
+                    return
+                self._workers.append(worker)
+
+    def _janitor_loop(self) -> None:
+        interval = min(max(self.session_timeout / 4, 0.05), 5.0)
+        while not self._closed.wait(interval):
+            try:
+                self._expire_sessions()
+            except Exception:
+                log.exception("job manager janitor error")
+
+    def _expire_sessions(self) -> None:
+        cutoff = time.monotonic() - self.session_timeout
+        to_send: list[_Worker] = []
+        with self._lock:
+            for session_id in [s for s, sess in self._sessions.items() if sess.last_seen < cutoff]:
+                for job_id in list(self._sessions[session_id].jobs):
+                    worker = self._forget_locked(self._jobs[job_id])
+                    if worker is not None:
+                        to_send.append(worker)
+                del self._sessions[session_id]
+        self._send(to_send)
