@@ -1,5 +1,5 @@
-"""Fast training path for small dense nets: one numba-compiled epoch with hand-derived gradients, same float32
-maths as nn.Linear + torch.nn activations/losses + torch.optim, ~100x less per-step overhead than autograd."""
+"""Autograd costs ~500 us per step, which dominates TF-Playground-sized nets: this trains them in one compiled
+epoch with hand-derived gradients and the same float32 maths as the torch path (nn.Linear, losses, optim)."""
 
 from __future__ import annotations
 
@@ -17,19 +17,26 @@ try:  # numba is optional: without it `supports()` says no and the Trainer uses 
 except ImportError:  # pragma: no cover - exercised only on installs without numba
     HAVE_NUMBA = False
 
-ACTIVATIONS = ("linear", "relu", "leaky_relu", "elu", "selu", "gelu", "silu", "tanh", "sigmoid", "hard_sigmoid",
-               "softplus", "softsign")
+ACTIVATIONS = ("linear", "relu", "leaky_relu", "elu", "selu", "gelu", "silu", "tanh", "sigmoid",
+               "hard_sigmoid", "softplus", "softsign")
 LOSSES = ("mse", "l1", "huber", "bce", "cross_entropy")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 # torch.optim defaults per optimizer: eps differs between Adagrad (1e-10) and the others (1e-8)
 _EPS = {"adagrad": 1e-10, "rmsprop": 1e-8, "adam": 1e-8, "adamw": 1e-8}
-# hyper-parameter slots of the float64 `hp` array handed to the kernel
-_LR, _MOMENTUM, _BETA1, _BETA2, _EPS_I, _ALPHA, _WD = range(7)
+# slots of the kernel's float64 `hp` (hyper-parameters in, loss sums out) and int64 `ctl` arrays
+_LR, _MOMENTUM, _BETA1, _BETA2, _EPS_I, _ALPHA, _WD, _L1, _L2, _OUT_LOSS, _OUT_PEN = range(11)
+_STEP, _BS, _ACT, _LOSS, _OPT, _NB = range(6)
 
 
 def supports(activation: str, optimizer: str, loss: str) -> bool:
     """Whether the fast path can train this combination exactly like the torch path (else: use autograd)."""
     return HAVE_NUMBA and activation in ACTIVATIONS and optimizer in OPTIMIZERS and loss in LOSSES
+
+
+def worthwhile(sizes: list[int], batch_size: int) -> bool:
+    """Whether the fast path should beat 1-thread autograd here: yes until a batch needs ~2M multiply-adds
+    (measured: 2-128-128-1 at batch 64 is still 1.3x faster, 2-256-256-1 at batch 64 is 0.6x)."""
+    return batch_size * sum(a * b for a, b in zip(sizes[:-1], sizes[1:])) <= 2_000_000
 
 
 if HAVE_NUMBA:
@@ -59,7 +66,8 @@ if HAVE_NUMBA:
             return z if z > 0 else _f32(math.expm1(z))
         if code == 4:
             s = _f32(1.0507009873554804934193349852946)
-            return _f32(s * z) if z > 0 else _f32(s * _f32(_f32(1.6732632423543772848170429916717) * math.expm1(z)))
+            alpha = _f32(1.6732632423543772848170429916717)
+            return _f32(s * z) if z > 0 else _f32(s * _f32(alpha * math.expm1(z)))
         if code == 5:
             return _f32(z * _f32(0.5) * (_f32(1.0) + math.erf(z * _f32(0.70710678118654752440))))
         if code == 6:
@@ -113,61 +121,87 @@ if HAVE_NUMBA:
         d = _f32(1.0) + abs(z)
         return _f32(_f32(1.0) / (d * d))
 
-    @njit(**_JIT)
-    def _update(p, g, m, v, opt, hp, t):  # type: ignore[no-untyped-def]
-        """One torch.optim step (single-tensor CPU implementation) of parameter p with gradient g at step t."""
-        lr = hp[0]
+    @njit(inline="always", **_JIT)
+    def _step_param(p, st, lo, opt, hp, t):  # type: ignore[no-untyped-def]
+        """One torch.optim step (its single-tensor CPU formulas) of the 1-D parameter p at step t.
+
+        st[0, lo:lo + p.size] is its gradient, st[1|2, ...] its optimizer state (momentum / sums / moments).
+        """
         n = p.shape[0]
         if opt <= 2:  # sgd, momentum, nesterov
-            mom = _f32(hp[1])
-            neg_lr = _f32(-lr)
+            mom, neg_lr = _f32(hp[_MOMENTUM]), _f32(-hp[_LR])
             for i in range(n):
-                d = g[i]
+                d = st[0, lo + i]
                 if opt > 0:
-                    m[i] = d if t == 1 else _f32(m[i] * mom) + d
-                    d = d + mom * m[i] if opt == 2 else m[i]
+                    buf = d if t == 1 else _f32(st[1, lo + i] * mom) + d
+                    st[1, lo + i] = buf
+                    d = d + mom * buf if opt == 2 else buf
                 p[i] = p[i] + neg_lr * d
         elif opt == 3:  # adagrad (lr_decay 0, initial accumulator 0)
-            eps, neg_lr = _f32(hp[4]), _f32(-lr)
+            eps, neg_lr = _f32(hp[_EPS_I]), _f32(-hp[_LR])
             for i in range(n):
-                m[i] = m[i] + g[i] * g[i]
-                p[i] = p[i] + neg_lr * (g[i] / (_f32(math.sqrt(m[i])) + eps))
+                g = st[0, lo + i]
+                acc = st[1, lo + i] + g * g
+                st[1, lo + i] = acc
+                p[i] = p[i] + neg_lr * (g / (_f32(math.sqrt(acc)) + eps))
         elif opt == 4:  # rmsprop (not centered, no momentum)
-            alpha, one_m_alpha, eps, neg_lr = _f32(hp[5]), _f32(1.0 - hp[5]), _f32(hp[4]), _f32(-lr)
+            alpha, one_m_alpha = _f32(hp[_ALPHA]), _f32(1.0 - hp[_ALPHA])
+            eps, neg_lr = _f32(hp[_EPS_I]), _f32(-hp[_LR])
             for i in range(n):
-                v[i] = _f32(v[i] * alpha) + one_m_alpha * g[i] * g[i]
-                p[i] = p[i] + neg_lr * (g[i] / (_f32(math.sqrt(v[i])) + eps))
-        else:  # adam / adamw
-            b1, b2, eps = hp[2], hp[3], _f32(hp[4])
+                g = st[0, lo + i]
+                sq = _f32(st[2, lo + i] * alpha) + one_m_alpha * g * g
+                st[2, lo + i] = sq
+                p[i] = p[i] + neg_lr * (g / (_f32(math.sqrt(sq)) + eps))
+        else:  # adam / adamw (amsgrad off)
+            lr, b1, b2, eps = hp[_LR], hp[_BETA1], hp[_BETA2], _f32(hp[_EPS_I])
             w1, b2f, one_m_b2 = _f32(1.0 - b1), _f32(b2), _f32(1.0 - b2)
             neg_step = _f32(-(lr / (1.0 - b1 ** t)))
             bc2_sqrt = _f32(math.sqrt(1.0 - b2 ** t))
-            decay = _f32(1.0 - lr * hp[6])
+            decay = _f32(1.0 - lr * hp[_WD])
             for i in range(n):
+                g = st[0, lo + i]
                 if opt == 6:
                     p[i] = p[i] * decay
-                m[i] = m[i] + w1 * (g[i] - m[i])
-                v[i] = _f32(v[i] * b2f) + one_m_b2 * g[i] * g[i]
-                p[i] = p[i] + neg_step * (m[i] / (_f32(math.sqrt(v[i])) / bc2_sqrt + eps))
+                m = st[1, lo + i] + w1 * (g - st[1, lo + i])
+                v = _f32(st[2, lo + i] * b2f) + one_m_b2 * g * g
+                st[1, lo + i] = m
+                st[2, lo + i] = v
+                p[i] = p[i] + neg_step * (m / (_f32(math.sqrt(v)) / bc2_sqrt + eps))
+
+    @njit(inline="always", **_JIT)
+    def _axpy(y_addr, alpha, x_addr, n):  # type: ignore[no-untyped-def]
+        """y[:n] += alpha * x[:n] on raw float32 memory. Each lane is its own sum, so the compiler vectorizes
+        it without reordering additions: matmuls built from it round exactly like sequential dot products."""
+        y = numba.carray(_f32_ptr(y_addr), (n,))
+        x = numba.carray(_f32_ptr(x_addr), (n,))
+        for i in range(n):
+            y[i] += alpha * x[i]
 
     @njit(**_JIT)
-    def _epoch(addrs, dims, poff, x, yf, yi, order, bs, act, loss, opt, hp, l1, l2, step,  # type: ignore
-               grads, mstate, vstate, z_buf, a_buf, d0, d1, wt):
-        """Mini-batch SGD over x[order]; returns (sum of batch losses, sum of batch penalties, n_batches).
+    def _epoch(addrs, dims, poff, x, yf, yi, order, hp, ctl, st, za, dd, wt):  # type: ignore[no-untyped-def]
+        """Mini-batch steps over x[order]: forward, loss, penalty, backward, optimizer step, per batch.
 
-        Parameters live at `addrs` (W0, b0, W1, b1, ...); gradients and optimizer state are flat float32 buffers
-        indexed by `poff`. n_batches == -1 means a bad index in `order` or a class id out of range.
+        Parameters live at `addrs` (W0, b0, W1, b1, ...; flat offsets in `poff`). hp: float hyper-parameters
+        (+ loss/penalty sums out), ctl: [step, batch size, activation, loss, optimizer, n_batches out (-1: bad
+        index)], st: [grad, state1, state2] x flat params, za: [z | a, layer, row, unit], dd: 2 delta buffers,
+        wt: room for one W.T.
         """
         n_layers = dims.shape[0] - 1
         n, n_out = order.shape[0], dims[n_layers]
+        bs, act, loss, opt = ctl[_BS], ctl[_ACT], ctl[_LOSS], ctl[_OPT]
+        ctl[_NB] = -1
         for i in range(n):
             if order[i] < 0 or order[i] >= x.shape[0]:
-                return 0.0, 0.0, -1
+                return
         if loss == 4:
             for i in range(yi.shape[0]):
                 if yi[i] < 0 or yi[i] >= n_out:
-                    return 0.0, 0.0, -1
-        l1f, l2f, half_l2 = _f32(l1), _f32(l2), _f32(0.5 * l2)
+                    return
+        l1, l2 = hp[_L1], hp[_L2]
+        za_p, z_s0, z_s1, z_s2 = za.ctypes.data, za.strides[0], za.strides[1], za.strides[2]
+        dd_p, d_s0, d_s1 = dd.ctypes.data, dd.strides[0], dd.strides[1]
+        st_p, wt_p = st.ctypes.data, wt.ctypes.data
+        l1f, half_l2 = _f32(l1), _f32(0.5 * l2)
         loss_sum = 0.0
         pen_sum = 0.0
         n_batches = 0
@@ -177,71 +211,65 @@ if HAVE_NUMBA:
             for r in range(nb):
                 row = order[start + r]
                 for k in range(dims[0]):
-                    a_buf[0, r, k] = x[row, k]
+                    za[1, 0, r, k] = x[row, k]
             for layer in range(n_layers):
                 fin, fout = dims[layer], dims[layer + 1]
                 w = numba.carray(_f32_ptr(addrs[2 * layer]), (fout, fin))
                 b = numba.carray(_f32_ptr(addrs[2 * layer + 1]), (fout,))
-                for k in range(fin):  # W.T, so the inner loops below run over contiguous memory
+                last = layer == n_layers - 1
+                for k in range(fin):  # W.T, so z[r, :] += a[r, k] * W.T[k, :] runs over contiguous memory
                     for j in range(fout):
                         wt[k * fout + j] = w[j, k]
-                for r in range(nb):
-                    z = z_buf[layer + 1, r]
-                    a_in = a_buf[layer, r]
+                for r in range(nb):  # z[r, j] = sum_k a[r, k] W[j, k] (k ascending, as one dot would) + b[j]
+                    z_row = za_p + z_s1 * (layer + 1) + z_s2 * r
                     for j in range(fout):
-                        z[j] = 0.0
-                    for k in range(fin):  # z[j] = sum_k a[k] * W[j, k] in k order, then + b[j]
-                        ak = a_in[k]
-                        base = k * fout
-                        for j in range(fout):
-                            z[j] += ak * wt[base + j]
-                    a_out = a_buf[layer + 1, r]
-                    if layer == n_layers - 1:
-                        for j in range(fout):
-                            z[j] += b[j]
-                            a_out[j] = z[j]
-                    else:
-                        for j in range(fout):
-                            z[j] += b[j]
-                            a_out[j] = _act(z[j], act)
-            # ---- loss (mean over the batch) and dL/d(output) into d0
+                        za[0, layer + 1, r, j] = 0.0
+                    for k in range(fin):
+                        _axpy(z_row, za[1, layer, r, k], wt_p + 4 * k * fout, fout)
+                    for j in range(fout):
+                        acc = za[0, layer + 1, r, j] + b[j]
+                        za[0, layer + 1, r, j] = acc
+                        za[1, layer + 1, r, j] = acc if last else _act(acc, act)
+            # ---- loss (mean over the batch) and dL/d(output) into dd[0]
             bl = 0.0
             inv = _f32(1.0 / (nb * n_out)) if loss != 4 else _f32(1.0 / nb)
             for r in range(nb):
                 row = order[start + r]
                 if loss == 4:
-                    mx = z_buf[n_layers, r, 0]
+                    mx = za[0, n_layers, r, 0]
                     for j in range(1, n_out):
-                        mx = max(mx, z_buf[n_layers, r, j])
+                        mx = max(mx, za[0, n_layers, r, j])
                     se = _f32(0.0)
                     for j in range(n_out):
-                        se += _f32(math.exp(z_buf[n_layers, r, j] - mx))
+                        se += _f32(math.exp(za[0, n_layers, r, j] - mx))
                     lse = mx + _f32(math.log(se))
                     cls = yi[row]
-                    bl += lse - z_buf[n_layers, r, cls]
+                    bl += lse - za[0, n_layers, r, cls]
                     for j in range(n_out):
-                        p = _f32(math.exp(z_buf[n_layers, r, j] - lse))
-                        d0[r, j] = (p - _f32(1.0) if j == cls else p) * inv
+                        p = _f32(math.exp(za[0, n_layers, r, j] - lse))
+                        dd[0, r, j] = (p - _f32(1.0) if j == cls else p) * inv
                     continue
                 for j in range(n_out):
-                    o, y = z_buf[n_layers, r, j], yf[row, j]
+                    o, y = za[0, n_layers, r, j], yf[row, j]
                     e = o - y
                     if loss == 0:
                         bl += e * e
-                        d0[r, j] = _f32(2.0) * e * inv
+                        dd[0, r, j] = _f32(2.0) * e * inv
                     elif loss == 1:
                         bl += abs(e)
-                        d0[r, j] = (_f32(1.0) if e > 0 else (_f32(-1.0) if e < 0 else _f32(0.0))) * inv
+                        dd[0, r, j] = (_f32(1.0) if e > 0 else (_f32(-1.0) if e < 0 else _f32(0.0))) * inv
                     elif loss == 2:
                         if abs(e) < 1:
                             bl += 0.5 * e * e
-                            d0[r, j] = e * inv
+                            dd[0, r, j] = e * inv
                         else:
                             bl += abs(e) - 0.5
-                            d0[r, j] = (_f32(1.0) if e > 0 else _f32(-1.0)) * inv
-                    else:  # bce with logits
-                        bl += max(o, _f32(0.0)) - o * y + math.log1p(math.exp(-abs(o)))
-                        d0[r, j] = (_f32(1.0) / (_f32(1.0) + _f32(math.exp(-o))) - y) * inv
+                            dd[0, r, j] = (_f32(1.0) if e > 0 else _f32(-1.0)) * inv
+                    else:  # bce with logits: max(o, 0) - o y + log(1 + e^-|o|); d/do = sigmoid(o) - y
+                        en = _f32(math.exp(-abs(o)))
+                        bl += max(o, _f32(0.0)) - o * y + math.log1p(en)
+                        sig = _f32(1.0) / (_f32(1.0) + en) if o >= 0 else en / (_f32(1.0) + en)
+                        dd[0, r, j] = (sig - y) * inv
             loss_sum += bl / (nb * n_out) if loss != 4 else bl / nb
             # ---- penalty on the weights (before the step, like the torch path)
             if l1 != 0.0 or l2 != 0.0:
@@ -249,61 +277,66 @@ if HAVE_NUMBA:
                 for layer in range(n_layers):
                     s1 = _f32(0.0)
                     s2 = _f32(0.0)
-                    base = poff[2 * layer]
-                    w1d = numba.carray(_f32_ptr(addrs[2 * layer]), (poff[2 * layer + 1] - base,))
+                    w1d = numba.carray(_f32_ptr(addrs[2 * layer]), (poff[2 * layer + 1] - poff[2 * layer],))
                     for i in range(w1d.shape[0]):
                         s1 += abs(w1d[i])
                         s2 += w1d[i] * w1d[i]
                     pen += l1 * s1 + l2 * 0.5 * s2
                 pen_sum += pen
             # ---- backward: d = dL/dz[layer+1]; gW = d.T @ a[layer]; gb = sum d; d_prev = (d @ W) * act'(z)
-            d, d_prev = d0, d1
+            cur = 0
             for layer in range(n_layers - 1, -1, -1):
                 fin, fout = dims[layer], dims[layer + 1]
-                w = numba.carray(_f32_ptr(addrs[2 * layer]), (fout, fin))
-                gw = grads[poff[2 * layer]:poff[2 * layer + 1]]
-                gb = grads[poff[2 * layer + 1]:poff[2 * layer + 2]]
-                gw[:] = 0.0
-                gb[:] = 0.0
-                for r in range(nb):  # gW[j, k] = sum_r d[r, j] * a[r, k], gb[j] = sum_r d[r, j], in r order
-                    a_in = a_buf[layer, r]
+                w_p = addrs[2 * layer]
+                w = numba.carray(_f32_ptr(w_p), (fout, fin))
+                gw, gb = poff[2 * layer], poff[2 * layer + 1]
+                for i in range(gw, poff[2 * layer + 2]):
+                    st[0, i] = 0.0
+                for r in range(nb):  # gW[j, :] += d[r, j] * a[r, :], gb[j] += d[r, j] (r ascending)
+                    a_row = za_p + z_s0 + z_s1 * layer + z_s2 * r
                     for j in range(fout):
-                        dj = d[r, j]
-                        gb[j] += dj
-                        base = j * fin
-                        for k in range(fin):
-                            gw[base + k] += dj * a_in[k]
+                        dj = dd[cur, r, j]
+                        st[0, gb + j] += dj
+                        _axpy(st_p + 4 * (gw + j * fin), dj, a_row, fin)
                 if l1 != 0.0 or l2 != 0.0:
                     for j in range(fout):
                         for k in range(fin):
                             wv = w[j, k]
-                            g = gw[j * fin + k]
+                            g = st[0, gw + j * fin + k]
                             if l1 != 0.0:
                                 g += l1f * (_f32(1.0) if wv > 0 else (_f32(-1.0) if wv < 0 else _f32(0.0)))
                             if l2 != 0.0:
                                 g += (half_l2 * wv) * _f32(2.0)
-                            gw[j * fin + k] = g
+                            st[0, gw + j * fin + k] = g
                 if layer > 0:
-                    for r in range(nb):  # d_prev[r, k] = (sum_j d[r, j] * W[j, k]) * act'(z[r, k])
-                        dp = d_prev[r]
+                    nxt = 1 - cur
+                    for r in range(nb):  # d_prev[r, :] = (sum_j d[r, j] W[j, :]) * act'(z[r, :]), j ascending
                         for k in range(fin):
-                            dp[k] = 0.0
+                            dd[nxt, r, k] = 0.0
+                        dp_row = dd_p + d_s0 * nxt + d_s1 * r
                         for j in range(fout):
-                            dj = d[r, j]
-                            for k in range(fin):
-                                dp[k] += dj * w[j, k]
+                            _axpy(dp_row, dd[cur, r, j], w_p + 4 * j * fin, fin)
                         for k in range(fin):
-                            dp[k] *= _dact(z_buf[layer, r, k], a_buf[layer, r, k], act)
-                    d, d_prev = d_prev, d
+                            dd[nxt, r, k] *= _dact(za[0, layer, r, k], za[1, layer, r, k], act)
+                    cur = nxt
             # ---- optimizer step on every parameter
-            step[0] += 1
-            t = step[0]
+            ctl[_STEP] += 1
+            t = ctl[_STEP]
             for i in range(addrs.shape[0]):
-                lo, hi = poff[i], poff[i + 1]
-                p = numba.carray(_f32_ptr(addrs[i]), (hi - lo,))
-                _update(p, grads[lo:hi], mstate[lo:hi], vstate[lo:hi], opt, hp, t)
+                lo = poff[i]
+                p = numba.carray(_f32_ptr(addrs[i]), (poff[i + 1] - lo,))
+                _step_param(p, st, lo, opt, hp, t)
             n_batches += 1
-        return loss_sum, pen_sum, n_batches
+        hp[_OUT_LOSS] = loss_sum
+        hp[_OUT_PEN] = pen_sum
+        ctl[_NB] = n_batches
+
+
+def _plain(a: np.ndarray, dtype: type) -> np.ndarray:
+    """C-contiguous, writeable, of dtype (copying only if needed): any other array type would make numba
+    compile another specialization of the kernel, seconds of latency."""
+    a = np.ascontiguousarray(a, dtype=dtype)
+    return a if a.flags.writeable else a.copy()
 
 
 class FastMLP:
@@ -333,16 +366,13 @@ class FastMLP:
         self._addrs = np.array([p.ctypes.data for p in params], dtype=np.int64)
         self._dims = np.array(dims, dtype=np.int64)
         self._poff = np.concatenate([[0], np.cumsum([p.size for p in params])]).astype(np.int64)
-        total = int(self._poff[-1])
-        self._grads = np.zeros(total, np.float32)
-        self._m = np.zeros(total, np.float32)
-        self._v = np.zeros(total, np.float32)
-        self._step = np.zeros(1, np.int64)
+        self._state = np.zeros((3, int(self._poff[-1])), np.float32)  # gradient, optimizer state 1 and 2
         self._wt = np.zeros(max(w.size for w in weights), np.float32)
-        self._act = ACTIVATIONS.index(activation)
-        self._loss = LOSSES.index(loss)
-        self._opt = OPTIMIZERS.index(optimizer)
-        hp = np.zeros(7, np.float64)
+        self._ctl = np.zeros(6, np.int64)
+        self._ctl[_ACT] = ACTIVATIONS.index(activation)
+        self._ctl[_LOSS] = LOSSES.index(loss)
+        self._ctl[_OPT] = OPTIMIZERS.index(optimizer)
+        hp = np.zeros(11, np.float64)
         hp[_LR] = opt_params["lr"]
         hp[_MOMENTUM] = opt_params.get("momentum", 0.9)
         hp[_BETA1] = opt_params.get("beta1", 0.9)
@@ -350,9 +380,9 @@ class FastMLP:
         hp[_EPS_I] = opt_params.get("eps", _EPS.get(optimizer, 1e-8))
         hp[_ALPHA] = opt_params.get("alpha", 0.99)
         hp[_WD] = opt_params.get("weight_decay", 0.01) if optimizer == "adamw" else 0.0
+        hp[_L1], hp[_L2] = l1, l2
         self._hp = hp
-        self.l1, self.l2 = float(l1), float(l2)
-        self._bufs: tuple[np.ndarray, ...] = ()
+        self._scratch: tuple[np.ndarray, np.ndarray] | None = None
         self._no_int = np.zeros(0, np.int64)
         self._no_float = np.zeros((0, dims[-1]), np.float32)
 
@@ -364,48 +394,53 @@ class FastMLP:
         """Schedules and the live LR slider change the rate between epochs; optimizer state is kept."""
         self._hp[_LR] = lr
 
-    def _buffers(self, batch_size: int) -> tuple[np.ndarray, ...]:
-        """Per-layer activation and delta scratch, reused across epochs while the batch size stays."""
-        if not self._bufs or self._bufs[0].shape[1] != batch_size:
-            width = int(self._dims.max())
-            shape = (len(self._dims), batch_size, width)
-            self._bufs = (np.zeros(shape, np.float32), np.zeros(shape, np.float32),
-                          np.zeros((batch_size, width), np.float32), np.zeros((batch_size, width), np.float32))
-        return self._bufs
+    @property
+    def steps(self) -> int:
+        """Optimizer steps taken so far (torch's state['step'])."""
+        return int(self._ctl[_STEP])
 
-    def train_epoch(self, x: np.ndarray, y: np.ndarray, order: np.ndarray, batch_size: int) -> tuple[float, float]:
+    def _buffers(self, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+        """Activation and delta scratch for one batch, reused across epochs while the batch size stays."""
+        if self._scratch is None or self._scratch[1].shape[1] != batch_size:
+            width = int(self._dims.max())
+            self._scratch = (np.zeros((2, len(self._dims), batch_size, width), np.float32),
+                             np.zeros((2, batch_size, width), np.float32))
+        return self._scratch
+
+    def train_epoch(self, x: np.ndarray, y: np.ndarray, order: np.ndarray,
+                    batch_size: int) -> tuple[float, float]:
         """One epoch over x[order] in mini-batches; returns (mean batch data loss, mean batch penalty)."""
-        x = np.ascontiguousarray(x, dtype=np.float32)
+        x = _plain(x, np.float32)
         if x.ndim != 2 or x.shape[1] != self._dims[0]:
             raise ValueError(f"x must be [n, {self._dims[0]}], got {x.shape}")
-        if self._loss == 4:
-            yi, yf = np.ascontiguousarray(y, dtype=np.int64).reshape(-1), self._no_float
+        if self._ctl[_LOSS] == 4:
+            yi, yf = _plain(y, np.int64).reshape(-1), self._no_float
             n_y = len(yi)
         else:
-            yf, yi = np.ascontiguousarray(y, dtype=np.float32).reshape(len(y), -1), self._no_int
+            yf, yi = _plain(y, np.float32).reshape(len(y), -1), self._no_int
             n_y = len(yf)
             if yf.shape[1] != self._dims[-1]:
                 raise ValueError(f"y must have {self._dims[-1]} column(s), got {yf.shape}")
         if n_y != len(x):
             raise ValueError(f"x has {len(x)} rows but y has {n_y}")
-        order = np.ascontiguousarray(order, dtype=np.int64)
-        bs = int(batch_size)
-        if bs < 1:
+        order = _plain(order, np.int64)
+        if batch_size < 1:
             raise ValueError("batch_size must be >= 1")
-        bs = min(bs, max(1, len(order)))
-        z_buf, a_buf, d0, d1 = self._buffers(bs)
-        loss_sum, pen_sum, n_batches = _epoch(
-            self._addrs, self._dims, self._poff, x, yf, yi, order, bs, self._act, self._loss, self._opt, self._hp,
-            self.l1, self.l2, self._step, self._grads, self._m, self._v, z_buf, a_buf, d0, d1, self._wt)
+        bs = min(int(batch_size), max(1, len(order)))
+        self._ctl[_BS] = bs
+        za, dd = self._buffers(bs)
+        _epoch(self._addrs, self._dims, self._poff, x, yf, yi, order, self._hp, self._ctl, self._state, za,
+               dd, self._wt)
+        n_batches = int(self._ctl[_NB])
         if n_batches < 0:
             raise IndexError("order holds an index outside x, or y holds a class id outside the outputs")
         n = max(1, n_batches)
-        return loss_sum / n, pen_sum / n
+        return float(self._hp[_OUT_LOSS]) / n, float(self._hp[_OUT_PEN]) / n
 
     def grad_norms(self) -> list[float]:
-        """L2 norm of each weight matrix's gradient (data + penalty) at the last step, like torch's w.grad.norm()."""
-        return [float(np.linalg.norm(self._grads[self._poff[i]:self._poff[i + 1]]))
-                for i in range(0, len(self._params), 2)]
+        """L2 norm of each weight matrix's gradient (data + penalty) at the last step, like w.grad.norm()."""
+        g, off = self._state[0], self._poff
+        return [float(np.linalg.norm(g[off[i]:off[i + 1]])) for i in range(0, len(self._params), 2)]
 
 
 def warmup() -> float:

@@ -75,6 +75,9 @@ class Trainer:
         self._stop = False
         self._elapsed = 0.0
         self.interrupt: Callable[[], bool] | None = None  # polled between batches of the autograd path
+        # train()/eval() walk every submodule (~0.5 ms per call here): only toggle when it changes the maths
+        self._mode_matters = any(isinstance(m, (nn.Dropout, nn.Dropout2d, nn.modules.batchnorm._BatchNorm))
+                                 for m in self.model.modules())
         self.fast = self._make_fast() if fast is not False else None
         if fast and self.fast is None:
             raise ValueError("the fast path cannot train this model/optimizer/loss combination")
@@ -100,6 +103,7 @@ class Trainer:
         t = self.cfg.train
         if (mlp is None or self.device.type != "cpu" or not mlp.is_plain() or len(self.data.input_shape) != 1
                 or not fast_mlp.supports(self.cfg.model.activation, t.optimizer, self.loss_name)
+                or not fast_mlp.worthwhile(mlp.sizes, t.batch_size)
                 or any(cb.wants_batches for cb in self.callbacks)):
             return None
         lins = mlp.linears()
@@ -255,10 +259,15 @@ class Trainer:
         if isinstance(x, np.ndarray):
             x = torch.as_tensor(x, dtype=torch.float32, device=self.device)
         was_training = self.model.training
-        self.model.eval()
-        outs = [self.model(x[i:i + EVAL_BATCH]) for i in range(0, len(x), EVAL_BATCH)]
-        self.model.train(was_training)
-        return torch.cat(outs) if outs else torch.empty(0)
+        if was_training and self._mode_matters:
+            self.model.eval()
+        if len(x) <= EVAL_BATCH:
+            out = self.model(x)
+        else:
+            out = torch.cat([self.model(x[i:i + EVAL_BATCH]) for i in range(0, len(x), EVAL_BATCH)])
+        if was_training and self._mode_matters:
+            self.model.train()
+        return out
 
     def probabilities(self, out: torch.Tensor) -> torch.Tensor:
         if self.loss_name == "cross_entropy":
@@ -288,6 +297,12 @@ class Trainer:
 
     def evaluate_all(self) -> Logs:
         logs: Logs = {}
-        for split in ("train", "val", "test"):
-            logs.update(self.evaluate(split))
+        if self._mode_matters:
+            self.model.eval()
+        try:
+            for split in ("train", "val", "test"):
+                logs.update(self.evaluate(split))
+        finally:
+            if self._mode_matters:
+                self.model.train()
         return logs
