@@ -247,7 +247,7 @@ class Trainer:
                 self.scheduler.step(logs["val_loss"])
         else:
             with warnings.catch_warnings():  # the fast path updates weights without optimizer.step()
-                warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step()`")
+                warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler")
                 self.scheduler.step()
         if self.fast is not None:
             self.fast.set_lr(self.lr)
