@@ -1,0 +1,20 @@
+"""Entry point. `streamlit run app.py` serves it as an ASGI app (st.App) so the live-snapshot routes live next to
+the pages; each browser session then runs this same file as the page script, which only sets up navigation."""
+
+import streamlit as st
+
+if __name__ == "__main__":  # a session's script run
+    st.set_page_config(page_title="NN playground", page_icon="🧠", layout="wide")
+    pages = [st.Page("pages/playground.py", title="Playground", icon="🎛️", default=True)]
+    try:
+        from pathlib import Path
+
+        if (Path(__file__).parent / "pages" / "cnn.py").exists():
+            pages.append(st.Page("pages/cnn.py", title="Images & CNNs", icon="🖼️"))
+    except Exception:  # noqa: BLE001 - navigation must come up even if an optional page is broken
+        pass
+    st.navigation(pages).run()
+else:  # imported by the ASGI server
+    from ui.live import routes
+
+    app = st.App(__file__, routes=routes())

@@ -1,0 +1,1 @@
+"""Streamlit UI helpers shared by the pages (plot builders in ui.plots stay streamlit-free)."""

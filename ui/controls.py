@@ -1,0 +1,196 @@
+"""Widgets generated from RunConfig's field metadata and the registries, and the config <-> URL round trip.
+
+Every widget's bounds come from the field metadata and its tooltip from the field's help plus the chosen
+registry entry's description and formula, so a new registry entry or a changed bound shows up here unchanged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+import streamlit as st
+
+from nnlib.config import ConfigError, DataConfig, ModelConfig, RunConfig, TrainConfig, field_meta
+from nnlib.registry import Registry
+
+SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
+LR_STEPS = (0.00001, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)  # TF Playground's list
+
+
+def key(prefix: str, section: str, name: str) -> str:
+    return f"{prefix}.{section}.{name}"
+
+
+def seed_state(prefix: str, cfg: RunConfig, force: bool = False) -> None:
+    """Put a config's values into the widgets' session_state keys (first run, URL restore, JSON import)."""
+    for section in SECTIONS:
+        values = getattr(cfg, section)
+        for f in dataclasses.fields(values):
+            k = key(prefix, section, f.name)
+            if force or k not in st.session_state:
+                v = getattr(values, f.name)
+                st.session_state[k] = list(v) if isinstance(v, tuple) and f.name != "hidden" else v
+    if force:
+        seed_layers(prefix, cfg.model.hidden)
+
+
+def config_from_state(prefix: str, base: RunConfig) -> RunConfig:
+    """The config the widgets currently describe (fields without a widget keep `base`'s value)."""
+    parts = {}
+    for section, cls in SECTIONS.items():
+        current = getattr(base, section)
+        vals = {
+            f.name: st.session_state.get(key(prefix, section, f.name), getattr(current, f.name))
+            for f in dataclasses.fields(cls)
+        }
+        vals = {k: tuple(v) if isinstance(v, list) else v for k, v in vals.items()}
+        parts[section] = cls(**vals)
+    return RunConfig(**parts)
+
+
+def restore_from_url(prefix: str, default: RunConfig) -> tuple[RunConfig, list[str]]:
+    """Config from the page's query parameters; on bad parameters, the defaults plus the reasons."""
+    params = {k: st.query_params[k] for k in st.query_params}
+    if not params:
+        return default, []
+    try:
+        cfg = RunConfig.from_query(params)
+    except ConfigError as e:
+        return default, e.errors
+    errs = cfg.validate()
+    return (default, errs) if errs else (cfg, [])
+
+
+def sync_url(cfg: RunConfig) -> None:
+    """Keep the address bar equal to the setup, so copying it shares the exact run."""
+    wanted = cfg.to_query_dict()
+    current = {k: st.query_params[k] for k in st.query_params}
+    if current != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def share_link(cfg: RunConfig) -> str:
+    base = ""
+    try:
+        base = (st.context.url or "").split("?")[0]
+    except Exception:  # noqa: BLE001 - older/bare contexts have no URL
+        base = ""
+    query = cfg.to_query()
+    return f"{base}?{query}" if query else base
+
+
+def _help(section: str, name: str, registry: Mapping | None = None, chosen: str | None = None) -> str:
+    meta = field_meta(SECTIONS[section], name)
+    text = meta.get("help", "")
+    if isinstance(registry, Registry) and chosen in registry:
+        text += f"\n\n**{registry[chosen].label}**: {registry[chosen].help}"
+    lo, hi = meta.get("min"), meta.get("max")
+    if lo is not None:
+        text += f"\n\nRange: {lo:g} to {hi:g}."
+    return text
+
+
+def choice(prefix: str, section: str, name: str, label: str, options: list[str] | None = None, **kw: Any) -> str:
+    """A selectbox over a registry (labels and tooltips from its entries) or a fixed list."""
+    meta = field_meta(SECTIONS[section], name)
+    reg = meta.get("choices")
+    opts = options or list(reg)
+    k = key(prefix, section, name)
+    if st.session_state.get(k) not in opts:
+        st.session_state[k] = opts[0]
+    fmt = (lambda n: reg[n].label) if isinstance(reg, Registry) else (lambda n: str(n).replace("_", " "))
+    return st.selectbox(label, opts, key=k, format_func=fmt, help=_help(section, name, reg, st.session_state[k]), **kw)
+
+
+def number(
+    prefix: str, section: str, name: str, label: str, slider: bool = False, fmt: str | None = None, **kw: Any
+) -> Any:
+    """A bounded number widget; a value outside the bounds (e.g. from a URL) is clamped for display only."""
+    meta = field_meta(SECTIONS[section], name)
+    k = key(prefix, section, name)
+    default = dataclasses.fields(SECTIONS[section])
+    is_int = isinstance(next(f.default for f in default if f.name == name), int)
+    lo, hi = meta["min"], meta["max"]
+    cast = int if is_int else float
+    lo, hi = cast(lo), cast(hi)
+    v = st.session_state.get(k)
+    if v is None or not lo <= v <= hi:
+        st.session_state[k] = min(max(cast(v if v is not None else lo), lo), hi)
+    step = meta.get("step") or (1 if is_int else None)
+    step = cast(step) if step is not None else None
+    if slider:
+        return st.slider(label, lo, hi, step=step, key=k, help=_help(section, name), format=fmt, **kw)
+    return st.number_input(label, lo, hi, step=step, key=k, help=_help(section, name), format=fmt, **kw)
+
+
+def toggle(prefix: str, section: str, name: str, label: str, **kw: Any) -> bool:
+    return st.toggle(label, key=key(prefix, section, name), help=_help(section, name), **kw)
+
+
+def learning_rate(prefix: str, label: str = "Learning rate") -> float:
+    k = key(prefix, "train", "lr")
+    current = float(st.session_state.get(k, 0.03))
+    steps = sorted(set(LR_STEPS) | {current})
+    return st.select_slider(label, steps, key=k, help=_help("train", "lr"), format_func=lambda v: f"{v:g}")
+
+
+def multi(prefix: str, section: str, name: str, label: str, help_of: Mapping[str, str] | None = None) -> tuple:
+    meta = field_meta(SECTIONS[section], name)
+    k = key(prefix, section, name)
+    st.session_state[k] = [v for v in st.session_state.get(k, ()) if v in meta["choices"]]
+    text = meta["help"] + ("\n\n" + "\n\n".join(f"**{n}**: {h}" for n, h in help_of.items()) if help_of else "")
+    return tuple(st.pills(label, list(meta["choices"]), selection_mode="multi", key=k, help=text) or ())
+
+
+def seed_layers(prefix: str, hidden: tuple[int, ...]) -> None:
+    """Write a layer list into the +/- and per-layer width widgets' state."""
+    st.session_state[f"{prefix}.n_layers"] = len(hidden)
+    for i, w in enumerate(hidden):
+        st.session_state[f"{prefix}.width.{i}"] = int(w)
+
+
+def hidden_layers(prefix: str, max_layers: int = 10, max_width: int = 256) -> tuple[int, ...]:
+    """Add/remove hidden layers and set neurons per layer, like TF Playground's +/- buttons."""
+    nk = f"{prefix}.n_layers"
+    if nk not in st.session_state:
+        seed_layers(prefix, tuple(st.session_state.get(key(prefix, "model", "hidden"), (4, 2))))
+    n = st.session_state[nk]
+    c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
+    if c2.button(
+        "",
+        icon=":material/add:",
+        key=f"{prefix}.add_layer",
+        help="Add a hidden layer",
+        disabled=n >= max_layers,
+        width="stretch",
+    ):
+        st.session_state.setdefault(f"{prefix}.width.{n}", st.session_state.get(f"{prefix}.width.{n - 1}", 4))
+        n += 1
+    if c3.button(
+        "",
+        icon=":material/remove:",
+        key=f"{prefix}.del_layer",
+        help="Remove the last hidden layer",
+        disabled=n == 0,
+        width="stretch",
+    ):
+        n -= 1
+    st.session_state[nk] = n
+    c1.markdown(f"**{n} hidden layer{'s' if n != 1 else ''}**", help=field_meta(ModelConfig, "hidden")["help"])
+    widths = []
+    if n:
+        cols = st.columns(min(n, 5))
+        for i in range(n):
+            wk = f"{prefix}.width.{i}"
+            st.session_state[wk] = min(max(int(st.session_state.get(wk, 4)), 1), max_width)
+            widths.append(
+                int(
+                    cols[i % len(cols)].number_input(
+                        f"layer {i + 1}", 1, max_width, key=wk, help="Neurons in this hidden layer."
+                    )
+                )
+            )
+    st.session_state[key(prefix, "model", "hidden")] = tuple(widths)
+    return tuple(widths)

@@ -1,0 +1,145 @@
+// Live charts: draw the figures the page built, then poll /nnlive/snap/<job> and patch traces in place.
+const CONFIG = { displayModeBar: false, responsive: true };
+const FINAL = ["finished", "stopped", "failed"];
+
+function loadPlotly(src) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window.__nnPlotly) {
+    window.__nnPlotly = new Promise((resolve, reject) => {
+      const s = document.createElement("script");
+      s.src = src;
+      s.onload = () => resolve(window.Plotly);
+      s.onerror = () => { window.__nnPlotly = null; reject(new Error("could not load plotly.js")); };
+      document.head.appendChild(s);
+    });
+  }
+  return window.__nnPlotly;
+}
+
+function fmt(v, digits) {
+  return v === null || v === undefined ? "–" : Number(v).toFixed(digits);
+}
+
+function statusLine(info) {
+  const parts = [];
+  if (info.status === "queued") {
+    parts.push(`Waiting for a free worker${info.queue ? ` (position ${info.queue} in the queue)` : ""}…`);
+  } else {
+    parts.push(`<b>Epoch ${info.epoch} / ${info.epochs}</b>`);
+    parts.push(`${fmt(info.elapsed, 1)} s`);
+    if (info.train_loss !== null && info.train_loss !== undefined) parts.push(`train loss ${fmt(info.train_loss, 4)}`);
+    if (info.val_loss !== null && info.val_loss !== undefined) parts.push(`validation loss ${fmt(info.val_loss, 4)}`);
+    if (info.val_accuracy !== null && info.val_accuracy !== undefined)
+      parts.push(`validation accuracy ${fmt(100 * info.val_accuracy, 1)}%`);
+    if (info.val_rmse !== null && info.val_rmse !== undefined) parts.push(`validation RMSE ${fmt(info.val_rmse, 4)}`);
+    parts.push(`<span class="nn-state nn-${info.status}">${info.status}</span>`);
+  }
+  return parts.join(" · ");
+}
+
+export default function (component) {
+  const { data, parentElement, setTriggerValue } = component;
+  const root = parentElement.querySelector(".nnlive") || parentElement;
+  const st = root.__nn || (root.__nn = { timer: null, gen: 0 });
+  st.gen += 1;
+  const gen = st.gen;
+  clearTimeout(st.timer);
+
+  const sig = JSON.stringify(data.rows);
+  if (st.sig !== sig) {
+    root.innerHTML = "";
+    st.bar = document.createElement("div");
+    st.bar.className = "nn-status";
+    st.bar.innerHTML = '<div class="nn-progress"><div class="nn-fill"></div></div><div class="nn-text"></div>';
+    root.appendChild(st.bar);
+    st.divs = {};
+    for (const row of data.rows) {
+      const r = document.createElement("div");
+      r.className = "nn-row";
+      for (const id of row) {
+        const d = document.createElement("div");
+        d.className = "nn-fig";
+        d.dataset.fig = id;
+        r.appendChild(d);
+        st.divs[id] = d;
+      }
+      root.appendChild(r);
+    }
+    st.sig = sig;
+  }
+  st.figs = JSON.parse(JSON.stringify(data.figures));
+  st.seq = data.seq;
+  st.status = data.status;
+  root.dataset.seq = String(st.seq);
+  root.dataset.status = st.status;
+  st.bar.style.display = data.active ? "" : "none";
+
+  const draw = (P, ids) => {
+    for (const id of ids) {
+      const fig = st.figs[id];
+      if (!fig || !st.divs[id]) continue;
+      st.divs[id].style.height = `${fig.layout.height || 300}px`;
+      fig.layout.datarevision = st.seq;
+      P.react(st.divs[id], fig.data, fig.layout, CONFIG);
+    }
+  };
+
+  const apply = (P, msg) => {
+    st.seq = msg.seq;
+    st.status = msg.status;
+    root.dataset.seq = String(msg.seq);
+    root.dataset.status = msg.status;
+    const info = msg.info || {};
+    root.dataset.epoch = String(info.epoch || 0);
+    st.bar.querySelector(".nn-text").innerHTML = statusLine(info);
+    const frac = info.epochs ? Math.min(1, (info.epoch || 0) / info.epochs) : 0;
+    st.bar.querySelector(".nn-fill").style.width = `${(100 * frac).toFixed(1)}%`;
+    const changed = [];
+    for (const [id, patch] of Object.entries(msg.patches || {})) {
+      const fig = st.figs[id];
+      if (!fig) continue;
+      for (const [idx, values] of Object.entries(patch)) {
+        if (fig.data[idx]) Object.assign(fig.data[idx], values);
+      }
+      changed.push(id);
+    }
+    draw(P, changed);
+  };
+
+  const poll = (P) => {
+    if (gen !== st.gen) return;
+    const q = new URLSearchParams({ seq: String(st.seq), status: st.status, kind: data.kind, ...data.opts });
+    fetch(`${data.url}?${q}`, { cache: "no-store" })
+      .then((r) => (r.status === 200 ? r.json() : r.status === 404 ? "gone" : null))
+      .then((msg) => {
+        if (gen !== st.gen) return;
+        if (msg === "gone") {
+          st.bar.querySelector(".nn-text").textContent = "This job is no longer available; press Train to start again.";
+          return;
+        }
+        if (msg) apply(P, msg);
+        if (FINAL.includes(st.status)) {
+          setTriggerValue("done", st.seq);
+          return;
+        }
+        st.timer = setTimeout(() => poll(P), data.poll);
+      })
+      .catch(() => {
+        if (gen === st.gen) st.timer = setTimeout(() => poll(P), 2 * data.poll);
+      });
+  };
+
+  loadPlotly(data.plotly)
+    .then((P) => {
+      if (gen !== st.gen) return;
+      draw(P, Object.keys(st.figs));
+      if (data.active && data.url) poll(P);
+    })
+    .catch((e) => {
+      root.textContent = `The live charts could not start: ${e.message}`;
+    });
+
+  return () => {
+    clearTimeout(st.timer);
+  };
+}

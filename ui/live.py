@@ -1,0 +1,134 @@
+"""The cheap live channel: an HTTP route serving per-trace patches of a job's latest snapshot, and a browser
+component that polls it and updates the plotly charts in place -- no Streamlit rerun per refresh.
+
+The job id is an unguessable token handed only to the session that submitted the job; the route looks jobs up
+by that token and answers 404 for anything else. Unchanged snapshots cost a 204 and no body.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+PREFIX = "/nnlive"
+POLL_MS = 400
+Patcher = Callable[[dict, dict[str, str]], dict[str, dict[int, dict]]]
+PATCHERS: dict[str, Patcher] = {}
+_cache: OrderedDict[tuple, bytes] = OrderedDict()
+_cache_lock = threading.Lock()
+FINAL = ("finished", "stopped", "failed")
+
+
+def register_patcher(kind: str, fn: Patcher) -> None:
+    """A page kind ('playground', 'cnn') says how a snapshot becomes trace patches of its figures."""
+    PATCHERS[kind] = fn
+
+
+def _playground_patcher(snap: dict, opts: dict[str, str]) -> dict[str, dict[int, dict]]:
+    from ui.plots import playground_patches
+
+    return playground_patches(snap, [], opts.get("disc") == "1")
+
+
+register_patcher("playground", _playground_patcher)
+
+
+def snapshot_payload(job_id: str, seq: int, status: str, kind: str, opts: dict[str, str]) -> tuple[int, bytes]:
+    """(HTTP status, body) for one poll. 404 for unknown tokens, 204 when nothing changed."""
+    from ui.plots import encode, status_text
+    from ui.services import job_manager
+
+    manager = job_manager()
+    found = manager.find(job_id)
+    if found is None:
+        return 404, b'{"error": "no such job"}'
+    session, view = found
+    manager.touch(session)
+    if view.snapshot_seq == seq and view.status == status:
+        return 204, b""
+    cache_key = (job_id, view.snapshot_seq, view.status, kind, tuple(sorted(opts.items())))
+    with _cache_lock:
+        body = _cache.get(cache_key)
+    if body is None:
+        patcher = PATCHERS.get(kind)
+        patches = patcher(view.snapshot, opts) if (patcher and view.snapshot) else {}
+        info = status_text(view.snapshot, view.status, view.queue_position)
+        if view.error:
+            info["reason"] = view.error
+        body = json.dumps({"seq": view.snapshot_seq, "status": view.status, "info": encode(info),
+                           "patches": encode(patches)}, separators=(",", ":"), allow_nan=False).encode()
+        with _cache_lock:
+            _cache[cache_key] = body
+            while len(_cache) > 256:
+                _cache.popitem(last=False)
+    return 200, body
+
+
+def routes() -> list[Any]:
+    """Starlette routes mounted by app.py's st.App."""
+    from starlette.requests import Request
+    from starlette.responses import FileResponse, Response
+
+    async def snap(request: Request) -> Response:
+        q = request.query_params
+        try:
+            seq = int(q.get("seq", "-1"))
+        except ValueError:
+            seq = -1
+        opts = {k: v for k, v in q.items() if k not in ("seq", "status", "kind")}
+        code, body = snapshot_payload(request.path_params["job_id"], seq, q.get("status", ""),
+                                      q.get("kind", "playground"), opts)
+        return Response(body, status_code=code, media_type="application/json",
+                        headers={"Cache-Control": "no-store"})
+
+    async def plotly_js(request: Request) -> Response:
+        return FileResponse(plotly_path(), media_type="text/javascript",
+                            headers={"Cache-Control": "public, max-age=604800, immutable"})
+
+    from starlette.routing import Route
+
+    return [Route(f"{PREFIX}/snap/{{job_id}}", snap), Route(f"{PREFIX}/plotly-{plotly_version()}.min.js", plotly_js)]
+
+
+def plotly_path() -> str:
+    import plotly
+
+    return os.path.join(os.path.dirname(plotly.__file__), "package_data", "plotly.min.js")
+
+
+def plotly_version() -> str:
+    import plotly
+
+    return plotly.__version__
+
+
+_JS = (Path(__file__).with_name("live.js")).read_text(encoding="utf-8")
+_CSS = (Path(__file__).with_name("live.css")).read_text(encoding="utf-8")
+_component: Any = None
+
+
+def live_charts(key: str, figures: dict[str, dict], layout: list[list[str]], job_id: str | None, kind: str,
+                active: bool, seq: int, status: str, opts: dict[str, str] | None = None,
+                on_done: Callable[[], None] | None = None) -> Any:
+    """Mount the charts in the browser; while `active`, poll the route and patch them in place.
+
+    `layout` is a list of rows of figure ids (each row is split evenly). When the job reaches a final state the
+    component triggers one rerun (`on_done`) so the page can show results and downloads.
+    """
+    import streamlit as st
+
+    from ui.plots import encode
+
+    global _component
+    if _component is None:
+        _component = st.components.v2.component("nn_live_charts", html="<div class='nnlive'></div>", js=_JS,
+                                                css=_CSS, isolate_styles=False)
+    data = {"figures": encode(figures), "rows": layout, "url": f"{PREFIX}/snap/{job_id}" if job_id else None,
+            "plotly": f"{PREFIX}/plotly-{plotly_version()}.min.js", "kind": kind, "active": active, "seq": seq,
+            "status": status, "opts": opts or {}, "poll": POLL_MS}
+    return _component(key=key, data=data, on_done_change=on_done or (lambda: None))

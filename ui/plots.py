@@ -1,0 +1,292 @@
+"""Pure functions from a training snapshot to plotly figures (as plain dicts) -- no streamlit import.
+
+Each figure is split into a static layout and traces built by `*_traces` functions. The page draws the whole
+figure once; while a job runs the live route sends only `patches()` -- the same trace functions' output -- so no
+figure is described twice and the server never rebuilds a plotly object per refresh.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from typing import Any
+
+import numpy as np
+
+ORANGE, BLUE = "#f59322", "#0877bd"  # TF Playground's class colours (class 0, class 1)
+DIVERGING = [[0.0, ORANGE], [0.5, "#e8eaeb"], [1.0, BLUE]]
+PALETTE = ["#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+           "#17becf"]
+FONT = {"family": "Inter, Helvetica, Arial, sans-serif", "size": 12}
+THUMB = 0.8  # side of a neuron thumbnail in network-diagram units
+
+
+def _layout(**kw: Any) -> dict[str, Any]:
+    base = {"margin": {"l": 40, "r": 10, "t": 30, "b": 35}, "font": FONT, "paper_bgcolor": "rgba(0,0,0,0)",
+            "plot_bgcolor": "#fafafa", "uirevision": "keep", "showlegend": True,
+            "legend": {"orientation": "h", "y": -0.3, "x": 0, "yanchor": "top"}}
+    base.update(kw)
+    return base
+
+
+def to_u8(a: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Quantize to 0..255 over [lo, hi]: a 100x100 map becomes 10 KB instead of 80."""
+    a = np.nan_to_num(np.asarray(a, dtype=np.float32), nan=(lo + hi) / 2)
+    return np.clip(np.rint((a - lo) / (hi - lo) * 255.0), 0, 255).astype(np.uint8)
+
+
+def encode(obj: Any) -> Any:
+    """JSON-ready copy: numpy arrays become plotly.js typed-array specs {dtype, bdata, shape}."""
+    if isinstance(obj, np.ndarray):
+        arr = np.ascontiguousarray(obj)
+        if arr.dtype == np.float64:
+            arr = arr.astype(np.float32)
+        dt = {"u1": "u1", "i1": "i1", "u2": "u2", "i2": "i2", "i4": "i4", "f4": "f4", "u4": "u4"}.get(
+            arr.dtype.str[1:], None)
+        if dt is None:
+            arr, dt = arr.astype(np.float32), "f4"
+        spec = {"dtype": dt, "bdata": base64.b64encode(arr.tobytes()).decode("ascii")}
+        if arr.ndim > 1:
+            spec["shape"] = ",".join(map(str, arr.shape))
+        return spec
+    if isinstance(obj, dict):
+        return {k: encode(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [encode(v) for v in obj]
+    if isinstance(obj, (np.floating, float)):
+        v = float(obj)
+        return v if math.isfinite(v) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
+
+
+# ---------------------------------------------------------------- learning curves
+
+def _col(snap: dict, key: str) -> list:
+    return (snap.get("history") or {}).get(key, [])
+
+
+def loss_traces(snap: dict) -> list[dict[str, Any]]:
+    ep = _col(snap, "epoch")
+    best = snap.get("best_epoch")
+    val = _col(snap, "val_loss")
+    bx, by = ([best], [val[best - 1]]) if best and val and best <= len(val) else ([], [])
+    return [
+        {"type": "scatter", "mode": "lines", "name": "train loss", "x": ep, "y": _col(snap, "train_loss"),
+         "line": {"color": "#333", "width": 2}},
+        {"type": "scatter", "mode": "lines", "name": "validation loss", "x": ep, "y": val,
+         "line": {"color": "#d6604d", "width": 2}},
+        {"type": "scatter", "mode": "lines", "name": "test loss", "x": ep, "y": _col(snap, "test_loss"),
+         "line": {"color": "#92c5de", "width": 1, "dash": "dot"}, "visible": "legendonly"},
+        {"type": "scatter", "mode": "markers", "name": "best epoch", "x": bx, "y": by,
+         "marker": {"symbol": "star", "size": 14, "color": "#ffb000", "line": {"color": "#333", "width": 1}}},
+    ]
+
+
+def loss_figure(snap: dict) -> dict[str, Any]:
+    return {"data": loss_traces(snap), "layout": _layout(
+        title={"text": "Loss: train vs validation", "font": {"size": 13}}, height=260,
+        xaxis={"title": {"text": "epoch"}}, yaxis={"title": {"text": "loss"}, "rangemode": "tozero"})}
+
+
+def metric_traces(snap: dict) -> list[dict[str, Any]]:
+    ep = _col(snap, "epoch")
+    regression = "val_rmse" in (snap.get("history") or {}) or "train_rmse" in (snap.get("history") or {})
+    m = "rmse" if regression else "accuracy"
+    return [{"type": "scatter", "mode": "lines", "name": f"train {m}", "x": ep, "y": _col(snap, f"train_{m}"),
+             "line": {"color": "#333"}},
+            {"type": "scatter", "mode": "lines", "name": f"validation {m}", "x": ep, "y": _col(snap, f"val_{m}"),
+             "line": {"color": "#d6604d"}}]
+
+
+def metric_figure(snap: dict) -> dict[str, Any]:
+    regression = "val_rmse" in (snap.get("history") or {}) or "train_rmse" in (snap.get("history") or {})
+    title = "RMSE (lower is better)" if regression else "Accuracy"
+    yaxis = {"title": {"text": "rmse" if regression else "accuracy"}}
+    if not regression:
+        yaxis["range"] = [0, 1.02]
+    return {"data": metric_traces(snap), "layout": _layout(title={"text": title, "font": {"size": 13}}, height=260,
+                                                           xaxis={"title": {"text": "epoch"}}, yaxis=yaxis)}
+
+
+def penalty_traces(snap: dict) -> list[dict[str, Any]]:
+    ep = _col(snap, "epoch")
+    return [{"type": "scatter", "mode": "lines", "name": "data loss", "x": ep, "y": _col(snap, "train_loss"),
+             "stackgroup": "one", "line": {"color": "#4393c3"}},
+            {"type": "scatter", "mode": "lines", "name": "L1/L2 penalty", "x": ep, "y": _col(snap, "train_penalty"),
+             "stackgroup": "one", "line": {"color": "#f4a582"}}]
+
+
+def penalty_figure(snap: dict) -> dict[str, Any]:
+    return {"data": penalty_traces(snap), "layout": _layout(
+        title={"text": "Data loss vs regularization penalty", "font": {"size": 13}}, height=260,
+        xaxis={"title": {"text": "epoch"}}, yaxis={"title": {"text": "training objective"}})}
+
+
+# ---------------------------------------------------------------- decision boundary
+
+def grid_z(snap: dict, discretize: bool = False) -> tuple[np.ndarray | None, str]:
+    """The heatmap values as uint8 and what they mean: 'prob' (P(class 1)), 'cls' or 'value'."""
+    g = snap.get("grid") or {}
+    if "value" in g:
+        return to_u8(np.asarray(g["value"], dtype=np.float32), -1.0, 1.0), "value"
+    if "prob" in g and "cls" not in g or ("prob" in g and np.asarray(g.get("cls")).max(initial=0) <= 1):
+        p = np.asarray(g["prob"], dtype=np.float32)
+        if discretize:
+            p = (p > 0.5).astype(np.float32)
+        return to_u8(p, 0.0, 1.0), "prob"
+    if "cls" in g:
+        return np.asarray(g["cls"]).astype(np.uint8), "cls"
+    return None, ""
+
+
+def boundary_traces(snap: dict, points: dict[str, Any], show_test: bool, discretize: bool,
+                    n_classes: int) -> list[dict[str, Any]]:
+    """Heatmap of the model's output over the plane + the data points (training, and test on request)."""
+    g = snap.get("grid") or {}
+    z, kind = grid_z(snap, discretize)
+    xs, ys = g.get("xs"), g.get("ys")
+    heat: dict[str, Any] = {"type": "heatmap", "x": xs, "y": ys, "z": z, "hoverinfo": "skip", "zsmooth": "best",
+                            "showscale": kind != "cls"}
+    if kind == "cls":
+        k = max(n_classes, 2)
+        heat.update(zmin=-0.5, zmax=k - 0.5, opacity=0.55, zsmooth=False,
+                    colorscale=[[i / (k - 1) if k > 1 else 0, PALETTE[i % 10]] for i in range(k)])
+    else:
+        heat.update(zmin=0, zmax=255, colorscale=DIVERGING,
+                    colorbar={"tickvals": [0, 127.5, 255], "thickness": 10, "len": 0.8,
+                              "ticktext": ["-1", "0", "1"] if kind == "value" else ["0", "0.5", "1"],
+                              "title": {"text": "ŷ" if kind == "value" else "P(blue)", "side": "right"}})
+    traces = [heat]
+    for split, symbol, line in (("train", "circle", "white"), ("test", "circle-open", "#222")):
+        pts = points.get(split)
+        if pts is None:
+            continue
+        x, y, label = pts
+        if kind == "value" or label.dtype.kind == "f":
+            color: Any = to_u8(label, -1.0, 1.0)
+            marker = {"color": color, "colorscale": DIVERGING, "cmin": 0, "cmax": 255}
+        else:
+            marker = {"color": [PALETTE[int(c) % 10] for c in label]}
+        marker.update(size=6 if split == "train" else 7, symbol=symbol, line={"color": line, "width": 1})
+        traces.append({"type": "scatter", "mode": "markers", "name": f"{split} points", "x": x, "y": y,
+                       "marker": marker, "visible": True if split == "train" or show_test else "legendonly",
+                       "hovertemplate": "x1=%{x:.2f}<br>x2=%{y:.2f}<extra>" + split + "</extra>"})
+    return traces
+
+
+def boundary_figure(snap: dict, points: dict[str, Any], domain: tuple[float, float, float, float],
+                    show_test: bool = False, discretize: bool = False, n_classes: int = 2) -> dict[str, Any]:
+    x0, x1, y0, y1 = domain
+    return {"data": boundary_traces(snap, points, show_test, discretize, n_classes), "layout": _layout(
+        title={"text": "Output: decision boundary", "font": {"size": 13}}, height=420,
+        xaxis={"range": [x0, x1], "title": {"text": "x1"}, "constrain": "domain"},
+        yaxis={"range": [y0, y1], "title": {"text": "x2"}, "scaleanchor": "x"},
+        margin={"l": 40, "r": 10, "t": 30, "b": 30})}
+
+
+# ---------------------------------------------------------------- network diagram
+
+def _positions(widths: list[int]) -> list[list[tuple[float, float]]]:
+    tallest = max(widths)
+    return [[(2.2 * li, -((tallest - n) / 2 + i)) for i in range(n)] for li, n in enumerate(widths)]
+
+
+def network_traces(snap: dict, feature_names: list[str]) -> list[dict[str, Any]]:
+    """Links coloured by sign and sized by |w| (in 6 bins), then one small heatmap per input and hidden neuron."""
+    weights = snap.get("weights") or []
+    inputs = snap.get("inputs")
+    neurons = snap.get("neurons") or []
+    if not weights or inputs is None:
+        return []
+    widths = [w["weight"].shape[1] for w in weights[:1]] + [w["weight"].shape[0] for w in weights]
+    pos = _positions(widths)
+    wmax = max(float(np.abs(w["weight"]).max()) for w in weights) or 1.0
+    bins: dict[tuple[int, int], tuple[list, list]] = {(s, b): ([], []) for s in (0, 1) for b in range(3)}
+    for li, layer in enumerate(weights):
+        w = layer["weight"]
+        k = w.shape[0] // widths[li + 1] if widths[li + 1] else 1  # maxout: pieces per neuron
+        for j in range(widths[li + 1]):
+            for i in range(widths[li]):
+                v = float(w[j * k:(j + 1) * k, i].mean())
+                b = min(2, int(3 * abs(v) / wmax))
+                xs, ys = bins[(int(v >= 0), b)]
+                (xa, ya), (xb, yb) = pos[li][i], pos[li + 1][j]
+                xs += [xa + THUMB / 2, xb - THUMB / 2, None]
+                ys += [ya, yb, None]
+    traces = [{"type": "scatter", "mode": "lines", "x": xs, "y": ys, "hoverinfo": "skip", "showlegend": False,
+               "line": {"color": BLUE if s else ORANGE, "width": 0.8 + 2.4 * b}, "opacity": 0.35 + 0.25 * b}
+              for (s, b), (xs, ys) in bins.items()]
+    maps = list(inputs) + [n for layer in neurons for n in layer]
+    spots = [p for layer in pos[:-1] for p in layer]
+    z, kind = grid_z(snap)
+    if z is not None and kind != "cls" and len(pos[-1]) == 1:  # the output neuron shows the (small) boundary
+        step = max(1, z.shape[0] // 20)
+        maps.append(z[::step, ::step].astype(np.float32) / 127.5 - 1.0)
+        spots.append(pos[-1][0])
+    for idx, (m, (cx, cy)) in enumerate(zip(maps, spots, strict=False)):
+        m = np.asarray(m, dtype=np.float32)
+        res = m.shape[0]
+        lo, hi = (float(m.min()), float(m.max())) if idx < len(inputs) else (-1.0, 1.0)
+        if hi - lo < 1e-6:
+            hi = lo + 1e-6
+        name = feature_names[idx] if idx < len(feature_names) else f"neuron {idx - len(inputs) + 1}"
+        traces.append({"type": "heatmap", "z": to_u8(m, lo, hi), "x0": cx - THUMB / 2, "dx": THUMB / res,
+                       "y0": cy - THUMB / 2, "dy": THUMB / res, "zmin": 0, "zmax": 255, "colorscale": DIVERGING,
+                       "showscale": False, "hovertemplate": name + "<extra></extra>", "name": name})
+    return traces
+
+
+def network_figure(snap: dict, feature_names: list[str]) -> dict[str, Any]:
+    weights = snap.get("weights") or []
+    widths = ([w["weight"].shape[1] for w in weights[:1]] + [w["weight"].shape[0] for w in weights]) or [1]
+    pos = _positions(widths)
+    labels = ["input"] + [f"hidden {i}" for i in range(1, len(widths) - 1)] + ["output"]
+    ann = [{"x": layer[0][0], "y": 0.75, "text": labels[li], "showarrow": False,
+            "font": {"size": 11, "color": "#555"}} for li, layer in enumerate(pos) if layer]
+    ann += [{"x": pos[0][i][0] - THUMB / 2 - 0.1, "y": pos[0][i][1], "text": name, "showarrow": False,
+             "xanchor": "right", "font": {"size": 10}} for i, name in enumerate(feature_names[:len(pos[0])])]
+    return {"data": network_traces(snap, feature_names), "layout": _layout(
+        title={"text": "Network: what each neuron computes", "font": {"size": 13}}, showlegend=False,
+        height=max(260, 46 * max(widths) + 60), annotations=ann, plot_bgcolor="rgba(0,0,0,0)",
+        xaxis={"visible": False, "range": [-1.6, 2.2 * (len(widths) - 1) + 0.6]},
+        yaxis={"visible": False, "range": [-max(widths) + 0.4, 1.0]},
+        margin={"l": 10, "r": 10, "t": 30, "b": 10})}
+
+
+# ---------------------------------------------------------------- live patches
+
+def playground_figures(snap: dict, points: dict[str, Any], domain: tuple[float, float, float, float],
+                       feature_names: list[str], show_test: bool, discretize: bool,
+                       n_classes: int) -> dict[str, dict[str, Any]]:
+    return {"boundary": boundary_figure(snap, points, domain, show_test, discretize, n_classes),
+            "network": network_figure(snap, feature_names), "loss": loss_figure(snap),
+            "metric": metric_figure(snap), "penalty": penalty_figure(snap)}
+
+
+def playground_patches(snap: dict, feature_names: list[str], discretize: bool) -> dict[str, dict[int, dict]]:
+    """Only what changes while training: per figure, trace index -> the trace's new data."""
+    z, _ = grid_z(snap, discretize)
+    net = network_traces(snap, feature_names)
+    return {
+        "boundary": {0: {"z": z}} if z is not None else {},
+        "network": {i: ({"z": t["z"]} if t["type"] == "heatmap" else {"x": t["x"], "y": t["y"]})
+                    for i, t in enumerate(net)},
+        "loss": {i: {"x": t["x"], "y": t["y"]} for i, t in enumerate(loss_traces(snap))},
+        "metric": {i: {"x": t["x"], "y": t["y"]} for i, t in enumerate(metric_traces(snap))},
+        "penalty": {i: {"x": t["x"], "y": t["y"]} for i, t in enumerate(penalty_traces(snap))},
+    }
+
+
+def status_text(snap: dict | None, status: str, queue_position: int | None = None) -> dict[str, Any]:
+    """The numbers of the status line (epoch, elapsed, last metrics), shared by the page and the live route."""
+    snap = snap or {}
+    hist = snap.get("history") or {}
+    last = {k: v[-1] for k, v in hist.items() if v}
+    return {"status": status, "epoch": snap.get("epoch", 0), "epochs": snap.get("epochs", 0),
+            "elapsed": round(float(snap.get("elapsed", 0.0)), 2), "reason": snap.get("reason", ""),
+            "queue": queue_position, "device": snap.get("device", ""), "fast": snap.get("fast_path", False),
+            "train_loss": last.get("train_loss"), "val_loss": last.get("val_loss"),
+            "val_accuracy": last.get("val_accuracy"), "val_rmse": last.get("val_rmse"),
+            "best_epoch": snap.get("best_epoch")}
