@@ -99,7 +99,14 @@ export default function (component) {
       const fig = st.figs[id];
       if (!fig) continue;
       for (const [idx, values] of Object.entries(patch)) {
-        if (fig.data[idx]) Object.assign(fig.data[idx], values);
+        const trace = fig.data[idx];
+        if (!trace) continue;
+        if (values.extend) {
+          trace.x = (trace.x || []).concat(values.x);
+          trace.y = (trace.y || []).concat(values.y);
+        } else {
+          Object.assign(trace, values);
+        }
       }
       changed.push(id);
     }
@@ -108,7 +115,9 @@ export default function (component) {
 
   const poll = (P) => {
     if (gen !== st.gen) return;
-    const q = new URLSearchParams({ seq: String(st.seq), status: st.status, kind: data.kind, ...data.opts });
+    const have = st.figs.loss && st.figs.loss.data[0] && st.figs.loss.data[0].x ? st.figs.loss.data[0].x.length : 0;
+    const q = new URLSearchParams({ seq: String(st.seq), status: st.status, kind: data.kind, have: String(have),
+                                    ...data.opts });
     fetch(`${data.url}?${q}`, { cache: "no-store" })
       .then((r) => (r.status === 200 ? r.json() : r.status === 404 ? "gone" : null))
       .then((msg) => {

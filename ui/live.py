@@ -32,7 +32,7 @@ def register_patcher(kind: str, fn: Patcher) -> None:
 def _playground_patcher(snap: dict, opts: dict[str, str]) -> dict[str, dict[int, dict]]:
     from ui.plots import playground_patches
 
-    return playground_patches(snap, [], opts.get("disc") == "1")
+    return playground_patches(snap, [], opts.get("disc") == "1", have=int(opts.get("have", "0") or 0))
 
 
 register_patcher("playground", _playground_patcher)
@@ -80,7 +80,9 @@ def routes() -> list[Any]:
             seq = int(q.get("seq", "-1"))
         except ValueError:
             seq = -1
-        opts = {k: v for k, v in q.items() if k not in ("seq", "status", "kind")}
+        opts = {k: v[:20] for k, v in list(q.items())[:8] if k not in ("seq", "status", "kind")}
+        if not opts.get("have", "0").isdigit():
+            opts["have"] = "0"
         code, body = snapshot_payload(request.path_params["job_id"], seq, q.get("status", ""),
                                       q.get("kind", "playground"), opts)
         return Response(body, status_code=code, media_type="application/json",

@@ -213,8 +213,8 @@ def network_traces(snap: dict, feature_names: list[str]) -> list[dict[str, Any]]
                 b = min(2, int(3 * abs(v) / wmax))
                 xs, ys = bins[(int(v >= 0), b)]
                 (xa, ya), (xb, yb) = pos[li][i], pos[li + 1][j]
-                xs += [xa + THUMB / 2, xb - THUMB / 2, None]
-                ys += [ya, yb, None]
+                xs += [round(xa + THUMB / 2, 2), round(xb - THUMB / 2, 2), None]
+                ys += [round(ya, 2), round(yb, 2), None]
     traces = [{"type": "scatter", "mode": "lines", "x": xs, "y": ys, "hoverinfo": "skip", "showlegend": False,
                "line": {"color": BLUE if s else ORANGE, "width": 0.8 + 2.4 * b}, "opacity": 0.35 + 0.25 * b}
               for (s, b), (xs, ys) in bins.items()]
@@ -265,17 +265,35 @@ def playground_figures(snap: dict, points: dict[str, Any], domain: tuple[float, 
             "metric": metric_figure(snap), "penalty": penalty_figure(snap)}
 
 
-def playground_patches(snap: dict, feature_names: list[str], discretize: bool) -> dict[str, dict[int, dict]]:
-    """Only what changes while training: per figure, trace index -> the trace's new data."""
+def _curve_patch(traces: list[dict[str, Any]], have: int) -> dict[int, dict]:
+    """Line traces send only the epochs the browser does not have yet (extend); markers are replaced."""
+    out: dict[int, dict] = {}
+    for i, t in enumerate(traces):
+        if t.get("mode") == "lines":
+            out[i] = {"x": t["x"][have:], "y": t["y"][have:], "extend": True}
+        else:
+            out[i] = {"x": t["x"], "y": t["y"]}
+    return out
+
+
+def playground_patches(snap: dict, feature_names: list[str], discretize: bool, have: int = 0,
+                       grid_step: int = 2) -> dict[str, dict[int, dict]]:
+    """Only what changed while training: per figure, trace index -> new data. The boundary is sent at half
+    resolution (the heatmap interpolates), curves as the epochs since `have`."""
     z, _ = grid_z(snap, discretize)
+    g = snap.get("grid") or {}
     net = network_traces(snap, feature_names)
+    boundary = {}
+    if z is not None:
+        boundary = {0: {"z": z[::grid_step, ::grid_step], "x": np.asarray(g["xs"])[::grid_step],
+                        "y": np.asarray(g["ys"])[::grid_step]}}
     return {
-        "boundary": {0: {"z": z}} if z is not None else {},
+        "boundary": boundary,
         "network": {i: ({"z": t["z"]} if t["type"] == "heatmap" else {"x": t["x"], "y": t["y"]})
                     for i, t in enumerate(net)},
-        "loss": {i: {"x": t["x"], "y": t["y"]} for i, t in enumerate(loss_traces(snap))},
-        "metric": {i: {"x": t["x"], "y": t["y"]} for i, t in enumerate(metric_traces(snap))},
-        "penalty": {i: {"x": t["x"], "y": t["y"]} for i, t in enumerate(penalty_traces(snap))},
+        "loss": _curve_patch(loss_traces(snap), have),
+        "metric": _curve_patch(metric_traces(snap), have),
+        "penalty": _curve_patch(penalty_traces(snap), have),
     }
 
 

@@ -41,7 +41,7 @@ def _best_so_far(trainer: Any) -> int | None:
     return min(finite)[1] if finite else None
 
 
-def playground_snapshot(trainer: Any, final: bool, resolution: int = 100, thumb: int = 20) -> dict[str, Any]:
+def playground_snapshot(trainer: Any, final: bool, resolution: int = 100, thumb: int = 12) -> dict[str, Any]:
     """Everything the 2D Playground draws: curves, boundary grid, neuron thumbnails, weights."""
     from nnlib.inspect.grid import input_grids, mlp_weights, neuron_grids, output_grid
 

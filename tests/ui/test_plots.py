@@ -1,0 +1,81 @@
+"""Plot builders: figures and live patches from a real snapshot, small enough for the wire."""
+
+import json
+
+import numpy as np
+import pytest
+
+from nnlib.config import RunConfig
+from nnlib.inspect.snapshot import playground_snapshot
+from nnlib.train.trainer import Trainer
+from ui.plots import encode, playground_figures, playground_patches, status_text, to_u8
+
+
+@pytest.fixture(scope="module")
+def trained():
+    t = Trainer(RunConfig().replace(model={"hidden": (8, 8, 8, 8, 8, 8)}, train={"epochs": 5}))
+    t.run()
+    return t, playground_snapshot(t, True)
+
+
+def points(t):
+    d = t.data
+    return {"train": (d.points_train[:, 0], d.points_train[:, 1], d.y_train),
+            "test": (d.points_test[:, 0], d.points_test[:, 1], d.y_test)}
+
+
+def test_figures_hold_the_run(trained):
+    t, snap = trained
+    figs = playground_figures(snap, points(t), t.data.domain, ["x1", "x2"], True, False, 2)
+    assert set(figs) == {"boundary", "network", "loss", "metric", "penalty"}
+    loss = figs["loss"]["data"]
+    assert loss[0]["y"] == snap["history"]["train_loss"] and len(loss[1]["y"]) == 5
+    heat = figs["boundary"]["data"][0]
+    assert heat["type"] == "heatmap" and heat["z"].shape == (100, 100) and heat["z"].dtype == np.uint8
+    assert figs["boundary"]["data"][2]["visible"] is True  # test points on
+    n_heat = sum(tr["type"] == "heatmap" for tr in figs["network"]["data"])
+    assert n_heat == 2 + 6 * 8 + 1  # inputs + hidden neurons + output
+    json.dumps(encode(figs))  # JSON-ready
+
+
+def test_discretize_makes_the_boundary_two_coloured(trained):
+    t, snap = trained
+    figs = playground_figures(snap, points(t), t.data.domain, ["x1", "x2"], False, True, 2)
+    assert set(np.unique(figs["boundary"]["data"][0]["z"])) <= {0, 255}
+
+
+def test_patches_are_small_and_index_the_same_traces(trained):
+    t, snap = trained
+    patches = playground_patches(snap, [], False)
+    figs = playground_figures(snap, points(t), t.data.domain, ["x1", "x2"], False, False, 2)
+    for fid, patch in patches.items():
+        for idx in patch:
+            assert idx < len(figs[fid]["data"])
+    body = json.dumps(encode(patches), separators=(",", ":"))
+    assert len(body) < 30_000  # TF Playground's largest net (6 x 8): 51 thumbnails + boundary
+    later = playground_patches(snap, [], False, have=4)
+    assert later["loss"][0]["extend"] and later["loss"][0]["x"] == [5]  # only the epoch the browser lacks
+    assert later["boundary"][0]["z"].shape == (50, 50)
+
+
+def test_default_net_refresh_is_small():
+    t = Trainer(RunConfig().replace(train={"epochs": 3}))
+    t.run()
+    snap = playground_snapshot(t, False)
+    body = json.dumps(encode(playground_patches(snap, [], False, have=2)), separators=(",", ":"))
+    assert len(body) < 12_000, len(body)
+
+
+def test_typed_array_encoding_round_trips():
+    a = to_u8(np.linspace(-1, 1, 12).reshape(3, 4), -1, 1)
+    spec = encode(a)
+    import base64
+
+    assert spec["dtype"] == "u1" and spec["shape"] == "3,4"
+    assert np.frombuffer(base64.b64decode(spec["bdata"]), np.uint8).tolist() == a.ravel().tolist()
+    assert encode(float("nan")) is None
+
+
+def test_status_text():
+    info = status_text({"epoch": 3, "epochs": 10, "history": {"val_loss": [1.0, 0.5]}}, "running", None)
+    assert info["epoch"] == 3 and info["val_loss"] == 0.5
