@@ -36,15 +36,40 @@ st.markdown("### Neural-network playground")
 for err in st.session_state.get(f"{P}.url_errors", []):
     st.warning(f"The link had a setting that could not be used, so defaults are shown instead: {err}")
 
+
+def _command(cmd: str) -> None:
+    """Button callbacks run before the page script, so the buttons render in the job's new state."""
+    cfg = C.config_from_state(P, DEFAULT)
+    try:
+        if cmd in ("train", "step") and (cmd == "train" or not running):
+            errs = cfg.validate()
+            if errs:
+                return
+            job_id = S.start_job(SLOT, {"config": cfg.to_dict(), "interval": 0.1})
+            st.session_state[f"{P}.job_cfg"] = (job_id, cfg.to_json())
+            if cmd == "step":
+                S.command(SLOT, "pause")
+        if cmd in ("step", "pause", "resume", "stop"):
+            S.command(SLOT, cmd)
+        elif cmd == "reset":
+            S.reset(SLOT)
+    except JobLimitError as e:
+        st.session_state[f"{P}.cmd_error"] = str(e)
+
+
 view = S.current_view(SLOT)
 running = view is not None and view.status in ACTIVE
+if st.session_state.get(f"{P}.cmd_error"):
+    st.error(st.session_state.pop(f"{P}.cmd_error"))
 
 # ---------------------------------------------------------------- controls
 top = st.container(border=True)
 with top:
     b = st.columns([1.1, 1, 1, 1, 1, 1, 3.5], vertical_alignment="bottom")
-    train_clicked = b[0].button(
+    b[0].button(
         "Train",
+        on_click=_command,
+        args=("train",),
         key=f"{P}.train",
         type="primary",
         icon=":material/play_arrow:",
@@ -53,31 +78,39 @@ with top:
     )
     paused = view is not None and view.status == "paused"
     pause_label, pause_icon = ("Resume", ":material/play_circle:") if paused else ("Pause", ":material/pause:")
-    pause_clicked = b[1].button(
+    b[1].button(
         pause_label,
+        on_click=_command,
+        args=("resume" if paused else "pause",),
         key=f"{P}.pause",
         icon=pause_icon,
         disabled=not running,
         width="stretch",
         help="Pause after the current epoch / continue.",
     )
-    step_clicked = b[2].button(
+    b[2].button(
         "Step",
+        on_click=_command,
+        args=("step",),
         key=f"{P}.step",
         icon=":material/skip_next:",
         width="stretch",
         help="Train exactly one more epoch, then pause.",
     )
-    stop_clicked = b[3].button(
+    b[3].button(
         "Stop",
+        on_click=_command,
+        args=("stop",),
         key=f"{P}.stop",
         icon=":material/stop:",
         disabled=not running,
         width="stretch",
         help="End the run now; its curves and weights stay.",
     )
-    reset_clicked = b[4].button(
+    b[4].button(
         "Reset",
+        on_click=_command,
+        args=("reset",),
         key=f"{P}.reset",
         icon=":material/restart_alt:",
         width="stretch",
@@ -192,33 +225,6 @@ if problems:
     st.error("**This setup cannot train yet:**\n\n" + "\n".join(f"- {p}" for p in problems))
 else:
     C.sync_url(cfg)
-
-# ---------------------------------------------------------------- commands
-try:
-    if train_clicked and not problems:
-        st.session_state[f"{P}.job_cfg"] = (
-            S.start_job(SLOT, {"config": cfg.to_dict(), "interval": 0.1}),
-            cfg.to_json(),
-        )
-    elif step_clicked and not problems:
-        if not running:
-            st.session_state[f"{P}.job_cfg"] = (
-                S.start_job(SLOT, {"config": cfg.to_dict(), "interval": 0.1}),
-                cfg.to_json(),
-            )
-            S.command(SLOT, "pause")
-        S.command(SLOT, "step")
-    elif pause_clicked:
-        S.command(SLOT, "resume" if paused else "pause")
-    elif stop_clicked:
-        S.command(SLOT, "stop")
-    elif reset_clicked:
-        S.reset(SLOT)
-except JobLimitError as e:
-    st.error(str(e))
-if train_clicked or step_clicked or pause_clicked or stop_clicked or reset_clicked:
-    view = S.current_view(SLOT)
-    running = view is not None and view.status in ACTIVE
 
 # ---------------------------------------------------------------- plots
 stored = st.session_state.get(f"{P}.job_cfg")
