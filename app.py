@@ -16,5 +16,7 @@ if __name__ == "__main__":  # a session's script run
     st.navigation(pages).run()
 else:  # imported by the ASGI server
     from ui.live import routes
+    from ui.services import job_manager
 
+    job_manager()  # start the worker processes now, so they are warm when the first student presses Train
     app = st.App(__file__, routes=routes())

@@ -16,6 +16,20 @@ function loadPlotly(src) {
   return window.__nnPlotly;
 }
 
+const TYPES = { f4: Float32Array, f8: Float64Array, u1: Uint8Array, i1: Int8Array, u2: Uint16Array,
+                i2: Int16Array, u4: Uint32Array, i4: Int32Array };
+
+function toArray(v) {
+  // plotly.js typed-array spec {dtype, bdata} -> plain array (extendable); arrays pass through
+  if (v && typeof v === "object" && v.bdata !== undefined) {
+    const bin = atob(v.bdata);
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    return Array.from(new TYPES[v.dtype](bytes.buffer));
+  }
+  return v || [];
+}
+
 function fmt(v, digits) {
   return v === null || v === undefined ? "–" : Number(v).toFixed(digits);
 }
@@ -102,8 +116,8 @@ export default function (component) {
         const trace = fig.data[idx];
         if (!trace) continue;
         if (values.extend) {
-          trace.x = (trace.x || []).concat(values.x);
-          trace.y = (trace.y || []).concat(values.y);
+          trace.x = toArray(trace.x).concat(toArray(values.x));
+          trace.y = toArray(trace.y).concat(toArray(values.y));
         } else {
           Object.assign(trace, values);
         }
@@ -115,7 +129,8 @@ export default function (component) {
 
   const poll = (P) => {
     if (gen !== st.gen) return;
-    const have = st.figs.loss && st.figs.loss.data[0] && st.figs.loss.data[0].x ? st.figs.loss.data[0].x.length : 0;
+    const lx = st.figs.loss && st.figs.loss.data[0] ? toArray(st.figs.loss.data[0].x) : [];
+    const have = lx.length ? lx[lx.length - 1] : 0;  // the last epoch this browser has
     const q = new URLSearchParams({ seq: String(st.seq), status: st.status, kind: data.kind, have: String(have),
                                     ...data.opts });
     fetch(`${data.url}?${q}`, { cache: "no-store" })

@@ -136,7 +136,8 @@ class JobManager:
         self.max_queued_total = max_queued_total
         self.default_fn = default_fn
         self.stop_grace = stop_grace
-        self._worker_args = (PROJECT_ROOT, torch_threads, preload_torch, min_interval)
+        warm = default_fn if preload_torch else None
+        self._worker_args = (PROJECT_ROOT, torch_threads, preload_torch, min_interval, warm)
         self._ctx = mp.get_context("spawn")  # never fork: the server process has threads
         self._lock = threading.RLock()
         self._closed = threading.Event()

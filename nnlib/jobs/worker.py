@@ -47,14 +47,29 @@ def limit_threads(torch_threads: int, import_torch: bool) -> None:
         torch_mod.set_num_threads(torch_threads)
 
 
+def warm_up(fn_path: str | None) -> None:
+    """Call the default job module's optional `warmup()` (imports, compiled kernels) before the first job, so a
+    student's first Train does not wait for it. Failures only cost that head start."""
+    if not fn_path:
+        return
+    try:
+        module = importlib.import_module(fn_path.partition(":")[0])
+        if callable(getattr(module, "warmup", None)):
+            module.warmup()
+    except Exception:  # noqa: BLE001 - a failed warm-up must not kill the worker
+        traceback.print_exc()
+
+
 def worker_main(
-    conn: Connection, project_root: str, torch_threads: int, preload_torch: bool, min_interval: float
+    conn: Connection, project_root: str, torch_threads: int, preload_torch: bool, min_interval: float,
+    warmup_fn: str | None = None,
 ) -> None:
     """Process entry point: announce readiness, then take ("job", ...) messages until told to exit."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's business; it shuts us down
     if project_root not in sys.path:
         sys.path.insert(0, project_root)
     limit_threads(torch_threads, preload_torch)
+    warm_up(warmup_fn)
     try:
         conn.send(("ready", os.getpid()))
     except OSError:

@@ -41,9 +41,21 @@ class History(Callback):
 
     def __init__(self) -> None:
         self.records: list[Logs] = []
+        self.columns: dict[str, list[Any]] = {}  # scalar metrics by name, kept in step so snapshots are cheap
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: Logs) -> None:
         self.records.append(dict(logs))
+        n = len(self.records)
+        for k, v in logs.items():
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                col = self.columns.setdefault(k, [None] * (n - 1))
+                col.append(None if v != v else float(v))
+        for col in self.columns.values():
+            if len(col) < n:
+                col.append(None)
+        norms = logs.get("weight_norms")
+        if norms is not None:
+            self.columns.setdefault("weight_norm", [None] * (n - 1)).append(math.sqrt(sum(w * w for w in norms)))
 
     def column(self, key: str) -> list[Any]:
         return [r.get(key) for r in self.records]

@@ -37,3 +37,15 @@ def payload_builder(cfg: RunConfig, probe: int = 0) -> Any:
     if cfg.is_image:
         return lambda trainer, final: image_snapshot(trainer, final, probe=probe)
     return playground_snapshot
+
+
+def warmup() -> None:
+    """Import what a run needs and load the fast path's compiled kernel (called once per worker process)."""
+    from nnlib.config import RunConfig
+    from nnlib.train import fast_mlp
+    from nnlib.train.trainer import Trainer
+
+    fast_mlp.warmup()
+    trainer = Trainer(RunConfig().replace(train={"epochs": 1}))
+    trainer.run()
+    payload_builder(trainer.cfg)(trainer, True)
