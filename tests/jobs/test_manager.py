@@ -46,7 +46,7 @@ def settled(m: JobManager, sid: str, jid: str, quiet: float = 0.2) -> int:
 
 def ready(m: JobManager) -> JobManager:
     """Workers announce themselves asynchronously; tests about queue order need the whole pool up."""
-    wait_for(lambda: m.stats()["workers_ready"] == m.max_workers, what="workers ready")
+    wait_for(lambda: m.stats()["workers_ready"] == m.max_workers, timeout=60.0, what="workers ready")
     return m
 
 
