@@ -147,14 +147,16 @@ def publishing_overhead(epochs: int = 3000) -> tuple[float, float]:
     cfg = RunConfig().replace(train={"epochs": epochs})
     data = load_data(cfg)
     Trainer(cfg, data).run(epochs=5)  # warm-up
-    t0 = time.perf_counter()
-    Trainer(cfg, data).run()
-    plain = time.perf_counter() - t0
-    sink: list = []
-    t0 = time.perf_counter()
-    Trainer(cfg, data, callbacks=[LiveSnapshot(lambda s, f: sink.append(s), playground_snapshot, 0.1)]).run()
-    live = time.perf_counter() - t0
-    return plain, live
+    plain, live = [], []
+    for _ in range(3):  # interleaved, best of 3: a shared 2-core box is noisy
+        t0 = time.perf_counter()
+        Trainer(cfg, data).run()
+        plain.append(time.perf_counter() - t0)
+        sink: list = []
+        t0 = time.perf_counter()
+        Trainer(cfg, data, callbacks=[LiveSnapshot(lambda s, f: sink.append(s), playground_snapshot, 0.1)]).run()
+        live.append(time.perf_counter() - t0)
+    return min(plain), min(live)
 
 
 def browser_view(seconds: float = 6.0) -> tuple[float, float]:
@@ -171,7 +173,7 @@ def browser_view(seconds: float = 6.0) -> tuple[float, float]:
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
                 break
-            except urllib.error.URLError:
+            except OSError:
                 time.sleep(0.2)
         args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]

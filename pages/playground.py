@@ -252,6 +252,8 @@ if running and view is not None:
             {"disc": "1" if discretize else "0"},
         )
 else:
+    with charts:  # loads plotly.js into the page now, so the first live point does not wait for it
+        live_charts(f"{P}.preload", {}, [], None, "playground", False, 0, "")
     info = status_text(snap, view.status if view else "ready")
     charts = charts.container()
     if view is not None:

@@ -12,8 +12,10 @@ import os
 import pickle
 import secrets
 import signal
+import sys
 import threading
 import time
+import types
 from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 ACTIVE = frozenset({"queued", "running", "paused"})
 PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
 _WAIT_S = 0.05  # drain-thread tick: bounds how late housekeeping (respawns, stop escalation) runs
+_MAIN_SWAP_LOCK = threading.Lock()
 
 
 @dataclass
@@ -110,6 +113,27 @@ def describe_exit(code: int | None) -> str:
         f"the worker process died ({how}) while running this job, e.g. out of memory or a crash "
         "in native code; other jobs are unaffected"
     )
+
+
+def _start_without_main(process: BaseProcess) -> None:
+    """Start a spawn process without making it re-run the parent's __main__.
+
+    Streamlit installs the app script as sys.modules["__main__"] (where an `if __name__ == "__main__"` guard
+    cannot work), so a plain spawn child would re-execute the whole page and die at startup. Workers only need
+    job functions importable by name, so __main__ is hidden for the instant the preparation data is built.
+    """
+    placeholder = types.ModuleType("__main__")
+    with _MAIN_SWAP_LOCK:
+        saved = sys.modules.get("__main__")
+        sys.modules["__main__"] = placeholder
+        try:
+            process.start()
+        finally:
+            if sys.modules.get("__main__") is placeholder:  # unless a script run replaced it meanwhile
+                if saved is None:
+                    del sys.modules["__main__"]
+                else:
+                    sys.modules["__main__"] = saved
 
 
 class JobManager:
@@ -382,7 +406,7 @@ class JobManager:
         process = self._ctx.Process(
             target=worker_main, args=(child, *self._worker_args), name="nnlib-job-worker", daemon=True
         )
-        process.start()
+        _start_without_main(process)
         child.close()
         return _Worker(process=process, conn=parent)
 

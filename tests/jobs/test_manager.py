@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
+import types
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -238,3 +240,22 @@ def test_shutdown_terminates_workers() -> None:
     with pytest.raises(RuntimeError):
         m.submit("s", {}, J + "count")
     m.shutdown()  # idempotent
+
+
+def test_workers_never_rerun_the_parents_main_script(tmp_path, monkeypatch) -> None:
+    """Streamlit makes the page script sys.modules["__main__"]; spawn must not re-execute it in workers."""
+    script = tmp_path / "page.py"
+    script.write_text("raise SystemExit(7)  # would kill every worker at start-up if re-run\n")
+    fake_main = types.ModuleType("__main__")
+    fake_main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", fake_main)
+    m = ready(JobManager(max_workers=1, preload_torch=False))
+    try:
+        assert sys.modules["__main__"] is fake_main
+        victim = m.submit("s", {}, J + "exit_hard")  # forces a respawn while the fake main is installed
+        wait_for(lambda: m.view("s", victim).status == "failed", what="crash")
+        after = m.submit("s", {}, J + "whoami")
+        wait_for(lambda: m.view("s", after).status == "finished", what="job on the replacement worker")
+        assert m.stats()["startup_failures"] == 0
+    finally:
+        m.shutdown()
