@@ -153,8 +153,9 @@ def publishing_overhead(epochs: int = 3000) -> tuple[float, float]:
         Trainer(cfg, data).run()
         plain.append(time.perf_counter() - t0)
         sink: list = []
+        live_cb = LiveSnapshot(lambda s, f, sink=sink: sink.append(s), playground_snapshot, 0.1)
         t0 = time.perf_counter()
-        Trainer(cfg, data, callbacks=[LiveSnapshot(lambda s, f: sink.append(s), playground_snapshot, 0.1)]).run()
+        Trainer(cfg, data, callbacks=[live_cb]).run()
         live.append(time.perf_counter() - t0)
     return min(plain), min(live)
 
