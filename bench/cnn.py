@@ -1,0 +1,162 @@
+"""Benchmark: CNN training throughput (images/s) of nnlib's Trainer vs the tutorial Dataset + DataLoader loop and vs
+a bare whole-tensor loop, same models, data and process, so the ratios say what nnlib's machinery costs.
+
+Run: `.venv/bin/python bench/cnn.py [--epochs N] [--repeats R]` (not a test; ~1-3 minutes on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from nnlib.config import RunConfig  # noqa: E402
+from nnlib.data.bundle import load_data  # noqa: E402
+from nnlib.models.build import build_model  # noqa: E402
+from nnlib.models.presets import preset_spec  # noqa: E402
+from nnlib.optimizers import OPTIMIZERS  # noqa: E402
+from nnlib.train.trainer import Trainer  # noqa: E402
+
+BATCH = 64
+LR = 0.001
+
+
+def config(preset: str, epochs: int) -> RunConfig:
+    return RunConfig().replace(
+        data={"dataset": "mnist_5k", "n_samples": 0, "train_frac": 0.8, "val_frac": 0.1},
+        model={"cnn": preset_spec(preset, (1, 28, 28)), "activation": "relu", "initializer": "he_uniform"},
+        train={"optimizer": "adam", "lr": LR, "epochs": epochs, "batch_size": BATCH, "device": "cpu"})
+
+
+def fresh(cfg: RunConfig, data: Any) -> tuple[torch.nn.Module, torch.optim.Optimizer]:
+    model = build_model(cfg, data.input_shape, data.n_classes)
+    t = cfg.train
+    opt = OPTIMIZERS[t.optimizer].factory(model.parameters(), lr=t.lr, momentum=t.momentum, beta1=t.beta1,
+                                          beta2=t.beta2, weight_decay=t.weight_decay)
+    return model, opt
+
+
+def run_trainer(cfg: RunConfig, data: Any) -> float:
+    trainer = Trainer(cfg, data)
+    start = time.perf_counter()
+    trainer.run()
+    return time.perf_counter() - start
+
+
+def run_bare(cfg: RunConfig, data: Any) -> float:
+    """The fastest plain loop: whole tensors in memory, a random permutation, slices."""
+    model, opt = fresh(cfg, data)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    x, y = torch.from_numpy(data.x_train), torch.from_numpy(data.y_train)
+    g = torch.Generator().manual_seed(0)
+    start = time.perf_counter()
+    model.train()
+    for _ in range(cfg.train.epochs):
+        order = torch.randperm(len(x), generator=g)
+        for i in range(0, len(x), BATCH):
+            idx = order[i:i + BATCH]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(x[idx]), y[idx])
+            loss.backward()
+            opt.step()
+    return time.perf_counter() - start
+
+
+class TutorialMNIST(torch.utils.data.Dataset):
+    """What torchvision.datasets.MNIST does per item: uint8 array -> PIL image -> transform(ToTensor, Normalize)."""
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray) -> None:
+        from torchvision import transforms
+
+        self.images, self.labels = images, labels
+        self.transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
+        from PIL import Image
+
+        return self.transform(Image.fromarray(self.images[i], mode="L")), int(self.labels[i])
+
+
+def run_dataloader(cfg: RunConfig, data: Any) -> float:
+    """The usual tutorial loop: Dataset + DataLoader(shuffle=True), num_workers=0 as on a shared 2-core box."""
+    model, opt = fresh(cfg, data)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    raw = data.display_images(data.x_train)[:, 0]  # uint8 [n, 28, 28], like MNIST's files
+    loader = torch.utils.data.DataLoader(TutorialMNIST(raw, data.y_train), batch_size=BATCH, shuffle=True,
+                                         num_workers=0)
+    start = time.perf_counter()
+    model.train()
+    for _ in range(cfg.train.epochs):
+        for xb, yb in loader:
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(xb), yb)
+            loss.backward()
+            opt.step()
+    return time.perf_counter() - start
+
+
+def eval_cost(cfg: RunConfig, data: Any) -> float:
+    """Seconds of the Trainer's per-epoch evaluation (train subset, validation and test)."""
+    trainer = Trainer(cfg, data)
+    trainer.evaluate_all()
+    start = time.perf_counter()
+    trainer.evaluate_all()
+    return time.perf_counter() - start
+
+
+LOOPS: dict[str, Callable[[RunConfig, Any], float]] = {"bare tensors": run_bare, "DataLoader": run_dataloader,
+                                                       "nnlib Trainer": run_trainer}
+
+
+def best_times(cfg: RunConfig, data: Any, repeats: int) -> dict[str, float]:
+    """Best time of each loop; the loops take turns so a noisy neighbour slows all of them alike."""
+    best = dict.fromkeys(LOOPS, float("inf"))
+    for _ in range(repeats):
+        for name, fn in LOOPS.items():
+            best[name] = min(best[name], fn(cfg, data))
+    return best
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--presets", default="lenet5,small_vgg")
+    args = ap.parse_args()
+    torch.set_num_threads(2)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {BATCH}, adam, "
+          f"{args.epochs} epoch(s), best of {args.repeats}")
+    rows = []
+    for preset in args.presets.split(","):
+        cfg = config(preset, args.epochs)
+        data = load_data(cfg)
+        n = len(data.y_train) * args.epochs
+        run_bare(cfg.replace(train={"epochs": 1}), data)  # warm-up: first-call costs (allocator, kernels)
+        times = best_times(cfg, data, args.repeats)
+        ev = eval_cost(cfg, data)
+        for loop, sec in times.items():
+            rows.append((preset, loop, n / sec, times["bare tensors"] / sec, times["DataLoader"] / sec))
+        rows.append((preset, "Trainer minus eval", n / (times["nnlib Trainer"] - ev * args.epochs),
+                     times["bare tensors"] / (times["nnlib Trainer"] - ev * args.epochs),
+                     times["DataLoader"] / (times["nnlib Trainer"] - ev * args.epochs)))
+        print(f"{preset}: {len(data.y_train)} training images; Trainer's evaluation per epoch {ev * 1000:.0f} ms "
+              f"({len(data.y_val)} val + {len(data.y_test)} test + up to 2000 train images)")
+    print()
+    print(f"{'model':<10} {'loop':<20} {'images/s':>10} {'vs bare':>8} {'vs DataLoader':>14}")
+    for preset, loop, ips, vb, vd in rows:
+        print(f"{preset:<10} {loop:<20} {ips:>10,.0f} {vb:>8.2f} {vd:>14.2f}")
+
+
+if __name__ == "__main__":
+    main()

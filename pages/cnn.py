@@ -1,0 +1,454 @@
+"""Images & CNNs: pick an image dataset and a CNN (or the MLP baseline), train it on the server and watch filters,
+feature maps, the confusion matrix and the worst mistakes update live; then predict on test images or uploads."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from nnlib.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from nnlib.data.errors import DataError
+from nnlib.jobs.manager import JobLimitError
+from nnlib.models.presets import preset_spec
+from nnlib.optimizers import OPTIMIZERS
+from nnlib.schedules import SCHEDULES
+from ui import cnn_controls as CC
+from ui import cnn_plots as CP
+from ui import controls as C
+from ui import session as S
+from ui.live import live_charts, register_patcher
+from ui.plots import status_text
+
+P = "cnn"
+SLOT = "cnn"
+ACTIVE = ("queued", "running", "paused")
+MAX_UPLOAD = 2 * 1024 * 1024  # bytes
+MAX_PIXELS = 4_000_000  # PIL refuses bigger images (decompression bombs)
+DEFAULT = RunConfig(
+    data=DataConfig(dataset="digits", n_samples=0, train_frac=0.7, val_frac=0.15),
+    model=ModelConfig(hidden=(64,), activation="relu", initializer="he_uniform",
+                      cnn=preset_spec("tiny", (1, 8, 8))),
+    train=TrainConfig(optimizer="adam", lr=0.003, batch_size=32, epochs=15),
+)
+register_patcher("cnn", CP.live_patcher)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Loading the images…")
+def bundle_of(data_json: str) -> Any:
+    """The run's data (shared read-only between sessions; the job worker loads its own copy)."""
+    from nnlib.data.bundle import load_data
+
+    return load_data(RunConfig(data=DataConfig(**json_data(data_json))))
+
+
+def json_data(data_json: str) -> dict[str, Any]:
+    import json
+
+    d = json.loads(data_json)
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
+
+
+@st.cache_resource(show_spinner=False)
+def cuda_available() -> bool:
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
+def data_key(cfg: RunConfig) -> str:
+    return hashlib.sha1(RunConfig(data=cfg.data).to_json(indent=None).encode()).hexdigest()[:16]
+
+
+def load_bundle(cfg: RunConfig) -> tuple[Any, str]:
+    import json
+
+    try:
+        return bundle_of(json.dumps(RunConfig(data=cfg.data).to_dict()["data"], sort_keys=True)), ""
+    except DataError as e:
+        return None, str(e)
+    except Exception:  # noqa: BLE001 - e.g. impossible split fractions: validation already says why
+        return None, ""
+
+
+def restore_over_default() -> tuple[RunConfig, list[str]]:
+    """Like ui.controls.restore_from_url, but settings missing from the link keep this page's defaults (an image
+    dataset and the tiny CNN), not RunConfig's 2D ones."""
+    from nnlib.config import ConfigError
+
+    params = {k: st.query_params[k] for k in st.query_params}
+    if not params:
+        return DEFAULT, []
+    try:
+        linked = RunConfig.from_query(params).to_dict()
+    except ConfigError as e:
+        return DEFAULT, e.errors
+    merged = DEFAULT.to_dict()
+    for k in params:
+        sect, _, name = k.partition(".")
+        merged[sect][name] = linked[sect][name]
+    try:
+        cfg = RunConfig.from_dict(merged)
+    except ConfigError as e:
+        return DEFAULT, e.errors
+    errs = cfg.validate()
+    if not cfg.is_image:
+        errs = [f"{cfg.data.dataset} is not an image dataset; this page trains on images"] + errs
+    return (DEFAULT, errs) if errs else (cfg, [])
+
+
+def page_query(cfg: RunConfig) -> dict[str, str]:
+    """The link's settings: RunConfig's changed fields, plus model.cnn=null for the MLP baseline (this page's
+    default has a CNN, so 'no CNN' must be spelled out to survive the round trip)."""
+    wanted = cfg.to_query_dict()
+    if cfg.model.cnn is None:
+        wanted["model.cnn"] = "null"
+    return wanted
+
+
+def sync_url(cfg: RunConfig) -> None:
+    wanted = page_query(cfg)
+    if {k: st.query_params[k] for k in st.query_params} != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def share_link(cfg: RunConfig) -> str:
+    from urllib.parse import urlencode
+
+    base = C.share_link(RunConfig()).split("?")[0]
+    return f"{base}?{urlencode(page_query(cfg))}"
+
+
+# ---------------------------------------------------------------- first visit: the URL decides the setup
+if f"{P}.restored" not in st.session_state:
+    cfg0, url_errors = restore_over_default()
+    C.seed_state(P, cfg0, force=True)
+    shape0 = CC.image_shape(cfg0.data.dataset)
+    if cfg0.model.cnn is not None:
+        CC.seed_spec(P, cfg0.model.cnn)
+        CC.mark_loaded(P, CC.matching_preset(cfg0.model.cnn, shape0) or "tiny", shape0)
+    else:
+        CC.mark_loaded(P, "mlp", shape0)
+    st.session_state[f"{P}.restored"] = True
+    st.session_state[f"{P}.url_errors"] = url_errors
+
+st.set_page_config(page_title="Images & CNNs", layout="wide")  # also right when Streamlit runs this page alone
+st.markdown("### Images & CNNs")
+for err in st.session_state.get(f"{P}.url_errors", []):
+    st.warning(f"The link had a setting that could not be used, so defaults are shown instead: {err}")
+
+view = S.current_view(SLOT)
+running = view is not None and view.status in ACTIVE
+
+# ---------------------------------------------------------------- run controls (same as the Playground)
+with st.container(border=True):
+    b = st.columns([1.1, 1, 1, 1, 1, 4.5], vertical_alignment="bottom")
+    train_clicked = b[0].button("Train", key=f"{P}.train", type="primary", icon=":material/play_arrow:",
+                                width="stretch", help="Start a new run with the settings below (a running one is "
+                                "replaced).")
+    paused = view is not None and view.status == "paused"
+    pause_clicked = b[1].button("Resume" if paused else "Pause", key=f"{P}.pause",
+                                icon=":material/play_circle:" if paused else ":material/pause:", disabled=not running,
+                                width="stretch", help="Pause after the current epoch / continue.")
+    step_clicked = b[2].button("Step", key=f"{P}.step", icon=":material/skip_next:", width="stretch",
+                               help="Train exactly one more epoch, then pause.")
+    stop_clicked = b[3].button("Stop", key=f"{P}.stop", icon=":material/stop:", disabled=not running,
+                               width="stretch", help="End the run now; its curves and weights stay.")
+    reset_clicked = b[4].button("Reset", key=f"{P}.reset", icon=":material/restart_alt:", width="stretch",
+                                help="Forget the run.")
+    with b[5]:
+        tc = st.columns(4)
+        with tc[0]:
+            C.number(P, "train", "epochs", "Epochs")
+        with tc[1]:
+            C.learning_rate(P)
+        with tc[2]:
+            C.number(P, "train", "batch_size", "Batch size")
+        with tc[3]:
+            C.number(P, "train", "patience", "Early stop patience")
+    t = st.columns(6)
+    with t[0]:
+        opt = C.choice(P, "train", "optimizer", "Optimizer")
+    with t[1]:
+        sched = C.choice(P, "train", "schedule", "LR schedule")
+    with t[2]:
+        C.number(P, "train", "l2", "L2 strength", fmt="%.4f")
+    with t[3]:
+        C.choice(P, "train", "device", "Device")
+    with t[4]:
+        C.choice(P, "model", "initializer", "Initializer")
+    with t[5]:
+        C.choice(P, "model", "activation", "Activation")
+    extra = list(OPTIMIZERS[opt].params.get("uses", ())) + list(SCHEDULES[sched].params.get("uses", ()))
+    if extra:
+        cols = st.columns(6)
+        for c, name in zip(cols, extra, strict=False):
+            with c:
+                C.number(P, "train", name, name.replace("lr_", "LR ").replace("_", " ").capitalize())
+
+col_data, col_model = st.columns([1, 2.2], gap="medium")
+with col_data:
+    st.markdown("**Images**")
+    dataset = CC.data_pickers(P)
+    shape = CC.image_shape(dataset)
+with col_model:
+    st.markdown("**Network**")
+    spec, _preset, spec_problems = CC.spec_editor(P, shape)
+    if spec is None:
+        st.markdown("Dense layers on the flattened pixels:")
+        C.hidden_layers(P)
+        m1, m2 = st.columns(2)
+        with m1:
+            C.number(P, "model", "dropout", "Dropout rate")
+        with m2:
+            C.toggle(P, "model", "batch_norm", "Batch norm")
+
+cfg = C.config_from_state(P, DEFAULT)
+cfg = cfg.replace(model={"cnn": spec})
+problems = spec_problems + cfg.validate()
+bundle, data_problem = load_bundle(cfg)
+if data_problem:
+    st.error(data_problem)
+if problems:
+    st.error("**This setup cannot train yet:**\n\n" + "\n".join(f"- {p}" for p in problems))
+if data_problem:
+    problems.append("the dataset is not available")
+if not problems:
+    sync_url(cfg)
+
+with col_data:
+    if bundle is not None:
+        CP.register_test_images(data_key(cfg), bundle.images_test_raw, bundle.class_names)
+        sizes = bundle.sizes()
+        st.caption(f"{shape[0]} x {shape[1]} x {shape[2]} images · {len(bundle.class_names)} classes · "
+                   f"train {sizes['train']:,} · validation {sizes['val']:,} · test {sizes['test']:,}")
+        if cfg.data.augment:
+            from nnlib.data.augment import preview
+
+            raw = bundle.display_images(bundle.x_train[:8])
+            st.plotly_chart(CP.augmentation_figure(preview(raw, cfg.data.augment, 8, seed=len(cfg.data.augment)),
+                                                   "What training sees: " + " + ".join(cfg.data.augment)),
+                            key=f"{P}.aug_preview", config={"displayModeBar": False}, width="stretch")
+        probe_max = max(0, sizes["test"] - 1)
+        pk = f"{P}.probe"
+        st.session_state[pk] = min(int(st.session_state.get(pk, 0)), probe_max)
+        st.number_input("Test image for the feature maps", 0, probe_max, key=pk,
+                        help="Which test image the feature-map views show while training (fixed when you press "
+                        "Train).")
+        st.plotly_chart(CP.picture_figure(CP.cap(bundle.raw_image(st.session_state[pk])), "probe image", height=150),
+                        key=f"{P}.probe_img", config={"displayModeBar": False}, width="stretch")
+
+with col_model:
+    with st.expander("Model summary: shapes, parameters, multiply-adds", expanded=True):
+        from nnlib.config import mlp_layer_sizes
+        from nnlib.models.build import layer_activations
+        from nnlib.models.summary import mlp_summary, summarize
+
+        try:
+            if spec is not None:
+                rows = summarize(spec, shape, cfg.n_classes, cfg.model.activation)
+            else:
+                sizes_mlp = mlp_layer_sizes(cfg, int(np.prod(shape)))
+                rows = mlp_summary(sizes_mlp, layer_activations(cfg), cfg.model.batch_norm)
+        except Exception as e:  # noqa: BLE001 - ShapeError etc.: already listed above as a problem
+            st.caption(f"No summary for this spec: {e}")
+        else:
+            import pandas as pd
+
+            table = pd.DataFrame([{"layer": r["layer"], "output shape": r["output"], "parameters": r["params"],
+                                   "parameter formula": r["formula"], "multiply-adds": r["macs"],
+                                   "output size (W - F + 2P) / S + 1": r["size"]} for r in rows])
+            st.dataframe(table, hide_index=True, width="stretch", key=f"{P}.summary")
+            total = rows[-1]
+            st.caption(f"**{total['params']:,} parameters**, {total['macs']:,} multiply-adds per image. "
+                       "A conv layer has F x F x D_in x K weights + K biases; its output side is "
+                       "(W - F + 2P) / S + 1.")
+
+# ---------------------------------------------------------------- commands
+# A CNN snapshot costs the worker 50-150 ms, so the live view refreshes at 2 Hz.
+payload = {"config": cfg.to_dict(), "interval": 0.5, "probe": int(st.session_state.get(f"{P}.probe", 0))}
+try:
+    if train_clicked and not problems:
+        st.session_state[f"{P}.job_cfg"] = (S.start_job(SLOT, payload), cfg.to_json())
+    elif step_clicked and not problems:
+        if not running:
+            st.session_state[f"{P}.job_cfg"] = (S.start_job(SLOT, payload), cfg.to_json())
+            S.command(SLOT, "pause")
+        S.command(SLOT, "step")
+    elif pause_clicked:
+        S.command(SLOT, "resume" if paused else "pause")
+    elif stop_clicked:
+        S.command(SLOT, "stop")
+    elif reset_clicked:
+        S.reset(SLOT)
+except JobLimitError as e:
+    st.error(str(e))
+    st.session_state[f"{P}.error_shown"] = True
+else:
+    st.session_state[f"{P}.error_shown"] = False
+if (train_clicked or step_clicked or pause_clicked or stop_clicked or reset_clicked) and not st.session_state.get(
+        f"{P}.error_shown"):
+    # The buttons above were drawn before the command: draw them again with the new state (Stop enabled, ...).
+    st.rerun()
+
+stored = st.session_state.get(f"{P}.job_cfg")
+run_cfg = RunConfig.from_json(stored[1]) if view is not None and stored and stored[0] == view.job_id else cfg
+snap = view.snapshot if view is not None and view.snapshot else None
+device = (snap or {}).get("device") or ("cuda" if cfg.train.device == "cuda" or (
+    cfg.train.device == "auto" and cuda_available()) else "cpu")
+st.caption(f"Device: **{device}**" + (" (auto: no CUDA GPU on this server)" if device == "cpu" and
+                                       cfg.train.device == "auto" else ""))
+
+# ---------------------------------------------------------------- live and final views
+def first_layer_shape(rcfg: RunConfig) -> list[int]:
+    """[K, C, F, F] of the pictures the filter view will show, for its title before the first snapshot."""
+    c, h, w = CC.image_shape(rcfg.data.dataset)
+    spec = rcfg.model.cnn
+    if spec is None:
+        return [min(32, rcfg.model.hidden[0]) if rcfg.model.hidden else 0, c, h, w]
+    b = spec.blocks[0]
+    return [c, 1, b.kernel, b.kernel] if b.kind == "separable" else [b.out_channels, c, b.kernel, b.kernel]
+
+
+charts = st.container()
+if view is not None:
+    run_bundle, _ = load_bundle(run_cfg)
+    names = list(run_bundle.class_names) if run_bundle is not None else []
+    images = run_bundle.images_test_raw if run_bundle is not None else None
+    figs = CP.cnn_figures(snap or {"filters_shape": first_layer_shape(run_cfg)}, names, images,
+                           len(run_cfg.model.cnn.blocks) if run_cfg.model.cnn is not None else 0,
+                           dense=run_cfg.model.cnn is None)
+    rows = CP.cnn_rows(figs)
+    if running:
+        charts.caption("Training runs on the server; changes to the controls apply to the next run.")
+        with charts:
+            live_charts(f"{P}.live", figs, rows, view.job_id, "cnn", True, view.snapshot_seq, view.status,
+                        {"data": data_key(run_cfg)})
+    else:
+        info = status_text(snap, view.status)
+        frac = info["epoch"] / info["epochs"] if info["epochs"] else 0.0
+        charts.progress(min(1.0, frac), text=f"Epoch {info['epoch']} / {info['epochs']} · {info['elapsed']:.1f} s · "
+                        f"{view.status}: {view.error or info['reason']}")
+        if view.status == "failed":
+            charts.error(f"The run failed: {view.error}")
+        for row in rows:
+            cols = charts.columns(len(row))
+            for c, fid in zip(cols, row, strict=True):
+                c.plotly_chart(figs[fid], key=f"{P}.fig.{fid}", config={"displayModeBar": False}, width="stretch")
+else:
+    charts.info("Press **Train** to train this network on the server and watch it learn.")
+
+
+# ---------------------------------------------------------------- predict with the finished weights
+def trained_model(job_id: str, result: dict[str, Any], rcfg: RunConfig, input_shape: tuple[int, ...],
+                  n_classes: int) -> Any:
+    """Rebuild the finished job's model from its numpy state_dict (never pickle/torch.load of user data)."""
+    cache = st.session_state.get(f"{P}.model")
+    if cache and cache[0] == job_id:
+        return cache[1]
+    import torch
+
+    from nnlib.models.build import build_model
+
+    model = build_model(rcfg.replace(train={"device": "cpu"}), input_shape, n_classes)
+    state = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in result["weights"].items()}
+    model.load_state_dict(state)
+    model.eval()
+    st.session_state[f"{P}.model"] = (job_id, model)
+    return model
+
+
+def read_upload(data: bytes, shape: tuple[int, int, int]) -> np.ndarray:
+    """PNG/JPEG bytes -> uint8 [C, H, W] in the dataset's channels and size; ValueError with a reason."""
+    from PIL import Image, UnidentifiedImageError
+
+    if len(data) > MAX_UPLOAD:
+        raise ValueError(f"the file has {len(data) / 1e6:.1f} MB; the limit is {MAX_UPLOAD / 1e6:.0f} MB")
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                if img.format not in ("PNG", "JPEG"):
+                    raise ValueError(f"this is a {img.format or 'unknown'} image; upload a PNG or JPEG")
+                img.load()
+                c, h, w = shape
+                conv = img.convert("L" if c == 1 else "RGB").resize((w, h), Image.Resampling.BILINEAR)
+                arr = np.asarray(conv, dtype=np.uint8)
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        if isinstance(e, UnidentifiedImageError):
+            raise ValueError("this file is not an image PIL can read; upload a PNG or JPEG") from None
+        raise ValueError(f"the image has too many pixels (limit {MAX_PIXELS:,})") from None
+    except (OSError, SyntaxError) as e:
+        raise ValueError(f"the image file is damaged or truncated ({e})") from None
+    return arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)
+
+
+def show_prediction(model: Any, bund: Any, raw: np.ndarray, true: int | None, key: str) -> None:
+    import torch
+
+    from nnlib.inspect.filters import feature_maps, to_uint8_grid
+
+    x = bund.standardizer.transform(raw.astype(np.float32)[None] / 255.0)
+    with torch.no_grad():
+        probs = torch.softmax(model(torch.from_numpy(x)), dim=1)[0].numpy()
+    c1, c2 = st.columns([1, 2])
+    img = CP.cap(raw[0]) if raw.shape[0] == 1 else raw.transpose(1, 2, 0)
+    c1.plotly_chart(CP.picture_figure(img, "input" + (f" (true: {bund.class_names[true]})" if true is not None
+                                                     else ""), height=240),
+                    key=f"{key}.img", config={"displayModeBar": False}, width="stretch")
+    c2.plotly_chart(CP.probabilities_figure(probs, bund.class_names, true), key=f"{key}.probs",
+                    config={"displayModeBar": False}, width="stretch")
+    if hasattr(model, "feature_maps"):
+        maps = feature_maps(model, x[0])
+        cols = st.columns(min(3, len(maps)))
+        for i, (name, m) in enumerate(maps):
+            g = to_uint8_grid(m[:, None])
+            grid = CP.retile(g, m.shape[1], m.shape[2], m.shape[0])
+            cols[i % len(cols)].plotly_chart(CP.picture_figure(grid, f"Feature maps, {name}", 240, CP.MAPS),
+                                             key=f"{key}.fm{i}", config={"displayModeBar": False}, width="stretch")
+
+
+if view is not None and not running and view.result and view.result.get("weights"):
+    st.markdown("#### Predict with the trained network")
+    pb, _ = load_bundle(run_cfg)
+    if pb is not None:
+        try:
+            model = trained_model(view.job_id, view.result, run_cfg, pb.input_shape, pb.n_classes)
+        except Exception as e:  # noqa: BLE001 - e.g. weights of another architecture
+            st.error(f"The trained weights could not be loaded: {e}")
+        else:
+            source = st.segmented_control("Image", ["test image", "upload"], default="test image",
+                                          key=f"{P}.pred_src")
+            if source == "upload":
+                up = st.file_uploader(f"A PNG or JPEG (at most {MAX_UPLOAD // (1024 * 1024)} MB); it is converted "
+                                      f"to {'grey' if pb.input_shape[0] == 1 else 'RGB'} and resized to "
+                                      f"{pb.input_shape[1]} x {pb.input_shape[2]}", type=["png", "jpg", "jpeg"],
+                                      key=f"{P}.upload")
+                invert = st.toggle("Invert (dark strokes on light paper)", key=f"{P}.invert",
+                                   help="The digit datasets are light strokes on black: invert a photo of ink on "
+                                   "paper.")
+                if up is not None:
+                    try:
+                        raw = read_upload(up.getvalue(), pb.input_shape)
+                    except ValueError as e:
+                        st.error(f"This file cannot be used: {e}")
+                    else:
+                        show_prediction(model, pb, 255 - raw if invert else raw, None, f"{P}.pred_up")
+            else:
+                n_test = len(pb.y_test)
+                ik = f"{P}.pred_idx"
+                st.session_state[ik] = min(int(st.session_state.get(ik, 0)), n_test - 1)
+                i = st.number_input("Test image", 0, n_test - 1, key=ik)
+                show_prediction(model, pb, pb.images_test_raw[i], int(pb.y_test[i]), f"{P}.pred_test")
+
+# ---------------------------------------------------------------- share
+with st.expander("Share this setup", expanded=False):
+    st.markdown("**Link to this exact setup** (copy it for your class):")
+    st.code(share_link(cfg), language=None, wrap_lines=True)
+    st.download_button("Config (JSON)", cfg.to_json(), "run_config.json", "application/json", key=f"{P}.dl_cfg")
+

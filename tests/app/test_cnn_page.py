@@ -1,0 +1,175 @@
+"""AppTest of the Images & CNNs page: defaults, presets, invalid specs, offline datasets, a real training job,
+and predictions (including a bad upload)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import time
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+PAGE = os.path.join(os.path.dirname(__file__), "..", "..", "pages", "cnn.py")
+
+
+def app(**query: str) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=90)
+    for k, v in query.items():
+        at.query_params[k.replace("__", ".")] = v
+    return at.run()
+
+
+def total_params(at: AppTest) -> int:
+    table = at.dataframe[0].value
+    return int(table["parameters"].iloc[-1])
+
+
+def charts(at: AppTest) -> dict[str, dict]:
+    out = {}
+    for c in at.get("plotly_chart"):
+        spec = json.loads(c.proto.spec)
+        out[spec["layout"].get("title", {}).get("text", "")] = spec
+    return out
+
+
+def test_renders_defaults_with_summary():
+    at = app()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="cnn.data.dataset").value == "digits"
+    assert at.selectbox(key="cnn.spec.preset").value == "tiny"
+    table = at.dataframe[0].value
+    assert list(table["layer"])[:2] == ["input", "block 1 (conv) conv 3x3"]
+    assert table["parameter formula"].iloc[1] == "3 x 3 x 1 x 8 + 8 = 80"
+    assert total_params(at) == 3658
+    assert any("Device: **cpu**" in c.value for c in at.caption)
+    assert at.button(key="cnn.train") and at.button(key="cnn.reset")
+
+
+def test_preset_change_changes_the_summary():
+    at = app()
+    before = total_params(at)
+    at.selectbox(key="cnn.spec.preset").set_value("lenet5").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert total_params(at) != before
+    assert "5 x 5 x 1 x 6 + 6 = 156" in list(table["parameter formula"])
+    at.selectbox(key="cnn.spec.preset").set_value("mlp").run()
+    assert not at.exception
+    assert at.dataframe[0].value["layer"].iloc[1].startswith("hidden 1")
+    assert at.query_params["model.cnn"] == "null"  # the baseline has no CNN spec, said in the link
+    again = app(**{k: at.query_params[k] for k in at.query_params})
+    assert again.selectbox(key="cnn.spec.preset").value == "mlp"
+
+
+def test_invalid_spec_shows_the_formula_sentence():
+    at = app()
+    at.number_input(key="cnn.spec.1.padding").set_value(0).run()
+    at.number_input(key="cnn.spec.1.kernel").set_value(7).run()
+    errors = " ".join(e.value for e in at.error)
+    assert "(W - F + 2P) / S + 1" in errors and "block 2" in errors
+    at.button(key="cnn.train").click().run()
+    assert "job_cnn" not in at.session_state
+
+
+def test_partial_link_keeps_page_defaults():
+    at = app(train__epochs="7", data__dataset="shapes")
+    assert not at.exception and not at.warning
+    assert at.number_input(key="cnn.train.epochs").value == 7
+    assert at.selectbox(key="cnn.data.dataset").value == "shapes"
+    assert at.selectbox(key="cnn.spec.preset").value == "tiny"
+    assert at.dataframe[0].value["output shape"].iloc[0] == "1 x 28 x 28"
+
+
+def test_augmentation_preview():
+    at = app()
+    at.session_state["cnn.data.augment"] = ["rotate", "noise"]
+    at.run()
+    assert not at.exception
+    preview = charts(at)["What training sees: rotate + noise"]
+    assert preview["data"][0]["type"] == "heatmap"
+    assert at.query_params["data.augment"] == "rotate,noise"
+
+
+def test_torchvision_dataset_offline_shows_the_message():
+    at = app()
+    at.selectbox(key="cnn.data.dataset").set_value("cifar10").run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "CIFAR-10 is not on this machine" in errors and "Offline alternatives" in errors
+
+
+def test_block_editing_and_url_round_trip():
+    at = app()
+    at.button(key="cnn.spec.add").click().run()
+    assert at.session_state["cnn.spec.n_blocks"] == 3
+    at.number_input(key="cnn.spec.2.out_channels").set_value(4).run()
+    spec = json.loads(at.query_params["model.cnn"])
+    assert len(spec["blocks"]) == 3 and spec["blocks"][2]["out_channels"] == 4
+    again = app(**{k: at.query_params[k] for k in at.query_params})
+    assert again.session_state["cnn.spec.n_blocks"] == 3
+    assert again.number_input(key="cnn.spec.2.out_channels").value == 4
+
+
+def wait_final(at: AppTest, timeout: float = 90.0) -> AppTest:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if at.session_state["job_cnn"] if "job_cnn" in at.session_state else None:
+            titles = charts(at)
+            if any(t.startswith("Confusion") for t in titles) and any(b.label == "Pause" and b.disabled
+                                                                      for b in at.button):
+                return at
+        time.sleep(0.5)
+        at.run()
+    raise AssertionError("the job did not finish in time")
+
+
+@pytest.fixture(scope="module")
+def trained() -> AppTest:
+    at = app()
+    at.number_input(key="cnn.train.epochs").set_value(3).run()
+    at.button(key="cnn.train").click().run()
+    assert not at.exception and not at.error
+    return wait_final(at)
+
+
+def test_train_shows_filters_confusion_and_mistakes(trained):
+    figs = charts(trained)
+    filt = next(v for k, v in figs.items() if k.startswith("First-layer filters"))
+    assert filt["data"][0]["type"] == "heatmap"
+    conf = next(v for k, v in figs.items() if k.startswith("Confusion"))
+    assert conf["data"][0]["x"][0] == "0"
+    assert any(k.startswith("Feature maps, block 1") for k in figs)
+    assert any(k.startswith("Feature maps, block 2") for k in figs)
+    assert any(k.startswith("Most confident mistakes") for k in figs)
+    assert any(k.startswith("Loss") for k in figs)
+    assert any(k.startswith("Class probabilities") for k in figs)  # the predict section is there
+
+
+def png_bytes(size: tuple[int, int] = (40, 30), fmt: str = "PNG") -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.full(size[::-1], 200, np.uint8)).save(buf, format=fmt)
+    return buf.getvalue()
+
+
+def test_upload_predicts_and_rejects_non_images(trained):
+    at = trained
+    at.segmented_control(key="cnn.pred_src").set_value("upload").run()
+    at.file_uploader(key="cnn.upload").upload("notes.png", b"this is not an image", "image/png").run()
+    assert any("not an image PIL can read" in e.value for e in at.error)
+    at.file_uploader(key="cnn.upload").upload("anim.png", png_bytes(fmt="GIF"), "image/png").run()
+    assert any("this is a GIF image; upload a PNG or JPEG" in e.value for e in at.error)
+    at.file_uploader(key="cnn.upload").upload("huge.png", png_bytes((3000, 3000)), "image/png").run()
+    assert any("too many pixels" in e.value for e in at.error)
+    at.file_uploader(key="cnn.upload").upload("big.png", b"\x89PNG" + bytes(3 * 1024 * 1024), "image/png").run()
+    assert any("the limit is 2 MB" in e.value for e in at.error)
+    at.file_uploader(key="cnn.upload").upload("digit.jpg", png_bytes(fmt="JPEG"), "image/jpeg").run()
+    assert not at.exception and not any("cannot be used" in e.value for e in at.error)
+    at.file_uploader(key="cnn.upload").upload("digit.png", png_bytes(), "image/png").run()
+    assert not at.exception
+    assert not any("cannot be used" in e.value for e in at.error)
+    assert any(k.startswith("Class probabilities") for k in charts(at))

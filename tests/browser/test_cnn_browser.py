@@ -1,0 +1,57 @@
+"""The Images & CNNs page in a real browser: train a small CNN on the digits and watch the filter grid and the
+confusion matrix arrive through the live channel, then the final charts and the predict section."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.browser.conftest import shot
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+LIVE = "() => { const r = document.querySelector('.nnlive'); return r ? {...r.dataset} : null }"
+Z_SUM = """(fig) => { const d = document.querySelector(`.nnlive [data-fig=${fig}]`);
+  if (!d || !d._fullData || !d._fullData[0]) return null; const z = d._fullData[0].z; if (!z) return null;
+  let s = 0; for (const row of z) { if (typeof row === 'number') s += row; else for (const v of row) s += v; }
+  return s; }"""
+
+
+def wait_for(page, js, pred, arg=None, timeout=45.0):
+    deadline = time.time() + timeout
+    value = None
+    while time.time() < deadline:
+        value = page.evaluate(js, arg) if arg is not None else page.evaluate(js)
+        if pred(value):
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out; last value {value!r}")
+
+
+def test_train_cnn_on_digits_and_see_filters_and_confusion(server, page):
+    start = time.time()
+    page.set_viewport_size({"width": 1500, "height": 3600})  # Streamlit scrolls inside: show the whole page
+    page.goto(server)  # the app's navigation is set up by the main script's first run
+    page.wait_for_selector("[data-testid=stSidebarNav]", timeout=60_000)
+    page.goto(f"{server}/cnn?train.epochs=1000&train.batch_size=64")
+    page.wait_for_selector("text=Images & CNNs", timeout=60_000)
+    page.wait_for_selector("text=3,658 parameters", timeout=60_000)
+    shot(page, "cnn_ready")
+    page.get_by_role("button", name="Train", exact=True).click()
+    live = wait_for(page, LIVE, lambda v: v and int(v.get("epoch", 0)) >= 3)
+    assert live["status"] in ("running", "finished")
+    filters0 = wait_for(page, Z_SUM, lambda v: v is not None, "filters")
+    confusion = wait_for(page, Z_SUM, lambda v: v is not None and v > 0, "confusion")
+    assert confusion > 0
+    wait_for(page, Z_SUM, lambda v: v is not None and v > 0, "fmap1")
+    time.sleep(1.0)
+    assert page.evaluate(Z_SUM, "filters") != filters0  # the filters keep learning
+    shot(page, "cnn_training")
+    page.get_by_role("button", name="Stop", exact=True).click()
+    page.wait_for_selector("text=Predict with the trained network", timeout=30_000)
+    page.wait_for_selector("text=Class probabilities", timeout=30_000)
+    assert page.get_by_text("Confusion matrix (test set)").count() >= 1
+    assert page.get_by_text("First-layer filters").count() >= 1
+    shot(page, "cnn_stopped")
+    assert time.time() - start < 60

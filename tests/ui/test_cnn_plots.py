@@ -1,0 +1,94 @@
+"""CNN plot builders: figures and live patches from snapshot-shaped plain data (no torch), compact on the wire."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from nnlib.inspect.filters import to_uint8_grid
+from ui import cnn_plots as CP
+from ui.plots import encode
+
+NAMES = [str(i) for i in range(10)]
+RNG = np.random.default_rng(0)
+
+
+def fake_snapshot(rgb: bool = False, epochs: int = 4) -> dict:
+    c = 3 if rgb else 1
+    filters = RNG.random((8, c, 3, 3)).astype(np.float32)
+    maps1, maps2 = RNG.random((8, 8, 8)), RNG.random((16, 4, 4))
+    cm = np.diag(np.full(10, 5)) + (RNG.random((10, 10)) < 0.1)
+    return {
+        "status": "running", "epoch": epochs, "epochs": 10, "elapsed": 1.0, "device": "cpu",
+        "history": {"epoch": list(range(1, epochs + 1)), "train_loss": [2.0 / e for e in range(1, epochs + 1)],
+                    "val_loss": [2.1 / e for e in range(1, epochs + 1)],
+                    "train_accuracy": [0.2 * e for e in range(1, epochs + 1)],
+                    "val_accuracy": [0.19 * e for e in range(1, epochs + 1)]},
+        "filters": to_uint8_grid(filters), "filters_shape": list(filters.shape),
+        "feature_maps": [("block 1 (conv)", to_uint8_grid(maps1[:, None])),
+                         ("block 2 (conv)", to_uint8_grid(maps2[:, None]))],
+        "confusion": cm,
+        "per_class": {"precision": [0.9] * 10, "recall": [0.8] * 10, "f1": [0.85] * 10, "support": [5] * 10,
+                      "macro_f1": 0.85, "accuracy": 0.9},
+        "mistakes": [{"index": i, "true": 1, "pred": 7, "top3": [(7, 0.8), (1, 0.15), (4, 0.05)]} for i in range(5)],
+        "probe": 0,
+    }
+
+
+def test_retile_turns_a_column_into_a_square():
+    col = to_uint8_grid(RNG.random((16, 1, 4, 4)))
+    assert col.shape == (16 * 5 - 1, 4)  # the snapshot's single column
+    sq = CP.retile(col, 4, 4, 16)
+    assert sq.shape == (4 * 5 - 1, 4 * 5 - 1)
+    assert np.array_equal(sq[:4, 5:9], np.minimum(col[5:9, :4], 254))  # tile 1 moved to row 0, column 1
+    assert sq[4, 0] == CP.SEP and sq.max() == CP.SEP  # separators keep their own value
+    assert CP.retile(np.zeros((7, 7), np.uint8), 4, 4, 16).shape == (7, 7)  # unexpected tiling: unchanged
+
+
+def test_figures_hold_the_snapshot():
+    snap = fake_snapshot()
+    images = RNG.integers(0, 255, (20, 1, 8, 8), dtype=np.uint8)
+    figs = CP.cnn_figures(snap, NAMES, images)
+    assert set(figs) == {"loss", "metric", "filters", "fmap1", "fmap2", "confusion", "prf", "mistakes"}
+    filt = figs["filters"]["data"][0]
+    assert filt["type"] == "heatmap" and filt["z"].dtype == np.uint8 and filt["z"].shape == (11, 11)
+    assert figs["fmap2"]["data"][0]["z"].shape == (19, 19)  # 16 maps of 4x4, 4 per row
+    conf = figs["confusion"]["data"][0]
+    assert conf["x"] == NAMES and conf["text"].sum() == snap["confusion"].sum()
+    assert [t["name"] for t in figs["prf"]["data"]] == ["precision", "recall", "f1"]
+    gallery = figs["mistakes"]["data"]
+    assert len(gallery) == CP.MAX_MISTAKES + 1 and np.array_equal(gallery[0]["z"], images[0, 0])
+    assert "true 1 → 7" in gallery[-1]["text"][0] and "7: 80%" in gallery[-1]["text"][0]
+    assert CP.cnn_rows(figs) == [["loss", "metric", "filters"], ["fmap1", "fmap2"], ["confusion", "prf"],
+                                 ["mistakes"]]
+    json.dumps(encode(figs), allow_nan=False)
+
+
+def test_rgb_filters_are_colour_images():
+    snap = fake_snapshot(rgb=True)
+    trace = CP.filters_figure(snap)["data"][0]
+    assert trace["type"] == "image" and trace["z"].shape == (11, 11, 3)
+    assert "(RGB)" in CP.filters_figure(snap)["layout"]["title"]["text"]
+    assert "weights as an image" in CP.filters_figure(snap, dense=True)["layout"]["title"]["text"]
+
+
+def test_live_patches_are_small_typed_arrays():
+    snap = fake_snapshot(epochs=30)
+    images = RNG.integers(0, 255, (20, 1, 8, 8), dtype=np.uint8)
+    CP.register_test_images("k1", images, NAMES)
+    patches = CP.live_patcher(snap, {"data": "k1", "have": "28"})
+    assert patches["loss"][0]["extend"] and list(patches["loss"][0]["x"]) == [29, 30]  # only the new epochs
+    assert patches["filters"][0]["z"].dtype == np.uint8
+    assert set(patches) >= {"fmap1", "fmap2", "confusion", "prf", "mistakes"}
+    body = json.dumps(encode(patches), allow_nan=False)
+    assert '"bdata"' in body and len(body) < 20_000
+    unknown = CP.live_patcher(snap, {"data": "nope", "have": "x"})  # server restarted: no images, still works
+    assert list(unknown["loss"][0]["x"])[0] == 1 and len(unknown["prf"][0]["y"]) == 10
+
+
+def test_prediction_figures():
+    fig = CP.probabilities_figure(np.array([0.1, 0.7, 0.2]), ["a", "b", "c"], true=2)
+    assert "predicted b (70.0%)" in fig["layout"]["title"]["text"]
+    aug = CP.augmentation_figure(RNG.random((8, 1, 8, 8)).astype(np.float32), "aug")
+    assert aug["data"][0]["z"].shape == (8, 8 * 9 - 1)

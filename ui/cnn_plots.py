@@ -1,0 +1,323 @@
+"""Pure functions from an image-run snapshot to plotly figures (plain dicts) for the Images & CNNs page, and the
+trace patches the live route sends while a CNN trains -- no streamlit import, so they are testable alone."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+
+from ui.plots import FONT, PALETTE, _curve_patch, loss_figure, loss_traces, metric_figure, metric_traces
+
+SEP = 255  # uint8 value of separators and empty tiles; pictures are capped at 254 so it gets its own colour
+SEP_COLOUR = "#c9d3df"
+GREYS = [[0.0, "#000000"], [254 / 255, "#ffffff"], [1.0, SEP_COLOUR]]
+MAPS = [[0.0, "#440154"], [0.25 * 254 / 255, "#3b528b"], [0.5 * 254 / 255, "#21918c"],
+        [0.75 * 254 / 255, "#5ec962"], [254 / 255, "#fde725"], [1.0, SEP_COLOUR]]  # viridis + separator
+BLUES = [[0.0, "#f7fbff"], [0.5, "#6baed6"], [1.0, "#08306b"]]  # explicit: plotly.js's named "Blues" is reversed
+MAX_MISTAKES = 12
+GALLERY_COLS = 6
+ROW_H = 2.1  # gallery row height in image heights: the picture, then four lines of text
+Fig = dict[str, Any]
+
+# Test images of the datasets pages have shown, so the live route can draw the mistakes gallery (it only gets
+# the snapshot, which holds test indices). Keyed by a short data key the page passes in the poll options.
+_images: OrderedDict[str, tuple[np.ndarray, list[str]]] = OrderedDict()
+_images_lock = threading.Lock()
+
+
+def register_test_images(data_key: str, images: np.ndarray, class_names: list[str]) -> None:
+    """Remember the uint8 test images [n, C, H, W] and class names of a dataset (bounded LRU)."""
+    with _images_lock:
+        _images[data_key] = (images, list(class_names))
+        _images.move_to_end(data_key)
+        while len(_images) > 16:
+            _images.popitem(last=False)
+
+
+def known_test_images(data_key: str) -> tuple[np.ndarray | None, list[str]]:
+    with _images_lock:
+        found = _images.get(data_key)
+    return found if found is not None else (None, [])
+
+
+def _layout(**kw: Any) -> dict[str, Any]:
+    base = {"margin": {"l": 10, "r": 10, "t": 30, "b": 10}, "font": FONT, "paper_bgcolor": "rgba(0,0,0,0)",
+            "plot_bgcolor": "rgba(0,0,0,0)", "uirevision": "keep", "showlegend": False}
+    base.update(kw)
+    return base
+
+
+def _image_axes(**kw: Any) -> dict[str, Any]:
+    """Axes for pictures: no ticks, y pointing down, square pixels."""
+    return {"xaxis": {"visible": False, "constrain": "domain"},
+            "yaxis": {"visible": False, "autorange": "reversed", "scaleanchor": "x", "constrain": "domain"}, **kw}
+
+
+# ---------------------------------------------------------------- tiles
+
+def retile(grid: np.ndarray, tile_h: int, tile_w: int, n: int, ncols: int | None = None,
+           separator: int = 255) -> np.ndarray:
+    """Re-arrange a uint8 tiling (1 px separators, any column count) of n tiles into `ncols` columns (default
+    about square). Grey [H, W] or RGB [H, W, 3] grids; the snapshot tiles grey filters/maps in one column."""
+    g = np.asarray(grid)
+    gh, gw = g.shape[:2]
+    rows, cols = (gh + 1) // (tile_h + 1), (gw + 1) // (tile_w + 1)
+    if rows * cols < n or rows * (tile_h + 1) - 1 != gh or cols * (tile_w + 1) - 1 != gw:
+        return g  # not the tiling we expected: show it as is
+    tiles = [g[r * (tile_h + 1):r * (tile_h + 1) + tile_h, c * (tile_w + 1):c * (tile_w + 1) + tile_w]
+             for r in range(rows) for c in range(cols)][:n]
+    ncols = max(1, min(ncols or int(np.ceil(np.sqrt(n))), n))
+    nrows = -(-n // ncols)
+    out = np.full((nrows * (tile_h + 1) - 1, ncols * (tile_w + 1) - 1, *g.shape[2:]), separator, dtype=np.uint8)
+    for i, t in enumerate(tiles):
+        r, c = divmod(i, ncols)
+        t = np.minimum(t, separator - 1) if g.ndim == 2 and separator == SEP else t
+        out[r * (tile_h + 1):r * (tile_h + 1) + tile_h, c * (tile_w + 1):c * (tile_w + 1) + tile_w] = t
+    return out
+
+
+def cap(z: np.ndarray) -> np.ndarray:
+    """A grey uint8 picture with 255 lowered to 254, so it is never drawn in the separator colour."""
+    z = np.asarray(z, dtype=np.uint8)
+    return np.minimum(z, SEP - 1) if z.ndim == 2 else z
+
+
+def _picture_trace(z: np.ndarray, name: str, colorscale: Any = GREYS, **kw: Any) -> dict[str, Any]:
+    """A uint8 picture as a typed-array trace: `image` for RGB [H, W, 3], a 0..255 heatmap for grey."""
+    z = np.ascontiguousarray(z, dtype=np.uint8)
+    if z.ndim == 3:
+        return {"type": "image", "z": z, "name": name, "hoverinfo": "skip", **kw}
+    return {"type": "heatmap", "z": z, "zmin": 0, "zmax": 255, "colorscale": colorscale, "showscale": False,
+            "hoverinfo": "skip", "name": name, **kw}
+
+
+def filter_grid(snap: dict) -> np.ndarray | None:
+    """First-layer filters as one uint8 picture about as wide as tall (RGB tiles for colour data)."""
+    grid, shape = snap.get("filters"), snap.get("filters_shape")
+    if grid is None:
+        return None
+    grid = np.asarray(grid)
+    if shape and len(shape) == 4:
+        k, c, fh, fw = (int(v) for v in shape)
+        n = k if (c == 3 and grid.ndim == 3) or c == 1 else k * c
+        return retile(grid, fh, fw, n, None if c in (1, 3) else c)
+    return grid
+
+
+def filters_traces(snap: dict) -> list[dict[str, Any]]:
+    g = filter_grid(snap)
+    if g is None:
+        return [_picture_trace(np.zeros((1, 1), np.uint8), "filters")]
+    return [_picture_trace(g, "filters")]
+
+
+def filters_figure(snap: dict, dense: bool = False) -> Fig:
+    """The first-layer picture; `dense` for the MLP baseline, whose first-layer weights are whole images."""
+    shape = snap.get("filters_shape") or []
+    if dense:
+        title = "First hidden layer: each neuron's weights as an image" + (
+            f" (first {shape[0]})" if shape and shape[0] >= 32 else "")
+        return {"data": filters_traces(snap), "layout": _layout(title={"text": title, "font": {"size": 13}},
+                                                               height=300, **_image_axes())}
+    what = (f"{shape[0]} filters of {shape[2]}x{shape[3]}" + (" (RGB)" if shape[1] == 3 else "")
+            if len(shape) == 4 and shape[2] <= 11 else "first-layer weights as images" if shape
+            else "what the first layer looks for")
+    return {"data": filters_traces(snap), "layout": _layout(
+        title={"text": f"First-layer filters: {what}", "font": {"size": 13}}, height=300, **_image_axes())}
+
+
+def feature_map_grids(snap: dict) -> list[tuple[str, np.ndarray]]:
+    """(block name, uint8 picture of its channels about square) for every conv block."""
+    out = []
+    for name, grid in snap.get("feature_maps") or []:
+        g = np.asarray(grid)
+        w = g.shape[1]
+        n = (g.shape[0] + 1) // (w + 1) if g.ndim == 2 else 0
+        out.append((str(name), retile(g, w, w, n) if n and n * (w + 1) - 1 == g.shape[0] else g))
+    return out
+
+
+def feature_map_figures(snap: dict, n_blocks: int = 0) -> dict[str, Fig]:
+    """One figure per conv block ('fmap1', 'fmap2', ...): its activation maps for the probe image. `n_blocks`
+    placeholders exist before the first snapshot, so the live view has a chart to patch."""
+    figs = {}
+    grids = feature_map_grids(snap)
+    grids += [(f"block {i + 1}", np.zeros((1, 1), np.uint8)) for i in range(len(grids), n_blocks)]
+    for i, (name, g) in enumerate(grids, start=1):
+        figs[f"fmap{i}"] = {"data": [_picture_trace(g, name, MAPS)], "layout": _layout(
+            title={"text": f"Feature maps, {name}", "font": {"size": 13}}, height=260, **_image_axes())}
+    return figs
+
+
+# ---------------------------------------------------------------- metrics
+
+def confusion_traces(snap: dict, class_names: list[str]) -> list[dict[str, Any]]:
+    cm = snap.get("confusion")
+    cm = np.zeros((len(class_names), len(class_names)), np.int64) if cm is None else np.asarray(cm)
+    names = list(class_names)[:cm.shape[0]] or [str(i) for i in range(cm.shape[0])]
+    rowsum = np.maximum(cm.sum(axis=1, keepdims=True), 1)
+    frac = (cm / rowsum).astype(np.float32)  # colour by the fraction of the true class, text = counts
+    return [{"type": "heatmap", "z": frac, "x": names, "y": names, "text": cm.astype(np.int32),
+             "texttemplate": "%{text}", "zmin": 0, "zmax": 1, "colorscale": BLUES, "showscale": False,
+             "hovertemplate": "true %{y}, predicted %{x}: %{text}<extra></extra>"}]
+
+
+def confusion_figure(snap: dict, class_names: list[str]) -> Fig:
+    return {"data": confusion_traces(snap, class_names), "layout": _layout(
+        title={"text": "Confusion matrix (test set)", "font": {"size": 13}}, height=360,
+        margin={"l": 60, "r": 10, "t": 30, "b": 50},
+        xaxis={"title": {"text": "predicted"}, "type": "category", "side": "bottom"},
+        yaxis={"title": {"text": "true"}, "type": "category", "autorange": "reversed"})}
+
+
+def prf_traces(snap: dict, class_names: list[str]) -> list[dict[str, Any]]:
+    pc = snap.get("per_class") or {}
+    names = list(class_names)
+    colours = ("#4393c3", "#f4a582", "#1b7837")
+    return [{"type": "bar", "name": m, "x": names, "y": [float(v) for v in pc.get(m, [])],
+             "marker": {"color": c}, "hovertemplate": "%{x}: " + m + " %{y:.2f}<extra></extra>"}
+            for m, c in zip(("precision", "recall", "f1"), colours, strict=True)]
+
+
+def prf_figure(snap: dict, class_names: list[str]) -> Fig:
+    pc = snap.get("per_class") or {}
+    extra = f" · macro F1 {pc['macro_f1']:.2f}" if "macro_f1" in pc else ""
+    return {"data": prf_traces(snap, class_names), "layout": _layout(
+        title={"text": f"Per-class precision / recall / F1{extra}", "font": {"size": 13}}, height=360,
+        showlegend=True, barmode="group", plot_bgcolor="#fafafa", margin={"l": 40, "r": 10, "t": 30, "b": 60},
+        legend={"orientation": "h", "y": -0.08, "x": 0.0, "xanchor": "left", "yanchor": "top"},
+        xaxis={"type": "category"}, yaxis={"range": [0, 1.05]})}
+
+
+# ---------------------------------------------------------------- mistakes gallery
+
+def _gallery_cell(i: int, h: int, w: int) -> tuple[float, float]:
+    r, c = divmod(i, GALLERY_COLS)
+    return c * (w * 1.25), r * (h * ROW_H)
+
+
+def mistakes_traces(snap: dict, images: np.ndarray | None, class_names: list[str]) -> list[dict[str, Any]]:
+    """MAX_MISTAKES picture traces (empty when fewer mistakes) and one text trace with true/pred/top-3."""
+    mistakes = (snap.get("mistakes") or [])[:MAX_MISTAKES]
+    h, w = (images.shape[2], images.shape[3]) if images is not None else (8, 8)
+
+    def name(c: int) -> str:
+        return class_names[c] if 0 <= c < len(class_names) else str(c)
+
+    traces, tx, ty, text = [], [], [], []
+    for i in range(MAX_MISTAKES):
+        x0, y0 = _gallery_cell(i, h, w)
+        m = mistakes[i] if i < len(mistakes) else None
+        if m is None or images is None or m["index"] >= len(images):
+            z = np.full((h, w), 255, np.uint8)
+        else:
+            img = images[m["index"]]
+            z = cap(img[0]) if img.shape[0] == 1 else img.transpose(1, 2, 0)
+        traces.append(_picture_trace(z, f"mistake {i + 1}", x0=x0, y0=y0, dx=1, dy=1, visible=m is not None))
+        if m is not None:
+            tx.append(x0 + w / 2)
+            ty.append(y0 + h + 0.1 * h)
+            top = "<br>".join(f"{name(c)}: {100 * p:.0f}%" for c, p in m["top3"])
+            text.append(f"<b>true {name(m['true'])} → {name(m['pred'])}</b><br>{top}")
+    traces.append({"type": "scatter", "mode": "text", "x": tx, "y": ty, "text": text, "textposition": "bottom center",
+                   "textfont": {"size": 10}, "hoverinfo": "skip", "name": "labels"})
+    return traces
+
+
+def mistakes_figure(snap: dict, images: np.ndarray | None, class_names: list[str]) -> Fig:
+    h, w = (images.shape[2], images.shape[3]) if images is not None else (8, 8)
+    rows = -(-MAX_MISTAKES // GALLERY_COLS)
+    axes = _image_axes()
+    axes["xaxis"]["range"] = [-0.5, GALLERY_COLS * w * 1.25 - 0.25 * w]
+    axes["yaxis"].pop("autorange")
+    axes["yaxis"]["range"] = [rows * h * ROW_H, -0.5]
+    return {"data": mistakes_traces(snap, images, class_names), "layout": _layout(
+        title={"text": "Most confident mistakes (test set): true → predicted, top-3 probabilities",
+               "font": {"size": 13}}, height=190 * rows + 50, **axes)}
+
+
+# ---------------------------------------------------------------- all figures, live patches
+
+def cnn_figures(snap: dict, class_names: list[str], images: np.ndarray | None, n_blocks: int = 0,
+                dense: bool = False) -> dict[str, Fig]:
+    """All figures of the page; `n_blocks` (conv blocks of the run) sizes the feature-map row before data;
+    `dense` for the MLP baseline."""
+    figs = {"loss": loss_figure(snap), "metric": metric_figure(snap), "filters": filters_figure(snap, dense)}
+    figs.update(feature_map_figures(snap, n_blocks))
+    figs["confusion"] = confusion_figure(snap, class_names)
+    figs["prf"] = prf_figure(snap, class_names)
+    figs["mistakes"] = mistakes_figure(snap, images, class_names)
+    return figs
+
+
+def cnn_rows(figs: dict[str, Fig], per_row: int = 3) -> list[list[str]]:
+    """The page layout: curves and filters, feature maps (a few per row), metrics, the gallery."""
+    fmaps = [k for k in figs if k.startswith("fmap")]
+    rows = [["loss", "metric", "filters"]]
+    rows += [fmaps[i:i + per_row] for i in range(0, len(fmaps), per_row)]
+    return rows + [["confusion", "prf"], ["mistakes"]]
+
+
+def cnn_patches(snap: dict, class_names: list[str], images: np.ndarray | None,
+                have: int = 0) -> dict[str, dict[int, dict]]:
+    """Only what changes while training: curves since epoch `have`, pictures as uint8 typed arrays, metrics."""
+    out: dict[str, dict[int, dict]] = {
+        "loss": _curve_patch(loss_traces(snap), have),
+        "metric": _curve_patch(metric_traces(snap), have),
+        "filters": {0: {"z": filters_traces(snap)[0]["z"]}},
+    }
+    for i, (_, g) in enumerate(feature_map_grids(snap), start=1):
+        out[f"fmap{i}"] = {0: {"z": g}}
+    if snap.get("confusion") is not None:
+        t = confusion_traces(snap, class_names)[0]
+        out["confusion"] = {0: {"z": t["z"], "text": t["text"]}}
+        out["prf"] = {i: {"y": t["y"]} for i, t in enumerate(prf_traces(snap, class_names))}
+        gallery = mistakes_traces(snap, images, class_names)
+        out["mistakes"] = {i: ({"z": t["z"], "visible": t["visible"]} if t["type"] != "scatter" else
+                               {"x": t["x"], "y": t["y"], "text": t["text"]}) for i, t in enumerate(gallery)}
+    return out
+
+
+def live_patcher(snap: dict, opts: dict[str, str]) -> dict[str, dict[int, dict]]:
+    """The 'cnn' patcher of ui.live: opts carry the data key (for test images) and `have`."""
+    images, names = known_test_images(opts.get("data", ""))
+    if not names:
+        n = len(snap.get("confusion") if snap.get("confusion") is not None else [])
+        names = [str(i) for i in range(n)]
+    have = opts.get("have", "0")
+    return cnn_patches(snap, names, images, int(have) if have.isdigit() else 0)
+
+
+# ---------------------------------------------------------------- predictions (not live)
+
+def probabilities_figure(probs: np.ndarray, class_names: list[str], true: int | None = None) -> Fig:
+    p = np.asarray(probs, dtype=np.float64).ravel()
+    best = int(p.argmax()) if p.size else -1
+    colours = [PALETTE[1] if i == best else ("#2ca02c" if i == true else "#b0b0b0") for i in range(p.size)]
+    return {"data": [{"type": "bar", "x": list(class_names)[:p.size], "y": p.tolist(), "marker": {"color": colours},
+                      "hovertemplate": "%{x}: %{y:.3f}<extra></extra>"}],
+            "layout": _layout(title={"text": f"Class probabilities: predicted {class_names[best]} "
+                                             f"({100 * p[best]:.1f}%)" if p.size else "Class probabilities",
+                                     "font": {"size": 13}},
+                              height=280, plot_bgcolor="#fafafa", margin={"l": 40, "r": 10, "t": 30, "b": 40},
+                              xaxis={"type": "category"}, yaxis={"range": [0, 1.02]})}
+
+
+def picture_figure(z: np.ndarray, title: str, height: int = 260, colorscale: Any = GREYS) -> Fig:
+    """One picture; grey images use the whole 0..254 range (255 is the separator colour of tilings)."""
+    return {"data": [_picture_trace(z, title, colorscale)],
+            "layout": _layout(title={"text": title, "font": {"size": 13}}, height=height, **_image_axes())}
+
+
+def augmentation_figure(images: np.ndarray, title: str) -> Fig:
+    """A row of float 0..1 images [n, C, H, W] as one picture (augmentation preview)."""
+    from_unit = np.clip(np.rint(np.asarray(images, np.float32) * 255), 0, 255).astype(np.uint8)
+    n, c, h, w = from_unit.shape
+    tiles = from_unit.transpose(0, 2, 3, 1) if c == 3 else np.minimum(from_unit[:, 0], SEP - 1)
+    out = np.full((h, n * (w + 1) - 1, *tiles.shape[3:]), 255, np.uint8)
+    for i in range(n):
+        out[:, i * (w + 1):i * (w + 1) + w] = tiles[i]
+    return picture_figure(out, title, height=150)
