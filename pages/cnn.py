@@ -13,16 +13,13 @@ import streamlit as st
 
 from nnlib.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 from nnlib.data.errors import DataError
-from nnlib.jobs.manager import JobLimitError
 from nnlib.models.presets import preset_spec
-from nnlib.optimizers import OPTIMIZERS
-from nnlib.schedules import SCHEDULES
 from ui import cnn_controls as CC
 from ui import cnn_plots as CP
 from ui import controls as C
+from ui import run_controls as R
 from ui import session as S
 from ui.live import live_charts, register_patcher
-from ui.plots import status_text
 
 P = "cnn"
 SLOT = "cnn"
@@ -147,48 +144,13 @@ running = view is not None and view.status in ACTIVE
 # ---------------------------------------------------------------- run controls (same as the Playground)
 with st.container(border=True):
     b = st.columns([1.1, 1, 1, 1, 1, 4.5], vertical_alignment="bottom")
-    train_clicked = b[0].button("Train", key=f"{P}.train", type="primary", icon=":material/play_arrow:",
-                                width="stretch", help="Start a new run with the settings below (a running one is "
-                                "replaced).")
-    paused = view is not None and view.status == "paused"
-    pause_clicked = b[1].button("Resume" if paused else "Pause", key=f"{P}.pause",
-                                icon=":material/play_circle:" if paused else ":material/pause:", disabled=not running,
-                                width="stretch", help="Pause after the current epoch / continue.")
-    step_clicked = b[2].button("Step", key=f"{P}.step", icon=":material/skip_next:", width="stretch",
-                               help="Train exactly one more epoch, then pause.")
-    stop_clicked = b[3].button("Stop", key=f"{P}.stop", icon=":material/stop:", disabled=not running,
-                               width="stretch", help="End the run now; its curves and weights stay.")
-    reset_clicked = b[4].button("Reset", key=f"{P}.reset", icon=":material/restart_alt:", width="stretch",
-                                help="Forget the run.")
+    R.run_buttons(P, SLOT, view, b[:5])
     with b[5]:
-        tc = st.columns(4)
-        with tc[0]:
-            C.number(P, "train", "epochs", "Epochs")
-        with tc[1]:
-            C.learning_rate(P)
-        with tc[2]:
-            C.number(P, "train", "batch_size", "Batch size")
-        with tc[3]:
-            C.number(P, "train", "patience", "Early stop patience")
-    t = st.columns(6)
-    with t[0]:
-        opt = C.choice(P, "train", "optimizer", "Optimizer")
-    with t[1]:
-        sched = C.choice(P, "train", "schedule", "LR schedule")
-    with t[2]:
-        C.number(P, "train", "l2", "L2 strength", fmt="%.4f")
-    with t[3]:
-        C.choice(P, "train", "device", "Device")
-    with t[4]:
-        C.choice(P, "model", "initializer", "Initializer")
-    with t[5]:
-        C.choice(P, "model", "activation", "Activation")
-    extra = list(OPTIMIZERS[opt].params.get("uses", ())) + list(SCHEDULES[sched].params.get("uses", ()))
-    if extra:
-        cols = st.columns(6)
-        for c, name in zip(cols, extra, strict=False):
-            with c:
-                C.number(P, "train", name, name.replace("lr_", "LR ").replace("_", " ").capitalize())
+        R.core_training(P)
+    row = R.widget_row(P, [("train", "optimizer", "Optimizer"), ("train", "schedule", "LR schedule"),
+                           ("train", "l2", "L2 strength"), ("train", "device", "Device"),
+                           ("model", "initializer", "Initializer"), ("model", "activation", "Activation")])
+    R.optimizer_extras(P, row["optimizer"], row["schedule"], 6)
 
 col_data, col_model = st.columns([1, 2.2], gap="medium")
 with col_data:
@@ -268,32 +230,10 @@ with col_model:
                        "A conv layer has F x F x D_in x K weights + K biases; its output side is "
                        "(W - F + 2P) / S + 1.")
 
-# ---------------------------------------------------------------- commands
+# ---------------------------------------------------------------- what Train starts
 # A CNN snapshot costs the worker 50-150 ms, so the live view refreshes at 2 Hz.
 payload = {"config": cfg.to_dict(), "interval": 0.5, "probe": int(st.session_state.get(f"{P}.probe", 0))}
-try:
-    if train_clicked and not problems:
-        st.session_state[f"{P}.job_cfg"] = (S.start_job(SLOT, payload), cfg.to_json())
-    elif step_clicked and not problems:
-        if not running:
-            st.session_state[f"{P}.job_cfg"] = (S.start_job(SLOT, payload), cfg.to_json())
-            S.command(SLOT, "pause")
-        S.command(SLOT, "step")
-    elif pause_clicked:
-        S.command(SLOT, "resume" if paused else "pause")
-    elif stop_clicked:
-        S.command(SLOT, "stop")
-    elif reset_clicked:
-        S.reset(SLOT)
-except JobLimitError as e:
-    st.error(str(e))
-    st.session_state[f"{P}.error_shown"] = True
-else:
-    st.session_state[f"{P}.error_shown"] = False
-if (train_clicked or step_clicked or pause_clicked or stop_clicked or reset_clicked) and not st.session_state.get(
-        f"{P}.error_shown"):
-    # The buttons above were drawn before the command: draw them again with the new state (Stop enabled, ...).
-    st.rerun()
+R.ready_to_run(P, cfg, None if problems else payload)
 
 stored = st.session_state.get(f"{P}.job_cfg")
 run_cfg = RunConfig.from_json(stored[1]) if view is not None and stored and stored[0] == view.job_id else cfg
@@ -329,16 +269,7 @@ if view is not None:
             live_charts(f"{P}.live", figs, rows, view.job_id, "cnn", True, view.snapshot_seq, view.status,
                         {"data": data_key(run_cfg)})
     else:
-        info = status_text(snap, view.status)
-        frac = info["epoch"] / info["epochs"] if info["epochs"] else 0.0
-        charts.progress(min(1.0, frac), text=f"Epoch {info['epoch']} / {info['epochs']} · {info['elapsed']:.1f} s · "
-                        f"{view.status}: {view.error or info['reason']}")
-        if view.status == "failed":
-            charts.error(f"The run failed: {view.error}")
-        for row in rows:
-            cols = charts.columns(len(row))
-            for c, fid in zip(cols, row, strict=True):
-                c.plotly_chart(figs[fid], key=f"{P}.fig.{fid}", config={"displayModeBar": False}, width="stretch")
+        R.finished_view(charts, P, view, snap, figs, rows)
 else:
     charts.info("Press **Train** to train this network on the server and watch it learn.")
 

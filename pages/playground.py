@@ -8,14 +8,12 @@ import streamlit as st
 
 from nnlib.config import AUGMENTATIONS, FEATURE_HELP, ConfigError, RunConfig
 from nnlib.data.catalog import DATASETS, names_of_kind
-from nnlib.jobs.manager import JobLimitError
-from nnlib.optimizers import OPTIMIZERS
-from nnlib.schedules import SCHEDULES
 from ui import controls as C
+from ui import run_controls as R
 from ui import session as S
 from ui.live import live_charts
 from ui.playground_views import data_view, history_csv, preview_snapshot, weights_safetensors
-from ui.plots import playground_figures, status_text
+from ui.plots import playground_figures
 
 P = "pg"
 SLOT = "playground"
@@ -37,85 +35,14 @@ for err in st.session_state.get(f"{P}.url_errors", []):
     st.warning(f"The link had a setting that could not be used, so defaults are shown instead: {err}")
 
 
-def _command(cmd: str) -> None:
-    """Button callbacks run before the page script, so the buttons render in the job's new state."""
-    cfg = C.config_from_state(P, DEFAULT)
-    try:
-        if cmd in ("train", "step") and (cmd == "train" or not running):
-            errs = cfg.validate()
-            if errs:
-                return
-            job_id = S.start_job(SLOT, {"config": cfg.to_dict(), "interval": 0.1})
-            st.session_state[f"{P}.job_cfg"] = (job_id, cfg.to_json())
-            if cmd == "step":
-                S.command(SLOT, "pause")
-        if cmd in ("step", "pause", "resume", "stop"):
-            S.command(SLOT, cmd)
-        elif cmd == "reset":
-            S.reset(SLOT)
-    except JobLimitError as e:
-        st.session_state[f"{P}.cmd_error"] = str(e)
-
-
 view = S.current_view(SLOT)
 running = view is not None and view.status in ACTIVE
-if st.session_state.get(f"{P}.cmd_error"):
-    st.error(st.session_state.pop(f"{P}.cmd_error"))
 
 # ---------------------------------------------------------------- controls
 top = st.container(border=True)
 with top:
     b = st.columns([1.1, 1, 1, 1, 1, 1, 3.5], vertical_alignment="bottom")
-    b[0].button(
-        "Train",
-        on_click=_command,
-        args=("train",),
-        key=f"{P}.train",
-        type="primary",
-        icon=":material/play_arrow:",
-        width="stretch",
-        help="Start a new run with the settings below (a running one is replaced).",
-    )
-    paused = view is not None and view.status == "paused"
-    pause_label, pause_icon = ("Resume", ":material/play_circle:") if paused else ("Pause", ":material/pause:")
-    b[1].button(
-        pause_label,
-        on_click=_command,
-        args=("resume" if paused else "pause",),
-        key=f"{P}.pause",
-        icon=pause_icon,
-        disabled=not running,
-        width="stretch",
-        help="Pause after the current epoch / continue.",
-    )
-    b[2].button(
-        "Step",
-        on_click=_command,
-        args=("step",),
-        key=f"{P}.step",
-        icon=":material/skip_next:",
-        width="stretch",
-        help="Train exactly one more epoch, then pause.",
-    )
-    b[3].button(
-        "Stop",
-        on_click=_command,
-        args=("stop",),
-        key=f"{P}.stop",
-        icon=":material/stop:",
-        disabled=not running,
-        width="stretch",
-        help="End the run now; its curves and weights stay.",
-    )
-    b[4].button(
-        "Reset",
-        on_click=_command,
-        args=("reset",),
-        key=f"{P}.reset",
-        icon=":material/restart_alt:",
-        width="stretch",
-        help="Forget the run and show the untrained network again.",
-    )
+    R.run_buttons(P, SLOT, view, b[:5])
     if b[5].button(
         "New data",
         key=f"{P}.regen",
@@ -125,37 +52,12 @@ with top:
     ):
         st.session_state[C.key(P, "data", "seed")] = random.randrange(1, 2**31 - 1)
     with b[6]:
-        tc = st.columns(4)
-        with tc[0]:
-            C.number(P, "train", "epochs", "Epochs")
-        with tc[1]:
-            C.learning_rate(P)
-        with tc[2]:
-            C.number(P, "train", "batch_size", "Batch size")
-        with tc[3]:
-            C.number(P, "train", "patience", "Early stop patience")
+        R.core_training(P)
 
-    t = st.columns(7)
-    with t[0]:
-        opt = C.choice(P, "train", "optimizer", "Optimizer")
-    with t[1]:
-        C.choice(P, "train", "loss", "Loss")
-    with t[2]:
-        sched = C.choice(P, "train", "schedule", "LR schedule")
-    with t[3]:
-        C.number(P, "train", "l1", "L1 strength", fmt="%.4f")
-    with t[4]:
-        C.number(P, "train", "l2", "L2 strength", fmt="%.4f")
-    with t[5]:
-        C.choice(P, "train", "device", "Device")
-    with t[6]:
-        C.number(P, "train", "seed", "Seed")
-    extra = list(OPTIMIZERS[opt].params.get("uses", ())) + list(SCHEDULES[sched].params.get("uses", ()))
-    if extra:
-        cols = st.columns(7)
-        for c, name in zip(cols, extra, strict=False):
-            with c:
-                C.number(P, "train", name, name.replace("lr_", "LR ").replace("_", " ").capitalize())
+    row = R.widget_row(P, [("train", "optimizer", "Optimizer"), ("train", "loss", "Loss"),
+                           ("train", "schedule", "LR schedule"), ("train", "l1", "L1 strength"),
+                           ("train", "l2", "L2 strength"), ("train", "device", "Device"), ("train", "seed", "Seed")])
+    R.optimizer_extras(P, row["optimizer"], row["schedule"], 7)
 
 col_data, col_main = st.columns([1, 3.3], gap="medium")
 with col_data:
@@ -225,6 +127,7 @@ if problems:
     st.error("**This setup cannot train yet:**\n\n" + "\n".join(f"- {p}" for p in problems))
 else:
     C.sync_url(cfg)
+R.ready_to_run(P, cfg, None if problems else {"config": cfg.to_dict(), "interval": 0.1})
 
 # ---------------------------------------------------------------- plots
 stored = st.session_state.get(f"{P}.job_cfg")
@@ -254,21 +157,7 @@ if running and view is not None:
 else:
     with charts:  # loads plotly.js into the page now, so the first live point does not wait for it
         live_charts(f"{P}.preload", {}, [], None, "playground", False, 0, "")
-    info = status_text(snap, view.status if view else "ready")
-    charts = charts.container()
-    if view is not None:
-        frac = info["epoch"] / info["epochs"] if info["epochs"] else 0.0
-        charts.progress(
-            min(1.0, frac),
-            text=f"Epoch {info['epoch']} / {info['epochs']} · {info['elapsed']:.1f} s · "
-            f"{view.status}: {view.error or info['reason']}",
-        )
-        if view.status == "failed":
-            charts.error(f"The run failed: {view.error}")
-    for row in rows:
-        cols = charts.columns(len(row))
-        for c, fid in zip(cols, row, strict=True):
-            c.plotly_chart(figs[fid], key=f"{P}.fig.{fid}", config={"displayModeBar": False}, width="stretch")
+    R.finished_view(charts.container(), P, view, snap, figs, rows)
 
 # ---------------------------------------------------------------- share, import, export
 with st.expander("Share, import and export", expanded=False):

@@ -15,7 +15,8 @@ LIVE = "() => { const r = document.querySelector('.nnlive'); return r ? {...r.da
 BOUNDARY_SUM = """() => { const d = document.querySelector('.nnlive [data-fig=boundary]');
   if (!d || !d._fullData) return null; const z = d._fullData[0].z; let s = 0;
   for (const row of z) { if (typeof row === 'number') s += row; else for (const v of row) s += v; } return s; }"""
-LOSS_LEN = "() => { const d = document.querySelector('.nnlive [data-fig=loss]'); return d && d.data ? d.data[0].x.length : 0 }"
+LOSS_LEN = ("() => { const d = document.querySelector('.nnlive [data-fig=loss]'); "
+            "return d && d.data ? d.data[0].x.length : 0 }")
 
 
 def wait_for(page, js, pred, timeout=60.0):

@@ -1,0 +1,125 @@
+"""The run bar both pages share: Train / Pause / Step / Stop / Reset and the core training knobs.
+
+Buttons act through callbacks, which Streamlit runs before the page script, so the bar always renders in the
+job's new state (Stop enabled right after Train). A callback starts the config the page stored at the end of its
+previous run with `ready_to_run` -- the one the student saw validated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from nnlib.jobs.manager import JobLimitError, JobView
+from nnlib.optimizers import OPTIMIZERS
+from nnlib.schedules import SCHEDULES
+from ui import controls as C
+from ui import session as S
+
+ACTIVE = ("queued", "running", "paused")
+
+
+def ready_to_run(prefix: str, cfg: Any, payload: dict[str, Any] | None) -> None:
+    """Remember what Train starts: (config, payload), or None while the setup is invalid."""
+    st.session_state[f"{prefix}.ready"] = (cfg, payload) if payload is not None else None
+
+
+def _command(prefix: str, slot: str, cmd: str, running: bool) -> None:
+    ready = st.session_state.get(f"{prefix}.ready")
+    try:
+        if cmd == "train" or (cmd == "step" and not running):
+            if ready is None:
+                return
+            cfg, payload = ready
+            st.session_state[f"{prefix}.job_cfg"] = (S.start_job(slot, payload), cfg.to_json())
+            if cmd == "step":
+                S.command(slot, "pause")
+        if cmd in ("step", "pause", "resume", "stop"):
+            S.command(slot, cmd)
+        elif cmd == "reset":
+            S.reset(slot)
+    except JobLimitError as e:
+        st.session_state[f"{prefix}.cmd_error"] = str(e)
+
+
+def run_buttons(prefix: str, slot: str, view: JobView | None, cols: list[Any]) -> None:
+    """Five buttons into five columns; errors of the last command (e.g. a job limit) shown once."""
+    running = view is not None and view.status in ACTIVE
+    paused = view is not None and view.status == "paused"
+    specs = [
+        ("Train", "train", ":material/play_arrow:", False, "Start a new run with the settings below (a running "
+         "one is replaced)."),
+        ("Resume" if paused else "Pause", "resume" if paused else "pause",
+         ":material/play_circle:" if paused else ":material/pause:", not running,
+         "Pause after the current epoch / continue."),
+        ("Step", "step", ":material/skip_next:", False, "Train exactly one more epoch, then pause."),
+        ("Stop", "stop", ":material/stop:", not running, "End the run now; its curves and weights stay."),
+        ("Reset", "reset", ":material/restart_alt:", False, "Forget the run and show the untrained network."),
+    ]
+    for col, (label, cmd, icon, disabled, tip) in zip(cols, specs, strict=True):
+        col.button(label, key=f"{prefix}.{cmd if cmd != 'resume' else 'pause'}", icon=icon, disabled=disabled,
+                   type="primary" if cmd == "train" else "secondary", width="stretch", help=tip,
+                   on_click=_command, args=(prefix, slot, cmd, running))
+    if st.session_state.get(f"{prefix}.cmd_error"):
+        st.error(st.session_state.pop(f"{prefix}.cmd_error"))
+
+
+def core_training(prefix: str) -> None:
+    """Epochs, learning rate, batch size and early stopping: the knobs a student touches most."""
+    tc = st.columns(4)
+    with tc[0]:
+        C.number(prefix, "train", "epochs", "Epochs")
+    with tc[1]:
+        C.learning_rate(prefix)
+    with tc[2]:
+        C.number(prefix, "train", "batch_size", "Batch size")
+    with tc[3]:
+        C.number(prefix, "train", "patience", "Early stop patience")
+
+
+def optimizer_extras(prefix: str, optimizer: str, schedule: str, ncols: int) -> None:
+    """The hyper-parameters the chosen optimizer and schedule use (momentum, betas, decay, step, ...)."""
+    extra = list(OPTIMIZERS[optimizer].params.get("uses", ())) + list(SCHEDULES[schedule].params.get("uses", ()))
+    if extra:
+        cols = st.columns(ncols)
+        for c, name in zip(cols, extra, strict=False):
+            with c:
+                C.number(prefix, "train", name, name.replace("lr_", "LR ").replace("_", " ").capitalize())
+
+
+FOUR_DECIMALS = ("l1", "l2", "weight_decay")
+
+
+def widget_row(prefix: str, items: list[tuple[str, str, str]]) -> dict[str, Any]:
+    """One row of config widgets from (section, field, label); registries/choices give selectboxes, numbers the
+    rest. Returns the values by field name."""
+    from dataclasses import fields
+
+    values = {}
+    for col, (section, name, label) in zip(st.columns(len(items)), items, strict=True):
+        meta = next(f.metadata for f in fields(C.SECTIONS[section]) if f.name == name)
+        with col:
+            if "choices" in meta:
+                values[name] = C.choice(prefix, section, name, label)
+            else:
+                values[name] = C.number(prefix, section, name, label,
+                                        fmt="%.4f" if name in FOUR_DECIMALS else None)
+    return values
+
+
+def finished_view(box: Any, prefix: str, view: JobView | None, snap: dict[str, Any],
+                  figs: dict[str, dict], rows: list[list[str]]) -> None:
+    """A run that is not running any more (or none yet): its status line and the figures, drawn statically."""
+    from ui.plots import status_text
+
+    if view is not None:
+        info = status_text(snap, view.status)
+        frac = info["epoch"] / info["epochs"] if info["epochs"] else 0.0
+        box.progress(min(1.0, frac), text=f"Epoch {info['epoch']} / {info['epochs']} · {info['elapsed']:.1f} s · "
+                     f"{view.status}: {view.error or info['reason']}")
+        if view.status == "failed":
+            box.error(f"The run failed: {view.error}")
+    for row in rows:
+        for col, fid in zip(box.columns(len(row)), row, strict=True):
+            col.plotly_chart(figs[fid], key=f"{prefix}.fig.{fid}", config={"displayModeBar": False}, width="stretch")
