@@ -52,7 +52,10 @@ def test_train_watch_stop_and_share(server, page):
     assert page.evaluate(BOUNDARY_SUM) != first  # the boundary changes
     shot(page, "playground_training")
     page.get_by_role("button", name="Stop", exact=True).click()
-    page.wait_for_selector("text=stopped", timeout=30_000)
+    try:
+        page.wait_for_selector("text=stopped", timeout=60_000)
+    finally:
+        shot(page, "playground_after_stop")
     page.wait_for_selector("[data-testid=stPlotlyChart]", timeout=30_000)
     shot(page, "playground_stopped")
     link = page.url
