@@ -75,6 +75,7 @@ class Trainer:
         self._stop = False
         self._elapsed = 0.0
         self.interrupt: Callable[[], bool] | None = None  # polled between batches of the autograd path
+        self._batch_train_accuracy: float | None = None
         # train()/eval() walk every submodule (~0.5 ms per call here): only toggle when it changes the maths
         self._mode_matters = any(isinstance(m, (nn.Dropout, nn.Dropout2d, nn.modules.batchnorm._BatchNorm))
                                  for m in self.model.modules())
@@ -183,10 +184,12 @@ class Trainer:
             grad_norms = list(self.fast.grad_norms())
         else:
             data_loss, pen, grad_norms = self._torch_epoch(x, y, order.to(self.device))
+            if self._batch_train_accuracy is not None and self.cfg.is_image:
+                logs["train_accuracy"] = self._batch_train_accuracy
         self.epoch = epoch
         logs.update(epoch=epoch, train_loss=data_loss, train_penalty=pen, lr=self.lr, fast_path=self.fast is not None)
         if math.isfinite(data_loss + pen):
-            logs.update(self.evaluate_all())
+            logs.update(self.evaluate_all(skip_train="train_accuracy" in logs))
         logs["weight_norms"] = [float(w.detach().norm()) for w in weight_tensors(self.model)]
         logs["grad_norms"] = grad_norms
         self._step_schedule(logs)
@@ -212,6 +215,10 @@ class Trainer:
         total_loss = torch.zeros((), device=self.device)
         total_pen = torch.zeros((), device=self.device)
         n_batches = 0
+        # training accuracy from the epoch's own batches (Keras-style), so no extra pass over the training set
+        classify, multi = self.cfg.problem != "regression", self.loss_name == "cross_entropy"
+        correct = torch.zeros((), device=self.device, dtype=torch.long)
+        seen = 0
         for b, i in enumerate(range(0, len(order), bs)):
             if self._stop or (self.interrupt is not None and b % 8 == 7 and self.interrupt()):
                 self._stop = True
@@ -226,17 +233,24 @@ class Trainer:
             for cb in batch_cbs:
                 cb.on_batch_begin(self, b, {"batch": b, "size": len(idx)})
             self.optimizer.zero_grad(set_to_none=True)
-            loss = self.loss_fn(self.model(xb), yb)
+            out = self.model(xb)
+            loss = self.loss_fn(out, yb)
             pen = penalty(weights, l1, l2) if (l1 or l2) else torch.zeros((), device=self.device)
             (loss + pen).backward()
             self.optimizer.step()
             total_loss += loss.detach()
+            if classify:
+                with torch.no_grad():
+                    pred = out.argmax(1) if multi else (out.view(-1) > 0).long()
+                    correct += (pred == yb.view(-1).long()).sum()
+                    seen += len(idx)
             total_pen += pen.detach() if torch.is_tensor(pen) else pen
             n_batches += 1
             for cb in batch_cbs:
                 cb.on_batch_end(self, b, {"batch": b, "size": len(idx), "loss": float(loss)})
         grad_norms = [float(w.grad.norm()) if w.grad is not None else 0.0 for w in weights]
         n = max(1, n_batches)
+        self._batch_train_accuracy = float(correct) / seen if classify and seen else None
         return float(total_loss) / n, float(total_pen) / n, grad_norms
 
     def _step_schedule(self, logs: Logs) -> None:
@@ -295,12 +309,14 @@ class Trainer:
             res[f"{split}_accuracy"] = float((pred == y.view(-1).long()).float().mean())
         return res
 
-    def evaluate_all(self) -> Logs:
+    def evaluate_all(self, skip_train: bool = False) -> Logs:
+        """Metrics of every split in eval mode; image runs take training accuracy from the epoch's batches
+        instead (`skip_train`), which saves a forward pass over up to 2,000 training images per epoch."""
         logs: Logs = {}
         if self._mode_matters:
             self.model.eval()
         try:
-            for split in ("train", "val", "test"):
+            for split in ("val", "test") if skip_train else ("train", "val", "test"):
                 logs.update(self.evaluate(split))
         finally:
             if self._mode_matters:
