@@ -68,6 +68,7 @@ class Trainer:
         self.callbacks: list[Callback] = [self.history, NaNGuard(), *callbacks]
         if t.patience:
             self.callbacks.insert(2, EarlyStopping(t.patience))
+        self._n_builtin = 3 if t.patience else 2
         self.epoch = 0
         self.status = "ready"
         self.stop_reason = ""
@@ -164,7 +165,11 @@ class Trainer:
             if self.status == "finished":
                 self.stop_reason = f"finished {self.epoch} epochs"
         if self.status != "paused":
-            for cb in self.callbacks:
+            for cb in self.callbacks[:self._n_builtin]:  # history, NaN guard, early stopping (restores weights)
+                cb.on_train_end(self, logs)
+            if self.cfg.is_image and self.history.records:  # image runs measure the test split once, here
+                self.history.records[-1].update(self.evaluate("test"))
+            for cb in self.callbacks[self._n_builtin:]:
                 cb.on_train_end(self, logs)
         return self.history
 
@@ -189,7 +194,7 @@ class Trainer:
         self.epoch = epoch
         logs.update(epoch=epoch, train_loss=data_loss, train_penalty=pen, lr=self.lr, fast_path=self.fast is not None)
         if math.isfinite(data_loss + pen):
-            logs.update(self.evaluate_all(skip_train="train_accuracy" in logs))
+            logs.update(self.evaluate_all(skip_train="train_accuracy" in logs, skip_test=self.cfg.is_image))
         logs["weight_norms"] = [float(w.detach().norm()) for w in weight_tensors(self.model)]
         logs["grad_norms"] = grad_norms
         self._step_schedule(logs)
@@ -309,15 +314,17 @@ class Trainer:
             res[f"{split}_accuracy"] = float((pred == y.view(-1).long()).float().mean())
         return res
 
-    def evaluate_all(self, skip_train: bool = False) -> Logs:
-        """Metrics of every split in eval mode; image runs take training accuracy from the epoch's batches
-        instead (`skip_train`), which saves a forward pass over up to 2,000 training images per epoch."""
+    def evaluate_all(self, skip_train: bool = False, skip_test: bool = False) -> Logs:
+        """Metrics of every split in eval mode. Image runs take training accuracy from the epoch's batches
+        (`skip_train`) and measure the test split only when training ends (`skip_test`; the live view's confusion
+        matrix covers it meanwhile), so evaluation costs one pass over the validation split per epoch."""
         logs: Logs = {}
         if self._mode_matters:
             self.model.eval()
         try:
-            for split in ("val", "test") if skip_train else ("train", "val", "test"):
-                logs.update(self.evaluate(split))
+            for split in ("train", "val", "test"):
+                if not ((split == "train" and skip_train) or (split == "test" and skip_test)):
+                    logs.update(self.evaluate(split))
         finally:
             if self._mode_matters:
                 self.model.train()
