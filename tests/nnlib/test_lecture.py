@@ -5,10 +5,10 @@ import math
 import numpy as np
 import pytest
 import torch
-from nnlib.data.bundle import load_data
 
 from nnlib.activations import ACTIVATIONS
 from nnlib.config import RunConfig
+from nnlib.data.bundle import load_data
 from nnlib.initializers import INITIALIZERS
 from nnlib.losses import LOSSES
 from nnlib.optimizers import OPTIMIZERS
