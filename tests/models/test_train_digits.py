@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import torch
@@ -24,7 +23,6 @@ def test_tiny_cnn_learns_digits() -> None:
     model = build_cnn(preset_spec("tiny", (1, 8, 8)), (1, 8, 8), 10, "relu")
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     loss_fn = torch.nn.CrossEntropyLoss()
-    start = time.perf_counter()
     for _ in range(8):
         model.train()
         for idx in torch.randperm(len(tr), generator=g).split(32):
@@ -32,11 +30,9 @@ def test_tiny_cnn_learns_digits() -> None:
             opt.zero_grad()
             loss_fn(model(x[b]), y[b]).backward()
             opt.step()
-    elapsed = time.perf_counter() - start
     model.eval()
     with torch.no_grad():
         acc = (model(x[te]).argmax(1) == y[te]).float().mean().item()
     majority = np.bincount(y[te].numpy()).max() / len(te)
     assert acc >= 0.90, acc
     assert acc > majority
-    assert elapsed < 15, elapsed
