@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 import torch
@@ -62,12 +60,3 @@ def test_grid_rgb_and_channel_rows(model: torch.nn.Module) -> None:
     assert per_channel.shape == (8 * 2 - 1, 16 * 2 - 1)  # 8 rows (filters) x 16 columns (input channels)
 
 
-def test_grid_is_cheap() -> None:
-    filters = np.random.rand(16, 3, 5, 5).astype(np.float32)
-    maps = np.random.rand(16, 28, 28).astype(np.float32)
-    to_uint8_grid(filters)
-    start = time.perf_counter()
-    for _ in range(20):
-        to_uint8_grid(filters)
-        to_uint8_grid(maps)
-    assert (time.perf_counter() - start) / 20 < 0.005
