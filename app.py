@@ -3,18 +3,20 @@ the pages; each browser session then runs this same file as the page script, whi
 
 import streamlit as st
 
-if __name__ == "__main__":  # a session's script run (Streamlit executes the entry script as __main__)
-    from pathlib import Path
-
+if __name__ == "__main__":  # a session's script run
     st.set_page_config(page_title="NN playground", page_icon="🧠", layout="wide")
-    pages = [st.Page("pages/playground.py", title="Playground", icon=":material/hub:", default=True)]
-    if (Path(__file__).parent / "pages" / "cnn.py").exists():
-        pages.append(st.Page("pages/cnn.py", title="Images & CNNs", icon=":material/image:"))
-    st.navigation(pages, position="top").run()
-elif __name__ != "__mp_main__":  # imported by the ASGI server (never by a spawned worker re-running __main__)
+    pages = [st.Page("pages/playground.py", title="Playground", icon="🎛️", default=True)]
+    try:
+        from pathlib import Path
+
+        if (Path(__file__).parent / "pages" / "cnn.py").exists():
+            pages.append(st.Page("pages/cnn.py", title="Images & CNNs", icon="🖼️"))
+    except Exception:  # noqa: BLE001 - navigation must come up even if an optional page is broken
+        pass
+    st.navigation(pages).run()
+else:  # imported by the ASGI server
     from ui.live import routes
-    from ui.services import job_manager, warm_up
+    from ui.services import job_manager
 
     job_manager()  # start the worker processes now, so they are warm when the first student presses Train
-    warm_up()  # and import torch for the untrained previews in the background
     app = st.App(__file__, routes=routes())

@@ -30,6 +30,26 @@ function toArray(v) {
   return v || [];
 }
 
+function fmt(v, digits) {
+  return v === null || v === undefined ? "–" : Number(v).toFixed(digits);
+}
+
+function statusLine(info) {
+  const parts = [];
+  if (info.status === "queued") {
+    parts.push(`Waiting for a free worker${info.queue ? ` (position ${info.queue} in the queue)` : ""}…`);
+  } else {
+    parts.push(`<b>Epoch ${info.epoch} / ${info.epochs}</b>`);
+    parts.push(`${fmt(info.elapsed, 1)} s`);
+    if (info.train_loss !== null && info.train_loss !== undefined) parts.push(`train loss ${fmt(info.train_loss, 4)}`);
+    if (info.val_loss !== null && info.val_loss !== undefined) parts.push(`validation loss ${fmt(info.val_loss, 4)}`);
+    if (info.val_accuracy !== null && info.val_accuracy !== undefined)
+      parts.push(`validation accuracy ${fmt(100 * info.val_accuracy, 1)}%`);
+    if (info.val_rmse !== null && info.val_rmse !== undefined) parts.push(`validation RMSE ${fmt(info.val_rmse, 4)}`);
+    parts.push(`<span class="nn-state nn-${info.status}">${info.status}</span>`);
+  }
+  return parts.join(" · ");
+}
 
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
@@ -44,8 +64,7 @@ export default function (component) {
     root.innerHTML = "";
     st.bar = document.createElement("div");
     st.bar.className = "nn-status";
-    st.bar.innerHTML = '<div class="nn-progress"><div class="nn-fill"></div></div>' +
-      '<div class="nn-text"><span class="nn-state"></span><span class="nn-line"></span></div>';
+    st.bar.innerHTML = '<div class="nn-progress"><div class="nn-fill"></div></div><div class="nn-text"></div>';
     root.appendChild(st.bar);
     st.divs = {};
     for (const row of data.rows) {
@@ -86,10 +105,7 @@ export default function (component) {
     root.dataset.status = msg.status;
     const info = msg.info || {};
     root.dataset.epoch = String(info.epoch || 0);
-    const badge = st.bar.querySelector(".nn-state");
-    badge.textContent = msg.status;
-    badge.className = `nn-state nn-${msg.status}`;
-    st.bar.querySelector(".nn-line").textContent = info.line || "";
+    st.bar.querySelector(".nn-text").innerHTML = statusLine(info);
     const frac = info.epochs ? Math.min(1, (info.epoch || 0) / info.epochs) : 0;
     st.bar.querySelector(".nn-fill").style.width = `${(100 * frac).toFixed(1)}%`;
     const changed = [];
@@ -122,7 +138,7 @@ export default function (component) {
       .then((msg) => {
         if (gen !== st.gen) return;
         if (msg === "gone") {
-          st.bar.querySelector(".nn-line").textContent = "This job is no longer available; press Train to start again.";
+          st.bar.querySelector(".nn-text").textContent = "This job is no longer available; press Train to start again.";
           return;
         }
         if (msg) apply(P, msg);

@@ -22,8 +22,6 @@ PATCHERS: dict[str, Patcher] = {}
 _cache: OrderedDict[tuple, bytes] = OrderedDict()
 _cache_lock = threading.Lock()
 FINAL = ("finished", "stopped", "failed")
-_mounted = False
-_plotly_gz: bytes | None = None
 
 
 def register_patcher(kind: str, fn: Patcher) -> None:
@@ -42,7 +40,7 @@ register_patcher("playground", _playground_patcher)
 
 def snapshot_payload(job_id: str, seq: int, status: str, kind: str, opts: dict[str, str]) -> tuple[int, bytes]:
     """(HTTP status, body) for one poll. 404 for unknown tokens, 204 when nothing changed."""
-    from ui.plots import encode, status_line, status_text
+    from ui.plots import encode, status_text
     from ui.services import job_manager
 
     manager = job_manager()
@@ -62,7 +60,6 @@ def snapshot_payload(job_id: str, seq: int, status: str, kind: str, opts: dict[s
         info = status_text(view.snapshot, view.status, view.queue_position)
         if view.error:
             info["reason"] = view.error
-        info["line"] = status_line(info)
         body = json.dumps({"seq": view.snapshot_seq, "status": view.status, "info": encode(info),
                            "patches": encode(patches)}, separators=(",", ":"), allow_nan=False).encode()
         with _cache_lock:
@@ -72,19 +69,10 @@ def snapshot_payload(job_id: str, seq: int, status: str, kind: str, opts: dict[s
     return 200, body
 
 
-def routes_mounted() -> bool:
-    """True in a server started with app.py's st.App; False under AppTest or a bare `streamlit run page.py`,
-    where pages fall back to static charts (one st.plotly_chart per figure, redrawn by reruns)."""
-    return _mounted
-
-
 def routes() -> list[Any]:
     """Starlette routes mounted by app.py's st.App."""
     from starlette.requests import Request
     from starlette.responses import FileResponse, Response
-
-    global _mounted
-    _mounted = True
 
     async def snap(request: Request) -> Response:
         q = request.query_params
@@ -101,10 +89,8 @@ def routes() -> list[Any]:
                         headers={"Cache-Control": "no-store"})
 
     async def plotly_js(request: Request) -> Response:
-        cache = {"Cache-Control": "public, max-age=31536000, immutable", "Vary": "Accept-Encoding"}
-        if "gzip" not in request.headers.get("accept-encoding", ""):
-            return FileResponse(plotly_path(), media_type="text/javascript", headers=cache)
-        return Response(plotly_gzipped(), media_type="text/javascript", headers={**cache, "Content-Encoding": "gzip"})
+        return FileResponse(plotly_path(), media_type="text/javascript",
+                            headers={"Cache-Control": "public, max-age=604800, immutable"})
 
     from starlette.routing import Route
 
@@ -115,17 +101,6 @@ def plotly_path() -> str:
     import plotly
 
     return os.path.join(os.path.dirname(plotly.__file__), "package_data", "plotly.min.js")
-
-
-def plotly_gzipped() -> bytes:
-    """plotly.min.js (4.8 MB) compressed once per process (1.5 MB), not once per student."""
-    global _plotly_gz
-    if _plotly_gz is None:
-        import gzip
-
-        with open(plotly_path(), "rb") as f:
-            _plotly_gz = gzip.compress(f.read(), compresslevel=6, mtime=0)
-    return _plotly_gz
 
 
 def plotly_version() -> str:

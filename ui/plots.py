@@ -317,23 +317,3 @@ def status_text(snap: dict | None, status: str, queue_position: int | None = Non
             "train_loss": last.get("train_loss"), "val_loss": last.get("val_loss"),
             "val_accuracy": last.get("val_accuracy"), "val_rmse": last.get("val_rmse"),
             "best_epoch": snap.get("best_epoch")}
-
-
-def status_line(info: dict[str, Any]) -> str:
-    """One line for the progress bar: epoch counter, elapsed time, last metrics, queue position or stop reason."""
-    status = info.get("status", "")
-    if status == "queued":
-        q = info.get("queue")
-        return "Waiting for a free worker" + (f" — position {q} in the queue" if q else "") + " …"
-    parts = [f"Epoch {info.get('epoch', 0)} / {info.get('epochs', 0)}", f"{float(info.get('elapsed') or 0):.1f} s"]
-    for key, label, scale, unit, digits in (("train_loss", "train loss", 1, "", 4), ("val_loss", "validation loss",
-                                            1, "", 4), ("val_accuracy", "validation accuracy", 100, "%", 1),
-                                            ("val_rmse", "validation RMSE", 1, "", 4)):
-        v = info.get(key)
-        if v is not None:
-            parts.append(f"{label} {v * scale:.{digits}f}{unit}")
-    if status == "paused":
-        parts.append("paused (Step trains one epoch, Resume continues)")
-    elif status in ("finished", "stopped", "failed") and info.get("reason"):
-        parts.append(str(info["reason"]))
-    return " · ".join(parts)

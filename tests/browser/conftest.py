@@ -64,20 +64,8 @@ def browser():
         b.close()
 
 
-@pytest.fixture(scope="session")
-def warmed(server, browser):
-    """Open the home page once first: on a fresh server Streamlit only learns about st.navigation from a first
-    run of app.py, and a deep link (/cnn) opened before that shows its plain pages/ sidebar instead."""
-    ctx = browser.new_context()
-    pg = ctx.new_page()
-    pg.goto(server)
-    pg.wait_for_selector("[data-testid=stSidebarNav]", timeout=90_000)
-    ctx.close()
-    return server
-
-
 @pytest.fixture()
-def page(browser, warmed):
+def page(browser):
     ctx = browser.new_context(viewport={"width": 1500, "height": 1400})
     pg = ctx.new_page()
     yield pg
