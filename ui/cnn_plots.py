@@ -3,6 +3,8 @@ trace patches the live route sends while a CNN trains -- no streamlit import, so
 
 from __future__ import annotations
 
+import base64
+import io
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -85,13 +87,42 @@ def cap(z: np.ndarray) -> np.ndarray:
     return np.minimum(z, SEP - 1) if z.ndim == 2 else z
 
 
-def _picture_trace(z: np.ndarray, name: str, colorscale: Any = GREYS, **kw: Any) -> dict[str, Any]:
-    """A uint8 picture as a typed-array trace: `image` for RGB [H, W, 3], a 0..255 heatmap for grey."""
+def _hex(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def palette(colorscale: Any) -> list[int]:
+    """The 256 RGB entries (flat) a plotly colorscale gives the values 0..255 of a uint8 picture."""
+    stops = [float(s) * 255 for s, _ in colorscale]
+    rgb = np.array([_hex(c) for _, c in colorscale], dtype=np.float64)
+    v = np.arange(256, dtype=np.float64)
+    table = np.stack([np.interp(v, stops, rgb[:, k]) for k in range(3)], axis=1)
+    table[255] = rgb[-1]  # the separator value keeps its own colour (no blend with the last pixel value)
+    return np.rint(table).astype(np.uint8).ravel().tolist()
+
+
+def png_uri(z: np.ndarray, colorscale: Any = GREYS) -> str:
+    """A uint8 picture as a PNG data URI: grey [H, W] through the colorscale as a 256-colour palette, RGB [H, W, 3]
+    as is. PNG's deflate makes feature maps about half the size of raw bytes in base64, and the browser decodes it
+    natively."""
+    from PIL import Image
+
     z = np.ascontiguousarray(z, dtype=np.uint8)
     if z.ndim == 3:
-        return {"type": "image", "z": z, "name": name, "hoverinfo": "skip", **kw}
-    return {"type": "heatmap", "z": z, "zmin": 0, "zmax": 255, "colorscale": colorscale, "showscale": False,
-            "hoverinfo": "skip", "name": name, **kw}
+        img = Image.fromarray(z)  # [H, W, 3] uint8 is RGB
+    elif colorscale is GREYS and (z.size == 0 or z.max() < SEP):
+        img = Image.fromarray(z)  # plain grey: no 768-byte palette, which would triple a 28x28 picture
+    else:
+        img = Image.frombytes("P", (z.shape[1], z.shape[0]), z.tobytes())
+        img.putpalette(palette(colorscale))
+    buf = io.BytesIO()
+    img.save(buf, "PNG", compress_level=6)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _picture_trace(z: np.ndarray, name: str, colorscale: Any = GREYS, **kw: Any) -> dict[str, Any]:
+    """A uint8 picture as an `image` trace whose pixels come as a PNG (see `png_uri`)."""
+    return {"type": "image", "source": png_uri(z, colorscale), "name": name, "hoverinfo": "skip", **kw}
 
 
 def filter_grid(snap: dict) -> np.ndarray | None:
@@ -261,34 +292,73 @@ def cnn_rows(figs: dict[str, Fig], per_row: int = 3) -> list[list[str]]:
     return rows + [["confusion", "prf"], ["mistakes"]]
 
 
-def cnn_patches(snap: dict, class_names: list[str], images: np.ndarray | None,
-                have: int = 0) -> dict[str, dict[int, dict]]:
-    """Only what changes while training: curves since epoch `have`, pictures as uint8 typed arrays, metrics."""
+PICTURE_BUDGET = 13_000  # characters of pictures per live update; curves and metrics add 1-3 KB
+
+
+def _picture_patches(snap: dict, class_names: list[str], images: np.ndarray | None) -> list[tuple[str, Any]]:
+    """(figure id, a function making its patch) for every picture figure, in page order; made lazily because
+    PNG-encoding the pictures an update leaves out would be wasted work."""
+    def filters() -> dict[int, dict]:
+        return {0: {"source": filters_traces(snap)[0]["source"]}}
+
+    def fmap(g: np.ndarray) -> Any:
+        return lambda: {0: {"source": png_uri(g, MAPS)}}
+
+    def gallery() -> dict[int, dict]:
+        traces = mistakes_traces(snap, images, class_names)
+        return {i: ({"source": t["source"], "visible": t["visible"]} if t["type"] == "image" else
+                    {"x": t["x"], "y": t["y"], "text": t["text"]}) for i, t in enumerate(traces)}
+
+    items: list[tuple[str, Any]] = [("filters", filters)]
+    items += [(f"fmap{i}", fmap(g)) for i, (_, g) in enumerate(feature_map_grids(snap), start=1)]
+    if snap.get("confusion") is not None:
+        items.append(("mistakes", gallery))
+    return items
+
+
+def _size(patch: dict[int, dict]) -> int:
+    return sum(len(v) for values in patch.values() for v in values.values() if isinstance(v, str))
+
+
+def cnn_patches(snap: dict, class_names: list[str], images: np.ndarray | None, have: int = 0,
+                turn: int | None = None) -> dict[str, dict[int, dict]]:
+    """Only what changes while training: curves since epoch `have`, metrics, and pictures as PNGs.
+
+    With `turn` (the browser's count of updates so far) the pictures take turns: each update carries the next ones
+    in page order up to PICTURE_BUDGET, so a deep net's dozen feature-map grids cost what one small net's do and
+    every picture still refreshes every few updates. Without `turn` (and in a run's final snapshot) all are sent.
+    """
     out: dict[str, dict[int, dict]] = {
         "loss": _curve_patch(loss_traces(snap), have),
         "metric": _curve_patch(metric_traces(snap), have),
-        "filters": {0: {"z": filters_traces(snap)[0]["z"]}},
     }
-    for i, (_, g) in enumerate(feature_map_grids(snap), start=1):
-        out[f"fmap{i}"] = {0: {"z": g}}
     if snap.get("confusion") is not None:
         t = confusion_traces(snap, class_names)[0]
         out["confusion"] = {0: {"z": t["z"], "text": t["text"]}}
         out["prf"] = {i: {"y": t["y"]} for i, t in enumerate(prf_traces(snap, class_names))}
-        gallery = mistakes_traces(snap, images, class_names)
-        out["mistakes"] = {i: ({"z": t["z"], "visible": t["visible"]} if t["type"] != "scatter" else
-                               {"x": t["x"], "y": t["y"], "text": t["text"]}) for i, t in enumerate(gallery)}
+    items = _picture_patches(snap, class_names, images)
+    if turn is None or snap.get("final"):
+        out.update((fid, make()) for fid, make in items)
+        return out
+    used = 0
+    for k in range(len(items)):
+        fid, make = items[(turn + k) % len(items)]
+        patch = make()
+        if used and used + _size(patch) > PICTURE_BUDGET:
+            break
+        out[fid] = patch
+        used += _size(patch)
     return out
 
 
 def live_patcher(snap: dict, opts: dict[str, str]) -> dict[str, dict[int, dict]]:
-    """The 'cnn' patcher of ui.live: opts carry the data key (for test images) and `have`."""
+    """The 'cnn' patcher of ui.live: opts carry the data key (for test images), `have` and `turn`."""
     images, names = known_test_images(opts.get("data", ""))
     if not names:
         n = len(snap.get("confusion") if snap.get("confusion") is not None else [])
         names = [str(i) for i in range(n)]
-    have = opts.get("have", "0")
-    return cnn_patches(snap, names, images, int(have) if have.isdigit() else 0)
+    have, turn = opts.get("have", "0"), opts.get("turn", "")
+    return cnn_patches(snap, names, images, int(have) if have.isdigit() else 0, int(turn) if turn.isdigit() else None)
 
 
 # ---------------------------------------------------------------- predictions (not live)

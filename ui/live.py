@@ -80,7 +80,7 @@ def routes() -> list[Any]:
             seq = int(q.get("seq", "-1"))
         except ValueError:
             seq = -1
-        opts = {k: v[:20] for k, v in list(q.items())[:8] if k not in ("seq", "status", "kind")}
+        opts = {k: v[:20] for k, v in list(q.items())[:12] if k not in ("seq", "status", "kind")}
         if not opts.get("have", "0").isdigit():
             opts["have"] = "0"
         code, body = snapshot_payload(request.path_params["job_id"], seq, q.get("status", ""),

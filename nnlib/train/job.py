@@ -27,7 +27,7 @@ def run_training(payload: dict[str, Any], ctl: Any) -> dict[str, Any]:
     snap = build(trainer, True)
     ctl.publish(snap, force=True)
     return {"status": trainer.status, "reason": trainer.stop_reason, "epochs": trainer.epoch,
-            "weights": {k: v.detach().cpu().numpy() for k, v in trainer.model.state_dict().items()}}
+            "weights": {k: v.detach().cpu().contiguous().numpy() for k, v in trainer.model.state_dict().items()}}
 
 
 def payload_builder(cfg: RunConfig, probe: int = 0) -> Any:

@@ -89,7 +89,7 @@ def test_augmentation_preview():
     at.run()
     assert not at.exception
     preview = charts(at)["What training sees: rotate + noise"]
-    assert preview["data"][0]["type"] == "heatmap"
+    assert preview["data"][0]["type"] == "image" and preview["data"][0]["source"].startswith("data:image/png")
     assert at.query_params["data.augment"] == "rotate,noise"
 
 
@@ -138,7 +138,7 @@ def trained() -> AppTest:
 def test_train_shows_filters_confusion_and_mistakes(trained):
     figs = charts(trained)
     filt = next(v for k, v in figs.items() if k.startswith("First-layer filters"))
-    assert filt["data"][0]["type"] == "heatmap"
+    assert filt["data"][0]["type"] == "image" and filt["data"][0]["source"].startswith("data:image/png")
     conf = next(v for k, v in figs.items() if k.startswith("Confusion"))
     assert conf["data"][0]["x"][0] == "0"
     assert any(k.startswith("Feature maps, block 1") for k in figs)

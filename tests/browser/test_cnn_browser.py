@@ -16,6 +16,9 @@ Z_SUM = """(fig) => { const d = document.querySelector(`.nnlive [data-fig=${fig}
   if (!d || !d._fullData || !d._fullData[0]) return null; const z = d._fullData[0].z; if (!z) return null;
   let s = 0; for (const row of z) { if (typeof row === 'number') s += row; else for (const v of row) s += v; }
   return s; }"""
+PICTURE = """(fig) => { const d = document.querySelector(`.nnlive [data-fig=${fig}]`);
+  if (!d || !d._fullData || !d._fullData[0]) return null; const img = d.querySelector('g.imagelayer image');
+  const src = d._fullData[0].source; return src && img && img.getAttribute('href') === src ? src : null; }"""
 
 
 def wait_for(page, js, pred, arg=None, timeout=45.0):
@@ -40,12 +43,12 @@ def test_train_cnn_on_digits_and_see_filters_and_confusion(server, page):
     page.get_by_role("button", name="Train", exact=True).click()
     live = wait_for(page, LIVE, lambda v: v and int(v.get("epoch", 0)) >= 3)
     assert live["status"] in ("running", "finished")
-    filters0 = wait_for(page, Z_SUM, lambda v: v is not None, "filters")
+    is_png = lambda v: v is not None and v.startswith("data:image/png;base64,")  # noqa: E731
+    filters0 = wait_for(page, PICTURE, is_png, "filters")  # drawn as an <image> in the plot
     confusion = wait_for(page, Z_SUM, lambda v: v is not None and v > 0, "confusion")
     assert confusion > 0
-    wait_for(page, Z_SUM, lambda v: v is not None and v > 0, "fmap1")
-    time.sleep(1.0)
-    assert page.evaluate(Z_SUM, "filters") != filters0  # the filters keep learning
+    wait_for(page, PICTURE, is_png, "fmap1")
+    wait_for(page, PICTURE, lambda v: is_png(v) and v != filters0, "filters")  # the filters keep learning
     shot(page, "cnn_training")
     page.get_by_role("button", name="Stop", exact=True).click()
     page.wait_for_selector("text=Predict with the trained network", timeout=30_000)

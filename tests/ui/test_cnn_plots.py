@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 
 import numpy as np
+from PIL import Image
 
 from nnlib.inspect.filters import to_uint8_grid
 from ui import cnn_plots as CP
@@ -36,6 +39,12 @@ def fake_snapshot(rgb: bool = False, epochs: int = 4) -> dict:
     }
 
 
+def pixels(trace: dict) -> np.ndarray:
+    """The picture an image trace carries as a PNG data URI (palette indices for palette PNGs)."""
+    assert trace["type"] == "image" and trace["source"].startswith("data:image/png;base64,")
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(trace["source"].split(",", 1)[1]))))
+
+
 def test_retile_turns_a_column_into_a_square():
     col = to_uint8_grid(RNG.random((16, 1, 4, 4)))
     assert col.shape == (16 * 5 - 1, 4)  # the snapshot's single column
@@ -51,14 +60,14 @@ def test_figures_hold_the_snapshot():
     images = RNG.integers(0, 255, (20, 1, 8, 8), dtype=np.uint8)
     figs = CP.cnn_figures(snap, NAMES, images)
     assert set(figs) == {"loss", "metric", "filters", "fmap1", "fmap2", "confusion", "prf", "mistakes"}
-    filt = figs["filters"]["data"][0]
-    assert filt["type"] == "heatmap" and filt["z"].dtype == np.uint8 and filt["z"].shape == (11, 11)
-    assert figs["fmap2"]["data"][0]["z"].shape == (19, 19)  # 16 maps of 4x4, 4 per row
+    filt = pixels(figs["filters"]["data"][0])
+    assert filt.shape == (11, 11) and filt[3, 0] == CP.SEP  # 8 filters of 3x3, 3 per row, separators kept
+    assert pixels(figs["fmap2"]["data"][0]).shape == (19, 19)  # 16 maps of 4x4, 4 per row
     conf = figs["confusion"]["data"][0]
     assert conf["x"] == NAMES and conf["text"].sum() == snap["confusion"].sum()
     assert [t["name"] for t in figs["prf"]["data"]] == ["precision", "recall", "f1"]
     gallery = figs["mistakes"]["data"]
-    assert len(gallery) == CP.MAX_MISTAKES + 1 and np.array_equal(gallery[0]["z"], images[0, 0])
+    assert len(gallery) == CP.MAX_MISTAKES + 1 and np.array_equal(pixels(gallery[0]), CP.cap(images[0, 0]))
     assert "true 1 → 7" in gallery[-1]["text"][0] and "7: 80%" in gallery[-1]["text"][0]
     assert CP.cnn_rows(figs) == [["loss", "metric", "filters"], ["fmap1", "fmap2"], ["confusion", "prf"],
                                  ["mistakes"]]
@@ -67,28 +76,54 @@ def test_figures_hold_the_snapshot():
 
 def test_rgb_filters_are_colour_images():
     snap = fake_snapshot(rgb=True)
-    trace = CP.filters_figure(snap)["data"][0]
-    assert trace["type"] == "image" and trace["z"].shape == (11, 11, 3)
+    assert pixels(CP.filters_figure(snap)["data"][0]).shape == (11, 11, 3)
     assert "(RGB)" in CP.filters_figure(snap)["layout"]["title"]["text"]
     assert "weights as an image" in CP.filters_figure(snap, dense=True)["layout"]["title"]["text"]
 
 
-def test_live_patches_are_small_typed_arrays():
+def test_palette_follows_the_colorscale_and_keeps_the_separator_colour():
+    pal = np.array(CP.palette(CP.MAPS)).reshape(256, 3)
+    assert pal[0].tolist() == [0x44, 0x01, 0x54] and pal[254].tolist() == [0xfd, 0xe7, 0x25]  # viridis ends
+    assert pal[255].tolist() == [0xc9, 0xd3, 0xdf]  # the separator colour, not a blend
+
+
+def test_live_patches_are_small():
     snap = fake_snapshot(epochs=30)
     images = RNG.integers(0, 255, (20, 1, 8, 8), dtype=np.uint8)
     CP.register_test_images("k1", images, NAMES)
-    patches = CP.live_patcher(snap, {"data": "k1", "have": "28"})
+    patches = CP.live_patcher(snap, {"data": "k1", "have": "28"})  # no turn: every picture
     assert patches["loss"][0]["extend"] and list(patches["loss"][0]["x"]) == [29, 30]  # only the new epochs
-    assert patches["filters"][0]["z"].dtype == np.uint8
-    assert set(patches) >= {"fmap1", "fmap2", "confusion", "prf", "mistakes"}
+    assert patches["filters"][0]["source"].startswith("data:image/png;base64,")
+    assert set(patches) == {"loss", "metric", "filters", "fmap1", "fmap2", "confusion", "prf", "mistakes"}
     body = json.dumps(encode(patches), allow_nan=False)
     assert '"bdata"' in body and len(body) < 20_000
     unknown = CP.live_patcher(snap, {"data": "nope", "have": "x"})  # server restarted: no images, still works
     assert list(unknown["loss"][0]["x"])[0] == 1 and len(unknown["prf"][0]["y"]) == 10
 
 
+def test_heavy_pictures_take_turns_within_the_budget():
+    """A deep net's many feature-map grids: each update stays within budget, all of them come round in turns."""
+    snap = fake_snapshot(epochs=30)
+    snap["feature_maps"] = [(f"block {i}", to_uint8_grid(RNG.random((32, 1, 28, 28)))) for i in range(1, 7)]
+    images = RNG.integers(0, 255, (20, 1, 8, 8), dtype=np.uint8)
+    CP.register_test_images("k2", images, NAMES)
+    seen: set[str] = set()
+    for turn in range(8):
+        patches = CP.live_patcher(snap, {"data": "k2", "have": "30", "turn": str(turn)})
+        assert {"loss", "metric", "confusion", "prf"} <= set(patches)  # numbers come every time
+        pictures = {k for k in patches if k in ("filters", "mistakes") or k.startswith("fmap")}
+        assert pictures, "every update brings at least one picture"
+        if len(pictures) > 1:
+            assert sum(len(v["source"]) for k in pictures for v in patches[k].values() if "source" in v) <= (
+                CP.PICTURE_BUDGET)
+        seen |= pictures
+    assert seen == {"filters", "mistakes", *(f"fmap{i}" for i in range(1, 7))}
+    everything = CP.live_patcher({**snap, "final": True}, {"data": "k2", "have": "30", "turn": "3"})
+    assert {f"fmap{i}" for i in range(1, 7)} <= set(everything)  # the final update completes every picture
+
+
 def test_prediction_figures():
     fig = CP.probabilities_figure(np.array([0.1, 0.7, 0.2]), ["a", "b", "c"], true=2)
     assert "predicted b (70.0%)" in fig["layout"]["title"]["text"]
     aug = CP.augmentation_figure(RNG.random((8, 1, 8, 8)).astype(np.float32), "aug")
-    assert aug["data"][0]["z"].shape == (8, 8 * 9 - 1)
+    assert pixels(aug["data"][0]).shape == (8, 8 * 9 - 1)
