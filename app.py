@@ -15,6 +15,13 @@ if __name__ == "__main__":  # a session's script run
         pass
     st.navigation(pages).run()
 else:  # imported by the ASGI server
+    try:  # pages/ holds st.Page files, not v1 auto-pages: without this, a session that opens a deep link (/cnn) on a
+        # fresh server runs the page file alone, with the v1 sidebar, until some session has run st.navigation
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+    except ImportError:  # a Streamlit without this switch: only that first-deep-link quirk remains
+        pass
     from ui.live import routes
     from ui.services import job_manager
 

@@ -31,7 +31,8 @@ FEATURE_HELP = {"x1": "The first coordinate.", "x2": "The second coordinate.", "
                 "the one feature that makes XOR linearly separable.", "sin(x1)": "sin of x1: periodic pattern.",
                 "sin(x2)": "sin of x2."}
 AUGMENTATIONS = ("shift", "flip", "rotate", "noise")
-AUGMENT_HELP = {"shift": "Random shift by up to 2 pixels: the label does not depend on the exact position.",
+AUGMENT_HELP = {"shift": "Random shift by up to 1/12 of the image side (1 px on 8x8, 2 on 28x28): the label does not "
+                          "depend on the exact position.",
                 "flip": "Random horizontal flip (wrong for digits: a mirrored 2 is no digit).",
                 "rotate": "Random rotation up to 10 degrees.", "noise": "Add gaussian pixel noise (std 0.1)."}
 

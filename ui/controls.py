@@ -7,6 +7,7 @@ registry entry's description and formula, so a new registry entry or a changed b
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -120,6 +121,8 @@ def number(
         st.session_state[k] = min(max(cast(v if v is not None else lo), lo), hi)
     step = meta.get("step") or (1 if is_int else None)
     step = cast(step) if step is not None else None
+    if fmt is None and not is_int and step:  # as many decimals as the step has: beta2 0.999 must not read 1.00
+        fmt = f"%.{max(2, math.ceil(-math.log10(step) - 1e-9))}f"
     if slider:
         return st.slider(label, lo, hi, step=step, key=k, help=_help(section, name), format=fmt, **kw)
     return st.number_input(label, lo, hi, step=step, key=k, help=_help(section, name), format=fmt, **kw)

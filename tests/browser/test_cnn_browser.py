@@ -34,11 +34,12 @@ def wait_for(page, js, pred, arg=None, timeout=45.0):
 
 def test_train_cnn_on_digits_and_see_filters_and_confusion(server, page):
     page.set_viewport_size({"width": 1500, "height": 3600})  # Streamlit scrolls inside: show the whole page
-    page.goto(server)  # the app's navigation is set up by the main script's first run
-    page.wait_for_selector("[data-testid=stSidebarNav]", timeout=60_000)
+    # a deep link, the session's first page (on a fresh server when this module runs first): the app's navigation
+    # must still be there, not Streamlit's pages/ folder listing ("app", "cnn", "playground")
     page.goto(f"{server}/cnn?train.epochs=1000&train.batch_size=64")
-    page.wait_for_selector("text=Images & CNNs", timeout=60_000)
     page.wait_for_selector("text=3,658 parameters", timeout=60_000)
+    nav = page.locator("[data-testid=stSidebarNav]").inner_text()
+    assert "Images & CNNs" in nav and "Playground" in nav and "app" not in nav.split()
     shot(page, "cnn_ready")
     page.get_by_role("button", name="Train", exact=True).click()
     live = wait_for(page, LIVE, lambda v: v and int(v.get("epoch", 0)) >= 3)

@@ -45,14 +45,19 @@ def test_flip_is_mirror_or_identity():
     assert (same | mirrored).all() and 10 < int(mirrored.sum()) < 54
 
 
-def test_shift_moves_by_at_most_two_pixels():
-    x = torch.zeros(32, 1, 12, 12)
-    x[:, :, 6, 5] = 1.0  # one bright pixel away from the border
+@pytest.mark.parametrize(("side", "most"), [(8, 1), (12, 1), (28, 2), (32, 3)])
+def test_shift_moves_by_a_fraction_of_the_image_side(side, most):
+    x = torch.zeros(64, 1, side, side)
+    r0, c0 = side // 2, side // 2 - 1
+    x[:, :, r0, c0] = 1.0  # one bright pixel away from the border
     out = augment_batch(x, ("shift",), torch.Generator().manual_seed(0))
+    moves = set()
     for img in out[:, 0]:
-        r, c = divmod(int(img.argmax()), 12)
-        assert abs(r - 6) <= 2 and abs(c - 5) <= 2 and img.sum() == 1.0
-    assert len({int(i.argmax()) for i in out[:, 0]}) > 5  # shifts differ per image
+        r, c = divmod(int(img.argmax()), side)
+        assert abs(r - r0) <= most and abs(c - c0) <= most and img.sum() == 1.0
+        moves.add((r - r0, c - c0))
+    assert max(max(abs(a), abs(b)) for a, b in moves) == most  # the whole range is used
+    assert len(moves) > 5  # shifts differ per image
 
 
 def test_rotate_small_angle_and_border_fill():
