@@ -36,11 +36,23 @@ from nnlib.config import RunConfig
 
 async def submit(request):  # bench-only: the app itself starts jobs from a page
     body = await request.json()
-    cfg = RunConfig().replace(**body)
-    job = job_manager().submit(f"bench-{os.urandom(4).hex()}", {"config": cfg.to_dict(), "interval": 0.1})
-    return JSONResponse({"job": job})
+    cfg = RunConfig.from_dict(body["config"])
+    if cfg.is_image:  # what the CNN page does when it shows a dataset: the gallery draws these test images
+        from nnlib.data.bundle import load_data
+        from ui.cnn_plots import register_test_images
+        bundle = load_data(cfg)
+        register_test_images(cfg.data.dataset, bundle.images_test_raw, bundle.class_names)
+    session = f"bench-{os.urandom(4).hex()}"
+    job = job_manager().submit(session, {"config": cfg.to_dict(), "interval": body["interval"]})
+    return JSONResponse({"job": job, "session": session})
 
-app = Starlette(routes=routes() + [Route("/bench/submit", submit, methods=["POST"])])
+async def stop(request):  # frees the workers for the next round's jobs
+    body = await request.json()
+    job_manager().command(body["session"], body["job"], "stop")
+    return JSONResponse({})
+
+app = Starlette(routes=routes() + [Route("/bench/submit", submit, methods=["POST"]),
+                                   Route("/bench/stop", stop, methods=["POST"])])
 if __name__ == "__main__":
     job_manager()
     uvicorn.run(app, host="127.0.0.1", port=int(os.environ["PORT"]), log_level="warning")
@@ -68,16 +80,16 @@ def post(url: str, data: dict) -> dict:
 class Poller(threading.Thread):
     """One simulated browser: polls a job's route at `hz`, keeping its own seq/status/have like live.js."""
 
-    def __init__(self, base: str, job: str, hz: float, until: float) -> None:
+    def __init__(self, base: str, job: str, hz: float, until: float, extra: str) -> None:
         super().__init__(daemon=True)
-        self.base, self.job, self.period, self.until = base, job, 1.0 / hz, until
+        self.base, self.job, self.period, self.until, self.extra = base, job, 1.0 / hz, until, extra
         self.seq, self.status, self.have = -1, "", 0
-        self.requests = self.updates = self.bytes = 0
+        self.requests = self.updates = self.bytes = self.largest = 0
 
     def run(self) -> None:
         while time.time() < self.until:
             t0 = time.time()
-            q = f"seq={self.seq}&status={self.status}&kind=playground&have={self.have}&disc=0"
+            q = f"seq={self.seq}&status={self.status}&have={self.have}&turn={self.updates}&{self.extra}"
             try:
                 with urllib.request.urlopen(f"{self.base}/nnlive/snap/{self.job}?{q}", timeout=10) as r:
                     body = r.read()
@@ -86,6 +98,7 @@ class Poller(threading.Thread):
                         msg = json.loads(body)
                         self.updates += 1
                         self.bytes += len(body)
+                        self.largest = max(self.largest, len(body))
                         self.seq, self.status = msg["seq"], msg["status"]
                         if msg["patches"].get("loss"):
                             self.have = int(msg["info"]["epoch"])
@@ -94,7 +107,28 @@ class Poller(threading.Thread):
             time.sleep(max(0.0, self.period - (time.time() - t0)))
 
 
-def polling_cost(sessions_list: list[int], seconds: float) -> list[dict]:
+# The jobs the polling sessions watch: the Playground's default net and a 3x8 one; the CNN page's
+# tiny CNN on the 8x8 digits and the small VGG on MNIST 28x28 (six feature-map grids, the heaviest live view)
+def _cnn(dataset: str, preset: str, shape: tuple[int, int, int]) -> dict:
+    from nnlib.config import RunConfig
+    from nnlib.models.presets import preset_spec
+
+    return RunConfig().replace(data={"dataset": dataset}, model={"cnn": preset_spec(preset, shape)},
+                               train={"epochs": 1000}).to_dict()
+
+
+def kinds() -> dict[str, tuple[list[dict], str]]:
+    """Per page: the submitted jobs (config and snapshot interval as the page sends them) and the poll query."""
+    from nnlib.config import RunConfig
+
+    pg = [{"config": RunConfig().replace(train={"epochs": 10_000}, model={"hidden": hidden}).to_dict(), "interval": 0.1}
+          for hidden in ((4, 2), (8, 8, 8))]
+    cnn = [{"config": _cnn(*args), "interval": 0.5}
+           for args in (("digits", "tiny", (1, 8, 8)), ("mnist_5k", "small_vgg", (1, 28, 28)))]
+    return {"playground": (pg, "kind=playground&disc=0"), "cnn": (cnn, "kind=cnn")}
+
+
+def polling_cost(sessions_list: list[int], seconds: float, kind: str = "playground") -> list[dict]:
     port = free_port()
     env = {**os.environ, "ROOT": ROOT, "PORT": str(port), "NNLIB_WORKERS": "2", "PYTHONPATH": ROOT}
     proc = subprocess.Popen([sys.executable, "-c", SERVER], env=env)
@@ -108,13 +142,21 @@ def polling_cost(sessions_list: list[int], seconds: float) -> list[dict]:
             except urllib.error.URLError:
                 time.sleep(0.1)
         time.sleep(6)  # workers import torch
-        jobs = [post(f"{base}/bench/submit", {"train": {"epochs": 10_000}, "model": {"hidden": hidden}})["job"]
-                for hidden in ((4, 2), (8, 8, 8))]
-        time.sleep(2)
-        rows = []
-        for n in sessions_list:
+        configs, query = kinds()[kind]
+        data = [f"&data={body['config']['data']['dataset']}" if kind == "cnn" else "" for body in configs]
+        rows, idle = [], 0.0
+        for n in sessions_list:  # fresh jobs each round, so a fast Playground job cannot finish mid-measurement
+            started = [post(f"{base}/bench/submit", body) for body in configs]
+            jobs = [s["job"] for s in started]
+            time.sleep(2)
+            for job, extra in zip(jobs, data, strict=True):  # first requests: imports (PIL, plot modules)
+                urllib.request.urlopen(f"{base}/nnlive/snap/{job}?seq=-1&{query}{extra}", timeout=30).read()
+            if not rows:
+                c0 = cpu_seconds(proc.pid)
+                time.sleep(3)
+                idle = (cpu_seconds(proc.pid) - c0) / 3  # no one polling: receiving the workers' snapshots etc.
             until = time.time() + seconds
-            pollers = [Poller(base, jobs[i % len(jobs)], 2.0, until) for i in range(n)]
+            pollers = [Poller(base, jobs[i % len(jobs)], 2.0, until, query + data[i % len(jobs)]) for i in range(n)]
             c0 = cpu_seconds(proc.pid)
             for p in pollers:
                 p.start()
@@ -125,8 +167,12 @@ def polling_cost(sessions_list: list[int], seconds: float) -> list[dict]:
             upd = sum(p.updates for p in pollers)
             rows.append({"sessions": n, "requests": req, "updates/s/session": upd / seconds / n,
                          "server ms/request": 1000 * cpu / max(1, req),
+                         "ms/request beyond idle": 1000 * (cpu - idle * seconds) / max(1, req), "idle cores": idle,
                          "KB/update": sum(p.bytes for p in pollers) / max(1, upd) / 1024,
+                         "largest KB": max(p.largest for p in pollers) / 1024,
                          "server CPU (cores)": cpu / seconds})
+            for s in started:
+                post(f"{base}/bench/stop", s)
         return rows
     finally:
         proc.terminate()
@@ -207,18 +253,24 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--kind", choices=("playground", "cnn"), default="playground",
+                    help="which page's live view the polling sessions watch")
     args = ap.parse_args()
-    plain, live = publishing_overhead()
-    print(f"training 3000 epochs of 2-4-2-1: engine alone {plain:.2f} s, with live snapshots every 0.1 s "
-          f"{live:.2f} s (+{100 * (live / plain - 1):.1f}%)")
-    if not args.no_browser:
-        first, rate = browser_view()
-        print(f"browser: Train -> first live point {first:.2f} s; {rate:.1f} live updates/s seen")
-    print(f"{'sessions':>8} {'requests':>9} {'updates/s/session':>18} {'server ms/request':>18} {'KB/update':>10} "
-          f"{'server CPU (cores)':>19}")
-    for r in polling_cost([1, 10, 40], args.seconds):
-        print(f"{r['sessions']:>8} {r['requests']:>9} {r['updates/s/session']:>18.2f} "
-              f"{r['server ms/request']:>18.2f} {r['KB/update']:>10.1f} {r['server CPU (cores)']:>19.3f}")
+    if args.kind == "playground":
+        plain, live = publishing_overhead()
+        print(f"training 3000 epochs of 2-4-2-1: engine alone {plain:.2f} s, with live snapshots every 0.1 s "
+              f"{live:.2f} s (+{100 * (live / plain - 1):.1f}%)")
+        if not args.no_browser:
+            first, rate = browser_view()
+            print(f"browser: Train -> first live point {first:.2f} s; {rate:.1f} live updates/s seen")
+    rows = polling_cost([1, 10, 40], args.seconds, args.kind)
+    print(f"{args.kind} page; the server with its two jobs and no one polling uses {rows[0]['idle cores']:.3f} cores")
+    print(f"{'sessions':>8} {'requests':>9} {'updates/s/session':>18} {'server ms/request':>18} {'beyond idle':>12} "
+          f"{'KB/update':>10} {'largest KB':>11} {'server CPU (cores)':>19}")
+    for r in rows:
+        print(f"{r['sessions']:>8} {r['requests']:>9} {r['updates/s/session']:>18.2f} {r['server ms/request']:>18.2f} "
+              f"{r['ms/request beyond idle']:>12.2f} {r['KB/update']:>10.1f} {r['largest KB']:>11.1f} "
+              f"{r['server CPU (cores)']:>19.3f}")
 
 
 if __name__ == "__main__":

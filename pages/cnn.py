@@ -19,7 +19,7 @@ from ui import cnn_plots as CP
 from ui import controls as C
 from ui import run_controls as R
 from ui import session as S
-from ui.live import live_charts, register_patcher
+from ui.live import live_charts
 
 P = "cnn"
 SLOT = "cnn"
@@ -32,7 +32,6 @@ DEFAULT = RunConfig(
                       cnn=preset_spec("tiny", (1, 8, 8))),
     train=TrainConfig(optimizer="adam", lr=0.003, batch_size=32, epochs=15),
 )
-register_patcher("cnn", CP.live_patcher)
 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading the images…")

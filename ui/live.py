@@ -35,7 +35,14 @@ def _playground_patcher(snap: dict, opts: dict[str, str]) -> dict[str, dict[int,
     return playground_patches(snap, [], opts.get("disc") == "1", have=int(opts.get("have", "0") or 0))
 
 
+def _cnn_patcher(snap: dict, opts: dict[str, str]) -> dict[str, dict[int, dict]]:
+    from ui.cnn_plots import live_patcher
+
+    return live_patcher(snap, opts)
+
+
 register_patcher("playground", _playground_patcher)
+register_patcher("cnn", _cnn_patcher)
 
 
 def snapshot_payload(job_id: str, seq: int, status: str, kind: str, opts: dict[str, str]) -> tuple[int, bytes]:

@@ -8,6 +8,7 @@ figure is described twice and the server never rebuilds a plotly object per refr
 from __future__ import annotations
 
 import base64
+import bisect
 import math
 from typing import Any
 
@@ -274,14 +275,15 @@ def _curve_patch(traces: list[dict[str, Any]], have: int, max_points: int = 150)
         if t.get("mode") != "lines":
             out[i] = {"x": t["x"], "y": t["y"]}
             continue
-        x = np.asarray(t["x"], dtype=np.float32)
-        start = int(np.searchsorted(x, have, side="right"))
-        idx = np.arange(start, len(x))
+        xs, ys = t["x"], t["y"]
+        start = bisect.bisect_right(xs, have)  # epochs ascend; only the tail is converted (history can be 10k long)
+        idx = np.arange(len(xs) - start)
         if len(idx) > max_points:
             step = math.ceil(len(idx) / max_points)
             idx = np.unique(np.append(idx[::step], idx[-1]))
-        y = np.asarray([np.nan if v is None else v for v in t["y"]], dtype=np.float32)
-        out[i] = {"x": x[idx], "y": y[idx] if len(y) == len(x) else y[:0], "extend": True}
+        x = np.asarray(xs[start:], dtype=np.float32)
+        y = np.asarray([np.nan if v is None else v for v in ys[start:]], dtype=np.float32)
+        out[i] = {"x": x[idx], "y": y[idx] if len(ys) == len(xs) else y[:0], "extend": True}
     return out
 
 
