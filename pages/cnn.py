@@ -337,7 +337,7 @@ def show_prediction(model: Any, bund: Any, raw: np.ndarray, true: int | None, ke
         maps = feature_maps(model, x[0])
         cols = st.columns(min(3, len(maps)))
         for i, (name, m) in enumerate(maps):
-            g = to_uint8_grid(m[:, None])
+            g = to_uint8_grid(m[:, None], normalize="activation")
             grid = CP.retile(g, m.shape[1], m.shape[2], m.shape[0])
             cols[i % len(cols)].plotly_chart(CP.picture_figure(grid, f"Feature maps, {name}", 240, CP.MAPS),
                                              key=f"{key}.fm{i}", config={"displayModeBar": False}, width="stretch")

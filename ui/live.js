@@ -148,7 +148,9 @@ export default function (component) {
           setTriggerValue("done", st.seq);
           return;
         }
-        st.timer = setTimeout(() => poll(P), data.poll);
+        // until the first epoch arrives, ask often: the wait between Train and the first point is what users feel
+        const started = Number(root.dataset.epoch || 0) > 0;
+        st.timer = setTimeout(() => poll(P), started ? data.poll : Math.min(100, data.poll));
       })
       .catch(() => {
         if (gen === st.gen) st.timer = setTimeout(() => poll(P), 2 * data.poll);

@@ -1,5 +1,10 @@
 """Data augmentation on whole batches, on the run's device: random shift, flip, rotation and pixel noise,
 drawn from a torch.Generator so a seed reproduces the run. Labels are never touched.
+
+Not torchvision.transforms.v2: a v2 transform draws one set of random parameters per call, so on a batch tensor every
+image gets the same shift or angle (checked with v2.RandomAffine on torchvision 0.29); augmentation needs a different
+draw per image, and a Python loop over the batch would cost more than the training step. These ops draw per image
+and stay whole-batch tensor operations.
 """
 
 from __future__ import annotations

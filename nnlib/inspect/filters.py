@@ -17,6 +17,15 @@ def _minmax(a: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     return np.where(span > 0, (a - lo) / np.where(span > 0, span, 1), 0.5).astype(np.float32)
 
 
+def _from_zero(a: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """Scale to 0..1 over `axes` with the range stretched to include 0, so zero is the darkest value of a ReLU map
+    and a channel that is silent for this image (all zeros: a dead or unused filter) shows dark, not mid-grey."""
+    lo = np.minimum(a.min(axis=axes, keepdims=True), 0)
+    hi = np.maximum(a.max(axis=axes, keepdims=True), 0)
+    span = hi - lo
+    return np.where(span > 0, (a - lo) / np.where(span > 0, span, 1), 0.0).astype(np.float32)
+
+
 def _convs(model: nn.Module) -> list[tuple[str, nn.Conv2d]]:
     if hasattr(model, "conv_layers"):
         return list(model.conv_layers())
@@ -68,8 +77,9 @@ def to_uint8_grid(arr: np.ndarray, ncols: int | None = None, rgb: bool | None = 
     """Tile images into one uint8 picture with 1 px separators: [rows*(h+1)-1, cols*(w+1)-1] (+ [3] for RGB).
 
     arr: [N, H, W] grey tiles; [N, 3, H, W] with rgb (default when the second axis is 3) gives colour tiles;
-    any other [K, C, H, W] becomes K rows of C grey tiles. normalize: 'tile' min-max per tile, 'global' over
-    everything, 'none' when values are already 0..1. scale repeats pixels (browsers can also upscale with
+    any other [K, C, H, W] becomes K rows of C grey tiles. normalize: 'tile' min-max per tile, 'activation' per
+    tile from min(0, min) to max(0, max) (feature maps: zero is dark), 'global' over everything, 'none' when values
+    are already 0..1. scale repeats pixels (browsers can also upscale with
     `image-rendering: pixelated`, which keeps the payload small).
     """
     a = np.asarray(arr, dtype=np.float32)
@@ -85,10 +95,12 @@ def to_uint8_grid(arr: np.ndarray, ncols: int | None = None, rgb: bool | None = 
         raise ValueError(f"expected [N, H, W] or [N, C, H, W] tiles, got shape {np.shape(arr)}")
     if normalize == "tile":
         a = _minmax(a, tuple(range(1, a.ndim)))
+    elif normalize == "activation":
+        a = _from_zero(a, tuple(range(1, a.ndim)))
     elif normalize == "global":
         a = _minmax(a, tuple(range(a.ndim)))
     elif normalize != "none":
-        raise ValueError(f"normalize must be 'tile', 'global' or 'none', got {normalize!r}")
+        raise ValueError(f"normalize must be 'tile', 'activation', 'global' or 'none', got {normalize!r}")
     if scale > 1:
         a = a.repeat(scale, axis=1).repeat(scale, axis=2)
     n, h, w = a.shape[:3]

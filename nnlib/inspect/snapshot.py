@@ -96,7 +96,8 @@ def image_snapshot(trainer: Any, final: bool, probe: int = 0, mistakes: int = 12
     x, y = split
     probe = min(probe, len(x) - 1)
     if hasattr(trainer.model, "feature_maps"):
-        snap["feature_maps"] = [(name, to_uint8_grid(m[:, None])) for name, m in feature_maps(trainer.model, x[probe])]
+        snap["feature_maps"] = [(name, to_uint8_grid(m[:, None], normalize="activation"))
+                                for name, m in feature_maps(trainer.model, x[probe])]
     with torch.no_grad():
         probs = trainer.probabilities(trainer.predict(x)).cpu().numpy()
     y_true = y.view(-1).long().cpu().numpy()

@@ -60,3 +60,15 @@ def test_grid_rgb_and_channel_rows(model: torch.nn.Module) -> None:
     assert per_channel.shape == (8 * 2 - 1, 16 * 2 - 1)  # 8 rows (filters) x 16 columns (input channels)
 
 
+
+
+def test_activation_grids_keep_zero_dark() -> None:
+    """Feature maps: a silent channel (all zeros after ReLU) is dark, not mid-grey; zero is the darkest value."""
+    maps = np.zeros((3, 1, 2, 2), np.float32)
+    maps[1, 0] = [[0.0, 1.0], [2.0, 4.0]]
+    maps[2, 0] = 3.0  # uniformly active
+    g = to_uint8_grid(maps, ncols=3, normalize="activation")
+    assert (g[:, :2] == 0).all()  # the dead channel
+    assert g[0, 3] == 0 and g[1, 4] == 255 and 60 < g[0, 4] < 68  # 0 -> dark; 1, a quarter of the max -> 64
+    assert (g[:, 6:] == 255).all()  # a constant positive map is fully on
+    assert (to_uint8_grid(maps, ncols=3)[:, :2] == 127).all() or (to_uint8_grid(maps, ncols=3)[:, :2] == 128).all()
