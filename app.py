@@ -5,12 +5,12 @@ import streamlit as st
 
 if __name__ == "__main__":  # a session's script run
     st.set_page_config(page_title="NN playground", page_icon="🧠", layout="wide")
-    pages = [st.Page("pages/playground.py", title="Playground", icon="🎛️", default=True)]
+    pages = [st.Page("pages/playground.py", title="Playground", icon=":material/scatter_plot:", default=True)]
     try:
         from pathlib import Path
 
         if (Path(__file__).parent / "pages" / "cnn.py").exists():
-            pages.append(st.Page("pages/cnn.py", title="Images & CNNs", icon="🖼️"))
+            pages.append(st.Page("pages/cnn.py", title="Images & CNNs", icon=":material/image:"))
     except Exception:  # noqa: BLE001 - navigation must come up even if an optional page is broken
         pass
     st.navigation(pages).run()

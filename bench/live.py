@@ -83,13 +83,14 @@ class Poller(threading.Thread):
     def __init__(self, base: str, job: str, hz: float, until: float, extra: str) -> None:
         super().__init__(daemon=True)
         self.base, self.job, self.period, self.until, self.extra = base, job, 1.0 / hz, until, extra
-        self.seq, self.status, self.have = -1, "", 0
+        self.seq, self.status, self.have, self.next, self.left = -1, "", 0, 0, 0
         self.requests = self.updates = self.bytes = self.largest = 0
 
     def run(self) -> None:
         while time.time() < self.until:
             t0 = time.time()
-            q = f"seq={self.seq}&status={self.status}&have={self.have}&turn={self.updates}&{self.extra}"
+            q = (f"seq={self.seq}&status={self.status}&have={self.have}&turn={self.next}&left={self.left}"
+                 f"&{self.extra}")
             try:
                 with urllib.request.urlopen(f"{self.base}/nnlive/snap/{self.job}?{q}", timeout=10) as r:
                     body = r.read()
@@ -100,6 +101,8 @@ class Poller(threading.Thread):
                         self.bytes += len(body)
                         self.largest = max(self.largest, len(body))
                         self.seq, self.status = msg["seq"], msg["status"]
+                        sweep = msg.get("sweep") or {"next": 0, "left": 0}  # the CNN page's pictures go round
+                        self.next, self.left = sweep["next"], sweep["left"]
                         if msg["patches"].get("loss"):
                             self.have = int(msg["info"]["epoch"])
             except urllib.error.URLError:

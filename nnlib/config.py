@@ -222,11 +222,13 @@ class RunConfig:
             raise ConfigError([f"not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}"]) from None
         return cls.from_dict(d)
 
-    def to_query(self, only_changed: bool = True) -> str:
-        return urlencode(self.to_query_dict(only_changed))
+    def to_query(self, only_changed: bool = True, base: RunConfig | None = None) -> str:
+        return urlencode(self.to_query_dict(only_changed, base))
 
-    def to_query_dict(self, only_changed: bool = True) -> dict[str, str]:
-        default = RunConfig().to_dict()
+    def to_query_dict(self, only_changed: bool = True, base: RunConfig | None = None) -> dict[str, str]:
+        """Fields as query text; with `only_changed`, just those that differ from `base` (default: RunConfig()), the
+        setup the reader of the link fills the missing fields from."""
+        default = (base or RunConfig()).to_dict()
         out: dict[str, str] = {}
         for sect, values in self.to_dict().items():
             for k, v in values.items():

@@ -76,7 +76,7 @@ def restore_over_default() -> tuple[RunConfig, list[str]]:
     dataset and the tiny CNN), not RunConfig's 2D ones."""
     from nnlib.config import ConfigError
 
-    params = {k: st.query_params[k] for k in st.query_params}
+    params = {k: st.query_params[k] for k in st.query_params if k not in PAGE_KEYS}
     if not params:
         return DEFAULT, []
     try:
@@ -97,13 +97,30 @@ def restore_over_default() -> tuple[RunConfig, list[str]]:
     return (DEFAULT, errs) if errs else (cfg, [])
 
 
+PAGE_KEYS = ("arch", "probe")  # link parameters of this page that are not RunConfig fields
+
+
 def page_query(cfg: RunConfig) -> dict[str, str]:
-    """The link's settings: RunConfig's changed fields, plus model.cnn=null for the MLP baseline (this page's
-    default has a CNN, so 'no CNN' must be spelled out to survive the round trip)."""
-    wanted = cfg.to_query_dict()
-    if cfg.model.cnn is None:
-        wanted["model.cnn"] = "null"
+    """The link's settings: the fields that differ from this page's defaults, which `restore_over_default` fills
+    the missing ones from (so epochs 100 or sgd, RunConfig's own defaults, are still spelled out); then the
+    preset an edited network started from and the probe image, which are page state, not run settings."""
+    wanted = cfg.to_query_dict(base=DEFAULT)
+    preset = st.session_state.get(CC.preset_key(P))
+    shape = CC.image_shape(cfg.data.dataset)
+    if cfg.model.cnn is not None and preset and CC.matching_preset(cfg.model.cnn, shape) is None:
+        wanted["arch"] = str(preset)
+    if int(st.session_state.get(f"{P}.probe", 0)):
+        wanted["probe"] = str(int(st.session_state[f"{P}.probe"]))
     return wanted
+
+
+def linked_page_state() -> tuple[str | None, int]:
+    """The link's `arch` (a known preset name, else None) and `probe` (a non-negative index, else 0)."""
+    from nnlib.models.presets import preset_names
+
+    arch = st.query_params.get("arch")
+    probe = st.query_params.get("probe", "0")
+    return (arch if arch in preset_names() else None), (int(probe) if probe.isdigit() else 0)
 
 
 def sync_url(cfg: RunConfig) -> None:
@@ -126,9 +143,10 @@ if f"{P}.restored" not in st.session_state:
     shape0 = CC.image_shape(cfg0.data.dataset)
     if cfg0.model.cnn is not None:
         CC.seed_spec(P, cfg0.model.cnn)
-        CC.mark_loaded(P, CC.matching_preset(cfg0.model.cnn, shape0) or "tiny", shape0)
+        CC.mark_loaded(P, CC.matching_preset(cfg0.model.cnn, shape0) or linked_page_state()[0] or "tiny", shape0)
     else:
         CC.mark_loaded(P, "mlp", shape0)
+    st.session_state[f"{P}.probe"] = linked_page_state()[1]  # clamped to the test split when the data is shown
     st.session_state[f"{P}.restored"] = True
     st.session_state[f"{P}.url_errors"] = url_errors
 

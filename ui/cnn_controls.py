@@ -31,6 +31,11 @@ def _k(prefix: str, *parts: Any) -> str:
     return ".".join([prefix, "spec", *(str(p) for p in parts)])
 
 
+def preset_key(prefix: str) -> str:
+    """Session-state key of the architecture picker (the preset the blocks started from)."""
+    return _k(prefix, "preset")
+
+
 # ---------------------------------------------------------------- spec <-> widget state
 
 def seed_spec(prefix: str, spec: CNNSpec) -> None:
@@ -130,7 +135,7 @@ def parse_widths(text: str) -> tuple[tuple[int, ...], str]:
 
 def spec_editor(prefix: str, shape: tuple[int, int, int]) -> tuple[CNNSpec | None, str, list[str]]:
     """Preset picker and block editor. Returns (spec or None for the MLP baseline, preset name, problems)."""
-    pk = _k(prefix, "preset")
+    pk = preset_key(prefix)
     st.session_state.setdefault(pk, DEFAULT_PRESET)
     name = st.selectbox("Architecture", preset_names(), key=pk, format_func=lambda n: CNN_PRESETS[n].label,
                         help="Start from a classic; then edit the blocks below.\n\n" + "\n\n".join(
@@ -146,8 +151,7 @@ def spec_editor(prefix: str, shape: tuple[int, int, int]) -> tuple[CNNSpec | Non
     nk = _k(prefix, "n_blocks")
     n = int(st.session_state.get(nk, 2))
     b1, b2, b3 = st.columns([3, 1, 1], vertical_alignment="bottom")
-    b1.markdown(f"**{n} conv block{'s' if n != 1 else ''}**", help=field_meta(CNNSpec, "blocks")["help"] + " "
-                + field_meta(ConvBlock, "padding")["help"])
+    title = b1.empty()  # written after the +/- buttons, so it counts the blocks of this run, not the last one
     if b2.button("Block", icon=":material/add:", key=_k(prefix, "add"), disabled=n >= MAX_BLOCKS,
                  help="Add a block (a copy of the last one)", width="stretch"):
         for f in BLOCK_FIELDS:
@@ -159,6 +163,8 @@ def spec_editor(prefix: str, shape: tuple[int, int, int]) -> tuple[CNNSpec | Non
                  help="Remove the last block", width="stretch"):
         n -= 1
     st.session_state[nk] = n
+    title.markdown(f"**{n} conv block{'s' if n != 1 else ''}**", help=field_meta(CNNSpec, "blocks")["help"] + " "
+                   + field_meta(ConvBlock, "padding")["help"])
     blocks = tuple(_block_row(prefix, i) for i in range(n))
     h1, h2, h3 = st.columns(3)
     with h1:

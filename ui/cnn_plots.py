@@ -141,7 +141,7 @@ def filter_grid(snap: dict) -> np.ndarray | None:
 def filters_traces(snap: dict) -> list[dict[str, Any]]:
     g = filter_grid(snap)
     if g is None:
-        return [_picture_trace(np.zeros((1, 1), np.uint8), "filters")]
+        return [_picture_trace(np.full((1, 1), SEP, np.uint8), "filters")]
     return [_picture_trace(g, "filters")]
 
 
@@ -176,7 +176,8 @@ def feature_map_figures(snap: dict, n_blocks: int = 0) -> dict[str, Fig]:
     placeholders exist before the first snapshot, so the live view has a chart to patch."""
     figs = {}
     grids = feature_map_grids(snap)
-    grids += [(f"block {i + 1}", np.zeros((1, 1), np.uint8)) for i in range(len(grids), n_blocks)]
+    # not drawn yet: the separator colour, so a waiting block does not look like dark (silent) feature maps
+    grids += [(f"block {i + 1}", np.full((1, 1), SEP, np.uint8)) for i in range(len(grids), n_blocks)]
     for i, (name, g) in enumerate(grids, start=1):
         figs[f"fmap{i}"] = {"data": [_picture_trace(g, name, MAPS)], "layout": _layout(
             title={"text": f"Feature maps, {name}", "font": {"size": 13}}, height=260, **_image_axes())}
@@ -320,45 +321,54 @@ def _size(patch: dict[int, dict]) -> int:
     return sum(len(v) for values in patch.values() for v in values.values() if isinstance(v, str))
 
 
+SWEEP = "__sweep__"  # reserved patch key: where the pictures' round continues (ui.live moves it out of the patches)
+
+
 def cnn_patches(snap: dict, class_names: list[str], images: np.ndarray | None, have: int = 0,
-                turn: int | None = None) -> dict[str, dict[int, dict]]:
+                turn: int | None = None, left: int | None = None) -> dict[str, Any]:
     """Only what changes while training: curves since epoch `have`, metrics, and pictures as PNGs.
 
-    With `turn` (the browser's count of updates so far) the pictures take turns: each update carries the next ones
-    in page order up to PICTURE_BUDGET, so a deep net's dozen feature-map grids cost what one small net's do and
-    every picture still refreshes every few updates. Without `turn` (and in a run's final snapshot) all are sent.
+    With `turn` the pictures go round in page order from index `turn`, at most PICTURE_BUDGET per update, so a deep
+    net's dozen feature-map grids cost what one small net's do. The result's SWEEP entry says where the round goes
+    on (`next`) and how many pictures of this snapshot are still to send (`left`); the browser then asks again with
+    `left` (a continuation: only pictures) until the snapshot is complete, one poll interval apart. Without `turn`
+    (and in a run's final snapshot) everything comes at once.
     """
-    out: dict[str, dict[int, dict]] = {
-        "loss": _curve_patch(loss_traces(snap), have),
-        "metric": _curve_patch(metric_traces(snap), have),
-    }
-    if snap.get("confusion") is not None:
-        t = confusion_traces(snap, class_names)[0]
-        out["confusion"] = {0: {"z": t["z"], "text": t["text"]}}
-        out["prf"] = {i: {"y": t["y"]} for i, t in enumerate(prf_traces(snap, class_names))}
+    out: dict[str, Any] = {}
+    if left is None:
+        out["loss"] = _curve_patch(loss_traces(snap), have)
+        out["metric"] = _curve_patch(metric_traces(snap), have)
+        if snap.get("confusion") is not None:
+            t = confusion_traces(snap, class_names)[0]
+            out["confusion"] = {0: {"z": t["z"], "text": t["text"]}}
+            out["prf"] = {i: {"y": t["y"]} for i, t in enumerate(prf_traces(snap, class_names))}
     items = _picture_patches(snap, class_names, images)
     if turn is None or snap.get("final"):
         out.update((fid, make()) for fid, make in items)
         return out
-    used = 0
-    for k in range(len(items)):
-        fid, make = items[(turn + k) % len(items)]
+    start, todo = turn % len(items), len(items) if left is None else min(left, len(items))
+    sent = used = 0
+    while sent < todo:
+        fid, make = items[(start + sent) % len(items)]
         patch = make()
-        if used and used + _size(patch) > PICTURE_BUDGET:
+        if sent and used + _size(patch) > PICTURE_BUDGET:
             break
         out[fid] = patch
         used += _size(patch)
+        sent += 1
+    out[SWEEP] = {"next": (start + sent) % len(items), "left": todo - sent}
     return out
 
 
-def live_patcher(snap: dict, opts: dict[str, str]) -> dict[str, dict[int, dict]]:
-    """The 'cnn' patcher of ui.live: opts carry the data key (for test images), `have` and `turn`."""
+def live_patcher(snap: dict, opts: dict[str, str]) -> dict[str, Any]:
+    """The 'cnn' patcher of ui.live: opts carry the data key (for test images), `have`, `turn` and `left`."""
     images, names = known_test_images(opts.get("data", ""))
     if not names:
         n = len(snap.get("confusion") if snap.get("confusion") is not None else [])
         names = [str(i) for i in range(n)]
-    have, turn = opts.get("have", "0"), opts.get("turn", "")
-    return cnn_patches(snap, names, images, int(have) if have.isdigit() else 0, int(turn) if turn.isdigit() else None)
+    have, turn, left = opts.get("have", "0"), opts.get("turn", ""), opts.get("left", "")
+    return cnn_patches(snap, names, images, int(have) if have.isdigit() else 0, int(turn) if turn.isdigit() else None,
+                       int(left) if left.isdigit() and int(left) > 0 else None)
 
 
 # ---------------------------------------------------------------- predictions (not live)

@@ -99,7 +99,9 @@ export default function (component) {
   };
 
   const apply = (P, msg) => {
-    st.turn = (st.turn || 0) + 1;  // heavy pictures take turns across updates (see ui/cnn_plots.cnn_patches)
+    // heavy pictures go round: where the round continues, and how many of this snapshot's are still to come
+    st.next = msg.sweep ? msg.sweep.next : 0;
+    st.left = msg.sweep ? msg.sweep.left : 0;
     st.seq = msg.seq;
     st.status = msg.status;
     root.dataset.seq = String(msg.seq);
@@ -133,8 +135,7 @@ export default function (component) {
     const lx = st.figs.loss && st.figs.loss.data[0] ? toArray(st.figs.loss.data[0].x) : [];
     const have = lx.length ? lx[lx.length - 1] : 0;  // the last epoch this browser has
     const q = new URLSearchParams({ seq: String(st.seq), status: st.status, kind: data.kind, have: String(have),
-                                    turn: String(st.turn || 0),
-                                    ...data.opts });
+                                    turn: String(st.next || 0), left: String(st.left || 0), ...data.opts });
     fetch(`${data.url}?${q}`, { cache: "no-store" })
       .then((r) => (r.status === 200 ? r.json() : r.status === 404 ? "gone" : null))
       .then((msg) => {

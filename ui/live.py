@@ -56,7 +56,10 @@ def snapshot_payload(job_id: str, seq: int, status: str, kind: str, opts: dict[s
         return 404, b'{"error": "no such job"}'
     session, view = found
     manager.touch(session)
-    if view.snapshot_seq == seq and view.status == status:
+    if view.snapshot_seq != seq:  # a newer snapshot: a full update (the rest of the old one's pictures are moot)
+        opts = {k: v for k, v in opts.items() if k != "left"}
+    continuation = opts.get("left", "0") not in ("", "0")  # the rest of this snapshot's pictures (ui.cnn_plots)
+    if view.snapshot_seq == seq and view.status == status and not continuation:
         return 204, b""
     cache_key = (job_id, view.snapshot_seq, view.status, kind, tuple(sorted(opts.items())))
     with _cache_lock:
@@ -64,11 +67,14 @@ def snapshot_payload(job_id: str, seq: int, status: str, kind: str, opts: dict[s
     if body is None:
         patcher = PATCHERS.get(kind)
         patches = patcher(view.snapshot, opts) if (patcher and view.snapshot) else {}
+        sweep = patches.pop("__sweep__", None)
         info = status_text(view.snapshot, view.status, view.queue_position)
         if view.error:
             info["reason"] = view.error
-        body = json.dumps({"seq": view.snapshot_seq, "status": view.status, "info": encode(info),
-                           "patches": encode(patches)}, separators=(",", ":"), allow_nan=False).encode()
+        msg = {"seq": view.snapshot_seq, "status": view.status, "info": encode(info), "patches": encode(patches)}
+        if sweep is not None:
+            msg["sweep"] = sweep
+        body = json.dumps(msg, separators=(",", ":"), allow_nan=False).encode()
         with _cache_lock:
             _cache[cache_key] = body
             while len(_cache) > 256:

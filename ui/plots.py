@@ -25,7 +25,7 @@ THUMB = 0.8  # side of a neuron thumbnail in network-diagram units
 def _layout(**kw: Any) -> dict[str, Any]:
     base = {"margin": {"l": 40, "r": 10, "t": 30, "b": 35}, "font": FONT, "paper_bgcolor": "rgba(0,0,0,0)",
             "plot_bgcolor": "#fafafa", "uirevision": "keep", "showlegend": True,
-            "legend": {"orientation": "h", "y": -0.3, "x": 0, "yanchor": "top"}}
+            "legend": {"orientation": "h", "y": -0.45, "x": 0, "yanchor": "top"}}  # below the axis title
     base.update(kw)
     return base
 

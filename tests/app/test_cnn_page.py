@@ -113,6 +113,42 @@ def test_block_editing_and_url_round_trip():
     assert again.number_input(key="cnn.spec.2.out_channels").value == 4
 
 
+def test_link_keeps_values_that_equal_runconfig_defaults_and_the_edited_preset():
+    """Epochs 100, sgd, tanh are RunConfig's defaults but not this page's: the link must still carry them. An edited
+    LeNet-5 comes back as 'LeNet-5, edited', and the probe image comes back too."""
+    at = app()
+    at.selectbox(key="cnn.spec.preset").set_value("lenet5").run()
+    at.number_input(key="cnn.train.epochs").set_value(100).run()
+    at.selectbox(key="cnn.train.optimizer").set_value("sgd").run()
+    at.selectbox(key="cnn.model.activation").set_value("tanh").run()
+    at.number_input(key="cnn.data.n_samples").set_value(500).run()
+    at.checkbox(key="cnn.spec.0.batch_norm").check().run()
+    at.number_input(key="cnn.probe").set_value(5).run()
+    assert not at.exception
+    q = {k: at.query_params[k] for k in at.query_params}
+    assert q["train.epochs"] == "100" and q["train.optimizer"] == "sgd" and q["model.activation"] == "tanh"
+    assert q["arch"] == "lenet5" and q["probe"] == "5"
+    again = app(**q)
+    assert not again.exception and not again.warning
+    assert again.number_input(key="cnn.train.epochs").value == 100
+    assert again.selectbox(key="cnn.train.optimizer").value == "sgd"
+    assert again.selectbox(key="cnn.model.activation").value == "tanh"
+    assert again.number_input(key="cnn.data.n_samples").value == 500
+    assert again.selectbox(key="cnn.spec.preset").value == "lenet5"
+    assert again.checkbox(key="cnn.spec.0.batch_norm").value
+    assert again.number_input(key="cnn.probe").value == 5
+    assert {k: again.query_params[k] for k in again.query_params} == q  # the restored page keeps the same link
+
+
+def test_block_count_heading_follows_the_buttons():
+    at = app()
+    at.button(key="cnn.spec.add").click().run()
+    assert any(m.value.startswith("**3 conv blocks**") for m in at.markdown)
+    at.button(key="cnn.spec.del").click().run()
+    at.button(key="cnn.spec.del").click().run()
+    assert any(m.value == "**1 conv block**" for m in at.markdown)
+
+
 def wait_final(at: AppTest, timeout: float = 90.0) -> AppTest:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

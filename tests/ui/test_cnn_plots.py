@@ -101,25 +101,36 @@ def test_live_patches_are_small():
     assert list(unknown["loss"][0]["x"])[0] == 1 and len(unknown["prf"][0]["y"]) == 10
 
 
-def test_heavy_pictures_take_turns_within_the_budget():
-    """A deep net's many feature-map grids: each update stays within budget, all of them come round in turns."""
+def test_heavy_pictures_go_round_within_the_budget():
+    """A deep net's many feature-map grids: each update stays within the budget, the continuations of one snapshot
+    bring each picture once, and the next snapshot's round starts where this one stopped."""
     snap = fake_snapshot(epochs=30)
     snap["feature_maps"] = [(f"block {i}", to_uint8_grid(RNG.random((32, 1, 28, 28)))) for i in range(1, 7)]
     images = RNG.integers(0, 255, (20, 1, 8, 8), dtype=np.uint8)
     CP.register_test_images("k2", images, NAMES)
-    seen: set[str] = set()
-    for turn in range(8):
-        patches = CP.live_patcher(snap, {"data": "k2", "have": "30", "turn": str(turn)})
-        assert {"loss", "metric", "confusion", "prf"} <= set(patches)  # numbers come every time
-        pictures = {k for k in patches if k in ("filters", "mistakes") or k.startswith("fmap")}
-        assert pictures, "every update brings at least one picture"
-        if len(pictures) > 1:
-            assert sum(len(v["source"]) for k in pictures for v in patches[k].values() if "source" in v) <= (
-                CP.PICTURE_BUDGET)
-        seen |= pictures
-    assert seen == {"filters", "mistakes", *(f"fmap{i}" for i in range(1, 7))}
-    everything = CP.live_patcher({**snap, "final": True}, {"data": "k2", "have": "30", "turn": "3"})
-    assert {f"fmap{i}" for i in range(1, 7)} <= set(everything)  # the final update completes every picture
+    everything = {"filters", "mistakes", *(f"fmap{i}" for i in range(1, 7))}
+
+    def pictures(patches: dict) -> list[str]:
+        return [k for k in patches if k in everything]
+
+    first = CP.live_patcher(snap, {"data": "k2", "have": "30", "turn": "0"})
+    assert {"loss", "metric", "confusion", "prf"} <= set(first)  # a new snapshot: the numbers come first
+    sent, sweep = pictures(first), first[CP.SWEEP]
+    assert sent and 0 < sweep["left"] < len(everything) and sweep["next"] == len(sent)
+    while sweep["left"]:
+        more = CP.live_patcher(snap, {"data": "k2", "have": "30", "turn": str(sweep["next"]),
+                                      "left": str(sweep["left"])})
+        assert "loss" not in more and "confusion" not in more  # a continuation carries only pictures
+        got = pictures(more)
+        assert got and (len(got) == 1 or sum(len(v["source"]) for k in got for v in more[k].values()
+                                             if "source" in v) <= CP.PICTURE_BUDGET)
+        sent += got
+        sweep = more[CP.SWEEP]
+    assert sorted(sent) == sorted(everything)  # every picture once
+    again = CP.live_patcher(snap, {"data": "k2", "have": "30", "turn": str(sweep["next"])})
+    assert pictures(again)[0] == sent[0]  # all went round: the next round starts where this one did
+    final = CP.live_patcher({**snap, "final": True}, {"data": "k2", "have": "30", "turn": "3"})
+    assert everything <= set(final) and CP.SWEEP not in final  # the final update completes every picture
 
 
 def test_prediction_figures():
