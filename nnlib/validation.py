@@ -19,6 +19,8 @@ from nnlib.data.catalog import DATASETS
 from nnlib.losses import LOSSES
 from nnlib.models.shapes import ShapeError, cnn_layers, totals
 
+MIN_IMAGES_PER_CLASS = 10  # below this a subset leaves (almost) empty validation/test splits and meaningless metrics
+
 
 def _bounds(obj: Any, prefix: str) -> list[str]:
     """Range and choice checks driven by the fields' metadata."""
@@ -100,6 +102,10 @@ def problems(cfg: RunConfig) -> list[str]:
             errs.append(f"data.n_samples is {d.n_samples}; a 2D problem needs at least 20 points")
     elif d.features != ("x1", "x2") and info["kind"] == "image":
         errs.append("input features x1, x2, ... only apply to 2D datasets")
+    if info["kind"] == "image" and 0 < d.n_samples < MIN_IMAGES_PER_CLASS * cfg.n_classes:
+        errs.append(f"{d.n_samples} images are too few for {cfg.n_classes} classes: the validation and test splits "
+                    f"would hold a handful at most; use at least {MIN_IMAGES_PER_CLASS * cfg.n_classes} images "
+                    "(or 0 for all)")
     if info["kind"] == "csv":
         if not d.csv_path:
             errs.append("the csv dataset needs a file: upload one or set data.csv_path")

@@ -329,7 +329,7 @@ def read_upload(data: bytes, shape: tuple[int, int, int]) -> np.ndarray:
                 arr = np.asarray(conv, dtype=np.uint8)
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         if isinstance(e, UnidentifiedImageError):
-            raise ValueError("this file is not an image PIL can read; upload a PNG or JPEG") from None
+            raise ValueError("this file is not a PNG or JPEG image (or it is damaged); upload a PNG or JPEG") from None
         raise ValueError(f"the image has too many pixels (limit {MAX_PIXELS:,})") from None
     except (OSError, SyntaxError) as e:
         raise ValueError(f"the image file is damaged or truncated ({e})") from None

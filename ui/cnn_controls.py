@@ -116,8 +116,9 @@ def _block_row(prefix: str, i: int) -> ConvBlock:
             elif name == "batch_norm":
                 k = _k(prefix, i, name)
                 st.session_state.setdefault(k, False)
-                vals[name] = st.checkbox(LABELS[name], key=k, help=field_meta(ConvBlock, name)["help"],
-                                         label_visibility="visible" if first else "collapsed")
+                if first:  # a checkbox's own label sits beside it, too wide for this column: a heading instead
+                    st.markdown(LABELS[name], help=field_meta(ConvBlock, name)["help"])
+                vals[name] = st.checkbox(LABELS[name], key=k, label_visibility="collapsed")
             else:
                 vals[name] = _num(prefix, i, name, LABELS[name], first)
     return ConvBlock(**vals)
@@ -207,7 +208,9 @@ def data_pickers(prefix: str) -> str:
     """Image dataset, subset size, splits and augmentations; returns the dataset name."""
     dataset = C.choice(prefix, "data", "dataset", "Dataset", options=names_of_kind("image"))
     st.caption(DATASETS[dataset].help)
-    C.number(prefix, "data", "n_samples", "Images to use (0 = all)")
+    C.number(prefix, "data", "n_samples", "Images to use (0 = all)",
+             help="A random subset for quick classroom runs (0 = the whole dataset), split into training, "
+                  "validation and test; at least 10 per class.")
     C.number(prefix, "data", "train_frac", "Training data ratio", slider=True)
     C.number(prefix, "data", "val_frac", "Validation ratio", slider=True)
     C.multi(prefix, "data", "augment", "Augmentations (training batches)", AUGMENT_HELP)

@@ -149,8 +149,8 @@ def filters_figure(snap: dict, dense: bool = False) -> Fig:
     """The first-layer picture; `dense` for the MLP baseline, whose first-layer weights are whole images."""
     shape = snap.get("filters_shape") or []
     if dense:
-        title = "First hidden layer: each neuron's weights as an image" + (
-            f" (first {shape[0]})" if shape and shape[0] >= 32 else "")
+        title = "First hidden layer: weights as images" + (f" (first {shape[0]})" if shape and shape[0] >= 32
+                                                           else "")
         return {"data": filters_traces(snap), "layout": _layout(title={"text": title, "font": {"size": 13}},
                                                                height=300, **_image_axes())}
     what = (f"{shape[0]} filters of {shape[2]}x{shape[3]}" + (" (RGB)" if shape[1] == 3 else "")

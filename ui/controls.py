@@ -106,7 +106,8 @@ def choice(prefix: str, section: str, name: str, label: str, options: list[str] 
 
 
 def number(
-    prefix: str, section: str, name: str, label: str, slider: bool = False, fmt: str | None = None, **kw: Any
+    prefix: str, section: str, name: str, label: str, slider: bool = False, fmt: str | None = None,
+    help: str | None = None, **kw: Any
 ) -> Any:
     """A bounded number widget; a value outside the bounds (e.g. from a URL) is clamped for display only."""
     meta = field_meta(SECTIONS[section], name)
@@ -124,8 +125,8 @@ def number(
     if fmt is None and not is_int and step:  # as many decimals as the step has: beta2 0.999 must not read 1.00
         fmt = f"%.{max(2, math.ceil(-math.log10(step) - 1e-9))}f"
     if slider:
-        return st.slider(label, lo, hi, step=step, key=k, help=_help(section, name), format=fmt, **kw)
-    return st.number_input(label, lo, hi, step=step, key=k, help=_help(section, name), format=fmt, **kw)
+        return st.slider(label, lo, hi, step=step, key=k, help=help or _help(section, name), format=fmt, **kw)
+    return st.number_input(label, lo, hi, step=step, key=k, help=help or _help(section, name), format=fmt, **kw)
 
 
 def toggle(prefix: str, section: str, name: str, label: str, **kw: Any) -> bool:

@@ -30,6 +30,8 @@ def _command(prefix: str, slot: str, cmd: str, running: bool) -> None:
     try:
         if cmd == "train" or (cmd == "step" and not running):
             if ready is None:
+                st.session_state[f"{prefix}.cmd_error"] = ("This setup cannot train yet: fix the problems shown in "
+                                                           "red on this page first.")
                 return
             cfg, payload = ready
             st.session_state[f"{prefix}.job_cfg"] = (S.start_job(slot, payload), cfg.to_json())

@@ -237,7 +237,8 @@ def unavailable_message(name: str, root: str | None = None, reason: str = "") ->
     folder = os.path.join(os.path.abspath(root), src.folder)
     return (f"{what}{why}. On a computer with internet run: python -m nnlib download {name} --root data ; "
             f"then copy the folder data/{src.folder} to {folder} on this machine (or set NNLIB_DATA_DIR to "
-            f"the folder that holds {src.folder}/). Offline alternatives: digits, mnist_5k, shapes.")
+            f"the folder that holds {src.folder}/). Offline alternatives in the dataset list: digits 8x8, MNIST 5k, "
+            "shapes.")
 
 
 def _download_allowed() -> bool:

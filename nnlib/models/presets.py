@@ -84,7 +84,7 @@ _P("small_resnet", _small_resnet, "ResNet style: a stem conv and residual blocks
    "gradients flow, with batch norm and global average pooling.", label="small ResNet")
 _P("mobilenet", _mobilenet, "MobileNet style: depthwise-separable convolutions (a 3x3 per channel, then 1x1 "
    "mixing) need far fewer parameters and multiply-adds.", label="MobileNet")
-_P("mlp", _mlp, "No convolutions: the pixels are flattened into the dense layers of model.hidden, the "
+_P("mlp", _mlp, "No convolutions: the pixels are flattened into the hidden layers set below, the "
    "baseline a CNN should beat.", label="MLP (no CNN)")
 
 

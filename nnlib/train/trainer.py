@@ -175,7 +175,7 @@ class Trainer:
         if self.status == "running":
             self.status = "finished" if self.epoch >= self.cfg.train.epochs else "paused"
             if self.status == "finished":
-                self.stop_reason = f"finished {self.epoch} epochs"
+                self.stop_reason = f"all {self.epoch} epochs done"
         if self.status != "paused":
             for cb in self.callbacks[:self._n_builtin]:  # history, NaN guard, early stopping (restores weights)
                 cb.on_train_end(self, logs)

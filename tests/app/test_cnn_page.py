@@ -72,6 +72,7 @@ def test_invalid_spec_shows_the_formula_sentence():
     assert "(W - F + 2P) / S + 1" in errors and "block 2" in errors
     at.button(key="cnn.train").click().run()
     assert "job_cnn" not in at.session_state
+    assert any("cannot train yet" in e.value for e in at.error)  # pressing Train says why nothing starts
 
 
 def test_partial_link_keeps_page_defaults():
@@ -196,7 +197,7 @@ def test_upload_predicts_and_rejects_non_images(trained):
     at = trained
     at.segmented_control(key="cnn.pred_src").set_value("upload").run()
     at.file_uploader(key="cnn.upload").upload("notes.png", b"this is not an image", "image/png").run()
-    assert any("not an image PIL can read" in e.value for e in at.error)
+    assert any("not a PNG or JPEG image" in e.value for e in at.error)
     at.file_uploader(key="cnn.upload").upload("anim.png", png_bytes(fmt="GIF"), "image/png").run()
     assert any("this is a GIF image; upload a PNG or JPEG" in e.value for e in at.error)
     at.file_uploader(key="cnn.upload").upload("huge.png", png_bytes((3000, 3000)), "image/png").run()

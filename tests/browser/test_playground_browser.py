@@ -37,7 +37,7 @@ def open_playground(page, url, query=""):
 
 
 def test_train_watch_stop_and_share(server, page):
-    open_playground(page, server, "?data.dataset=spiral&model.hidden=8,8&train.epochs=3000")
+    open_playground(page, server, "?data.dataset=spiral&model.hidden=8,8&train.epochs=10000")  # Stop comes first
     shot(page, "playground_ready")
     page.get_by_role("button", name="Train", exact=True).click()
     try:
@@ -83,7 +83,7 @@ def test_two_sessions_train_at_once_each_with_its_own_job(server, browser):
     for pg in pages:
         pg.get_by_role("button", name="Train", exact=True).click()
     for pg, dataset in zip(pages, ("xor", "gauss"), strict=True):
-        pg.wait_for_selector("text=finished 400 epochs", timeout=90_000)  # the final static view
+        pg.wait_for_selector("text=all 400 epochs done", timeout=90_000)  # the final static view
         pg.wait_for_selector("[data-testid=stPlotlyChart]")
         assert f"data.dataset={dataset}" in pg.url
     shot(pages[0], "two_sessions_a")

@@ -173,7 +173,7 @@ def test_missing_files_message(tmp_path, name, folder):
     msg = str(e.value)
     assert time.monotonic() - t < 5
     assert "is not on this machine" in msg and f"python -m nnlib download {name}" in msg
-    assert os.path.join(str(tmp_path), folder) in msg and "digits, mnist_5k, shapes" in msg
+    assert os.path.join(str(tmp_path), folder) in msg and "digits 8x8, MNIST 5k, shapes" in msg
     assert isinstance(e.value, DataError)
 
 

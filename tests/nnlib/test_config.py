@@ -67,6 +67,13 @@ def test_oversized_cnn_is_rejected():
     assert any("parameters; the limit" in e for e in errs), errs
 
 
+def test_image_subsets_too_small_for_the_classes_are_explained():
+    errs = RunConfig().replace(data={"dataset": "digits", "n_samples": 3}).validate()
+    assert any("3 images are too few for 10 classes" in e and "at least 100" in e for e in errs), errs
+    assert not RunConfig().replace(data={"dataset": "digits", "n_samples": 100}).validate()
+    assert not RunConfig().replace(data={"dataset": "digits", "n_samples": 0}).validate()  # 0 = all
+
+
 def test_unknown_keys_and_wrong_types_are_errors():
     with pytest.raises(ConfigError) as e:
         RunConfig.from_dict({"data": {"noise": "lots", "colour": 1}, "model": {"hidden": 4}, "extra": {}})

@@ -78,7 +78,7 @@ def test_rgb_filters_are_colour_images():
     snap = fake_snapshot(rgb=True)
     assert pixels(CP.filters_figure(snap)["data"][0]).shape == (11, 11, 3)
     assert "(RGB)" in CP.filters_figure(snap)["layout"]["title"]["text"]
-    assert "weights as an image" in CP.filters_figure(snap, dense=True)["layout"]["title"]["text"]
+    assert "weights as images" in CP.filters_figure(snap, dense=True)["layout"]["title"]["text"]
 
 
 def test_palette_follows_the_colorscale_and_keeps_the_separator_colour():
