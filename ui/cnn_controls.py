@@ -78,7 +78,7 @@ def mark_loaded(prefix: str, name: str, shape: tuple[int, int, int]) -> None:
     st.session_state[_k(prefix, "source")] = (name, shape)
 
 
-def _num(prefix: str, i: int, name: str, label: str, show_label: bool) -> Any:
+def _num(prefix: str, i: int, name: str, label: str, show_label: bool, disabled: bool = False) -> Any:
     meta = field_meta(ConvBlock, name)
     k = _k(prefix, i, name)
     default = next(f.default for f in dataclasses.fields(ConvBlock) if f.name == name)
@@ -90,7 +90,7 @@ def _num(prefix: str, i: int, name: str, label: str, show_label: bool) -> Any:
     step = 1 if is_int else 0.05
     return st.number_input(label, lo, hi, step=step, key=k, help=meta["help"] + f"\n\nRange: {lo:g} to {hi:g}.",
                            label_visibility="visible" if show_label else "collapsed",
-                           format=None if is_int else "%.2f")
+                           format=None if is_int else "%.2f", disabled=disabled)
 
 
 def _select(prefix: str, i: int, name: str, label: str, show_label: bool) -> str:
@@ -119,8 +119,9 @@ def _block_row(prefix: str, i: int) -> ConvBlock:
                 if first:  # a checkbox's own label sits beside it, too wide for this column: a heading instead
                     st.markdown(LABELS[name], help=field_meta(ConvBlock, name)["help"])
                 vals[name] = st.checkbox(LABELS[name], key=k, label_visibility="collapsed")
-            else:
-                vals[name] = _num(prefix, i, name, LABELS[name], first)
+            else:  # pool size and stride mean nothing without pooling
+                vals[name] = _num(prefix, i, name, LABELS[name], first,
+                                  disabled=name in ("pool_size", "pool_stride") and vals.get("pool") == "none")
     return ConvBlock(**vals)
 
 

@@ -260,8 +260,12 @@ def mistakes_traces(snap: dict, images: np.ndarray | None, class_names: list[str
 
 
 def mistakes_figure(snap: dict, images: np.ndarray | None, class_names: list[str]) -> Fig:
+    """Room for every possible mistake while training (live patches cannot resize a chart); a finished run's
+    gallery takes only the rows it fills."""
     h, w = (images.shape[2], images.shape[3]) if images is not None else (8, 8)
     rows = -(-MAX_MISTAKES // GALLERY_COLS)
+    if snap.get("final"):
+        rows = max(1, -(-len((snap.get("mistakes") or [])[:MAX_MISTAKES]) // GALLERY_COLS))
     axes = _image_axes()
     axes["xaxis"]["range"] = [-0.5, GALLERY_COLS * w * 1.25 - 0.25 * w]
     axes["yaxis"].pop("autorange")

@@ -74,6 +74,14 @@ def test_figures_hold_the_snapshot():
     json.dumps(encode(figs), allow_nan=False)
 
 
+def test_finished_gallery_takes_only_the_rows_it_fills():
+    snap = fake_snapshot()  # 5 mistakes: one row of 6
+    images = RNG.integers(0, 255, (20, 1, 8, 8), dtype=np.uint8)
+    live = CP.mistakes_figure(snap, images, NAMES)["layout"]["height"]
+    final = CP.mistakes_figure({**snap, "final": True}, images, NAMES)["layout"]["height"]
+    assert final < live and CP.mistakes_figure({**snap, "final": True, "mistakes": []}, images, NAMES)
+
+
 def test_rgb_filters_are_colour_images():
     snap = fake_snapshot(rgb=True)
     assert pixels(CP.filters_figure(snap)["data"][0]).shape == (11, 11, 3)
