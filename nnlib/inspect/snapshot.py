@@ -39,9 +39,12 @@ def status_of(trainer: Any, final: bool) -> dict[str, Any]:
 
 
 def _best_so_far(trainer: Any) -> int | None:
-    vals = trainer.history.column("val_loss")
-    finite = [(v, i + 1) for i, v in enumerate(vals) if v is not None and v == v]
-    return min(finite)[1] if finite else None
+    """The epoch with the lowest validation loss so far (1-based); runs at every snapshot, so no Python loop."""
+    vals = trainer.history.columns.get("val_loss") or trainer.history.column("val_loss")
+    if not vals:
+        return None
+    arr = np.array(vals, dtype=np.float64)  # None -> nan
+    return None if np.isnan(arr).all() else int(np.nanargmin(arr)) + 1
 
 
 def playground_snapshot(trainer: Any, final: bool, resolution: int = 100, thumb: int = 12) -> dict[str, Any]:

@@ -58,7 +58,9 @@ class History(Callback):
             self.columns.setdefault("weight_norm", [None] * (n - 1)).append(math.sqrt(sum(w * w for w in norms)))
 
     def column(self, key: str) -> list[Any]:
-        return [r.get(key) for r in self.records]
+        """One metric per epoch (None where an epoch lacks it, NaN kept as None for the scalar columns)."""
+        col = self.columns.get(key)
+        return list(col) if col is not None else [r.get(key) for r in self.records]
 
 
 class NaNGuard(Callback):
