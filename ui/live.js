@@ -161,8 +161,8 @@ export default function (component) {
   loadPlotly(data.plotly)
     .then((P) => {
       if (gen !== st.gen) return;
+      if (data.active && data.url) poll(P);  // the request travels while the charts are drawn below
       draw(P, Object.keys(st.figs));
-      if (data.active && data.url) poll(P);
     })
     .catch((e) => {
       root.textContent = `The live charts could not start: ${e.message}`;
