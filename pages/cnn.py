@@ -4,8 +4,6 @@ feature maps, the confusion matrix and the worst mistakes update live; then pred
 from __future__ import annotations
 
 import hashlib
-import io
-import warnings
 from typing import Any
 
 import numpy as np
@@ -16,6 +14,7 @@ from nnlib.data.errors import DataError
 from nnlib.models.presets import preset_spec
 from ui import cnn_controls as CC
 from ui import cnn_plots as CP
+from ui import cnn_predict as CPred
 from ui import controls as C
 from ui import run_controls as R
 from ui import session as S
@@ -24,8 +23,6 @@ from ui.live import live_charts
 P = "cnn"
 SLOT = "cnn"
 ACTIVE = ("queued", "running", "paused")
-MAX_UPLOAD = 2 * 1024 * 1024  # bytes
-MAX_PIXELS = 4_000_000  # PIL refuses bigger images (decompression bombs)
 DEFAULT = RunConfig(
     data=DataConfig(dataset="digits", n_samples=0, train_frac=0.7, val_frac=0.15),
     model=ModelConfig(hidden=(64,), activation="relu", initializer="he_uniform",
@@ -139,14 +136,15 @@ def share_link(cfg: RunConfig) -> str:
 # ---------------------------------------------------------------- first visit: the URL decides the setup
 if f"{P}.restored" not in st.session_state:
     cfg0, url_errors = restore_over_default()
+    linked_arch, linked_probe = linked_page_state()
     C.seed_state(P, cfg0, force=True)
     shape0 = CC.image_shape(cfg0.data.dataset)
     if cfg0.model.cnn is not None:
         CC.seed_spec(P, cfg0.model.cnn)
-        CC.mark_loaded(P, CC.matching_preset(cfg0.model.cnn, shape0) or linked_page_state()[0] or "tiny", shape0)
+        CC.mark_loaded(P, CC.matching_preset(cfg0.model.cnn, shape0) or linked_arch or "tiny", shape0)
     else:
         CC.mark_loaded(P, "mlp", shape0)
-    st.session_state[f"{P}.probe"] = linked_page_state()[1]  # clamped to the test split when the data is shown
+    st.session_state[f"{P}.probe"] = linked_probe  # clamped to the test split when the data is shown
     st.session_state[f"{P}.restored"] = True
     st.session_state[f"{P}.url_errors"] = url_errors
 
@@ -310,57 +308,6 @@ def trained_model(job_id: str, result: dict[str, Any], rcfg: RunConfig, input_sh
     return model
 
 
-def read_upload(data: bytes, shape: tuple[int, int, int]) -> np.ndarray:
-    """PNG/JPEG bytes -> uint8 [C, H, W] in the dataset's channels and size; ValueError with a reason."""
-    from PIL import Image, UnidentifiedImageError
-
-    if len(data) > MAX_UPLOAD:
-        raise ValueError(f"the file has {len(data) / 1e6:.1f} MB; the limit is {MAX_UPLOAD / 1e6:.0f} MB")
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as img:
-                if img.format not in ("PNG", "JPEG"):
-                    raise ValueError(f"this is a {img.format or 'unknown'} image; upload a PNG or JPEG")
-                img.load()
-                c, h, w = shape
-                conv = img.convert("L" if c == 1 else "RGB").resize((w, h), Image.Resampling.BILINEAR)
-                arr = np.asarray(conv, dtype=np.uint8)
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        if isinstance(e, UnidentifiedImageError):
-            raise ValueError("this file is not a PNG or JPEG image (or it is damaged); upload a PNG or JPEG") from None
-        raise ValueError(f"the image has too many pixels (limit {MAX_PIXELS:,})") from None
-    except (OSError, SyntaxError) as e:
-        raise ValueError(f"the image file is damaged or truncated ({e})") from None
-    return arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)
-
-
-def show_prediction(model: Any, bund: Any, raw: np.ndarray, true: int | None, key: str) -> None:
-    import torch
-
-    from nnlib.inspect.filters import feature_maps, to_uint8_grid
-
-    x = bund.standardizer.transform(raw.astype(np.float32)[None] / 255.0)
-    with torch.no_grad():
-        probs = torch.softmax(model(torch.from_numpy(x)), dim=1)[0].numpy()
-    c1, c2 = st.columns([1, 2])
-    img = CP.cap(raw[0]) if raw.shape[0] == 1 else raw.transpose(1, 2, 0)
-    c1.plotly_chart(CP.picture_figure(img, "input" + (f" (true: {bund.class_names[true]})" if true is not None
-                                                     else ""), height=240),
-                    key=f"{key}.img", config={"displayModeBar": False}, width="stretch")
-    c2.plotly_chart(CP.probabilities_figure(probs, bund.class_names, true), key=f"{key}.probs",
-                    config={"displayModeBar": False}, width="stretch")
-    if hasattr(model, "feature_maps"):
-        maps = feature_maps(model, x[0])
-        cols = st.columns(min(3, len(maps)))
-        for i, (name, m) in enumerate(maps):
-            g = to_uint8_grid(m[:, None], normalize="activation")
-            grid = CP.retile(g, m.shape[1], m.shape[2], m.shape[0])
-            cols[i % len(cols)].plotly_chart(CP.picture_figure(grid, f"Feature maps, {name}", 240, CP.MAPS),
-                                             key=f"{key}.fm{i}", config={"displayModeBar": False}, width="stretch")
-
-
 if view is not None and not running and view.result and view.result.get("weights"):
     st.markdown("#### Predict with the trained network")
     pb, _ = load_bundle(run_cfg)
@@ -373,8 +320,8 @@ if view is not None and not running and view.result and view.result.get("weights
             source = st.segmented_control("Image", ["test image", "upload"], default="test image",
                                           key=f"{P}.pred_src")
             if source == "upload":
-                up = st.file_uploader(f"A PNG or JPEG (at most {MAX_UPLOAD // (1024 * 1024)} MB); it is converted "
-                                      f"to {'grey' if pb.input_shape[0] == 1 else 'RGB'} and resized to "
+                up = st.file_uploader(f"A PNG or JPEG (at most {CPred.MAX_UPLOAD // (1024 * 1024)} MB); it is "
+                                      f"converted to {'grey' if pb.input_shape[0] == 1 else 'RGB'} and resized to "
                                       f"{pb.input_shape[1]} x {pb.input_shape[2]}", type=["png", "jpg", "jpeg"],
                                       key=f"{P}.upload")
                 invert = st.toggle("Invert (dark strokes on light paper)", key=f"{P}.invert",
@@ -382,17 +329,17 @@ if view is not None and not running and view.result and view.result.get("weights
                                    "paper.")
                 if up is not None:
                     try:
-                        raw = read_upload(up.getvalue(), pb.input_shape)
+                        raw = CPred.read_upload(up.getvalue(), pb.input_shape)
                     except ValueError as e:
                         st.error(f"This file cannot be used: {e}")
                     else:
-                        show_prediction(model, pb, 255 - raw if invert else raw, None, f"{P}.pred_up")
+                        CPred.show_prediction(model, pb, 255 - raw if invert else raw, None, f"{P}.pred_up")
             else:
                 n_test = len(pb.y_test)
                 ik = f"{P}.pred_idx"
                 st.session_state[ik] = min(int(st.session_state.get(ik, 0)), n_test - 1)
                 i = st.number_input("Test image", 0, n_test - 1, key=ik)
-                show_prediction(model, pb, pb.images_test_raw[i], int(pb.y_test[i]), f"{P}.pred_test")
+                CPred.show_prediction(model, pb, pb.images_test_raw[i], int(pb.y_test[i]), f"{P}.pred_test")
 
 # ---------------------------------------------------------------- share
 with st.expander("Share this setup", expanded=False):

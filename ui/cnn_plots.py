@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ui.plots import FONT, PALETTE, _curve_patch, loss_figure, loss_traces, metric_figure, metric_traces
+from ui.plots import FONT, PALETTE, SWEEP, _curve_patch, loss_figure, loss_traces, metric_figure, metric_traces
 
 SEP = 255  # uint8 value of separators and empty tiles; pictures are capped at 254 so it gets its own colour
 SEP_COLOUR = "#c9d3df"
@@ -323,9 +323,6 @@ def _picture_patches(snap: dict, class_names: list[str], images: np.ndarray | No
 
 def _size(patch: dict[int, dict]) -> int:
     return sum(len(v) for values in patch.values() for v in values.values() if isinstance(v, str))
-
-
-SWEEP = "__sweep__"  # reserved patch key: where the pictures' round continues (ui.live moves it out of the patches)
 
 
 def cnn_patches(snap: dict, class_names: list[str], images: np.ndarray | None, have: int = 0,

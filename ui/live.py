@@ -47,7 +47,7 @@ register_patcher("cnn", _cnn_patcher)
 
 def snapshot_payload(job_id: str, seq: int, status: str, kind: str, opts: dict[str, str]) -> tuple[int, bytes]:
     """(HTTP status, body) for one poll. 404 for unknown tokens, 204 when nothing changed."""
-    from ui.plots import encode, status_text
+    from ui.plots import SWEEP, encode, status_text
     from ui.services import job_manager
 
     manager = job_manager()
@@ -67,7 +67,7 @@ def snapshot_payload(job_id: str, seq: int, status: str, kind: str, opts: dict[s
     if body is None:
         patcher = PATCHERS.get(kind)
         patches = patcher(view.snapshot, opts) if (patcher and view.snapshot) else {}
-        sweep = patches.pop("__sweep__", None)
+        sweep = patches.pop(SWEEP, None)
         info = status_text(view.snapshot, view.status, view.queue_position)
         if view.error:
             info["reason"] = view.error

@@ -30,6 +30,9 @@ def _layout(**kw: Any) -> dict[str, Any]:
     return base
 
 
+SWEEP = "__sweep__"  # reserved key of a patches dict: where a round of pictures goes on (ui.live sends it apart)
+
+
 def to_u8(a: np.ndarray, lo: float, hi: float) -> np.ndarray:
     """Quantize to 0..255 over [lo, hi]: a 100x100 map becomes 10 KB instead of 80."""
     a = np.nan_to_num(np.asarray(a, dtype=np.float32), nan=(lo + hi) / 2)

@@ -10,20 +10,15 @@ import torch
 from torch import nn
 
 
-def _minmax(a: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
-    """Scale to 0..1 over `axes`; a constant slice becomes 0.5 (grey) rather than dividing by zero."""
+def _minmax(a: np.ndarray, axes: tuple[int, ...], from_zero: bool = False) -> np.ndarray:
+    """Scale to 0..1 over `axes`; a constant slice becomes 0.5 (grey) rather than dividing by zero. `from_zero`
+    stretches the range to include 0, so zero is the darkest value of a ReLU map and a channel that is silent for
+    this image (all zeros: a dead or unused filter) shows dark, not mid-grey."""
     lo, hi = a.min(axis=axes, keepdims=True), a.max(axis=axes, keepdims=True)
+    if from_zero:
+        lo, hi = np.minimum(lo, 0), np.maximum(hi, 0)
     span = hi - lo
-    return np.where(span > 0, (a - lo) / np.where(span > 0, span, 1), 0.5).astype(np.float32)
-
-
-def _from_zero(a: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
-    """Scale to 0..1 over `axes` with the range stretched to include 0, so zero is the darkest value of a ReLU map
-    and a channel that is silent for this image (all zeros: a dead or unused filter) shows dark, not mid-grey."""
-    lo = np.minimum(a.min(axis=axes, keepdims=True), 0)
-    hi = np.maximum(a.max(axis=axes, keepdims=True), 0)
-    span = hi - lo
-    return np.where(span > 0, (a - lo) / np.where(span > 0, span, 1), 0.0).astype(np.float32)
+    return np.where(span > 0, (a - lo) / np.where(span > 0, span, 1), 0.0 if from_zero else 0.5).astype(np.float32)
 
 
 def _convs(model: nn.Module) -> list[tuple[str, nn.Conv2d]]:
@@ -96,7 +91,7 @@ def to_uint8_grid(arr: np.ndarray, ncols: int | None = None, rgb: bool | None = 
     if normalize == "tile":
         a = _minmax(a, tuple(range(1, a.ndim)))
     elif normalize == "activation":
-        a = _from_zero(a, tuple(range(1, a.ndim)))
+        a = _minmax(a, tuple(range(1, a.ndim)), from_zero=True)
     elif normalize == "global":
         a = _minmax(a, tuple(range(a.ndim)))
     elif normalize != "none":

@@ -40,10 +40,9 @@ def status_of(trainer: Any, final: bool) -> dict[str, Any]:
 
 def _best_so_far(trainer: Any) -> int | None:
     """The epoch with the lowest validation loss so far (1-based); runs at every snapshot, so no Python loop."""
-    vals = trainer.history.columns.get("val_loss") or trainer.history.column("val_loss")
-    if not vals:
+    arr = np.array(trainer.history.column("val_loss"), dtype=np.float64)  # None -> nan
+    if not arr.size:
         return None
-    arr = np.array(vals, dtype=np.float64)  # None -> nan
     return None if np.isnan(arr).all() else int(np.nanargmin(arr)) + 1
 
 
