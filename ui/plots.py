@@ -77,11 +77,11 @@ def loss_traces(snap: dict) -> list[dict[str, Any]]:
     val = _col(snap, "val_loss")
     bx, by = ([best], [val[best - 1]]) if best and val and best <= len(val) else ([], [])
     return [
-        {"type": "scatter", "mode": "lines", "name": "train loss", "x": ep, "y": _col(snap, "train_loss"),
+        {"type": "scatter", "mode": "lines", "name": "train", "x": ep, "y": _col(snap, "train_loss"),
          "line": {"color": "#333", "width": 2}},
-        {"type": "scatter", "mode": "lines", "name": "validation loss", "x": ep, "y": val,
+        {"type": "scatter", "mode": "lines", "name": "validation", "x": ep, "y": val,
          "line": {"color": "#d6604d", "width": 2}},
-        {"type": "scatter", "mode": "lines", "name": "test loss", "x": ep, "y": _col(snap, "test_loss"),
+        {"type": "scatter", "mode": "lines", "name": "test", "x": ep, "y": _col(snap, "test_loss"),
          "line": {"color": "#92c5de", "width": 1, "dash": "dot"}, "visible": "legendonly"},
         {"type": "scatter", "mode": "markers", "name": "best epoch", "x": bx, "y": by,
          "marker": {"symbol": "star", "size": 14, "color": "#ffb000", "line": {"color": "#333", "width": 1}}},
