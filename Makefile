@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 HOST   ?= $(or $(NNLIB_HOST),127.0.0.1)
 PORT   ?= 8501
 
-.PHONY: run test setup lint bench clean
+.PHONY: run test setup lint bench clean browser-deps
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,23 @@ lint: setup
 	$(PY) -m ruff check .
 	$(VENV)/bin/hadolint Dockerfile
 
-test: lint
-	$(PY) -m pytest
+# The browser tests need Debian's chromium: install it when we may (root + apt-get), otherwise stop and say how.
+# Never skip them silently: a green `make test` means the browser tests ran.
+CHROMIUM ?= /usr/bin/chromium
+browser-deps:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "make: installing Debian chromium for the browser tests (apt-get install -y chromium)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null || \
+	  { echo "make: could not install chromium with apt-get; install it and run make test again" >&2; exit 1; }; \
+	else \
+	  echo "make: the browser tests need Debian's chromium at $(CHROMIUM): run 'sudo apt-get install -y chromium'" \
+	       "(or pass CHROMIUM=/path/to/chromium), then make test again" >&2; exit 1; \
+	fi
+
+test: lint browser-deps
+	CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 
 bench: setup
 	$(PY) bench/engine.py
