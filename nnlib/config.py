@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import typing
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -71,7 +70,8 @@ class DataConfig:
     features: tuple[str, ...] = seq(("x1", "x2"), "Input features computed from the 2D point.", choices=FEATURES)
     augment: tuple[str, ...] = seq((), "Image augmentations applied to each training batch.",
                                    choices=AUGMENTATIONS)
-    csv_path: str = field(default="", metadata={"help": "Path of the CSV file for the 'csv' dataset."})
+    csv_path: str = field(default="", metadata={"help": "The uploaded CSV of the 'csv' dataset, by the content-hash "
+                                                         "name the upload got (no other file can be named)."})
     seed: int = num(0, 0, 2**31 - 1, "Seed of the data generator and split: same seed, same points.")
 
 
@@ -153,13 +153,13 @@ class RunConfig:
     @property
     def csv_summary(self) -> dict[str, Any] | None:
         """Problem type and classes of the csv dataset's file (cached, torch-free); None if it cannot be read."""
-        if self.dataset_info["kind"] != "csv" or not os.path.isfile(self.data.csv_path):
+        if self.dataset_info["kind"] != "csv":
             return None
         from nnlib.data.errors import DataError
         from nnlib.data.tabular import csv_summary
 
         try:
-            return csv_summary(self.data.csv_path)
+            return csv_summary(self.data.csv_path)  # opens nothing but this server's own uploads
         except (DataError, OSError):
             return None
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import fields
 from typing import Any
 
@@ -107,14 +106,14 @@ def problems(cfg: RunConfig) -> list[str]:
                     f"would hold a handful at most; use at least {MIN_IMAGES_PER_CLASS * cfg.n_classes} images "
                     "(or 0 for all)")
     if info["kind"] == "csv":
-        if not d.csv_path:
-            errs.append("the csv dataset needs a file: upload one or set data.csv_path")
-        elif not os.path.isfile(d.csv_path):
-            errs.append(f"the CSV file {d.csv_path!r} does not exist")
-        else:
-            from nnlib.data.errors import DataError
-            from nnlib.data.tabular import csv_summary
+        from nnlib.data.errors import DataError
+        from nnlib.data.tabular import csv_summary, upload_path
 
+        try:
+            upload_path(d.csv_path)
+        except DataError as e:
+            errs.append(str(e))
+        else:
             try:
                 csv_summary(d.csv_path)
             except DataError as e:

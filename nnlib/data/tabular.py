@@ -1,5 +1,8 @@
 """Students' own data: a CSV with feature columns (x1, x2, ...) and a `label` column, checked with messages
 naming the line and column of each problem. Torch-free, so RunConfig can cheaply ask a CSV run's problem type.
+
+A config (and so a share link) names a CSV only by the content-hash name `save_upload` gave it: the server opens
+files of its own uploads folder and nothing else, whatever a link says.
 """
 
 from __future__ import annotations
@@ -8,6 +11,7 @@ import csv
 import hashlib
 import io
 import os
+import re
 from typing import Any
 
 import numpy as np
@@ -23,6 +27,39 @@ LABEL = "label"
 EXAMPLE = "x1,x2,label"
 
 _SUMMARY_CACHE: dict[tuple[str, float, int], dict[str, Any]] = {}
+_UPLOAD_NAME = re.compile(r"[0-9a-f]{64}\.csv")
+
+
+def uploads_dir() -> str:
+    """Where uploaded CSVs live: $NNLIB_DATA_DIR/uploads (default data/uploads)."""
+    return os.path.join(os.environ.get("NNLIB_DATA_DIR") or "data", "uploads")
+
+
+def upload_name(ref: str) -> str | None:
+    """The upload a config's `data.csv_path` names -- its content-hash file name, alone or inside the uploads
+    folder (older links carry `data/uploads/<hash>.csv`) -- or None when it names anything else."""
+    base = os.path.basename(ref)
+    if not _UPLOAD_NAME.fullmatch(base):
+        return None
+    head = os.path.dirname(ref)
+    if head and os.path.normpath(head) != os.path.normpath(uploads_dir()):
+        return None
+    return base
+
+
+def upload_path(ref: str) -> str:
+    """The file behind an upload reference; DataError (never the file's content) for anything else."""
+    if not ref:
+        raise DataError("the csv dataset needs a file: upload one")
+    name = upload_name(ref)
+    if name is None:
+        raise DataError("data.csv_path must be the name of a CSV uploaded to this server (64 hex digits + '.csv'); "
+                        "a link or config cannot name other files")
+    path = os.path.join(uploads_dir(), name)
+    if not os.path.isfile(path):
+        raise DataError(f"the uploaded CSV {name[:12]}... is not on this server (uploads stay on the server that "
+                        "received them): upload the file again")
+    return path
 
 
 def _read(data: bytes | str | os.PathLike[str]) -> tuple[bytes, str]:
@@ -166,9 +203,10 @@ def _parse(data: bytes | str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray
     return x, y, names, info
 
 
-def csv_summary(path: str) -> dict[str, Any]:
-    """n_rows, n_features, feature_names, problem, n_classes, class_names of a CSV file; cached by (path,
+def csv_summary(ref: str) -> dict[str, Any]:
+    """n_rows, n_features, feature_names, problem, n_classes, class_names of an uploaded CSV; cached by (path,
     mtime, size) so RunConfig can ask often without re-reading."""
+    path = upload_path(ref)
     st = os.stat(path)
     key = (os.path.abspath(path), st.st_mtime, st.st_size)
     if key not in _SUMMARY_CACHE:
@@ -178,19 +216,18 @@ def csv_summary(path: str) -> dict[str, Any]:
     return dict(_SUMMARY_CACHE[key])
 
 
-def load_csv_dataset(path: str) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+def load_csv_dataset(ref: str) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """The catalog target: X float32, y and the summary dict (problem, class names, feature names)."""
-    if not path:
-        raise DataError("the csv dataset needs a file: upload one or set data.csv_path")
-    x, y, _, info = _parse(path)
+    x, y, _, info = _parse(upload_path(ref))
     return x, y, info
 
 
-def save_upload(content: bytes, folder: str = "data/uploads") -> str:
-    """Validate an uploaded CSV, store it as <sha256>.csv in `folder` and return that path (same content, same
-    path, so a link that names it works for everyone on this server)."""
+def save_upload(content: bytes, folder: str | None = None) -> str:
+    """Validate an uploaded CSV, store it as <sha256>.csv in the uploads folder and return that name -- what
+    `data.csv_path` holds (same content, same name, so a link that names it works for everyone on this server)."""
     _parse(content)
     name = hashlib.sha256(content).hexdigest() + ".csv"
+    folder = folder or uploads_dir()
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, name)
     if not os.path.isfile(path):
@@ -198,4 +235,4 @@ def save_upload(content: bytes, folder: str = "data/uploads") -> str:
         with open(tmp, "wb") as f:
             f.write(content)
         os.replace(tmp, path)
-    return path
+    return name

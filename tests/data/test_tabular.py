@@ -16,6 +16,18 @@ from nnlib.data.tabular import csv_summary, parse_csv, save_upload
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    """Every test gets its own uploads folder ($NNLIB_DATA_DIR/uploads)."""
+    monkeypatch.setenv("NNLIB_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+def upload(text: str) -> str:
+    """Store a CSV the way the page does and return what data.csv_path holds."""
+    return save_upload(text.encode())
+
+
 def table(n=30, cols=("x1", "x2"), label=lambda i: i % 2, seed=0) -> str:
     rng = np.random.default_rng(seed)
     rows = [",".join([*cols, "label"])]
@@ -36,7 +48,7 @@ def test_binary_file(tmp_path):
     x, y, names = parse_csv(str(path))
     assert x.shape == (40, 2) and x.dtype == np.float32 and names == ["x1", "x2"]
     assert y.dtype == np.int64 and set(y) == {0, 1}
-    s = csv_summary(str(path))
+    s = csv_summary(upload(path.read_text()))
     assert s["problem"] == "binary" and s["n_classes"] == 2 and s["class_names"] == ["-1", "1"]
     assert s["n_features"] == 2 and s["n_rows"] == 40
 
@@ -99,50 +111,92 @@ def test_size_and_row_limits(monkeypatch, tmp_path):
 
 
 def test_summary_cache_follows_file_changes(tmp_path):
-    path = tmp_path / "d.csv"
-    path.write_text(table(30))
-    assert csv_summary(str(path))["problem"] == "binary"
-    path.write_text(table(30, label=lambda i: i % 4))
+    name = upload(table(30))
+    path = tabular.upload_path(name)
+    assert csv_summary(name)["problem"] == "binary"
+    with open(path, "w") as f:
+        f.write(table(30, label=lambda i: i % 4))
     os.utime(path, (1e9, 1e9))  # a different mtime, whatever the clock resolution
-    s = csv_summary(str(path))
+    s = csv_summary(name)
     assert s["problem"] == "multiclass" and s["n_classes"] == 4
 
 
 def test_run_config_problem_from_csv_without_torch(tmp_path):
-    path = tmp_path / "reg.csv"
-    path.write_text(table(30, label=lambda i: i * 0.1))
+    name = upload(table(30, label=lambda i: i * 0.1))
     code = ("import sys; from nnlib.config import RunConfig; "
-            f"c = RunConfig().replace(data={{'dataset': 'csv', 'csv_path': {str(path)!r}}}); "
+            f"c = RunConfig().replace(data={{'dataset': 'csv', 'csv_path': {name!r}}}); "
             "print(c.problem, c.n_classes, c.loss, c.validate()); assert 'torch' not in sys.modules")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60,
+                         env=dict(os.environ))
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("regression 1 mse []")
-    path3 = tmp_path / "three.csv"
-    path3.write_text(table(30, label=lambda i: i % 3))
-    cfg = RunConfig().replace(data={"dataset": "csv", "csv_path": str(path3)})
+    cfg = RunConfig().replace(data={"dataset": "csv", "csv_path": upload(table(30, label=lambda i: i % 3))})
     assert cfg.problem == "multiclass" and cfg.n_classes == 3 and cfg.loss == "cross_entropy"
 
 
-def test_save_upload(tmp_path):
-    folder = str(tmp_path / "uploads")
-    p1 = save_upload(GOOD.encode(), folder)
-    p2 = save_upload(GOOD.encode(), folder)
-    assert p1 == p2 and os.path.basename(p1).endswith(".csv") and len(os.path.basename(p1)) == 68
-    with open(p1, "rb") as f:
+def test_save_upload(data_dir):
+    folder = str(data_dir / "uploads")
+    p1 = save_upload(GOOD.encode())
+    p2 = save_upload(GOOD.encode())
+    assert p1 == p2 and p1.endswith(".csv") and len(p1) == 68 and os.sep not in p1
+    with open(os.path.join(folder, p1), "rb") as f:
         assert f.read() == GOOD.encode()
     with pytest.raises(DataError, match="no 'label' column"):
-        save_upload(b"a,b\n1,2\n", folder)
-    assert os.listdir(folder) == [os.path.basename(p1)]
+        save_upload(b"a,b\n1,2\n")
+    assert os.listdir(folder) == [p1]
+
+
+SECRET = "Name:\tpython\nsecret-token,42\n"
+
+
+@pytest.mark.parametrize("ref", ["/proc/self/status", "/proc/self/mem", "../../etc/passwd", "data/uploads/../x.csv",
+                                 "/etc/hostname", "{secret}", "uploads/{hash}.csv", "/tmp/{hash}.csv",
+                                 "data/uploads/../../{hash}.csv", "{hash}.csv/", "{hash}.CSV"])
+def test_a_link_cannot_make_the_server_open_a_file(ref, tmp_path, monkeypatch):
+    """Only names of this server's uploads are opened: any other path in a link is refused before any file is
+    touched, and no message echoes a file's content."""
+    secret = tmp_path / "secret.csv"
+    secret.write_text(SECRET)
+    h = "a" * 64
+    (tmp_path / f"{h}.csv").write_text(SECRET)
+    ref = ref.format(secret=secret, hash=h)
+    opened = []
+    real_open = open
+
+    def spy(path, *a, **kw):
+        opened.append(str(path))
+        return real_open(path, *a, **kw)
+
+    monkeypatch.setattr("builtins.open", spy)
+    cfg = RunConfig.from_query(f"data.dataset=csv&data.csv_path={ref}")
+    errs = cfg.validate()
+    assert any("must be the name of a CSV uploaded to this server" in e for e in errs), errs
+    assert not any("secret" in e or "Name:" in e or "python" in e for e in errs)
+    assert cfg.problem == "binary" and cfg.csv_summary is None
+    with pytest.raises(DataError, match="uploaded to this server"):
+        load_data(cfg)
+    assert opened == []
+
+
+def test_an_upload_from_another_server_is_named_not_opened():
+    cfg = RunConfig().replace(data={"dataset": "csv", "csv_path": "b" * 64 + ".csv"})
+    errs = cfg.validate()
+    assert any("is not on this server" in e and "upload the file again" in e for e in errs), errs
+
+
+def test_links_with_the_old_uploads_path_still_work(data_dir):
+    name = upload(GOOD)
+    legacy = os.path.join(str(data_dir / "uploads"), name)
+    cfg = RunConfig().replace(data={"dataset": "csv", "csv_path": legacy})
+    assert cfg.validate() == [] and cfg.csv_summary["n_rows"] == 30
 
 
 def test_load_data_csv_two_columns_uses_features(tmp_path):
-    path = tmp_path / "xor.csv"
     rng = np.random.default_rng(0)
     pts = rng.uniform(-3, 3, (200, 2))
     rows = ["x1,x2,label"] + [f"{a:.5f},{b:.5f},{int(a * b > 0)}" for a, b in pts]
-    path.write_text("\n".join(rows))
     feats = ("x1", "x2", "x1*x2")
-    cfg = RunConfig().replace(data={"dataset": "csv", "csv_path": str(path), "features": feats})
+    cfg = RunConfig().replace(data={"dataset": "csv", "csv_path": upload("\n".join(rows)), "features": feats})
     b = load_data(cfg)
     assert b.kind == "csv" and b.problem == "binary" and b.input_shape == (3,)
     assert b.feature_names == ["x1", "x2", "x1*x2"] and b.class_names == ["0", "1"]
@@ -153,9 +207,8 @@ def test_load_data_csv_two_columns_uses_features(tmp_path):
 
 
 def test_load_data_csv_many_columns(tmp_path):
-    path = tmp_path / "four.csv"
-    path.write_text(table(100, cols=("a", "b", "c", "d"), label=lambda i: i * 0.25))
-    b = load_data(RunConfig().replace(data={"dataset": "csv", "csv_path": str(path)}))
+    name = upload(table(100, cols=("a", "b", "c", "d"), label=lambda i: i * 0.25))
+    b = load_data(RunConfig().replace(data={"dataset": "csv", "csv_path": name}))
     assert b.problem == "regression" and b.n_classes == 1 and b.input_shape == (4,)
     assert b.feature_names == ["a", "b", "c", "d"] and b.y_train.dtype == np.float32
     grid = b.inputs_for_points(np.zeros((5, 2), np.float32))
@@ -165,7 +218,8 @@ def test_load_data_csv_many_columns(tmp_path):
 def test_load_data_csv_errors(tmp_path):
     with pytest.raises(DataError, match="needs a file"):
         load_data(RunConfig().replace(data={"dataset": "csv"}))
-    path = tmp_path / "bad.csv"
-    path.write_text("x1,x2,label\n1,2\n")
+    name = upload(table(30))
+    with open(tabular.upload_path(name), "w") as f:  # an upload that went bad on disk after it was checked
+        f.write("x1,x2,label\n1,2\n")
     with pytest.raises(DataError, match="line 2 has 2 values"):
-        load_data(RunConfig().replace(data={"dataset": "csv", "csv_path": str(path)}))
+        load_data(RunConfig().replace(data={"dataset": "csv", "csv_path": name}))
