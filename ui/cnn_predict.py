@@ -3,43 +3,20 @@ feature maps it produces (streamlit widgets; the figures come from ui.cnn_plots)
 
 from __future__ import annotations
 
-import io
-import warnings
 from typing import Any
 
 import numpy as np
 import streamlit as st
 
+from nnlib.data.picture import MAX_BYTES, decode_picture
 from ui import cnn_plots as CP
 
-MAX_UPLOAD = 2 * 1024 * 1024  # bytes
-MAX_PIXELS = 4_000_000  # PIL refuses bigger images (decompression bombs)
+MAX_UPLOAD = MAX_BYTES
 
 
 def read_upload(data: bytes, shape: tuple[int, int, int]) -> np.ndarray:
     """PNG/JPEG bytes -> uint8 [C, H, W] in the dataset's channels and size; ValueError with a reason."""
-    from PIL import Image, UnidentifiedImageError
-
-    if len(data) > MAX_UPLOAD:
-        raise ValueError(f"the file has {len(data) / 1e6:.1f} MB; the limit is {MAX_UPLOAD / 1e6:.0f} MB")
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as img:
-                if img.format not in ("PNG", "JPEG"):
-                    raise ValueError(f"this is a {img.format or 'unknown'} image; upload a PNG or JPEG")
-                img.load()
-                c, h, w = shape
-                conv = img.convert("L" if c == 1 else "RGB").resize((w, h), Image.Resampling.BILINEAR)
-                arr = np.asarray(conv, dtype=np.uint8)
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        if isinstance(e, UnidentifiedImageError):
-            raise ValueError("this file is not a PNG or JPEG image (or it is damaged); upload a PNG or JPEG") from None
-        raise ValueError(f"the image has too many pixels (limit {MAX_PIXELS:,})") from None
-    except (OSError, SyntaxError) as e:
-        raise ValueError(f"the image file is damaged or truncated ({e})") from None
-    return arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)
+    return decode_picture(data, shape)
 
 
 def show_prediction(model: Any, bund: Any, raw: np.ndarray, true: int | None, key: str) -> None:
