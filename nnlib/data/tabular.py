@@ -82,17 +82,35 @@ def _read(data: bytes | str | os.PathLike[str]) -> tuple[bytes, str]:
     return raw, where
 
 
+# cp1252 maps bytes 0x80-0x9F to these rare symbols; in a real Windows CSV they almost never appear, but they are
+# exactly what Shift-JIS, GBK or Big5 text turns into when read as cp1252 (e.g. katakana -> "ƒ")
+_MOJIBAKE = set("ƒ‚„†‡ˆ‰Š‹ŒŽšœžŸ˜™›\x81\x8d\x8f\x90\x9d")
+SAVE_AS_UTF8 = "save it again as 'CSV UTF-8' (Excel, LibreOffice and Google Sheets all offer it)"
+
+
 def _decode(raw: bytes, where: str) -> str:
-    if b"\x00" in raw[:4096]:
+    """Text of a CSV: UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252 (what Excel writes in Western
+    Europe); anything else is refused with how to fix it -- never decoded into garbled column names."""
+    if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise DataError(f"{where} is not a CSV file (it looks binary); save your table as CSV text, e.g. "
                         f"'{EXAMPLE}'")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise DataError(f"{where} says it is UTF-16 text but is not; {SAVE_AS_UTF8}") from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        try:
-            return raw.decode("latin-1")
-        except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes any byte
-            raise DataError(f"{where} is not a text file; save your table as CSV") from None
+        pass
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        text = ""
+    if not text or _MOJIBAKE & set(text):
+        raise DataError(f"{where} is not UTF-8 text (it looks like another encoding, e.g. Shift-JIS); "
+                        f"{SAVE_AS_UTF8}")
+    return text
 
 
 def _is_number(s: str) -> bool:

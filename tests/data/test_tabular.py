@@ -223,3 +223,22 @@ def test_load_data_csv_errors(tmp_path):
         f.write("x1,x2,label\n1,2\n")
     with pytest.raises(DataError, match="line 2 has 2 values"):
         load_data(RunConfig().replace(data={"dataset": "csv", "csv_path": name}))
+
+
+def test_windows_1252_headers_are_read_right():
+    text = "température,pression,label\n" + "\n".join(f"{i * 0.1:.1f},{i % 7:.1f},{i % 2}" for i in range(30))
+    x, y, names = parse_csv(text.encode("cp1252"))
+    assert names == ["température", "pression"] and x.shape == (30, 2)
+
+
+def test_utf16_with_bom_is_read():
+    text = "größe,x2,label\n" + "\n".join(f"{i * 0.1:.1f},{i % 7:.1f},{i % 2}" for i in range(30))
+    _, _, names = parse_csv(text.encode("utf-16"))
+    assert names == ["größe", "x2"]
+
+
+@pytest.mark.parametrize("codec", ["shift_jis", "gbk"])
+def test_east_asian_encodings_are_refused_not_garbled(codec):
+    text = "温度,圧力,label\n" + "\n".join(f"{i * 0.1:.1f},{i % 7:.1f},{i % 2}" for i in range(30))
+    with pytest.raises(DataError, match="not UTF-8 text.*CSV UTF-8"):
+        parse_csv(text.encode(codec))
