@@ -77,9 +77,13 @@ def test_figures_hold_the_snapshot():
 def test_finished_gallery_takes_only_the_rows_it_fills():
     snap = fake_snapshot()  # 5 mistakes: one row of 6
     images = RNG.integers(0, 255, (20, 1, 8, 8), dtype=np.uint8)
-    live = CP.mistakes_figure(snap, images, NAMES)["layout"]["height"]
-    final = CP.mistakes_figure({**snap, "final": True}, images, NAMES)["layout"]["height"]
-    assert final < live and CP.mistakes_figure({**snap, "final": True, "mistakes": []}, images, NAMES)
+    height = lambda **kw: CP.mistakes_figure({**snap, **kw}, images, NAMES)["layout"]["height"]  # noqa: E731
+    live, final = height(), height(final=True)
+    assert final < live
+    assert height(final=True, mistakes=[]) == final  # no mistakes still keeps one (empty) row
+    two_rows = height(final=True, mistakes=snap["mistakes"] * 2)  # 10 mistakes: two rows of 6
+    assert two_rows == live  # the live gallery keeps room for all 12 (two rows)
+    assert two_rows - final == final - 50  # exactly one row more; 50 px is the title's margin
 
 
 def test_rgb_filters_are_colour_images():
