@@ -150,3 +150,14 @@ def test_prediction_figures():
     assert "predicted b (70.0%)" in fig["layout"]["title"]["text"]
     aug = CP.augmentation_figure(RNG.random((8, 1, 8, 8)).astype(np.float32), "aug")
     assert pixels(aug["data"][0]).shape == (8, 8 * 9 - 1)
+
+
+def test_the_test_loss_measured_once_at_the_end_is_drawn_as_a_point():
+    """An image run measures the test split only when it ends: a 'lines' trace cannot draw that single point."""
+    snap = {**fake_snapshot(epochs=3), "final": True}
+    snap["history"]["test_loss"] = [None, None, 0.25]
+    test = next(t for t in CP.cnn_figures(snap, NAMES, None)["loss"]["data"] if t["name"] == "test")
+    assert test["mode"] == "markers" and test["y"] == [None, None, 0.25] and test["x"] == [1, 2, 3]
+    every_epoch = {**snap, "history": {**snap["history"], "test_loss": [0.5, 0.4, 0.25]}}  # a Playground run
+    assert next(t for t in CP.cnn_figures(every_epoch, NAMES, None)["loss"]["data"]
+                if t["name"] == "test")["mode"] == "lines"
