@@ -2,7 +2,8 @@
 
 Hooks receive the trainer and a `logs` dict. Epoch-end logs hold (when the split exists): `epoch` (1-based),
 `train_loss` (mean data loss of the epoch's batches), `train_penalty` (mean L1+L2 term), `train_accuracy` /
-`train_rmse` + `train_r2`, the same for `val_` and `test_` (evaluated without dropout), `lr`, `wall_time` (seconds
+`train_rmse` + `train_r2`, the same for `val_` and `test_` (evaluated without dropout; image runs measure `test_`
+once, when training ends, and add it to the last epoch with `History.update_last`), `lr`, `wall_time` (seconds
 since training began), `weight_norms` and `grad_norms` (per layer), `fast_path` (bool). Batch hooks get `batch`,
 `size`, and at the end `loss`; a callback that overrides a batch hook turns the fast path off.
 """
