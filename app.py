@@ -5,14 +5,10 @@ import streamlit as st
 
 if __name__ == "__main__":  # a session's script run
     st.set_page_config(page_title="NN playground", page_icon="🧠", layout="wide")
-    pages = [st.Page("pages/playground.py", title="Playground", icon=":material/scatter_plot:", default=True)]
-    try:
-        from pathlib import Path
-
-        if (Path(__file__).parent / "pages" / "cnn.py").exists():
-            pages.append(st.Page("pages/cnn.py", title="Images & CNNs", icon=":material/image:"))
-    except Exception:  # noqa: BLE001 - navigation must come up even if an optional page is broken
-        pass
+    # st.navigation only registers the page files; each runs later, in its own script run, where Streamlit shows a
+    # broken page's error inside that page while this sidebar navigation stays up
+    pages = [st.Page("pages/playground.py", title="Playground", icon=":material/scatter_plot:", default=True),
+             st.Page("pages/cnn.py", title="Images & CNNs", icon=":material/image:")]
     st.navigation(pages).run()
 else:  # imported by the ASGI server
     try:  # pages/ holds st.Page files, not v1 auto-pages: without this, a session that opens a deep link (/cnn) on a

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nnlib.config import ConfigError, RunConfig
+
+if TYPE_CHECKING:
+    from nnlib.train.callbacks import History
 
 
 def _load_config(path: str) -> RunConfig:
@@ -36,28 +38,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _flat_record(rec: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for k, v in rec.items():
-        if isinstance(v, list):
-            for i, x in enumerate(v):
-                out[f"{k}_{i}"] = x
-        else:
-            out[k] = v
-    return out
+def write_history(history: History, out: str) -> None:
+    """history.json: every epoch's full record (per-layer norms included); history.csv: the scalar columns, read
+    and formatted exactly as the live snapshots and the pages' History (CSV) download read them."""
+    from nnlib.inspect.snapshot import history_columns
+    from nnlib.train.callbacks import columns_csv
 
-
-def write_history(records: list[dict[str, Any]], out: str) -> None:
     with open(os.path.join(out, "history.json"), "w", encoding="utf-8") as f:
-        json.dump(records, f, indent=1)
-    flat = [_flat_record(r) for r in records]
-    keys: list[str] = []
-    for r in flat:
-        keys += [k for k in r if k not in keys]
+        json.dump(history.records, f, indent=1)
     with open(os.path.join(out, "history.csv"), "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=keys)
-        w.writeheader()
-        w.writerows(flat)
+        f.write(columns_csv(history_columns(history.records, history.columns)))
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -85,7 +75,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         return 3
     print(f"training on {trainer.device} ({'fast MLP path' if trainer.fast else 'autograd path'})")
     trainer.run()
-    write_history(trainer.history.records, out)
+    write_history(trainer.history, out)
     with open(os.path.join(out, "config.json"), "w", encoding="utf-8") as f:
         f.write(cfg.to_json())
     last = trainer.history.records[-1] if trainer.history.records else {}

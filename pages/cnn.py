@@ -206,9 +206,9 @@ with col_data:
         if cfg.data.augment:
             from nnlib.data.augment import preview
 
-            raw = bundle.display_images(bundle.x_train[:8])
-            st.plotly_chart(CP.augmentation_figure(preview(raw, cfg.data.augment, 8, seed=len(cfg.data.augment)),
-                                                   "What training sees: " + " + ".join(cfg.data.augment)),
+            shown = preview(bundle.x_train[:8], cfg.data.augment, bundle.standardizer.inverse, 8,
+                            seed=len(cfg.data.augment))
+            st.plotly_chart(CP.augmentation_figure(shown, "What training sees: " + " + ".join(cfg.data.augment)),
                             key=f"{P}.aug_preview", config={"displayModeBar": False}, width="stretch")
         probe_max = max(0, sizes["test"] - 1)
         pk = f"{P}.probe"

@@ -3,7 +3,6 @@ and the downloads of a finished run."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import numpy as np
@@ -43,13 +42,10 @@ def preview_snapshot(cfg_json: str) -> dict[str, Any]:
 
 
 def history_csv(snap: dict[str, Any]) -> bytes:
-    hist = snap.get("history") or {}
-    keys = list(hist)
-    out = io.StringIO()
-    out.write(",".join(keys) + "\n")
-    for row in zip(*(hist[k] for k in keys), strict=False):
-        out.write(",".join("" if v is None else f"{v:.6g}" for v in row) + "\n")
-    return out.getvalue().encode()
+    """The History (CSV) download: the snapshot's history columns in the same format as the CLI's history.csv."""
+    from nnlib.train.callbacks import columns_csv
+
+    return columns_csv(snap.get("history") or {}).encode()
 
 
 def weights_safetensors(result: dict[str, Any] | None, cfg: RunConfig) -> bytes | None:

@@ -76,13 +76,17 @@ def loss_traces(snap: dict) -> list[dict[str, Any]]:
     best = snap.get("best_epoch")
     val = _col(snap, "val_loss")
     bx, by = ([best], [val[best - 1]]) if best and val and best <= len(val) else ([], [])
+    test = _col(snap, "test_loss")
+    test_mode = "markers" if test and test[0] is None else "lines"  # image runs: one test point, at the end
     return [
         {"type": "scatter", "mode": "lines", "name": "train", "x": ep, "y": _col(snap, "train_loss"),
          "line": {"color": "#333", "width": 2}},
         {"type": "scatter", "mode": "lines", "name": "validation", "x": ep, "y": val,
          "line": {"color": "#d6604d", "width": 2}},
-        {"type": "scatter", "mode": "lines", "name": "test", "x": ep, "y": _col(snap, "test_loss"),
-         "line": {"color": "#92c5de", "width": 1, "dash": "dot"}, "visible": "legendonly"},
+        {"type": "scatter", "mode": test_mode, "name": "test", "x": ep, "y": test,
+         "line": {"color": "#92c5de", "width": 1, "dash": "dot"}, "marker": {"symbol": "diamond", "size": 9,
+                                                                              "color": "#2166ac"},
+         "visible": "legendonly"},
         {"type": "scatter", "mode": "markers", "name": "best epoch", "x": bx, "y": by,
          "marker": {"symbol": "star", "size": 14, "color": "#ffb000", "line": {"color": "#333", "width": 1}}},
     ]

@@ -10,7 +10,7 @@ and stay whole-batch tensor operations.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -90,16 +90,19 @@ def augment_batch(x: Any, ops: Sequence[str], generator: Any) -> Any:
     return out.to(dtype=x.dtype)
 
 
-def preview(images: np.ndarray, ops: Sequence[str], n: int = 8, seed: int = 0) -> np.ndarray:
-    """Augmented copies of images[:n] (repeated if fewer) as float32 [n, C, H, W] in 0..1, to show students
-    what the network sees. uint8 images are scaled to 0..1 first."""
+def preview(inputs: np.ndarray, ops: Sequence[str], to_pixels: Callable[[np.ndarray], np.ndarray], n: int = 8,
+            seed: int = 0) -> np.ndarray:
+    """What training sees, for display: the standardized model inputs[:n] (repeated if fewer) go through
+    `augment_batch` exactly as a training batch does, then `to_pixels` (the data's standardizer inverse) maps them
+    back to 0..1 pixels. Augmenting display pixels instead would be wrong: the noise std is in standardized units,
+    so on pixels it would look 1/std times (about 3x on digits) stronger than what the network gets.
+    Returns float32 [n, C, H, W] clipped to 0..1."""
     import torch
 
-    arr = np.asarray(images)
-    arr = arr.astype(np.float32) / 255.0 if arr.dtype == np.uint8 else arr.astype(np.float32)
+    arr = np.asarray(inputs, dtype=np.float32)
     if arr.ndim == 3:
         arr = arr[:, None]
     arr = arr[np.arange(n) % len(arr)]
     g = torch.Generator().manual_seed(seed)
     out = augment_batch(torch.from_numpy(np.ascontiguousarray(arr)), ops, g)
-    return np.clip(out.numpy(), 0.0, 1.0).astype(np.float32)
+    return np.clip(to_pixels(out.numpy()), 0.0, 1.0).astype(np.float32)

@@ -2,7 +2,8 @@
 
 Hooks receive the trainer and a `logs` dict. Epoch-end logs hold (when the split exists): `epoch` (1-based),
 `train_loss` (mean data loss of the epoch's batches), `train_penalty` (mean L1+L2 term), `train_accuracy` /
-`train_rmse` + `train_r2`, the same for `val_` and `test_` (evaluated without dropout), `lr`, `wall_time` (seconds
+`train_rmse` + `train_r2`, the same for `val_` and `test_` (evaluated without dropout; image runs measure `test_`
+once, when training ends, and add it to the last epoch with `History.update_last`), `lr`, `wall_time` (seconds
 since training began), `weight_norms` and `grad_norms` (per layer), `fast_path` (bool). Batch hooks get `batch`,
 `size`, and at the end `loss`; a callback that overrides a batch hook turns the fast path off.
 """
@@ -37,30 +38,64 @@ class Callback:
 
 
 class History(Callback):
-    """One record per epoch: the curves of under- and overfitting."""
+    """One record per epoch: the curves of under- and overfitting.
+
+    `records` keeps every epoch's logs (per-layer norms included); `columns` holds the same scalar metrics by
+    name so a snapshot copies lists instead of walking every record. Both change only through `append` and
+    `update_last`, so they can never disagree (image runs add their test metrics to the last epoch after it ended).
+    """
 
     def __init__(self) -> None:
         self.records: list[Logs] = []
         self.columns: dict[str, list[Any]] = {}  # scalar metrics by name, kept in step so snapshots are cheap
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: Logs) -> None:
+        self.append(logs)
+
+    def append(self, logs: Logs) -> None:
+        """A new epoch: its record, and one more entry (None where it lacks a metric) in every column."""
         self.records.append(dict(logs))
+        self._write_last(logs)
         n = len(self.records)
-        for k, v in logs.items():
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
-                col = self.columns.setdefault(k, [None] * (n - 1))
-                col.append(None if v != v else float(v))
         for col in self.columns.values():
             if len(col) < n:
                 col.append(None)
-        norms = logs.get("weight_norms")
+
+    def update_last(self, values: Logs) -> None:
+        """Add or overwrite metrics of the last epoch, in its record and its columns together."""
+        if not self.records:
+            raise ValueError("no epoch to update: the history is empty")
+        self.records[-1].update(values)
+        self._write_last(values)
+
+    def _write_last(self, values: Logs) -> None:
+        n = len(self.records)
+        scalars = {k: v for k, v in values.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        norms = values.get("weight_norms")
         if norms is not None:
-            self.columns.setdefault("weight_norm", [None] * (n - 1)).append(math.sqrt(sum(w * w for w in norms)))
+            scalars["weight_norm"] = math.sqrt(sum(w * w for w in norms))
+        for k, v in scalars.items():
+            col = self.columns.setdefault(k, [None] * (n - 1))
+            value = None if v != v else float(v)
+            if len(col) < n:
+                col.append(value)
+            else:
+                col[n - 1] = value
 
     def column(self, key: str) -> list[Any]:
         """One metric per epoch (None where an epoch lacks it, NaN kept as None for the scalar columns)."""
         col = self.columns.get(key)
         return list(col) if col is not None else [r.get(key) for r in self.records]
+
+
+def columns_csv(columns: dict[str, list[Any]]) -> str:
+    """History columns as CSV text (6 significant digits, empty where an epoch lacks a metric): the one format of
+    the CLI's history.csv and the pages' History (CSV) download."""
+    keys = sorted(columns, key=lambda k: k != "epoch")  # epoch first, the rest in their order
+    lines = [",".join(keys)]
+    for row in zip(*(columns[k] for k in keys), strict=True):
+        lines.append(",".join("" if v is None else f"{v:.6g}" for v in row))
+    return "\n".join(lines) + "\n"
 
 
 class NaNGuard(Callback):

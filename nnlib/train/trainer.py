@@ -180,7 +180,7 @@ class Trainer:
             for cb in self.callbacks[:self._n_builtin]:  # history, NaN guard, early stopping (restores weights)
                 cb.on_train_end(self, logs)
             if self.cfg.is_image and self.history.records:  # image runs measure the test split once, here
-                self.history.records[-1].update(self.evaluate("test"))
+                self.history.update_last(self.evaluate("test"))
             for cb in self.callbacks[self._n_builtin:]:
                 cb.on_train_end(self, logs)
         return self.history

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from nnlib.config import AUGMENTATIONS
-from nnlib.data.augment import OPS, augment_batch, preview
+from nnlib.data.augment import NOISE_STD, OPS, augment_batch, preview
 
 
 def batch(b=16, c=1, s=12, seed=0):
@@ -82,10 +82,38 @@ def test_errors():
         augment_batch(torch.zeros(4, 10), ("noise",), torch.Generator())
 
 
-def test_preview():
-    imgs = (np.random.default_rng(0).uniform(0, 255, (3, 1, 8, 8))).astype(np.uint8)
-    out = preview(imgs, ("shift", "noise"), n=5, seed=1)
-    assert out.shape == (5, 1, 8, 8) and out.dtype == np.float32 and out.min() >= 0 and out.max() <= 1
-    assert np.array_equal(out, preview(imgs, ("shift", "noise"), n=5, seed=1))
-    assert np.allclose(preview(imgs, (), n=2), imgs[:2] / 255.0)
-    assert preview(imgs[:, 0], ("flip",), n=2).shape == (2, 1, 8, 8)
+@pytest.fixture(scope="module")
+def digits():
+    from nnlib.config import RunConfig
+    from nnlib.data.bundle import load_data
+
+    return load_data(RunConfig().replace(data={"dataset": "digits", "augment": ("noise",)}))
+
+
+def test_preview_shows_the_noise_training_adds_in_pixel_units(digits):
+    """Training adds NOISE_STD to standardized inputs, i.e. NOISE_STD * (the pixels' std) to pixels."""
+    x = digits.x_train[:200]
+    clean = digits.standardizer.inverse(x)
+    shown = preview(x, ("noise",), digits.standardizer.inverse, n=200, seed=3)
+    inside = (clean > 0.15) & (clean < 0.85)  # > 4 noise stds from 0 and 1, where the display clips
+    expected = NOISE_STD * float(digits.standardizer.std.reshape(-1)[0])
+    assert 0.02 < expected < 0.05  # digits' pixel std is ~0.38: the noise a student should see is ~0.04, not 0.1
+    assert float((shown - clean)[inside].std()) == pytest.approx(expected, rel=0.08)
+
+
+def test_preview_is_the_training_augmentation_mapped_to_pixels(digits):
+    ops = ("shift", "rotate", "noise")
+    x = digits.x_train[:5]
+    trained_on = augment_batch(torch.from_numpy(x), ops, torch.Generator().manual_seed(4))  # as Trainer calls it
+    expected = np.clip(digits.standardizer.inverse(trained_on.numpy()), 0.0, 1.0)
+    assert np.array_equal(preview(x, ops, digits.standardizer.inverse, n=5, seed=4), expected)
+
+
+def test_preview_repeats_shapes_and_clips():
+    imgs = np.random.default_rng(0).normal(0, 2, (3, 1, 8, 8)).astype(np.float32)
+    unit = lambda a: a * 0.25 + 0.5  # noqa: E731 - a standardizer inverse with mean 0.5, std 0.25
+    out = preview(imgs, ("shift", "noise"), unit, n=5, seed=1)
+    assert out.shape == (5, 1, 8, 8) and out.dtype == np.float32 and out.min() == 0 and out.max() == 1
+    assert np.array_equal(out, preview(imgs, ("shift", "noise"), unit, n=5, seed=1))
+    assert np.allclose(preview(imgs, (), unit, n=4), np.clip(unit(imgs[[0, 1, 2, 0]]), 0, 1))
+    assert preview(imgs[:, 0], ("flip",), unit, n=2).shape == (2, 1, 8, 8)

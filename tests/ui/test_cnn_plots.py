@@ -77,9 +77,13 @@ def test_figures_hold_the_snapshot():
 def test_finished_gallery_takes_only_the_rows_it_fills():
     snap = fake_snapshot()  # 5 mistakes: one row of 6
     images = RNG.integers(0, 255, (20, 1, 8, 8), dtype=np.uint8)
-    live = CP.mistakes_figure(snap, images, NAMES)["layout"]["height"]
-    final = CP.mistakes_figure({**snap, "final": True}, images, NAMES)["layout"]["height"]
-    assert final < live and CP.mistakes_figure({**snap, "final": True, "mistakes": []}, images, NAMES)
+    height = lambda **kw: CP.mistakes_figure({**snap, **kw}, images, NAMES)["layout"]["height"]  # noqa: E731
+    live, final = height(), height(final=True)
+    assert final < live
+    assert height(final=True, mistakes=[]) == final  # no mistakes still keeps one (empty) row
+    two_rows = height(final=True, mistakes=snap["mistakes"] * 2)  # 10 mistakes: two rows of 6
+    assert two_rows == live  # the live gallery keeps room for all 12 (two rows)
+    assert two_rows - final == final - 50  # exactly one row more; 50 px is the title's margin
 
 
 def test_rgb_filters_are_colour_images():
@@ -146,3 +150,14 @@ def test_prediction_figures():
     assert "predicted b (70.0%)" in fig["layout"]["title"]["text"]
     aug = CP.augmentation_figure(RNG.random((8, 1, 8, 8)).astype(np.float32), "aug")
     assert pixels(aug["data"][0]).shape == (8, 8 * 9 - 1)
+
+
+def test_the_test_loss_measured_once_at_the_end_is_drawn_as_a_point():
+    """An image run measures the test split only when it ends: a 'lines' trace cannot draw that single point."""
+    snap = {**fake_snapshot(epochs=3), "final": True}
+    snap["history"]["test_loss"] = [None, None, 0.25]
+    test = next(t for t in CP.cnn_figures(snap, NAMES, None)["loss"]["data"] if t["name"] == "test")
+    assert test["mode"] == "markers" and test["y"] == [None, None, 0.25] and test["x"] == [1, 2, 3]
+    every_epoch = {**snap, "history": {**snap["history"], "test_loss": [0.5, 0.4, 0.25]}}  # a Playground run
+    assert next(t for t in CP.cnn_figures(every_epoch, NAMES, None)["loss"]["data"]
+                if t["name"] == "test")["mode"] == "lines"

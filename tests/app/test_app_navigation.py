@@ -1,0 +1,23 @@
+"""app.py's navigation: what its comment promises about a broken page is what Streamlit does."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_broken_page_shows_its_error_and_the_other_page_still_opens(tmp_path):
+    shutil.copy(ROOT / "app.py", tmp_path / "app.py")
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "playground.py").write_text('import streamlit as st\nst.write("playground up")\n')
+    (tmp_path / "pages" / "cnn.py").write_text('raise RuntimeError("this page is broken")\n')
+    at = AppTest.from_file(str(tmp_path / "app.py"), default_timeout=30).run()
+    assert [m.value for m in at.markdown] == ["playground up"] and not at.exception
+    at.switch_page("pages/cnn.py").run()
+    assert [e.message for e in at.exception] == ["this page is broken"]
+    at.switch_page("pages/playground.py").run()
+    assert [m.value for m in at.markdown] == ["playground up"] and not at.exception
