@@ -1,0 +1,17 @@
+"""The computations behind the labs (issues #10 and #13): pure numpy/torch, no streamlit or plotly, each checked
+by tests/labs against torch or hand-worked values, so that a lab page only lays out widgets and plots what these
+functions return. Nothing here trains a model for more than a few hundred tiny steps; anything that trains a
+real net goes through the JobManager like the Playground does.
+
+Which function serves which lab, and what its page should show:
+
+[13.7] Convolution arithmetic -- nnlib.labs.conv
+    conv_walk(x, kernel, stride, padding, dilation) -> ConvWalk(padded, steps, output). Draw the padded input
+        with the window of steps[i] highlighted (top/left, F x F, every D-th cell when dilated), the products
+        matrix beside it and "sum = value" filling output[out_row, out_col]; a slider or play button walks i.
+        LECTURE_INPUT / LECTURE_KERNEL are the lecture's worked example (output [[-5,16,36],[10,-6,15],[13,34,13]]).
+    conv_output_size / conv_output_shape (1D, 2D, 3D) / conv_params / transposed_output_size: show the formula
+        with the chosen numbers substituted next to the shape torch produced.
+    bottleneck_comparison(28, 28, 192, 32, 5, 16) + total_cost: a two-row table (direct vs 1x1 bottleneck) of
+        params and multiplies, with per-layer rows (ConvCost.label) under each.
+"""
