@@ -14,4 +14,13 @@ Which function serves which lab, and what its page should show:
         with the chosen numbers substituted next to the shape torch produced.
     bottleneck_comparison(28, 28, 192, 32, 5, 16) + total_cost: a two-row table (direct vs 1x1 bottleneck) of
         params and multiplies, with per-layer rows (ConvCost.label) under each.
+
+[13.8] Pooling and normalization -- nnlib.labs.pool_norm
+    pool_walk(x, size, stride, kind) for kind in POOLS (max, min, average, sum) -> (steps, output): the matrix
+        with each step's window outlined and its value in the output; four small outputs side by side make the
+        difference between the pools obvious. POOL_FORMULAS holds the one-line formulas.
+    norm_group_ids(kind, (N, C, H, W), groups): an integer id per element; draw the tensor as N rows of C small
+        H x W heatmaps coloured by id (same colour = one shared mean and variance), one panel per kind in NORMS,
+        with NORM_FORMULAS as captions. normalize(x, kind, groups) -> Normalized(means, variances, output) gives
+        the numbers to print in a hover or beside each colour.
 """
