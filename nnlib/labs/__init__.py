@@ -23,4 +23,15 @@ Which function serves which lab, and what its page should show:
         H x W heatmaps coloured by id (same colour = one shared mean and variance), one panel per kind in NORMS,
         with NORM_FORMULAS as captions. normalize(x, kind, groups) -> Normalized(means, variances, output) gives
         the numbers to print in a hover or beside each colour.
+
+[13.3] Optimizers on 2D loss surfaces -- nnlib.labs.surfaces, nnlib.labs.optimizer_paths
+    SURFACES (valley, saddle, two_minima): each Surface has label, formula, lesson (two sentences for the page),
+        minima (global first), a start that shows the lesson, the view ranges and a suggested lr per optimizer.
+        surface_grid(surface, n) -> (xs, ys, Z) for the contour plot (log-spaced contour levels suit the valley).
+    race(surface, names, lrs, steps, start, noise, seed) -> one Path per optimizer (real torch.optim on a 2-number
+        tensor; make_optimizer swappable, default_optimizer uses TrainConfig's momentum and betas). Draw each
+        Path's xs/ys as a line with markers over the contours, animated by revealing points 0..k; mark the
+        minima. noise > 0 is the mini-batch variant (seeded: same seed, same draws for every optimizer). A Path
+        with diverged=True ends at its last sane point: draw it and print Path.message instead of a plot of NaNs.
+        Path.steps_to_reach(minimum, tol) is the number for a "who got there first" table.
 """
