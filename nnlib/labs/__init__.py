@@ -34,4 +34,14 @@ Which function serves which lab, and what its page should show:
         minima. noise > 0 is the mini-batch variant (seeded: same seed, same draws for every optimizer). A Path
         with diverged=True ends at its last sane point: draw it and print Path.message instead of a plot of NaNs.
         Path.steps_to_reach(minimum, tol) is the number for a "who got there first" table.
+
+[13.6] Losses -- nnlib.labs.loss_lab
+    line_with_outliers(n, slope, intercept, noise, n_outliers, ...) -> LineData(x, y, outlier) and
+        fit_line(x, y, loss, delta) for loss in LINE_LOSSES (mse, l1, huber; ~0.2 s CPU each, cache it): scatter
+        the points (outliers in another colour), draw the three fitted lines and the true one; a slider for the
+        number of outliers shows MSE tilting while L1 and Huber hold.
+    sigmoid_logit_gradients(z, target) -> p, cross_entropy, mse: plot |dL/dz| of both against z (log y-axis
+        helps) with the "confident and wrong" region (z << 0 for target 1) shaded: CE stays near 1, MSE vanishes.
+    softmax_temperature(logits, T) -> probabilities, entropy, max_entropy: bars of the probabilities under a
+        T slider (log scale, 0.01..100) with "entropy / ln K" written beside them.
 """
