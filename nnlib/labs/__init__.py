@@ -44,4 +44,13 @@ Which function serves which lab, and what its page should show:
         helps) with the "confident and wrong" region (z << 0 for target 1) shaded: CE stays near 1, MSE vanishes.
     softmax_temperature(logits, T) -> probabilities, entropy, max_entropy: bars of the probabilities under a
         T slider (log scale, 0.01..100) with "entropy / ln K" written beside them.
+
+[13.1] Activations -- nnlib.labs.activation_lab
+    activation_curve(name, lo, hi, points) / all_activation_curves(...) -> ActivationCurve(x, value, derivative,
+        saturated, formula, description, note): plot f and f' (autograd) on one chart per activation, shade each
+        (start, end) of `saturated` (|f'| < 5% of its max), print the formula and `note` (PReLU and maxout are
+        drawn at example parameters). Cheap (~1 ms each): compute on every change of the range.
+    dead_relu_fraction(model, x, kinds) -> {module name: fraction, "all": fraction}: the number to plot per
+        epoch when the page trains (through the JobManager) a ReLU net at a high learning rate beside a leaky
+        one (pass kinds=(nn.LeakyReLU,) for the units that would be dead without the leak).
 """
