@@ -53,4 +53,13 @@ Which function serves which lab, and what its page should show:
     dead_relu_fraction(model, x, kinds) -> {module name: fraction, "all": fraction}: the number to plot per
         epoch when the page trains (through the JobManager) a ReLU net at a high learning rate beside a leaky
         one (pass kinds=(nn.LeakyReLU,) for the units that would be dead without the leak).
+
+[10.2] Initialization through depth -- nnlib.labs.init_depth
+    compare_initializers(activation, LECTURE_INITIALIZERS, depth=10, width=500, batch=200) -> one DepthRun per
+        initializer (zeros, small_normal, large_normal, xavier_normal, he_normal from nnlib.initializers). Draw a
+        grid: one row per initializer, one column per layer, each cell the histogram `hist` over the run's shared
+        `edges` (the same for a second grid of `grad_hist` over `grad_edges`); beside it a line of DepthRun.stds
+        per initializer against the layer (log y-axis shows the collapse). Print `saturated` for tanh and `zero`
+        for ReLU. Cost: ~0.1 CPU-s per initializer with one torch thread (cap: 12 layers, 500 units, batch 1000).
+        Training each initializer and overlaying curves goes through the JobManager, not here.
 """
