@@ -74,4 +74,18 @@ Which function serves which lab, and what its page should show:
     residual_block_params(c) and depthwise_separable_cost(c_in, c_out, f, h, w): the two savings (basic vs
         bottleneck residual block: 1,179,648 vs 69,632 weights at 256 channels; standard vs separable conv,
         ratio 1/c_out + 1/F^2) as a two-column comparison with the formula.
+
+[10.10] Dropout -- nnlib.labs.dropout_lab
+    dropout_pass(x, p, seed) -> DropoutPass(mask, scale, train_output, eval_output): three heatmaps side by side
+        (input, mask with dropped cells dark, train output with the survivors scaled by 1/(1-p)) and the eval
+        output equal to the input; a "new mask" button changes the seed.
+    mean_of_dropout_passes(x, p, n, seed): the running mean after 1..n passes, converging to x (a slider over
+        passes, or the mean absolute gap to x against n): why the scaling lets evaluation switch dropout off.
+    mc_dropout_predict(model, x, n, seed) -> MCPrediction(samples, mean, std, eval_output): for a trained model
+        (trained through the JobManager), the mean prediction with a +-2 std band over the inputs, and a few
+        samples as thin lines; eval_output for contrast.
+
+Cost note: these are small tensors; with two torch threads on a busy 2-core machine tiny ops spin-wait (1000
+tiny forward passes: 7 s with 2 threads under load, 0.3 s with 1), so whoever wires the pages may want the
+server's torch thread count at 1.
 """

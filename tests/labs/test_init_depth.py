@@ -2,18 +2,8 @@
 
 import numpy as np
 import pytest
-import torch
 
 from nnlib.labs.init_depth import compare_initializers, deep_mlp, depth_run
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """The lab's runs are small; one thread avoids spin-waiting on this shared 2-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")
