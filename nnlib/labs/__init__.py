@@ -28,8 +28,9 @@ Which function serves which lab, and what its page should show:
     SURFACES (valley, saddle, two_minima): each Surface has label, formula, lesson (two sentences for the page),
         minima (global first), a start that shows the lesson, the view ranges and a suggested lr per optimizer.
         surface_grid(surface, n) -> (xs, ys, Z) for the contour plot (log-spaced contour levels suit the valley).
-    race(surface, names, lrs, steps, start, noise, seed) -> one Path per optimizer (real torch.optim on a 2-number
-        tensor; make_optimizer swappable, default_optimizer uses TrainConfig's momentum and betas). Draw each
+    race(surface, names, lrs, steps, start, noise, seed, make, lr_scale) -> one Path per optimizer (real
+        torch.optim on a 2-number tensor at lr_scale x the surface's suggested rate; `make` is swappable, the
+        default_optimizer uses TrainConfig's momentum and betas). Draw each
         Path's xs/ys as a line with markers over the contours, animated by revealing points 0..k; mark the
         minima. noise > 0 is the mini-batch variant (seeded: same seed, same draws for every optimizer). A Path
         with diverged=True ends at its last sane point: draw it and print Path.message instead of a plot of NaNs.
@@ -88,4 +89,11 @@ Which function serves which lab, and what its page should show:
 Cost note: these are small tensors; with two torch threads on a busy 2-core machine tiny ops spin-wait (1000
 tiny forward passes: 7 s with 2 threads under load, 0.3 s with 1), so whoever wires the pages may want the
 server's torch thread count at 1.
+
+Settings -- nnlib.labs.settings
+    One frozen dataclass per lab (LAB_SETTINGS: ConvLab, BottleneckLab, TransposedLab, PoolLab, NormLab,
+    OptimizerLab, LossLab, ActivationLab, InitLab, ZooLab, DropoutLab) whose fields carry min/max/step/help/choices
+    in the same metadata as RunConfig: build each widget's range and tooltip from it, and show
+    lab_problems(settings) (a list of sentences) instead of computing when it is not empty. Inputs a page needs
+    to invent come from small_int_matrix(rows, cols, seed) (conv and pooling) and a seeded normal tensor (norm).
 """

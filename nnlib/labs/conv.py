@@ -18,6 +18,11 @@ LECTURE_INPUT = np.array([[1, 0, 2, 3, 1],
                           [2, 4, 0, 1, 3]], dtype=np.int64)
 
 
+def small_int_matrix(rows: int, cols: int, seed: int = 0, lo: int = 0, hi: int = 9) -> np.ndarray:
+    """A seeded matrix of integers in [lo, hi], the kind of input a student can multiply out by hand."""
+    return np.random.default_rng(seed).integers(lo, hi + 1, size=(rows, cols))
+
+
 def conv_output_size(w: int, f: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
     """Output length along one axis: floor((W + 2P - D(F-1) - 1) / S) + 1 (torch's formula; with D = 1 it is the
     lecture's (W - F + 2P)/S + 1). Raises ValueError when the (dilated) kernel does not fit."""

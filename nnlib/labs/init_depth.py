@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from nnlib.activations import make_activation
+from nnlib.activations import make_activation, widen_factor
 from nnlib.initializers import INITIALIZERS, initialize
 
 # The initializers the lecture compares, by registry name: zeros, N(0, 0.01^2), N(0, 1), Xavier, He.
@@ -57,6 +57,8 @@ def deep_mlp(depth: int, width: int, activation: str, initializer: str) -> nn.Se
     """depth x (Linear(width, width), activation), weights drawn by the registry initializer, biases 0."""
     if not 1 <= depth <= MAX_DEPTH or not 1 <= width <= MAX_WIDTH:
         raise ValueError(f"depth must be 1..{MAX_DEPTH} and width 1..{MAX_WIDTH} (the lab's CPU cap)")
+    if widen_factor(activation) != 1:
+        raise ValueError(f"{activation} changes the layer width; pick another activation for this lab")
     layers: list[nn.Module] = []
     for _ in range(depth):
         layers += [nn.Linear(width, width), make_activation(activation, width)]

@@ -98,8 +98,8 @@ def run_path(surface: Surface, make_optimizer: MakeOptimizer, steps: int = 100,
 
 def race(surface: Surface, names: Sequence[str] = PATH_OPTIMIZERS, lrs: dict[str, float] | None = None,
          steps: int = 100, start: Sequence[float] | None = None, noise: float = 0.0, seed: int = 0,
-         make: Callable[[str, float], MakeOptimizer] = default_optimizer) -> list[Path]:
-    """One path per optimizer from the same start, with the surface's suggested learning rates unless `lrs`
-    overrides them; the same seed gives every optimizer the same noise draws."""
-    chosen = {**surface.lr, **(lrs or {})}
+         make: Callable[[str, float], MakeOptimizer] = default_optimizer, lr_scale: float = 1.0) -> list[Path]:
+    """One path per optimizer from the same start, each at lr_scale x the surface's suggested learning rate
+    unless `lrs` names one; the same seed gives every optimizer the same noise draws."""
+    chosen = {**{n: lr_scale * lr for n, lr in surface.lr.items()}, **(lrs or {})}
     return [run_path(surface, make(n, chosen[n]), steps, start, noise, seed, label=n) for n in names]

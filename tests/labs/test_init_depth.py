@@ -50,3 +50,5 @@ def test_same_seed_same_numbers_and_caps():
         deep_mlp(50, 500, "tanh", "he_normal")
     with pytest.raises(ValueError, match="choose one of"):
         depth_run("magic")
+    with pytest.raises(ValueError, match="changes the layer width"):
+        depth_run("he_normal", "maxout", depth=2, width=10, batch=10)
