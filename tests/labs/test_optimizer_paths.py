@@ -17,10 +17,13 @@ def _valley_gradient(x, y):
 
 
 def test_sgd_zigzags_across_the_valley_while_momentum_reaches_the_minimum_sooner():
-    sgd = run_path(VALLEY, default_optimizer("sgd", 0.18), steps=300)
-    momentum = run_path(VALLEY, default_optimizer("momentum", 0.18), steps=300)
+    lr = VALLEY.lr["sgd"]
+    assert VALLEY.lr["momentum"] == lr  # same step size: the difference is the momentum alone
+    sgd = run_path(VALLEY, default_optimizer("sgd", lr), steps=300)
+    momentum = run_path(VALLEY, default_optimizer("momentum", lr), steps=300)
     signs = np.sign(sgd.ys[:20])
     assert (signs[1:] == -signs[:-1]).all()  # crosses the steep direction at every step
+    assert abs(sgd.ys[20]) > 0.1  # and is still zig-zagging after 20 steps
     assert np.all(np.diff(sgd.xs[:20]) > 0)  # while creeping along the flat one
     reached_momentum = momentum.steps_to_reach(VALLEY.minima[0], 0.05)
     reached_sgd = sgd.steps_to_reach(VALLEY.minima[0], 0.05)
