@@ -18,6 +18,7 @@ from ui import cnn_predict as CPred
 from ui import controls as C
 from ui import run_controls as R
 from ui import session as S
+from ui.links import cuda_available, notice
 from ui.live import live_charts
 
 P = "cnn"
@@ -46,13 +47,6 @@ def json_data(data_json: str) -> dict[str, Any]:
     return {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
 
 
-@st.cache_resource(show_spinner=False)
-def cuda_available() -> bool:
-    import torch
-
-    return bool(torch.cuda.is_available())
-
-
 def data_key(cfg: RunConfig) -> str:
     return hashlib.sha1(RunConfig(data=cfg.data).to_json(indent=None).encode()).hexdigest()[:16]
 
@@ -69,29 +63,13 @@ def load_bundle(cfg: RunConfig) -> tuple[Any, str]:
 
 
 def restore_over_default() -> tuple[RunConfig, list[str]]:
-    """Like ui.controls.restore_from_url, but settings missing from the link keep this page's defaults (an image
-    dataset and the tiny CNN), not RunConfig's 2D ones."""
-    from nnlib.config import ConfigError
-
-    params = {k: st.query_params[k] for k in st.query_params if k not in PAGE_KEYS}
-    if not params:
-        return DEFAULT, []
-    try:
-        linked = RunConfig.from_query(params).to_dict()
-    except ConfigError as e:
-        return DEFAULT, e.errors
-    merged = DEFAULT.to_dict()
-    for k in params:
-        sect, _, name = k.partition(".")
-        merged[sect][name] = linked[sect][name]
-    try:
-        cfg = RunConfig.from_dict(merged)
-    except ConfigError as e:
-        return DEFAULT, e.errors
-    errs = cfg.validate()
+    """Like the Playground's link restore, but settings missing from the link keep this page's defaults (an image
+    dataset and the tiny CNN), not RunConfig's 2D ones; a 2D dataset in the link is replaced by the default one."""
+    cfg, notes = C.restore_from_url(DEFAULT, PAGE_KEYS)
     if not cfg.is_image:
-        errs = [f"{cfg.data.dataset} is not an image dataset; this page trains on images"] + errs
-    return (DEFAULT, errs) if errs else (cfg, [])
+        notes.append(f"data.dataset={cfg.data.dataset!r} is not an image dataset, so {DEFAULT.data.dataset} is used")
+        cfg = cfg.replace(data={"dataset": DEFAULT.data.dataset})
+    return cfg, notes
 
 
 PAGE_KEYS = ("arch", "probe")  # link parameters of this page that are not RunConfig fields
@@ -134,6 +112,7 @@ def share_link(cfg: RunConfig) -> str:
 
 
 # ---------------------------------------------------------------- first visit: the URL decides the setup
+C.restore_settings(P)  # what a page switch or a hidden widget made Streamlit drop
 if f"{P}.restored" not in st.session_state:
     cfg0, url_errors = restore_over_default()
     linked_arch, linked_probe = linked_page_state()
@@ -150,8 +129,8 @@ if f"{P}.restored" not in st.session_state:
 
 st.set_page_config(page_title="Images & CNNs", layout="wide")  # also right when Streamlit runs this page alone
 st.markdown("### Images & CNNs")
-for err in st.session_state.get(f"{P}.url_errors", []):
-    st.warning(f"The link had a setting that could not be used, so defaults are shown instead: {err}")
+if st.session_state.get(f"{P}.url_errors"):
+    st.warning(notice(st.session_state[f"{P}.url_errors"]), icon=":material/link:")
 
 view = S.current_view(SLOT)
 running = view is not None and view.status in ACTIVE
@@ -186,6 +165,7 @@ with col_model:
 
 cfg = C.config_from_state(P, DEFAULT)
 cfg = cfg.replace(model={"cnn": spec})
+C.remember_settings(P)
 problems = spec_problems + cfg.validate()
 bundle, data_problem = load_bundle(cfg)
 if data_problem:

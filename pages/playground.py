@@ -11,6 +11,7 @@ from nnlib.data.catalog import DATASETS, names_of_kind
 from ui import controls as C
 from ui import run_controls as R
 from ui import session as S
+from ui.links import notice
 from ui.live import live_charts
 from ui.playground_views import data_view, history_csv, preview_snapshot, weights_safetensors
 from ui.plots import playground_figures
@@ -22,17 +23,18 @@ ACTIVE = ("queued", "running", "paused")
 del AUGMENTATIONS  # images only
 
 # ---------------------------------------------------------------- first visit: the URL decides the setup
+C.restore_settings(P)  # what a page switch or a hidden widget made Streamlit drop
 if f"{P}.restored" not in st.session_state:
-    cfg0, url_errors = C.restore_from_url(P, DEFAULT)
+    cfg0, link_notes = C.restore_from_url(DEFAULT)
     C.seed_state(P, cfg0, force=True)
     st.session_state[f"{P}.restored"] = True
-    st.session_state[f"{P}.url_errors"] = url_errors
+    st.session_state[f"{P}.url_errors"] = link_notes
 if st.session_state.get(f"{P}.import"):
     C.seed_state(P, st.session_state.pop(f"{P}.import"), force=True)
 
 st.markdown("### Neural-network playground")
-for err in st.session_state.get(f"{P}.url_errors", []):
-    st.warning(f"The link had a setting that could not be used, so defaults are shown instead: {err}")
+if st.session_state.get(f"{P}.url_errors"):
+    st.warning(notice(st.session_state[f"{P}.url_errors"]), icon=":material/link:")
 
 
 view = S.current_view(SLOT)
@@ -122,6 +124,7 @@ with col_main:
     charts = st.container()
 
 cfg = C.config_from_state(P, DEFAULT)
+C.remember_settings(P)
 problems = cfg.validate()
 if problems:
     st.error("**This setup cannot train yet:**\n\n" + "\n".join(f"- {p}" for p in problems))
