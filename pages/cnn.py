@@ -18,6 +18,7 @@ from ui import cnn_predict as CPred
 from ui import controls as C
 from ui import run_controls as R
 from ui import session as S
+from ui import share_panel as SP
 from ui.links import cuda_available, notice
 from ui.live import live_charts
 
@@ -112,10 +113,8 @@ def share_link(cfg: RunConfig) -> str:
 
 
 # ---------------------------------------------------------------- first visit: the URL decides the setup
-C.restore_settings(P)  # what a page switch or a hidden widget made Streamlit drop
-if f"{P}.restored" not in st.session_state:
-    cfg0, url_errors = restore_over_default()
-    linked_arch, linked_probe = linked_page_state()
+def seed_page(cfg0: RunConfig, linked_arch: str | None) -> None:
+    """Write a config into every widget of this page, the spec editor included (link, import)."""
     C.seed_state(P, cfg0, force=True)
     shape0 = CC.image_shape(cfg0.data.dataset)
     if cfg0.model.cnn is not None:
@@ -123,14 +122,25 @@ if f"{P}.restored" not in st.session_state:
         CC.mark_loaded(P, CC.matching_preset(cfg0.model.cnn, shape0) or linked_arch or "tiny", shape0)
     else:
         CC.mark_loaded(P, "mlp", shape0)
+
+
+C.restore_settings(P)  # what a page switch or a hidden widget made Streamlit drop
+if f"{P}.restored" not in st.session_state:
+    cfg0, url_errors = restore_over_default()
+    linked_arch, linked_probe = linked_page_state()
+    seed_page(cfg0, linked_arch)
     st.session_state[f"{P}.probe"] = linked_probe  # clamped to the test split when the data is shown
     st.session_state[f"{P}.restored"] = True
     st.session_state[f"{P}.url_errors"] = url_errors
+imported_cfg = SP.pending_import(P)
+if imported_cfg is not None:
+    seed_page(imported_cfg, None)
 
 st.set_page_config(page_title="Images & CNNs", layout="wide")  # also right when Streamlit runs this page alone
 st.markdown("### Images & CNNs")
 if st.session_state.get(f"{P}.url_errors"):
     st.warning(notice(st.session_state[f"{P}.url_errors"]), icon=":material/link:")
+SP.import_message(P)
 
 view = S.current_view(SLOT)
 running = view is not None and view.status in ACTIVE
@@ -321,9 +331,7 @@ if view is not None and not running and view.result and view.result.get("weights
                 i = st.number_input("Test image", 0, n_test - 1, key=ik)
                 CPred.show_prediction(model, pb, pb.images_test_raw[i], int(pb.y_test[i]), f"{P}.pred_test")
 
-# ---------------------------------------------------------------- share
-with st.expander("Share this setup", expanded=False):
-    st.markdown("**Link to this exact setup** (copy it for your class):")
-    st.code(share_link(cfg), language=None, wrap_lines=True)
-    st.download_button("Config (JSON)", cfg.to_json(), "run_config.json", "application/json", key=f"{P}.dl_cfg")
-
+# ---------------------------------------------------------------- share, import, export
+with st.expander("Share, import and export", expanded=False):
+    SP.share_import_export(P, SLOT, cfg, share_link(cfg), view, run_cfg, image_page=True,
+                           probe=int(st.session_state.get(f"{P}.probe", 0)))

@@ -93,4 +93,4 @@ def test_train_runs_a_job_and_the_plots_fill_up():
     loss = next(f for f in figs.values() if f["layout"]["title"]["text"].startswith("Loss"))
     assert len(loss["data"][0]["y"]) == 40
     assert "finished" in at.get("progress")[0].proto.text
-    assert any(d.label == "Weights (safetensors)" for d in at.get("download_button"))
+    assert any(d.label == "Run (safetensors)" for d in at.get("download_button"))
