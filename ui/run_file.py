@@ -118,6 +118,12 @@ def _status(text: str, n_epochs: int, cfg: RunConfig) -> dict[str, Any]:
             "best_epoch": best if isinstance(best, int) and 1 <= best <= n_epochs else None}
 
 
+def wrong_page(cfg: RunConfig, what: str) -> str:
+    """Where a run or config of the other page belongs."""
+    return (f"this {what} is for " + ("images: import it on the Images & CNNs page" if cfg.is_image
+                                      else "2D points: import it on the Playground"))
+
+
 def read_run(data: bytes, image_page: bool) -> ImportedRun:
     """Check an uploaded run file from top to bottom; RunFileError with a sentence at the first problem."""
     from safetensors import SafetensorError
@@ -133,8 +139,7 @@ def read_run(data: bytes, image_page: bool) -> ImportedRun:
     except ConfigError as e:
         raise RunFileError("the run's config cannot be used: " + "; ".join(e.errors)) from None
     if cfg.is_image != image_page:
-        raise RunFileError("this run trained on " + ("images: import it on the Images & CNNs page" if cfg.is_image
-                                                     else "2D points: import it on the Playground"))
+        raise RunFileError(wrong_page(cfg, "run"))
     cfg, notes = fit_to_server(cfg)
     history = _history(meta["history"], cfg.train.epochs)
     n_epochs = max((len(v) for k, v in history.items() if k != "weight_norm"), default=0)

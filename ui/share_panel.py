@@ -23,18 +23,28 @@ def import_message(prefix: str) -> None:
         st.success(msg, icon=":material/upload_file:")
 
 
-def _import_config(prefix: str, data: bytes) -> None:
+def _imported(prefix: str, cfg: RunConfig, message: str) -> None:
+    """Hand an imported setup to the top of the next run (which seeds the widgets) and say what happened."""
+    st.session_state[f"{prefix}.import"] = cfg
+    st.session_state.pop(f"{prefix}.url_errors", None)  # the page no longer shows the link's setup
+    st.session_state[f"{prefix}.import_msg"] = message
+    st.rerun()
+
+
+def _import_config(prefix: str, data: bytes, image_page: bool) -> None:
     from ui.links import fit_to_server
+    from ui.run_file import wrong_page
 
     try:
         cfg = RunConfig.from_json(data.decode("utf-8", errors="replace")).checked()
     except ConfigError as e:
         st.error("This config cannot be used:\n\n" + "\n".join(f"- {x}" for x in e.errors))
         return
+    if cfg.is_image != image_page:
+        st.error(f"This config cannot be used here: {wrong_page(cfg, 'config')}.")
+        return
     cfg, notes = fit_to_server(cfg)
-    st.session_state[f"{prefix}.import"] = cfg
-    st.session_state[f"{prefix}.import_msg"] = "Config imported" + (f" ({'; '.join(notes)})" if notes else "") + "."
-    st.rerun()
+    _imported(prefix, cfg, "Config imported" + (f" ({'; '.join(notes)})" if notes else "") + ".")
 
 
 def _import_run(prefix: str, slot: str, data: bytes, image_page: bool, probe: int) -> None:
@@ -52,12 +62,8 @@ def _import_run(prefix: str, slot: str, data: bytes, image_page: bool, probe: in
         return
     S.show_imported(slot, view)
     st.session_state[f"{prefix}.job_cfg"] = (view.job_id, run.cfg.to_json())
-    st.session_state[f"{prefix}.import"] = run.cfg
-    epochs = run.status["epoch"]
-    st.session_state[f"{prefix}.import_msg"] = (f"Run imported: {epochs} epochs of training, shown from its weights "
-                                                "(press Train to train this setup again)"
-                                                + (f"; {'; '.join(run.notes)}" if run.notes else "") + ".")
-    st.rerun()
+    _imported(prefix, run.cfg, f"Run imported: {run.status['epoch']} epochs of training, shown from its weights "
+              "(press Train to train this setup again)" + (f"; {'; '.join(run.notes)}" if run.notes else "") + ".")
 
 
 def share_import_export(prefix: str, slot: str, cfg: RunConfig, link: str, view: JobView | None,
@@ -91,4 +97,4 @@ def share_import_export(prefix: str, slot: str, cfg: RunConfig, link: str, view:
     if up.name.lower().endswith(".safetensors"):
         _import_run(prefix, slot, data, image_page, probe)
     else:
-        _import_config(prefix, data)
+        _import_config(prefix, data, image_page)

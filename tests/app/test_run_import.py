@@ -154,3 +154,30 @@ def test_cnn_run_round_trip_shows_filters_confusion_and_predictions():
     view = at.session_state["imported_cnn"]
     np.testing.assert_array_equal(view.snapshot["confusion"], snap["confusion"])
     assert len(loss_points(at)) == 2
+
+
+def test_config_import_sets_the_controls_and_clears_the_link_notice():
+    at = AppTest.from_file(os.path.join(PAGES, "playground.py"), default_timeout=120)
+    at.query_params["utm_source"] = "lms"
+    at.run()
+    assert at.warning  # the link's notice ...
+    cfg = PG_CFG.replace(train={"device": "cuda"} if not _has_gpu() else {})
+    at = upload(at, "pg", cfg.to_json().encode(), "run_config.json")
+    assert not at.exception and not at.error
+    assert not at.warning  # ... is gone: the page shows the imported setup now
+    assert at.selectbox(key="pg.model.activation").value == "relu"
+    assert at.selectbox(key="pg.train.device").value in ("auto", "cuda")
+    assert any(s.value.startswith("Config imported") for s in at.success)
+
+
+def test_a_2d_config_on_the_cnn_page_is_refused_with_a_sentence():
+    at = upload(page("cnn.py"), "cnn", PG_CFG.to_json().encode(), "run_config.json")
+    assert not at.exception
+    assert any("import it on the Playground" in e.value for e in at.error)
+    assert at.selectbox(key="cnn.data.dataset").value == "digits"
+
+
+def _has_gpu() -> bool:
+    import torch
+
+    return bool(torch.cuda.is_available())
