@@ -37,15 +37,19 @@ def seed_state(prefix: str, cfg: RunConfig, force: bool = False) -> None:
         seed_layers(prefix, cfg.model.hidden)
 
 
-SETTINGS_STORE = "{prefix}.settings"  # a key no widget owns: Streamlit never drops it
 PAGE_STATE_KEYS = ("width", "n_layers", "spec", "show_test", "discretize", "probe")  # besides the config fields
 NOT_SETTINGS = ("spec.add", "spec.del")  # buttons: their state cannot be set
+
+
+def settings_store(prefix: str) -> str:
+    """The session_state key of a page's settings: no widget owns it, so Streamlit never drops it."""
+    return f"{prefix}.settings"
 
 
 def is_setting(prefix: str, k: str) -> bool:
     """Whether a session_state key holds a setting of this page (a config field, a layer width, the CNN editor,
     a view toggle), as opposed to a button, an upload or bookkeeping."""
-    if not k.startswith(prefix + ".") or k == SETTINGS_STORE.format(prefix=prefix):
+    if not k.startswith(prefix + ".") or k == settings_store(prefix):
         return False
     rest = k[len(prefix) + 1:]
     head, dot, _ = rest.partition(".")
@@ -61,16 +65,16 @@ def restore_settings(prefix: str) -> None:
     page switch, or a widget shown only for some choices (momentum, classes, conv blocks). The page then showed
     each widget's first option or minimum, or raised KeyError. The settings live on in a store no widget owns.
     """
-    for k, v in st.session_state.get(SETTINGS_STORE.format(prefix=prefix), {}).items():
+    for k, v in st.session_state.get(settings_store(prefix), {}).items():
         if k not in st.session_state:
             st.session_state[k] = v
 
 
 def remember_settings(prefix: str) -> None:
     """Copy the page's current settings into the store (after its widgets ran, before anything may st.stop)."""
-    store = dict(st.session_state.get(SETTINGS_STORE.format(prefix=prefix), {}))
+    store = dict(st.session_state.get(settings_store(prefix), {}))
     store.update({k: st.session_state[k] for k in list(st.session_state) if is_setting(prefix, k)})
-    st.session_state[SETTINGS_STORE.format(prefix=prefix)] = store
+    st.session_state[settings_store(prefix)] = store
 
 
 def config_from_state(prefix: str, base: RunConfig) -> RunConfig:
