@@ -390,6 +390,9 @@ def _parse_text(text: str, tp: Any) -> Any:
     return text
 
 
+parse_text = _parse_text  # public name: ui.links parses one link parameter at a time
+
+
 def mlp_layer_sizes(cfg: RunConfig, n_inputs: int | None = None) -> list[int]:
     """Sizes of a dense net: inputs, hidden widths, outputs."""
     if n_inputs is None:

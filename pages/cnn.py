@@ -18,6 +18,8 @@ from ui import cnn_predict as CPred
 from ui import controls as C
 from ui import run_controls as R
 from ui import session as S
+from ui import share_panel as SP
+from ui.links import cuda_available, notice
 from ui.live import live_charts
 
 P = "cnn"
@@ -46,13 +48,6 @@ def json_data(data_json: str) -> dict[str, Any]:
     return {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
 
 
-@st.cache_resource(show_spinner=False)
-def cuda_available() -> bool:
-    import torch
-
-    return bool(torch.cuda.is_available())
-
-
 def data_key(cfg: RunConfig) -> str:
     return hashlib.sha1(RunConfig(data=cfg.data).to_json(indent=None).encode()).hexdigest()[:16]
 
@@ -69,29 +64,13 @@ def load_bundle(cfg: RunConfig) -> tuple[Any, str]:
 
 
 def restore_over_default() -> tuple[RunConfig, list[str]]:
-    """Like ui.controls.restore_from_url, but settings missing from the link keep this page's defaults (an image
-    dataset and the tiny CNN), not RunConfig's 2D ones."""
-    from nnlib.config import ConfigError
-
-    params = {k: st.query_params[k] for k in st.query_params if k not in PAGE_KEYS}
-    if not params:
-        return DEFAULT, []
-    try:
-        linked = RunConfig.from_query(params).to_dict()
-    except ConfigError as e:
-        return DEFAULT, e.errors
-    merged = DEFAULT.to_dict()
-    for k in params:
-        sect, _, name = k.partition(".")
-        merged[sect][name] = linked[sect][name]
-    try:
-        cfg = RunConfig.from_dict(merged)
-    except ConfigError as e:
-        return DEFAULT, e.errors
-    errs = cfg.validate()
+    """Like the Playground's link restore, but settings missing from the link keep this page's defaults (an image
+    dataset and the tiny CNN), not RunConfig's 2D ones; a 2D dataset in the link is replaced by the default one."""
+    cfg, notes = C.restore_from_url(DEFAULT, PAGE_KEYS)
     if not cfg.is_image:
-        errs = [f"{cfg.data.dataset} is not an image dataset; this page trains on images"] + errs
-    return (DEFAULT, errs) if errs else (cfg, [])
+        notes.append(f"data.dataset={cfg.data.dataset!r} is not an image dataset, so {DEFAULT.data.dataset} is used")
+        cfg = cfg.replace(data={"dataset": DEFAULT.data.dataset})
+    return cfg, notes
 
 
 PAGE_KEYS = ("arch", "probe")  # link parameters of this page that are not RunConfig fields
@@ -134,9 +113,8 @@ def share_link(cfg: RunConfig) -> str:
 
 
 # ---------------------------------------------------------------- first visit: the URL decides the setup
-if f"{P}.restored" not in st.session_state:
-    cfg0, url_errors = restore_over_default()
-    linked_arch, linked_probe = linked_page_state()
+def seed_page(cfg0: RunConfig, linked_arch: str | None) -> None:
+    """Write a config into every widget of this page, the spec editor included (link, import)."""
     C.seed_state(P, cfg0, force=True)
     shape0 = CC.image_shape(cfg0.data.dataset)
     if cfg0.model.cnn is not None:
@@ -144,14 +122,25 @@ if f"{P}.restored" not in st.session_state:
         CC.mark_loaded(P, CC.matching_preset(cfg0.model.cnn, shape0) or linked_arch or "tiny", shape0)
     else:
         CC.mark_loaded(P, "mlp", shape0)
+
+
+C.restore_settings(P)  # what a page switch or a hidden widget made Streamlit drop
+if f"{P}.restored" not in st.session_state:
+    cfg0, url_errors = restore_over_default()
+    linked_arch, linked_probe = linked_page_state()
+    seed_page(cfg0, linked_arch)
     st.session_state[f"{P}.probe"] = linked_probe  # clamped to the test split when the data is shown
     st.session_state[f"{P}.restored"] = True
     st.session_state[f"{P}.url_errors"] = url_errors
+imported_cfg = SP.pending_import(P)
+if imported_cfg is not None:
+    seed_page(imported_cfg, None)
 
 st.set_page_config(page_title="Images & CNNs", layout="wide")  # also right when Streamlit runs this page alone
 st.markdown("### Images & CNNs")
-for err in st.session_state.get(f"{P}.url_errors", []):
-    st.warning(f"The link had a setting that could not be used, so defaults are shown instead: {err}")
+if st.session_state.get(f"{P}.url_errors"):
+    st.warning(notice(st.session_state[f"{P}.url_errors"]), icon=":material/link:")
+SP.import_message(P)
 
 view = S.current_view(SLOT)
 running = view is not None and view.status in ACTIVE
@@ -186,6 +175,7 @@ with col_model:
 
 cfg = C.config_from_state(P, DEFAULT)
 cfg = cfg.replace(model={"cnn": spec})
+C.remember_settings(P)
 problems = spec_problems + cfg.validate()
 bundle, data_problem = load_bundle(cfg)
 if data_problem:
@@ -341,9 +331,7 @@ if view is not None and not running and view.result and view.result.get("weights
                 i = st.number_input("Test image", 0, n_test - 1, key=ik)
                 CPred.show_prediction(model, pb, pb.images_test_raw[i], int(pb.y_test[i]), f"{P}.pred_test")
 
-# ---------------------------------------------------------------- share
-with st.expander("Share this setup", expanded=False):
-    st.markdown("**Link to this exact setup** (copy it for your class):")
-    st.code(share_link(cfg), language=None, wrap_lines=True)
-    st.download_button("Config (JSON)", cfg.to_json(), "run_config.json", "application/json", key=f"{P}.dl_cfg")
-
+# ---------------------------------------------------------------- share, import, export
+with st.expander("Share, import and export", expanded=False):
+    SP.share_import_export(P, SLOT, cfg, share_link(cfg), view, run_cfg, image_page=True,
+                           probe=int(st.session_state.get(f"{P}.probe", 0)))

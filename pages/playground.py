@@ -6,13 +6,15 @@ import random
 
 import streamlit as st
 
-from nnlib.config import AUGMENTATIONS, FEATURE_HELP, ConfigError, RunConfig
+from nnlib.config import AUGMENTATIONS, FEATURE_HELP, RunConfig
 from nnlib.data.catalog import DATASETS, names_of_kind
 from ui import controls as C
 from ui import run_controls as R
 from ui import session as S
+from ui import share_panel as SP
+from ui.links import notice
 from ui.live import live_charts
-from ui.playground_views import data_view, history_csv, preview_snapshot, weights_safetensors
+from ui.playground_views import data_view, preview_snapshot
 from ui.plots import playground_figures
 
 P = "pg"
@@ -22,17 +24,20 @@ ACTIVE = ("queued", "running", "paused")
 del AUGMENTATIONS  # images only
 
 # ---------------------------------------------------------------- first visit: the URL decides the setup
+C.restore_settings(P)  # what a page switch or a hidden widget made Streamlit drop
 if f"{P}.restored" not in st.session_state:
-    cfg0, url_errors = C.restore_from_url(P, DEFAULT)
+    cfg0, link_notes = C.restore_from_url(DEFAULT)
     C.seed_state(P, cfg0, force=True)
     st.session_state[f"{P}.restored"] = True
-    st.session_state[f"{P}.url_errors"] = url_errors
-if st.session_state.get(f"{P}.import"):
-    C.seed_state(P, st.session_state.pop(f"{P}.import"), force=True)
+    st.session_state[f"{P}.url_errors"] = link_notes
+imported_cfg = SP.pending_import(P)
+if imported_cfg is not None:
+    C.seed_state(P, imported_cfg, force=True)
 
 st.markdown("### Neural-network playground")
-for err in st.session_state.get(f"{P}.url_errors", []):
-    st.warning(f"The link had a setting that could not be used, so defaults are shown instead: {err}")
+if st.session_state.get(f"{P}.url_errors"):
+    st.warning(notice(st.session_state[f"{P}.url_errors"]), icon=":material/link:")
+SP.import_message(P)
 
 
 view = S.current_view(SLOT)
@@ -122,6 +127,7 @@ with col_main:
     charts = st.container()
 
 cfg = C.config_from_state(P, DEFAULT)
+C.remember_settings(P)
 problems = cfg.validate()
 if problems:
     st.error("**This setup cannot train yet:**\n\n" + "\n".join(f"- {p}" for p in problems))
@@ -161,27 +167,4 @@ else:
 
 # ---------------------------------------------------------------- share, import, export
 with st.expander("Share, import and export", expanded=False):
-    st.markdown("**Link to this exact setup** (copy it for your class):")
-    st.code(C.share_link(cfg), language=None, wrap_lines=True)
-    d1, d2, d3 = st.columns(3)
-    d1.download_button("Config (JSON)", cfg.to_json(), "run_config.json", "application/json", key=f"{P}.dl_cfg")
-    if view is not None and view.snapshot:
-        d2.download_button("History (CSV)", history_csv(view.snapshot), "history.csv", "text/csv", key=f"{P}.dl_hist")
-        weights = weights_safetensors(view.result, run_cfg)
-        if weights:
-            d3.download_button(
-                "Weights (safetensors)", weights, "model.safetensors", "application/octet-stream", key=f"{P}.dl_w"
-            )
-    up = st.file_uploader("Import a config (JSON)", type=["json"], key=f"{P}.import_file")
-    if up is not None and st.session_state.get(f"{P}.imported") != up.file_id:
-        st.session_state[f"{P}.imported"] = up.file_id
-        try:
-            imported = RunConfig.from_json(up.getvalue().decode("utf-8", errors="replace"))
-            errs = imported.validate()
-            if errs:
-                raise ConfigError(errs)
-        except ConfigError as e:
-            st.error("This config cannot be used:\n\n" + "\n".join(f"- {x}" for x in e.errors))
-        else:
-            st.session_state[f"{P}.import"] = imported
-            st.rerun()
+    SP.share_import_export(P, SLOT, cfg, C.share_link(cfg), view, run_cfg, image_page=False)

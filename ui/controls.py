@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from nnlib.config import ConfigError, DataConfig, ModelConfig, RunConfig, TrainConfig, field_meta
+from nnlib.config import DataConfig, ModelConfig, RunConfig, TrainConfig, field_meta
 from nnlib.registry import Registry
 
 SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
@@ -37,6 +37,46 @@ def seed_state(prefix: str, cfg: RunConfig, force: bool = False) -> None:
         seed_layers(prefix, cfg.model.hidden)
 
 
+PAGE_STATE_KEYS = ("width", "n_layers", "spec", "show_test", "discretize", "probe")  # besides the config fields
+NOT_SETTINGS = ("spec.add", "spec.del")  # buttons: their state cannot be set
+
+
+def settings_store(prefix: str) -> str:
+    """The session_state key of a page's settings: no widget owns it, so Streamlit never drops it."""
+    return f"{prefix}.settings"
+
+
+def is_setting(prefix: str, k: str) -> bool:
+    """Whether a session_state key holds a setting of this page (a config field, a layer width, the CNN editor,
+    a view toggle), as opposed to a button, an upload or bookkeeping."""
+    if not k.startswith(prefix + ".") or k == settings_store(prefix):
+        return False
+    rest = k[len(prefix) + 1:]
+    head, dot, _ = rest.partition(".")
+    if head in SECTIONS:
+        return bool(dot)  # "pg.train" is the Train button; "pg.train.lr" a setting
+    return head in PAGE_STATE_KEYS and rest not in NOT_SETTINGS
+
+
+def restore_settings(prefix: str) -> None:
+    """Put back every setting Streamlit dropped since the last run (first thing on every run of a page).
+
+    Streamlit deletes a widget's session_state key at the end of any run that did not render that widget: a
+    page switch, or a widget shown only for some choices (momentum, classes, conv blocks). The page then showed
+    each widget's first option or minimum, or raised KeyError. The settings live on in a store no widget owns.
+    """
+    for k, v in st.session_state.get(settings_store(prefix), {}).items():
+        if k not in st.session_state:
+            st.session_state[k] = v
+
+
+def remember_settings(prefix: str) -> None:
+    """Copy the page's current settings into the store (after its widgets ran, before anything may st.stop)."""
+    store = dict(st.session_state.get(settings_store(prefix), {}))
+    store.update({k: st.session_state[k] for k in list(st.session_state) if is_setting(prefix, k)})
+    st.session_state[settings_store(prefix)] = store
+
+
 def config_from_state(prefix: str, base: RunConfig) -> RunConfig:
     """The config the widgets currently describe (fields without a widget keep `base`'s value)."""
     parts = {}
@@ -51,17 +91,12 @@ def config_from_state(prefix: str, base: RunConfig) -> RunConfig:
     return RunConfig(**parts)
 
 
-def restore_from_url(prefix: str, default: RunConfig) -> tuple[RunConfig, list[str]]:
-    """Config from the page's query parameters; on bad parameters, the defaults plus the reasons."""
-    params = {k: st.query_params[k] for k in st.query_params}
-    if not params:
-        return default, []
-    try:
-        cfg = RunConfig.from_query(params)
-    except ConfigError as e:
-        return default, e.errors
-    errs = cfg.validate()
-    return (default, errs) if errs else (cfg, [])
+def restore_from_url(default: RunConfig, page_keys: tuple[str, ...] = ()) -> tuple[RunConfig, list[str]]:
+    """Config from the page's query parameters over `default`; second item: what the link could not set as given
+    (unknown parameters ignored, numbers clamped, impossible choices dropped -- ui.links)."""
+    from ui.links import lenient_config
+
+    return lenient_config([(k, st.query_params[k]) for k in st.query_params], default, page_keys)
 
 
 def sync_url(cfg: RunConfig) -> None:
@@ -109,7 +144,8 @@ def number(
     prefix: str, section: str, name: str, label: str, slider: bool = False, fmt: str | None = None,
     help: str | None = None, **kw: Any
 ) -> Any:
-    """A bounded number widget; a value outside the bounds (e.g. from a URL) is clamped for display only."""
+    """A bounded number widget. A value outside the bounds is clamped to them in session_state, so the config
+    takes the clamped value too (links are clamped earlier, with a notice: ui.links)."""
     meta = field_meta(SECTIONS[section], name)
     k = key(prefix, section, name)
     default = dataclasses.fields(SECTIONS[section])
@@ -127,6 +163,18 @@ def number(
     if slider:
         return st.slider(label, lo, hi, step=step, key=k, help=help or _help(section, name), format=fmt, **kw)
     return st.number_input(label, lo, hi, step=step, key=k, help=help or _help(section, name), format=fmt, **kw)
+
+
+def device_choice(prefix: str, label: str = "Device") -> str:
+    """Only the devices this server has; the tooltip says why cuda is missing when it is."""
+    from ui.links import NO_CUDA, available_devices
+
+    opts = available_devices()
+    k = key(prefix, "train", "device")
+    if st.session_state.get(k) not in opts:
+        st.session_state[k] = "auto"
+    tip = _help("train", "device") + ("" if "cuda" in opts else f"\n\n{NO_CUDA}")
+    return st.selectbox(label, opts, key=k, help=tip)
 
 
 def toggle(prefix: str, section: str, name: str, label: str, **kw: Any) -> bool:

@@ -7,6 +7,7 @@ previous run with `ready_to_run` -- the one the student saw validated.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
@@ -18,6 +19,38 @@ from ui import controls as C
 from ui import session as S
 
 ACTIVE = ("queued", "running", "paused")
+
+
+@dataclass(frozen=True)
+class RunState:
+    """What the run bar shows for a job: the status line, how full the progress bar is, which buttons work."""
+
+    text: str
+    progress: float
+    enabled: frozenset[str]  # of: train, pause, resume, step, stop, reset
+
+
+def run_state(view: JobView | None, snap: dict[str, Any] | None = None) -> RunState:
+    """The one mapping from a job's view to the run bar, used by both pages.
+
+    A finished run's bar is full even when early stopping ended it before the last epoch (it did all it was going
+    to do); a stopped or failed run's bar shows how far it got. Stop and Pause only work while a run is active.
+    """
+    from ui.plots import status_text
+
+    if view is None:
+        return RunState("", 0.0, frozenset({"train", "step", "reset"}))
+    info = status_text(snap or view.snapshot, view.status, view.queue_position)
+    done = info["epoch"] / info["epochs"] if info["epochs"] else 0.0
+    progress = 1.0 if view.status == "finished" else min(1.0, done)
+    why = view.error or info["reason"]
+    where = f" (position {view.queue_position} in the queue)" if view.status == "queued" and view.queue_position else ""
+    text = (f"Epoch {info['epoch']} / {info['epochs']} · {info['elapsed']:.1f} s · {view.status}{where}"
+            + (f": {why}" if why else ""))
+    enabled = {"train", "step", "reset"}
+    if view.status in ACTIVE:
+        enabled |= {"stop", "resume" if view.status == "paused" else "pause"}
+    return RunState(text, progress, frozenset(enabled))
 
 
 def ready_to_run(prefix: str, cfg: Any, payload: dict[str, Any] | None) -> None:
@@ -49,18 +82,19 @@ def run_buttons(prefix: str, slot: str, view: JobView | None, cols: list[Any]) -
     """Five buttons into five columns; errors of the last command (e.g. a job limit) shown once."""
     running = view is not None and view.status in ACTIVE
     paused = view is not None and view.status == "paused"
+    enabled = run_state(view).enabled
     specs = [
-        ("Train", "train", ":material/play_arrow:", False, "Start a new run with the settings below (a running "
+        ("Train", "train", ":material/play_arrow:", "Start a new run with the settings below (a running "
          "one is replaced)."),
         ("Resume" if paused else "Pause", "resume" if paused else "pause",
-         ":material/play_circle:" if paused else ":material/pause:", not running,
-         "Pause after the current epoch / continue."),
-        ("Step", "step", ":material/skip_next:", False, "Train exactly one more epoch, then pause."),
-        ("Stop", "stop", ":material/stop:", not running, "End the run now; its curves and weights stay."),
-        ("Reset", "reset", ":material/restart_alt:", False, "Forget the run and show the untrained network."),
+         ":material/play_circle:" if paused else ":material/pause:", "Pause after the current epoch / continue."),
+        ("Step", "step", ":material/skip_next:", "Train exactly one more epoch, then pause."),
+        ("Stop", "stop", ":material/stop:", "End the run now; its curves and weights stay."),
+        ("Reset", "reset", ":material/restart_alt:", "Forget the run and show the untrained network."),
     ]
-    for col, (label, cmd, icon, disabled, tip) in zip(cols, specs, strict=True):
-        col.button(label, key=f"{prefix}.{cmd if cmd != 'resume' else 'pause'}", icon=icon, disabled=disabled,
+    for col, (label, cmd, icon, tip) in zip(cols, specs, strict=True):
+        col.button(label, key=f"{prefix}.{cmd if cmd != 'resume' else 'pause'}", icon=icon,
+                   disabled=cmd not in enabled,
                    type="primary" if cmd == "train" else "secondary", width="stretch", help=tip,
                    on_click=_command, args=(prefix, slot, cmd, running))
     if st.session_state.get(f"{prefix}.cmd_error"):
@@ -102,7 +136,9 @@ def widget_row(prefix: str, items: list[tuple[str, str, str]]) -> dict[str, Any]
     for col, (section, name, label) in zip(st.columns(len(items)), items, strict=True):
         meta = next(f.metadata for f in fields(C.SECTIONS[section]) if f.name == name)
         with col:
-            if "choices" in meta:
+            if name == "device":
+                values[name] = C.device_choice(prefix, label)
+            elif "choices" in meta:
                 values[name] = C.choice(prefix, section, name, label)
             else:
                 values[name] = C.number(prefix, section, name, label,
@@ -113,13 +149,9 @@ def widget_row(prefix: str, items: list[tuple[str, str, str]]) -> dict[str, Any]
 def finished_view(box: Any, prefix: str, view: JobView | None, snap: dict[str, Any],
                   figs: dict[str, dict], rows: list[list[str]]) -> None:
     """A run that is not running any more (or none yet): its status line and the figures, drawn statically."""
-    from ui.plots import status_text
-
     if view is not None:
-        info = status_text(snap, view.status)
-        frac = info["epoch"] / info["epochs"] if info["epochs"] else 0.0
-        box.progress(min(1.0, frac), text=f"Epoch {info['epoch']} / {info['epochs']} · {info['elapsed']:.1f} s · "
-                     f"{view.status}: {view.error or info['reason']}")
+        state = run_state(view, snap)
+        box.progress(state.progress, text=state.text)
         if view.status == "failed":
             box.error(f"The run failed: {view.error}")
     for row in rows:

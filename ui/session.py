@@ -1,4 +1,5 @@
-"""Per-browser-session state: who this session is (an unguessable id) and which job it is watching."""
+"""Per-browser-session state: who this session is (an unguessable id) and which job it is watching (or which
+imported run file it is looking at, shown like a finished job until Train or Reset)."""
 
 from __future__ import annotations
 
@@ -24,20 +25,27 @@ def manager() -> JobManager:
 
 
 def current_view(slot: str) -> JobView | None:
-    """The job this page (slot) last started, or None if there is none or it was cleaned up."""
+    """The job this page (slot) last started, else an imported run, else None (none, or it was cleaned up)."""
     job_id = st.session_state.get(f"job_{slot}")
     if not job_id:
-        return None
+        return st.session_state.get(f"imported_{slot}")
     try:
         return manager().view(session_id(), job_id)
     except JobNotFound:
         st.session_state.pop(f"job_{slot}", None)
-        return None
+        return st.session_state.get(f"imported_{slot}")
+
+
+def show_imported(slot: str, view: JobView) -> None:
+    """Look at an imported run instead of this page's job (which is stopped and forgotten)."""
+    reset(slot)
+    st.session_state[f"imported_{slot}"] = view
 
 
 def start_job(slot: str, payload: dict[str, Any]) -> str:
     """Replace this page's job by a new one (the old one is stopped and forgotten)."""
     m = manager()
+    st.session_state.pop(f"imported_{slot}", None)
     old = st.session_state.get(f"job_{slot}")
     if old:
         try:
@@ -59,6 +67,7 @@ def command(slot: str, cmd: str) -> None:
 
 
 def reset(slot: str) -> None:
+    st.session_state.pop(f"imported_{slot}", None)
     job_id = st.session_state.pop(f"job_{slot}", None)
     if job_id:
         try:

@@ -70,12 +70,12 @@ def test_link_restores_the_setup():
     assert at.selectbox(key="pg.model.activation").value == "relu"
 
 
-def test_bad_link_falls_back_to_defaults_with_a_message():
-    at = app(model__hidden="4,zero", train__colour="red")
+def test_bad_link_keeps_what_it_can_and_says_what_it_could_not():
+    at = app(model__hidden="4,zero", train__colour="red", data__dataset="xor")
     assert not at.exception
     text = " ".join(w.value for w in at.warning)
-    assert "expected a whole number" in text and "unknown setting 'train.colour'" in text
-    assert at.selectbox(key="pg.data.dataset").value == "circle"
+    assert "expected a whole number" in text and "'train.colour'" in text
+    assert at.selectbox(key="pg.data.dataset").value == "xor"  # the valid part of the link still applies
 
 
 @pytest.mark.slow
@@ -93,4 +93,4 @@ def test_train_runs_a_job_and_the_plots_fill_up():
     loss = next(f for f in figs.values() if f["layout"]["title"]["text"].startswith("Loss"))
     assert len(loss["data"][0]["y"]) == 40
     assert "finished" in at.get("progress")[0].proto.text
-    assert any(d.label == "Weights (safetensors)" for d in at.get("download_button"))
+    assert any(d.label == "Run (safetensors)" for d in at.get("download_button"))

@@ -1,0 +1,127 @@
+"""Shared links and imported configs that degrade gracefully, and the devices this server really has.
+
+A link that went through an LMS or a mail client gains tracking parameters (`utm_source`), a teacher may add a page
+switch (`hide=controls`) or type `train.epochs=20000`. Throwing away the whole setup for one such parameter loses
+what the teacher meant, so every setting that can be used is kept, unknown ones are ignored, numbers out of range
+are clamped to their bounds and impossible choices dropped -- and the student is told which, in one notice.
+No streamlit here: the pages call these and show the notices.
+"""
+
+from __future__ import annotations
+
+import functools
+import typing
+from collections.abc import Iterable
+from typing import Any
+
+from nnlib.config import ConfigError, DataConfig, ModelConfig, RunConfig, TrainConfig, field_meta, parse_text
+
+SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
+MAX_NOTED = 8  # a notice lists at most this many adjustments, then "and N more"
+
+
+@functools.cache
+def cuda_available() -> bool:
+    """One `torch.cuda.is_available()` per server process (the answer cannot change while it runs)."""
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
+def available_devices() -> list[str]:
+    """The device choices this server can honour: cuda only where a CUDA GPU is present."""
+    return ["auto", "cpu", "cuda"] if cuda_available() else ["auto", "cpu"]
+
+
+NO_CUDA = ("cuda is not offered: this server has no CUDA GPU (torch.cuda.is_available() is False), so runs use "
+           "the CPU.")
+
+
+def fit_to_server(cfg: RunConfig) -> tuple[RunConfig, list[str]]:
+    """A config this server can run: a cuda device on a server without a GPU becomes 'auto' (with a note)."""
+    if cfg.train.device == "cuda" and "cuda" not in available_devices():
+        return cfg.replace(train={"device": "auto"}), ["train.device: this server has no CUDA GPU, so 'cuda' "
+                                                      "became 'auto' (the CPU)"]
+    return cfg, []
+
+
+def _clamp_numbers(section: type, values: dict[str, Any], where: str, notes: list[str]) -> dict[str, Any]:
+    """Numbers outside a field's bounds -> the nearest bound; choices outside a registry -> dropped."""
+    out = dict(values)
+    for name, v in values.items():
+        meta = field_meta(section, name)
+        if "min" in meta and isinstance(v, (int, float)) and not isinstance(v, bool):
+            lo, hi = meta["min"], meta["max"]
+            if not lo <= v <= hi:
+                fixed = type(v)(min(max(v, lo), hi))
+                out[name] = fixed
+                notes.append(f"{where}.{name}={v:g} is out of range ({lo:g} to {hi:g}), so {fixed:g} is used")
+        elif "choices" in meta:
+            opts = list(meta["choices"])
+            if isinstance(v, list):
+                bad = [x for x in v if x not in opts]
+                if bad:
+                    out[name] = [x for x in v if x in opts]
+                    notes.append(f"{where}.{name}: {', '.join(map(repr, bad))} "
+                                 f"{'is' if len(bad) == 1 else 'are'} not available and left out")
+            elif v not in opts:
+                del out[name]
+                notes.append(f"{where}.{name}={v!r} is not one of {', '.join(map(str, opts))}, so it is ignored")
+    return out
+
+
+def _clamp_hidden(values: dict[str, Any], notes: list[str]) -> None:
+    from nnlib.config import MAX_HIDDEN_LAYERS, MAX_WIDTH
+
+    hidden = values.get("hidden")
+    if not isinstance(hidden, list):
+        return
+    fixed = [min(max(int(w), 1), MAX_WIDTH) for w in hidden[:MAX_HIDDEN_LAYERS]]
+    if fixed != hidden:
+        values["hidden"] = fixed
+        notes.append(f"model.hidden={','.join(map(str, hidden))} is out of range (up to {MAX_HIDDEN_LAYERS} "
+                     f"layers of 1 to {MAX_WIDTH}), so {','.join(map(str, fixed))} is used")
+
+
+def lenient_config(pairs: Iterable[tuple[str, str]], base: RunConfig,
+                   page_keys: Iterable[str] = ()) -> tuple[RunConfig, list[str]]:
+    """`base` with every usable setting of a link applied; second item: what was ignored or adjusted, as phrases.
+
+    `page_keys` are link parameters the page itself reads (the CNN page's `arch`, `probe`): neither applied nor
+    reported.
+    """
+    notes: list[str] = []
+    ignored: list[str] = []
+    merged = base.to_dict()
+    page = set(page_keys)
+    for key, text in pairs:
+        if key in page:
+            continue
+        sect, _, name = key.partition(".")
+        cls = SECTIONS.get(sect)
+        hints = typing.get_type_hints(cls) if cls else {}
+        if name not in hints:
+            ignored.append(key)
+            continue
+        try:
+            value = parse_text(text, hints[name])
+            RunConfig.from_dict({sect: {name: value}})  # the type of this one field
+        except (ValueError, ConfigError) as e:
+            notes.append(f"{key}: {'; '.join(e.errors) if isinstance(e, ConfigError) else e}, so it is ignored")
+            continue
+        values = _clamp_numbers(cls, {name: value}, sect, notes)
+        if sect == "model":
+            _clamp_hidden(values, notes)
+        merged[sect].update(values)
+    if ignored:
+        notes.insert(0, f"unknown link parameter{'s' if len(ignored) > 1 else ''} "
+                        f"{', '.join(repr(k) for k in ignored[:MAX_NOTED])} ignored")
+    cfg = RunConfig.from_dict(merged)
+    cfg, device_notes = fit_to_server(cfg)
+    return cfg, notes + device_notes
+
+
+def notice(notes: list[str]) -> str:
+    """One short sentence listing what a link or file could not set as given."""
+    shown = notes[:MAX_NOTED] + ([f"and {len(notes) - MAX_NOTED} more"] if len(notes) > MAX_NOTED else [])
+    return "The rest of the setup was applied, but: " + "; ".join(shown) + "."

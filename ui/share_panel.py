@@ -1,0 +1,100 @@
+"""The "Share, import and export" panel both pages show: the link to the setup, the config, the history and the
+whole run as downloads, and the import of a config (JSON) or a run (safetensors) -- with a sentence, never a
+traceback, for a file that cannot be used."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from nnlib.config import ConfigError, RunConfig
+from nnlib.jobs.manager import JobView
+from ui import session as S
+
+
+def pending_import(prefix: str) -> RunConfig | None:
+    """The config an import asked the page to show (read once, at the top of the next run)."""
+    return st.session_state.pop(f"{prefix}.import", None)
+
+
+def import_message(prefix: str) -> None:
+    """What the last import did (shown once, near the top of the page, where the student looks)."""
+    msg = st.session_state.pop(f"{prefix}.import_msg", None)
+    if msg:
+        st.success(msg, icon=":material/upload_file:")
+
+
+def _imported(prefix: str, cfg: RunConfig, message: str) -> None:
+    """Hand an imported setup to the top of the next run (which seeds the widgets) and say what happened."""
+    st.session_state[f"{prefix}.import"] = cfg
+    st.session_state.pop(f"{prefix}.url_errors", None)  # the page no longer shows the link's setup
+    st.session_state[f"{prefix}.import_msg"] = message
+    st.rerun()
+
+
+def _import_config(prefix: str, data: bytes, image_page: bool) -> None:
+    from ui.links import fit_to_server
+    from ui.run_file import wrong_page
+
+    try:
+        cfg = RunConfig.from_json(data.decode("utf-8", errors="replace")).checked()
+    except ConfigError as e:
+        st.error("This config cannot be used:\n\n" + "\n".join(f"- {x}" for x in e.errors))
+        return
+    if cfg.is_image != image_page:
+        st.error(f"This config cannot be used here: {wrong_page(cfg, 'config')}.")
+        return
+    cfg, notes = fit_to_server(cfg)
+    _imported(prefix, cfg, "Config imported" + (f" ({'; '.join(notes)})" if notes else "") + ".")
+
+
+def _import_run(prefix: str, slot: str, data: bytes, image_page: bool, probe: int) -> None:
+    from ui.run_file import RunFileError, imported_view, read_run
+
+    try:
+        run = read_run(data, image_page)
+        with st.spinner("Computing the run's final view from its weights…"):
+            view = imported_view(run, probe=probe)
+    except RunFileError as e:
+        st.error(f"This run file cannot be used: {e}.")
+        return
+    except Exception as e:  # noqa: BLE001 - e.g. a dataset this server cannot load: a sentence, no traceback
+        st.error(f"This run cannot be shown on this server: {str(e)[:300]}")
+        return
+    S.show_imported(slot, view)
+    st.session_state[f"{prefix}.job_cfg"] = (view.job_id, run.cfg.to_json())
+    _imported(prefix, run.cfg, f"Run imported: {run.status['epoch']} epochs of training, shown from its weights "
+              "(press Train to train this setup again)" + (f"; {'; '.join(run.notes)}" if run.notes else "") + ".")
+
+
+def share_import_export(prefix: str, slot: str, cfg: RunConfig, link: str, view: JobView | None,
+                        run_cfg: RunConfig, image_page: bool, probe: int = 0) -> None:
+    """The panel's contents (call inside the page's expander)."""
+    from ui.playground_views import history_csv
+    from ui.run_file import MAX_RUN_FILE, export_run
+
+    st.markdown("**Link to this exact setup** (copy it for your class):")
+    st.code(link, language=None, wrap_lines=True)
+    d1, d2, d3 = st.columns(3)
+    d1.download_button("Config (JSON)", cfg.to_json(), "run_config.json", "application/json", key=f"{prefix}.dl_cfg",
+                       help="The settings on this page, to import later or share.")
+    finished = view is not None and view.snapshot and view.status not in ("queued", "running", "paused")
+    if view is not None and view.snapshot:
+        d2.download_button("History (CSV)", history_csv(view.snapshot), "history.csv", "text/csv",
+                           key=f"{prefix}.dl_hist", help="One row per epoch: losses, metrics, learning rate.")
+    if finished and view.result and view.result.get("weights"):
+        d3.download_button("Run (safetensors)", export_run(run_cfg, view.snapshot, view.result["weights"]),
+                           "run.safetensors", "application/octet-stream", key=f"{prefix}.dl_run",
+                           help="The whole run in one file: config, history and trained weights (safetensors "
+                                "cannot run code when opened). Import it here to look at it again.")
+    up = st.file_uploader(f"Import a config (JSON) or a run (safetensors, at most {MAX_RUN_FILE // 2**20} MB)",
+                          type=["json", "safetensors"], key=f"{prefix}.import_file",
+                          help="A config sets the controls; a run also shows its curves and what its weights "
+                               "compute, without training.")
+    if up is None or st.session_state.get(f"{prefix}.imported") == up.file_id:
+        return
+    st.session_state[f"{prefix}.imported"] = up.file_id
+    data = up.getvalue()
+    if up.name.lower().endswith(".safetensors"):
+        _import_run(prefix, slot, data, image_page, probe)
+    else:
+        _import_config(prefix, data, image_page)
