@@ -25,8 +25,9 @@ class UsageError(Exception):
 
 
 def shown(text: str) -> str:
-    """A path or value safe to print on any terminal (argv can hold bytes that are not UTF-8)."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    """A path or value safe to print on one line of any terminal: control characters (a newline in a file name)
+    and bytes that are not UTF-8 (argv holds them as lone surrogates) are shown as escapes."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 def read_config_text(path: str) -> str:

@@ -202,3 +202,11 @@ def test_history_json_stays_valid_json_when_a_metric_is_nan(tmp_path):
     records = json.loads((tmp_path / "history.json").read_text(), parse_constant=refuse)
     assert records[1] == {"epoch": 2, "train_loss": None, "val_loss": None, "norms": [1.0, None]}
     assert records[0]["train_loss"] == 0.5
+
+
+def test_control_characters_in_arguments_cannot_break_the_one_line(tmp_path):
+    """Found by tests/fuzz/test_fuzz_cli.py: a carriage return in an unknown argument split the error in two."""
+    rc, _, err = run_in_process(["list", "--threads", "\r", "x\ny"])
+    assert_one_line_error(rc, err, "unrecognized arguments: --threads \\r x\\ny")
+    rc, _, err = run_in_process(["validate", "--config", str(tmp_path / "a\nb.json")])
+    assert_one_line_error(rc, err, "a\\nb.json: No such file or directory")
