@@ -157,18 +157,18 @@ def write_history(history: History, out: str) -> None:
         f.write(columns_csv(history_columns(history.records, history.columns)))
 
 
-def output_folder(args: argparse.Namespace) -> str:
-    """The --out folder, created and checked writable before any training (a sentence, not a traceback, later)."""
-    out = args.out or os.path.join("runs", os.path.splitext(os.path.basename(args.config))[0])
-    if os.path.exists(out) and not os.path.isdir(out):
-        raise UsageError(f"cannot use --out {shown(out)}: it is a file, not a folder")
+def writable_folder(path: str, option: str) -> str:
+    """`path` as a folder this process can write into, created if missing -- checked before any work, so a file
+    in its way or a read-only place is one sentence naming the option instead of a traceback halfway through."""
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise UsageError(f"cannot use {option} {shown(path)}: it is a file, not a folder")
     try:
-        os.makedirs(out, exist_ok=True)
+        os.makedirs(path, exist_ok=True)
     except (OSError, ValueError) as e:
-        raise UsageError(f"cannot use --out {shown(out)}: {getattr(e, 'strerror', None) or e}") from None
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise UsageError(f"cannot use --out {shown(out)}: the folder is not writable")
-    return out
+        raise UsageError(f"cannot use {option} {shown(path)}: {getattr(e, 'strerror', None) or e}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot use {option} {shown(path)}: the folder is not writable")
+    return path
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -177,7 +177,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"invalid config {shown(args.config)}:\n" + "\n".join(f"  - {shown(p)}" for p in problems),
               file=sys.stderr)
         return 2
-    out = output_folder(args)
+    out = writable_folder(args.out or os.path.join("runs", os.path.splitext(os.path.basename(args.config))[0]),
+                          "--out")
     import torch
 
     from nnlib.data.errors import DataError
@@ -238,11 +239,14 @@ def cmd_download(args: argparse.Namespace) -> int:
     from nnlib.data.errors import DataError
     from nnlib.data.images import download
 
+    root = writable_folder(args.root, "--root")
     try:
-        path = download(args.name, args.root)
+        path = download(args.name, root)
     except DataError as e:
         print(str(e), file=sys.stderr)
         return 3
+    except OSError as e:
+        raise UsageError(f"cannot download {args.name} into {shown(root)}: {e.strerror or e}") from None
     print(f"{args.name} is ready in {path}")
     return 0
 

@@ -210,3 +210,10 @@ def test_control_characters_in_arguments_cannot_break_the_one_line(tmp_path):
     assert_one_line_error(rc, err, "unrecognized arguments: --threads \\r x\\ny")
     rc, _, err = run_in_process(["validate", "--config", str(tmp_path / "a\nb.json")])
     assert_one_line_error(rc, err, "a\\nb.json: No such file or directory")
+
+
+def test_download_into_a_file_is_one_line(tmp_path):
+    """Found by tests/fuzz/test_fuzz_cli.py: `download mnist --root <a file>` raised FileExistsError."""
+    (tmp_path / "file").write_text("x")
+    rc, _, err = run_in_process(["download", "mnist", "--root", str(tmp_path / "file")])
+    assert_one_line_error(rc, err, "cannot use --root")
