@@ -142,7 +142,8 @@ def _parse(data: bytes | str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray
     if first is None:
         raise DataError(f"{where} is empty; it needs a header line like '{EXAMPLE}' and one row per example")
     delim = _delimiter(lines[first])
-    rows = csv.reader(io.StringIO(text), delimiter=delim)
+    # newline=None: lines may end in \n, \r\n or a lone \r (what "CSV (Macintosh)" in Excel writes)
+    rows = csv.reader(io.StringIO(text, newline=None), delimiter=delim)
     try:
         records = [(rows.line_num, r) for r in rows if r and any(c.strip() for c in r)]
     except csv.Error as e:

@@ -251,3 +251,13 @@ def test_a_csv_of_only_separators_is_refused_with_a_sentence(content, data_dir):
         with pytest.raises(DataError, match="has separators but no values"):
             call(content)
     assert not (data_dir / "uploads").exists() or os.listdir(data_dir / "uploads") == []
+
+
+def test_old_mac_line_endings_are_read_like_any_other():
+    """Found by the CSV fuzz test: lines ending in a lone '\\r' (Excel's "CSV (Macintosh)") were refused with
+    Python's 'new-line character seen in unquoted field - do you need to open the file in universal-newline mode?'."""
+    x, y, names = parse_csv(GOOD.replace("\n", "\r").encode())
+    x_unix, y_unix, _ = parse_csv(GOOD.encode())
+    assert names == ["x1", "x2"] and np.array_equal(x, x_unix) and np.array_equal(y, y_unix)
+    with pytest.raises(DataError, match="line 9, column x2: 'abc' is not a number"):
+        parse_csv(with_line(GOOD, 9, "1.0,abc,0").replace(b"\n", b"\r"))
