@@ -11,11 +11,14 @@ from __future__ import annotations
 import io
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nnlib.data.picture import decode_picture
 
+# Pillow warns (and carries on) about the damaged EXIF and APNG blocks this file makes on purpose
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:PIL")
 FUZZ = settings(max_examples=500, deadline=2000, database=None, suppress_health_check=[HealthCheck.too_slow])
 SHAPES = st.sampled_from([(1, 28, 28), (3, 32, 32), (1, 8, 8), (3, 5, 7)])
 PNG_MODES = ["1", "L", "LA", "P", "RGB", "RGBA", "I;16"]
