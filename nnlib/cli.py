@@ -190,7 +190,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     try:
         trainer = Trainer(cfg, callbacks=[Progress(cfg.train.epochs, verbose=not args.quiet), Checkpoint(out)])
     except DataError as e:
-        print(f"cannot load the data: {e}", file=sys.stderr)
+        print(f"cannot load the data: {shown(str(e))}", file=sys.stderr)
         return 3
     print(f"training on {trainer.device} ({'fast MLP path' if trainer.fast else 'autograd path'})")
     trainer.run()
@@ -205,7 +205,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                                     "val_rmse", "test_rmse") if k in last}
     print(f"{trainer.status}: {trainer.stop_reason}")
     print(json.dumps(summary))
-    print(f"wrote {out}/history.json, history.csv, model.safetensors")
+    print(f"wrote {shown(out)}/history.json, history.csv, model.safetensors")
     return 0 if trainer.status in ("finished", "early_stopped") else 1
 
 
@@ -243,11 +243,11 @@ def cmd_download(args: argparse.Namespace) -> int:
     try:
         path = download(args.name, root)
     except DataError as e:
-        print(str(e), file=sys.stderr)
+        print(shown(str(e)), file=sys.stderr)
         return 3
     except OSError as e:
         raise UsageError(f"cannot download {args.name} into {shown(root)}: {e.strerror or e}") from None
-    print(f"{args.name} is ready in {path}")
+    print(f"{args.name} is ready in {shown(str(path))}")
     return 0
 
 

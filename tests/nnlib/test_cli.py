@@ -217,3 +217,15 @@ def test_download_into_a_file_is_one_line(tmp_path):
     (tmp_path / "file").write_text("x")
     rc, _, err = run_in_process(["download", "mnist", "--root", str(tmp_path / "file")])
     assert_one_line_error(rc, err, "cannot use --root")
+
+
+def test_an_out_folder_name_that_is_not_utf8_is_printed_not_crashed_on(tmp_path):
+    """Found by tests/fuzz/test_fuzz_cli.py: a run into a folder whose name is not UTF-8 (bytes argv carries as lone
+    surrogates) trained, then raised UnicodeEncodeError printing where it wrote."""
+    out = os.path.join(os.fsencode(str(tmp_path)), b"run-\xff")
+    env = {**os.environ, "PYTHONPATH": ROOT, "PYTHONIOENCODING": "utf-8:strict"}
+    r = subprocess.run([sys.executable, "-m", "nnlib", "train", "--config", os.fsencode(XOR), "--epochs", "1",
+                        "--quiet", "--out", out], capture_output=True, cwd=ROOT, env=env, timeout=120)
+    assert r.returncode == 0, r.stderr.decode(errors="replace")
+    assert b"wrote " in r.stdout and b"run-\\udcff/history.json" in r.stdout
+    assert os.path.isfile(os.path.join(out, b"history.json"))
