@@ -16,6 +16,10 @@ MAX_PIXELS = 4_000_000  # PIL refuses bigger images (decompression bombs)
 FORMATS = ("PNG", "JPEG", "MPO")  # MPO: the multi-picture JPEG many phones write; its first frame is the photo
 
 
+class PictureError(ValueError):
+    """A sentence for the student saying why the file cannot be used (a ValueError, as callers catch)."""
+
+
 def _to_8bit_rgba(img: object) -> np.ndarray:
     """Any Pillow mode -> float RGBA in 0..255, keeping 16-bit depth (scaled, not clipped) and transparency."""
     from PIL import Image
@@ -47,26 +51,29 @@ def decode_picture(data: bytes, shape: tuple[int, int, int]) -> np.ndarray:
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     if len(data) > MAX_BYTES:
-        raise ValueError(f"the file has {len(data) / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB")
+        raise PictureError(f"the file has {len(data) / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB")
     c, h, w = shape
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as img:
                 if img.format not in FORMATS:
-                    raise ValueError(f"this is a {img.format or 'unknown'} image; upload a PNG or JPEG")
+                    raise PictureError(f"this is a {img.format or 'unknown'} image; upload a PNG or JPEG")
                 if img.width * img.height > MAX_PIXELS:
-                    raise ValueError(f"the image has too many pixels (limit {MAX_PIXELS:,})")
+                    raise PictureError(f"the image has too many pixels (limit {MAX_PIXELS:,})")
                 img.seek(0)
                 img.load()
                 upright = ImageOps.exif_transpose(img)  # phones store portrait photos sideways + an EXIF flag
                 rgb = _flatten(_to_8bit_rgba(upright))
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        if isinstance(e, UnidentifiedImageError):
-            raise ValueError("this file is not a PNG or JPEG image (or it is damaged); upload a PNG or JPEG") from None
-        raise ValueError(f"the image has too many pixels (limit {MAX_PIXELS:,})") from None
-    except (OSError, SyntaxError, EOFError) as e:
-        raise ValueError(f"the image file is damaged or truncated ({type(e).__name__})") from None
+    except PictureError:
+        raise
+    except UnidentifiedImageError:
+        raise PictureError("this file is not a PNG or JPEG image (or it is damaged); upload a PNG or JPEG") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PictureError(f"the image has too many pixels (limit {MAX_PIXELS:,})") from None
+    except Exception as e:  # Pillow's parsers raise many types (ValueError, struct.error, ...) on
+        # damaged files; any of them means the same thing to the student
+        raise PictureError(f"the image file is damaged or truncated ({type(e).__name__})") from None
     pic = Image.fromarray(np.rint(rgb).astype(np.uint8))  # H x W x 3 uint8: RGB
     if c == 1:
         pic = pic.convert("L")  # ITU-R 601 luma, as Pillow and torchvision's Grayscale do

@@ -142,11 +142,15 @@ def _parse(data: bytes | str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray
     if first is None:
         raise DataError(f"{where} is empty; it needs a header line like '{EXAMPLE}' and one row per example")
     delim = _delimiter(lines[first])
-    rows = csv.reader(io.StringIO(text), delimiter=delim)
+    # newline=None: lines may end in \n, \r\n or a lone \r (what "CSV (Macintosh)" in Excel writes)
+    rows = csv.reader(io.StringIO(text, newline=None), delimiter=delim)
     try:
         records = [(rows.line_num, r) for r in rows if r and any(c.strip() for c in r)]
     except csv.Error as e:
         raise DataError(f"{where} is not a valid CSV: line {rows.line_num}: {e}") from None
+    if not records:  # e.g. a file of only commas or semicolons: lines, but not one value in them
+        raise DataError(f"{where} has separators but no values; it needs a header line like '{EXAMPLE}' and one "
+                        "row per example")
     header_line, header = records[0]
     header = [h.strip() for h in header]
     if len(header) < 2:

@@ -75,3 +75,12 @@ def test_a_gif_is_refused_by_name():
     Image.new("L", (8, 8)).save(buf, "GIF")
     with pytest.raises(ValueError, match="GIF image; upload a PNG or JPEG"):
         read_upload(buf.getvalue(), (1, 8, 8))
+
+
+@pytest.mark.parametrize("data", [b"\x89PNG\r\n\x1a\n\x00\x00\x00\x00IHDR",  # Pillow: ValueError 'Truncated IHDR chunk'
+                                  b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\x00\x00\x00\x00\x00\x00\x08\x00\x00"
+                                  b"\x00\x00\x00\x00\x00\x00"])
+def test_a_damaged_png_header_gets_this_modules_sentence_not_pillows(data):
+    """Found by tests/fuzz/test_fuzz_picture.py: Pillow's own ValueError text reached the page."""
+    with pytest.raises(ValueError, match="damaged or truncated|PNG or JPEG"):
+        read_upload(data, (1, 28, 28))

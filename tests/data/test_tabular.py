@@ -242,3 +242,22 @@ def test_east_asian_encodings_are_refused_not_garbled(codec):
     text = "温度,圧力,label\n" + "\n".join(f"{i * 0.1:.1f},{i % 7:.1f},{i % 2}" for i in range(30))
     with pytest.raises(DataError, match="not UTF-8 text.*CSV UTF-8"):
         parse_csv(text.encode(codec))
+
+
+@pytest.mark.parametrize("content", [b",", b",,,\n,,,\n", b";;;;\n;;\n", b" , \n , ,\n", b'"",""\n'])
+def test_a_csv_of_only_separators_is_refused_with_a_sentence(content, data_dir):
+    """Found by the fuzz suite: these raised IndexError (a traceback on the page) in parse_csv and save_upload."""
+    for call in (parse_csv, save_upload):
+        with pytest.raises(DataError, match="has separators but no values"):
+            call(content)
+    assert not (data_dir / "uploads").exists() or os.listdir(data_dir / "uploads") == []
+
+
+def test_old_mac_line_endings_are_read_like_any_other():
+    """Found by the CSV fuzz test: lines ending in a lone '\\r' (Excel's "CSV (Macintosh)") were refused with
+    Python's 'new-line character seen in unquoted field - do you need to open the file in universal-newline mode?'."""
+    x, y, names = parse_csv(GOOD.replace("\n", "\r").encode())
+    x_unix, y_unix, _ = parse_csv(GOOD.encode())
+    assert names == ["x1", "x2"] and np.array_equal(x, x_unix) and np.array_equal(y, y_unix)
+    with pytest.raises(DataError, match="line 9, column x2: 'abc' is not a number"):
+        parse_csv(with_line(GOOD, 9, "1.0,abc,0").replace(b"\n", b"\r"))
