@@ -13,7 +13,7 @@ if __name__ == "__main__":  # a session's script run
             pages.append(st.Page("pages/cnn.py", title="Images & CNNs", icon=":material/image:"))
     except Exception:  # noqa: BLE001 - navigation must come up even if an optional page is broken
         pass
-    st.navigation(pages).run()
+    st.navigation(pages, position="top").run()  # the sidebar took 300 of 1024 px from the Playground
 else:  # imported by the ASGI server
     try:  # pages/ holds st.Page files, not v1 auto-pages: without this, a session that opens a deep link (/cnn) on a
         # fresh server runs the page file alone, with the v1 sidebar, until some session has run st.navigation
