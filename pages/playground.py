@@ -20,9 +20,11 @@ SLOT = "playground"
 DEFAULT = RunConfig()
 ACTIVE = ("queued", "running", "paused")
 del AUGMENTATIONS  # images only
-MORE_TRAINING = [[("train", "optimizer", "Optimizer"), ("train", "loss", "Loss")],
-                 [("train", "schedule", "LR schedule"), ("train", "seed", "Seed")],
-                 [("train", "l1", "L1 strength"), ("train", "l2", "L2 strength")], [("train", "device", "Device")]]
+# the less-used training settings, in rows that fit a narrow column: a select alone ("reduce on plateau" is long)
+MORE_TRAINING = [[("train", "optimizer", "Optimizer")], [("train", "loss", "Loss")],
+                 [("train", "schedule", "LR schedule")],
+                 [("train", "l1", "L1 strength"), ("train", "l2", "L2 strength")],
+                 [("train", "device", "Device"), ("train", "seed", "Seed")]]
 
 # ---------------------------------------------------------------- first visit: the URL decides the setup
 if f"{P}.restored" not in st.session_state:
@@ -122,8 +124,8 @@ with train_tab:
     R.core_training(P, per_row=2)
     with st.expander("Optimizer, loss, schedule, regularization, device, seed"):
         row: dict = {}
-        for pair in MORE_TRAINING:  # two a row: the column is narrow
-            row.update(R.widget_row(P, pair))
+        for items in MORE_TRAINING:
+            row.update(R.widget_row(P, items))
         R.optimizer_extras(P, row["optimizer"], row["schedule"], 2)
 with col_main:
     charts = st.container(key=f"{P}-charts")
