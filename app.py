@@ -26,4 +26,7 @@ else:  # imported by the ASGI server
     from ui.services import job_manager
 
     job_manager()  # start the worker processes now, so they are warm when the first student presses Train
+    from ui.playground_views import warm_up
+
+    warm_up()  # and import torch for the untrained preview, which the first visitor's charts wait for
     app = st.App(__file__, routes=routes())

@@ -12,7 +12,15 @@ from ui import controls as C
 from ui import run_controls as R
 from ui import session as S
 from ui.live import live_charts
-from ui.playground_views import ROWS, data_view, history_csv, pick_view, preview_snapshot, weights_safetensors
+from ui.playground_views import (
+    ROWS,
+    data_view,
+    history_csv,
+    is_warm,
+    pick_view,
+    preview_snapshot,
+    weights_safetensors,
+)
 from ui.plots import playground_figures
 
 P = "pg"
@@ -60,6 +68,12 @@ with top:
     # the speed selector and the until-I-pause/epochs control belong in this bar, after the buttons
 
 col_setup, col_main = st.columns([1, 2], gap="medium")
+with col_main:
+    charts = st.container(key=f"{P}-charts")
+    cold_note = st.empty()
+    if not is_warm():  # said at once, before the controls are drawn: the charts may take seconds on a cold server
+        cold_note.caption(":material/hourglass_top: Preparing the charts: the first visit after a server start "
+                          "loads PyTorch…")
 with col_setup:
     data_tab, net_tab, train_tab = st.tabs(["Data", "Network", "Training"])
 with data_tab:
@@ -127,8 +141,6 @@ with train_tab:
         for items in MORE_TRAINING:
             row.update(R.widget_row(P, items))
         R.optimizer_extras(P, row["optimizer"], row["schedule"], 2)
-with col_main:
-    charts = st.container(key=f"{P}-charts")
 
 cfg = C.config_from_state(P, DEFAULT)
 problems = cfg.validate()
@@ -148,10 +160,21 @@ shown = pick_view(view, last_run_cfg, cfg, bool(problems))
 if shown.note:
     charts.info(shown.note, icon=":material/info:")
 if shown.config is not None:
-    with charts, st.spinner("Preparing the charts: the first visit after a server start loads PyTorch…"):
-        dv = data_view(RunConfig(data=shown.config.data).to_json())
+    if not running:
+        with charts:  # plotly.js for the live view starts loading now, while the server prepares the charts
+            live_charts(f"{P}.preload", {}, [], None, "playground", False, 0, "")
+    dv = data_view(RunConfig(data=shown.config.data).to_json())
+    first_draw = None
+    with charts, st.spinner("Preparing the untrained network…", show_time=True):
+        if not is_warm() and not (shown.view is not None and shown.view.snapshot):
+            # the first visit after a server start waits for torch: the data at once, the network when ready
+            first_draw = st.empty()
+            R.finished_view(first_draw.container(), f"{P}.cold", None, {}, playground_figures(
+                {}, dv["points"], dv["domain"], dv["features"], show_test, discretize, dv["n_classes"]), ROWS[:1])
         snap = (shown.view.snapshot if shown.view is not None and shown.view.snapshot
                 else preview_snapshot(shown.config.to_json()))
+    if first_draw is not None:
+        first_draw.empty()
     figs = playground_figures(snap, dv["points"], dv["domain"], dv["features"], show_test, discretize,
                               dv["n_classes"])
     if running and view is not None:
@@ -168,9 +191,8 @@ if shown.config is not None:
                 {"disc": "1" if discretize else "0"},
             )
     else:
-        with charts:  # loads plotly.js into the page now, so the first live point does not wait for it
-            live_charts(f"{P}.preload", {}, [], None, "playground", False, 0, "")
         R.finished_view(charts.container(), P, shown.view, snap, figs, ROWS)
+cold_note.empty()
 
 # ---------------------------------------------------------------- share, import, export
 with st.expander("Share, import and export", expanded=False):

@@ -4,6 +4,7 @@ points to plot, the untrained preview, and the downloads of a finished run."""
 from __future__ import annotations
 
 import io
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,10 +77,16 @@ def data_view(data_json: str) -> dict[str, Any]:
             "n_classes": int(b.n_classes), "problem": b.problem, "sizes": b.sizes() if hasattr(b, "sizes") else {}}
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def preview_snapshot(cfg_json: str) -> dict[str, Any]:
-    """What the untrained network computes, so every change of architecture shows at once (autograd path,
-    no training: ~50 ms)."""
+_warm = threading.Event()  # set once an untrained snapshot was built in this process: torch is imported
+
+
+def is_warm() -> bool:
+    """False until the first preview was built (by `warm_up` or a page): a preview now may wait seconds."""
+    return _warm.is_set()
+
+
+def untrained_snapshot(cfg_json: str) -> dict[str, Any]:
+    """What the untrained network computes (autograd path, no training: ~50 ms once torch is imported)."""
     from nnlib.inspect.snapshot import playground_snapshot
     from nnlib.train.trainer import Trainer
 
@@ -87,7 +94,24 @@ def preview_snapshot(cfg_json: str) -> dict[str, Any]:
     trainer = Trainer(cfg, fast=False)
     snap = playground_snapshot(trainer, False)
     snap["status"] = "ready"
+    _warm.set()
     return snap
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def preview_snapshot(cfg_json: str) -> dict[str, Any]:
+    """The untrained preview, cached: every change of architecture shows at once."""
+    return untrained_snapshot(cfg_json)
+
+
+def warm_up() -> threading.Thread:
+    """Pay at server start what the first visitor's preview would: importing torch and the Trainer (which pulls in
+    torch._dynamo through torch.optim) took ~2.3 s of the script thread on an idle box, far more under load. A
+    daemon thread, so the server answers at once; a page that needs torch meanwhile waits on the import lock."""
+    thread = threading.Thread(target=untrained_snapshot, args=(RunConfig().to_json(),), name="warm-preview",
+                              daemon=True)
+    thread.start()
+    return thread
 
 
 def history_csv(snap: dict[str, Any]) -> bytes:

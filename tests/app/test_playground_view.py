@@ -117,3 +117,15 @@ def test_every_optimizer_and_schedule_extra_gets_a_widget_in_the_narrow_column()
     at = app(train__optimizer="adamw", train__schedule="plateau")
     for name in ("beta1", "beta2", "weight_decay", "lr_gamma", "lr_patience"):
         assert at.number_input(key=f"pg.train.{name}").help, name
+
+
+def test_a_cold_server_draws_the_data_first_then_the_untrained_network():
+    from ui import playground_views
+
+    playground_views._warm.clear()  # as right after a server start, before torch is imported
+    at = app()
+    assert not at.exception and not at.error
+    figs = figures(at)
+    assert set(figs) == {"Output", "Loss", "Network", "Accuracy", "Data"}  # the data-only draw was replaced
+    assert any(t["type"] == "heatmap" for t in figs["Network"]["data"])
+    assert playground_views.is_warm()
