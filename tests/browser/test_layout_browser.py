@@ -17,11 +17,11 @@ FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"]
 # Every visible piece of control text -- widget labels, button captions, tab names, select values, number boxes --
 # must fit its box (scrollWidth <= clientWidth + 1, not clipped by a box around it) and no word may be split over
 # two lines ("Le / ar / ni / ng"). Returns the problems found.
-TEXT_PROBLEMS = r"""() => {
+TEXT_PROBLEMS = r"""(rootSelector) => {
   // every visible piece of control text: widget labels, button captions, tab names, select values, pills, inputs
   const SEL = ['[data-testid=stWidgetLabel]', '[data-testid=stWidgetLabel] *', 'button', 'button *',
                '[data-baseweb=select] div', '[data-baseweb=tab] *', 'input', '[data-testid=stMarkdownContainer] p'];
-  const main = document.querySelector('[data-testid=stMain]') || document.body;
+  const main = document.querySelector(rootSelector || '[data-testid=stMain]') || document.body;
   const seen = new Set(); const problems = [];
   const ICON = '[data-testid=stIconMaterial]';
   const ownText = (el) => {  // the element's text without icon ligatures ("add", "remove" are icons)
@@ -134,5 +134,19 @@ def test_every_control_is_legible_and_the_pictures_are_in_view(server, browser, 
         assert boxes["network"]["bottom"] - boxes["network"]["top"] <= height  # 3 x 32 neurons: was 1,532 px
         assert page.evaluate(TEXT_PROBLEMS) == []  # the run bar while running (Pause, Stop enabled)
         page.get_by_role("button", name="Stop", exact=True).click()
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_the_cnn_pages_run_bar_is_legible(server, browser, width, height):
+    ctx = browser.new_context(viewport={"width": width, "height": height})
+    page = ctx.new_page()
+    try:
+        page.goto(f"{server}/cnn")
+        page.wait_for_selector(".st-key-cnn-runbar >> text=Early stop patience", timeout=90_000)
+        time.sleep(0.5)
+        shot(page, f"layout_cnn_{width}x{height}")
+        assert page.evaluate(TEXT_PROBLEMS, ".st-key-cnn-runbar") == []  # "P...", "S..." at 1024 px
     finally:
         ctx.close()
