@@ -22,7 +22,7 @@ import urllib.request
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
-SPINNER = "[data-testid=stSpinner]"
+PROGRESS = ["[data-testid=stSpinner]", "text=Preparing the charts"]  # a spinner, or the cold-server note
 CHART = "[data-testid=stPlotlyChart] .main-svg"
 NETWORK = "[data-testid=stPlotlyChart]:has-text('Network: what each neuron computes') image"  # a drawn thumbnail
 
@@ -51,8 +51,8 @@ def start_server(root: str, port: int) -> subprocess.Popen:
 
 
 def visit(browser, url: str) -> dict[str, float | None]:
-    """Seconds from navigation to: the title, a spinner (None if none was seen), the first chart, the untrained
-    network's diagram (the whole first view)."""
+    """Seconds from navigation to: the title, a sign of progress (spinner or note; None if none was seen), the
+    first chart, the untrained network's diagram (the whole first view)."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 720})
     page = ctx.new_page()
     t0 = time.time()
@@ -62,7 +62,7 @@ def visit(browser, url: str) -> dict[str, float | None]:
     spinner = chart = None
     while True:
         now = time.time() - t0
-        if spinner is None and page.locator(SPINNER).count():
+        if spinner is None and any(page.locator(sel).count() for sel in PROGRESS):
             spinner = now
         if chart is None and page.locator(CHART).count():
             chart = now
@@ -101,8 +101,8 @@ def main() -> None:
                 load = os.getloadavg()[0]
                 results[root].append({"first": first, "second": second})
                 spin = "none" if first["spinner"] is None else f"{first['spinner']:.1f} s"
-                print(f"trial {trial + 1} {root}: first visit title {first['title']:.1f} s, spinner {spin}, first "
-                      f"chart {first['chart']:.1f} s, network {first['network']:.1f} s; second visit first chart "
+                print(f"trial {trial + 1} {root}: first visit title {first['title']:.1f} s, progress shown {spin}, "
+                      f"first chart {first['chart']:.1f} s, network {first['network']:.1f} s; second visit first chart "
                       f"{second['chart']:.1f} s, network {second['network']:.1f} s (loadavg {load:.1f})", flush=True)
         browser.close()
     for root, rows in results.items():
