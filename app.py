@@ -6,10 +6,10 @@ import streamlit as st
 if __name__ == "__main__":  # a session's script run
     st.set_page_config(page_title="NN playground", page_icon="🧠", layout="wide")
     # st.navigation only registers the page files; each runs later, in its own script run, where Streamlit shows a
-    # broken page's error inside that page while this sidebar navigation stays up
+    # broken page's error inside that page while this navigation stays up. On top: a sidebar took 300 of 1024 px.
     pages = [st.Page("pages/playground.py", title="Playground", icon=":material/scatter_plot:", default=True),
              st.Page("pages/cnn.py", title="Images & CNNs", icon=":material/image:")]
-    st.navigation(pages).run()
+    st.navigation(pages, position="top").run()
 else:  # imported by the ASGI server
     try:  # pages/ holds st.Page files, not v1 auto-pages: without this, a session that opens a deep link (/cnn) on a
         # fresh server runs the page file alone, with the v1 sidebar, until some session has run st.navigation
@@ -22,4 +22,7 @@ else:  # imported by the ASGI server
     from ui.services import job_manager
 
     job_manager()  # start the worker processes now, so they are warm when the first student presses Train
+    from ui.playground_views import warm_up
+
+    warm_up()  # and import torch for the untrained preview, which the first visitor's charts wait for
     app = st.App(__file__, routes=routes())

@@ -146,14 +146,14 @@ view = S.current_view(SLOT)
 running = view is not None and view.status in ACTIVE
 
 # ---------------------------------------------------------------- run controls (same as the Playground)
-with st.container(border=True):
-    b = st.columns([1.1, 1, 1, 1, 1, 4.5], vertical_alignment="bottom")
-    R.run_buttons(P, SLOT, view, b[:5])
-    with b[5]:
-        R.core_training(P)
+with st.container(border=True, key=f"{P}-runbar"):
+    bar = st.container(horizontal=True, gap="small")  # wraps instead of cutting "Pause" to "P..." at 1024 px
+    R.run_buttons(P, SLOT, view, [bar] * 5)
+    R.core_training(P)
     row = R.widget_row(P, [("train", "optimizer", "Optimizer"), ("train", "schedule", "LR schedule"),
-                           ("train", "l2", "L2 strength"), ("train", "device", "Device"),
-                           ("model", "initializer", "Initializer"), ("model", "activation", "Activation")])
+                           ("train", "l2", "L2 strength")])  # three a row: "he (kaiming) uniform" must fit
+    row |= R.widget_row(P, [("train", "device", "Device"), ("model", "initializer", "Initializer"),
+                            ("model", "activation", "Activation")])
     R.optimizer_extras(P, row["optimizer"], row["schedule"], 6)
 
 col_data, col_model = st.columns([1, 2.2], gap="medium")

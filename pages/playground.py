@@ -14,7 +14,7 @@ from ui import session as S
 from ui import share_panel as SP
 from ui.links import notice
 from ui.live import live_charts
-from ui.playground_views import data_view, preview_snapshot
+from ui.playground_views import ROWS, data_view, is_warm, pick_view, preview_snapshot
 from ui.plots import playground_figures
 
 P = "pg"
@@ -22,6 +22,11 @@ SLOT = "playground"
 DEFAULT = RunConfig()
 ACTIVE = ("queued", "running", "paused")
 del AUGMENTATIONS  # images only
+# the less-used training settings, in rows that fit a narrow column: a select alone ("reduce on plateau" is long)
+MORE_TRAINING = [[("train", "optimizer", "Optimizer")], [("train", "loss", "Loss")],
+                 [("train", "schedule", "LR schedule")],
+                 [("train", "l1", "L1 strength"), ("train", "l2", "L2 strength")],
+                 [("train", "device", "Device"), ("train", "seed", "Seed")]]
 
 # ---------------------------------------------------------------- first visit: the URL decides the setup
 C.restore_settings(P)  # what a page switch or a hidden widget made Streamlit drop
@@ -44,29 +49,31 @@ view = S.current_view(SLOT)
 running = view is not None and view.status in ACTIVE
 
 # ---------------------------------------------------------------- controls
-top = st.container(border=True)
+# TF Playground's shape: a run bar on top, the setup in a narrow column on the left and the pictures on the right
+# (sticky, see ui/live.css), so the boundary and the loss curve stay in view on a 1024x768 laptop or a projector.
+top = st.container(border=True, key=f"{P}-runbar")
 with top:
-    b = st.columns([1.1, 1, 1, 1, 1, 1, 3.5], vertical_alignment="bottom")
-    R.run_buttons(P, SLOT, view, b[:5])
-    if b[5].button(
+    bar = st.container(horizontal=True, gap="small", key=f"{P}-buttons")  # wraps instead of truncating labels
+    R.run_buttons(P, SLOT, view, [bar] * 5)
+    if bar.button(
         "New data",
         key=f"{P}.regen",
         icon=":material/casino:",
-        width="stretch",
         help="Draw a new sample of the dataset (a new data seed).",
     ):
         st.session_state[C.key(P, "data", "seed")] = random.randrange(1, 2**31 - 1)
-    with b[6]:
-        R.core_training(P)
+    # the speed selector and the until-I-pause/epochs control belong in this bar, after the buttons
 
-    row = R.widget_row(P, [("train", "optimizer", "Optimizer"), ("train", "loss", "Loss"),
-                           ("train", "schedule", "LR schedule"), ("train", "l1", "L1 strength"),
-                           ("train", "l2", "L2 strength"), ("train", "device", "Device"), ("train", "seed", "Seed")])
-    R.optimizer_extras(P, row["optimizer"], row["schedule"], 7)
-
-col_data, col_main = st.columns([1, 3.3], gap="medium")
-with col_data:
-    st.markdown("**Data**")
+col_setup, col_main = st.columns([1, 2], gap="medium")
+with col_main:
+    charts = st.container(key=f"{P}-charts")
+    cold_note = st.empty()
+    if not is_warm():  # said at once, before the controls are drawn: the charts may take seconds on a cold server
+        cold_note.caption(":material/hourglass_top: Preparing the charts: the first visit after a server start "
+                          "loads PyTorch…")
+with col_setup:
+    data_tab, net_tab, train_tab = st.tabs(["Data", "Network", "Training"])
+with data_tab:
     problem = st.segmented_control(
         "Problem type",
         ["classification", "regression"],
@@ -100,31 +107,37 @@ with col_data:
                 st.session_state[C.key(P, "data", "csv_path")] = save_upload(up.getvalue())
             except DataError as e:
                 st.error(f"This file cannot be used: {e}")
-    C.number(P, "data", "noise", "Noise (%)", slider=True)
-    C.number(P, "data", "train_frac", "Training data ratio", slider=True)
-    C.number(P, "data", "val_frac", "Validation ratio", slider=True)
-    C.number(P, "data", "n_samples", "Points (0 = default)")
-    C.multi(P, "data", "features", "Input features", FEATURE_HELP)
+    with st.container():  # pills directly in a column stay on one scrolling row: x1*x2 and sin() were hidden
+        C.multi(P, "data", "features", "Input features", FEATURE_HELP)
+    d1, d2 = st.columns(2)
+    with d1:
+        C.number(P, "data", "noise", "Noise (%)", slider=True)
+        C.number(P, "data", "val_frac", "Validation ratio", slider=True)
+    with d2:
+        C.number(P, "data", "train_frac", "Training ratio", slider=True)
+        C.number(P, "data", "n_samples", "Points (0 = default)")
     show_test = st.toggle("Show test data", key=f"{P}.show_test", help="Overlay the held-out test points (hollow).")
     discretize = st.toggle(
         "Discretize output",
         key=f"{P}.discretize",
         help="Paint each region by the predicted class instead of the probability.",
     )
-
-with col_main:
-    n1, n2, n3, n4, n5 = st.columns([2.2, 1.3, 1.3, 1.1, 0.8], vertical_alignment="bottom")
+with net_tab:
+    C.hidden_layers(P, per_row=3)
+    C.choice(P, "model", "activation", "Activation")
+    C.choice(P, "model", "initializer", "Initializer")  # full width: "xavier (glorot) uniform" is long
+    n1, n2 = st.columns(2, vertical_alignment="bottom")
     with n1:
-        C.hidden_layers(P)
-    with n2:
-        C.choice(P, "model", "activation", "Activation")
-    with n3:
-        C.choice(P, "model", "initializer", "Initializer")
-    with n4:
         C.number(P, "model", "dropout", "Dropout rate")
-    with n5:
+    with n2:
         C.toggle(P, "model", "batch_norm", "Batch norm")
-    charts = st.container()
+with train_tab:
+    R.core_training(P, per_row=2)
+    with st.expander("Optimizer, loss, schedule, regularization, device, seed"):
+        row: dict = {}
+        for items in MORE_TRAINING:
+            row.update(R.widget_row(P, items))
+        R.optimizer_extras(P, row["optimizer"], row["schedule"], 2)
 
 cfg = C.config_from_state(P, DEFAULT)
 C.remember_settings(P)
@@ -136,34 +149,48 @@ else:
 R.ready_to_run(P, cfg, None if problems else {"config": cfg.to_dict(), "interval": 0.1})
 
 # ---------------------------------------------------------------- plots
+# What the charts show: the running job; a finished run only while the controls still equal its config; otherwise
+# the current controls' data and untrained network, with a note that the last run used other settings.
 stored = st.session_state.get(f"{P}.job_cfg")
-run_cfg = RunConfig.from_json(stored[1]) if view is not None and stored and stored[0] == view.job_id else cfg
-if problems and view is None:
-    st.stop()
-dv = data_view(RunConfig(data=run_cfg.data).to_json())
-snap = view.snapshot if view is not None and view.snapshot else preview_snapshot(run_cfg.to_json())
-if running:
-    charts.caption("Training runs on the server; changes to the controls apply to the next run.")
-figs = playground_figures(snap, dv["points"], dv["domain"], dv["features"], show_test, discretize, dv["n_classes"])
-rows = [["network", "boundary"], ["loss", "metric", "penalty"]]
-
-if running and view is not None:
-    with charts:
-        live_charts(
-            f"{P}.live",
-            figs,
-            rows,
-            view.job_id,
-            "playground",
-            True,
-            view.snapshot_seq,
-            view.status,
-            {"disc": "1" if discretize else "0"},
-        )
-else:
-    with charts:  # loads plotly.js into the page now, so the first live point does not wait for it
-        live_charts(f"{P}.preload", {}, [], None, "playground", False, 0, "")
-    R.finished_view(charts.container(), P, view, snap, figs, rows)
+last_run_cfg = RunConfig.from_json(stored[1]) if view is not None and stored and stored[0] == view.job_id else None
+run_cfg = last_run_cfg or cfg
+shown = pick_view(view, last_run_cfg, cfg, bool(problems))
+if shown.note:
+    charts.info(shown.note, icon=":material/info:")
+if shown.config is not None:
+    if not running:
+        with charts:  # plotly.js for the live view starts loading now, while the server prepares the charts
+            live_charts(f"{P}.preload", {}, [], None, "playground", False, 0, "")
+    dv = data_view(RunConfig(data=shown.config.data).to_json())
+    first_draw = None
+    with charts, st.spinner("Preparing the untrained network…", show_time=True):
+        if not is_warm() and not (shown.view is not None and shown.view.snapshot):
+            # the first visit after a server start waits for torch: the data at once, the network when ready
+            first_draw = st.empty()
+            R.finished_view(first_draw.container(), f"{P}.cold", None, {}, playground_figures(
+                {}, dv["points"], dv["domain"], dv["features"], show_test, discretize, dv["n_classes"]), ROWS[:1])
+        snap = (shown.view.snapshot if shown.view is not None and shown.view.snapshot
+                else preview_snapshot(shown.config.to_json()))
+    if first_draw is not None:
+        first_draw.empty()
+    figs = playground_figures(snap, dv["points"], dv["domain"], dv["features"], show_test, discretize,
+                              dv["n_classes"])
+    if running and view is not None:
+        with charts:
+            live_charts(
+                f"{P}.live",
+                figs,
+                ROWS,
+                view.job_id,
+                "playground",
+                True,
+                view.snapshot_seq,
+                view.status,
+                {"disc": "1" if discretize else "0"},
+            )
+    else:
+        R.finished_view(charts.container(), P, shown.view, snap, figs, ROWS)
+cold_note.empty()
 
 # ---------------------------------------------------------------- share, import, export
 with st.expander("Share, import and export", expanded=False):

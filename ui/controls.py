@@ -203,8 +203,9 @@ def seed_layers(prefix: str, hidden: tuple[int, ...]) -> None:
         st.session_state[f"{prefix}.width.{i}"] = int(w)
 
 
-def hidden_layers(prefix: str, max_layers: int = 10, max_width: int = 256) -> tuple[int, ...]:
-    """Add/remove hidden layers and set neurons per layer, like TF Playground's +/- buttons."""
+def hidden_layers(prefix: str, max_layers: int = 10, max_width: int = 256, per_row: int = 5) -> tuple[int, ...]:
+    """Add/remove hidden layers and set neurons per layer, like TF Playground's +/- buttons (`per_row` width
+    boxes side by side: fewer in a narrow column, so 'layer 1' stays on one line)."""
     nk = f"{prefix}.n_layers"
     if nk not in st.session_state:
         seed_layers(prefix, tuple(st.session_state.get(key(prefix, "model", "hidden"), (4, 2))))
@@ -233,7 +234,7 @@ def hidden_layers(prefix: str, max_layers: int = 10, max_width: int = 256) -> tu
     c1.markdown(f"**{n} hidden layer{'s' if n != 1 else ''}**", help=field_meta(ModelConfig, "hidden")["help"])
     widths = []
     if n:
-        cols = st.columns(min(n, 5))
+        cols = st.columns(min(n, per_row))
         for i in range(n):
             wk = f"{prefix}.width.{i}"
             st.session_state[wk] = min(max(int(st.session_state.get(wk, 4)), 1), max_width)

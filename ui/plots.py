@@ -185,38 +185,62 @@ def boundary_traces(snap: dict, points: dict[str, Any], show_test: bool, discret
 
 
 def boundary_figure(snap: dict, points: dict[str, Any], domain: tuple[float, float, float, float],
-                    show_test: bool = False, discretize: bool = False, n_classes: int = 2) -> dict[str, Any]:
+                    show_test: bool = False, discretize: bool = False, n_classes: int = 2,
+                    height: int = 420) -> dict[str, Any]:
+    """Square axes whatever the chart's shape (both axes shrink to fit, neither range stretches); no legend -- the
+    points' colours are the classes, and "Show test data" says which points are drawn."""
     x0, x1, y0, y1 = domain
     return {"data": boundary_traces(snap, points, show_test, discretize, n_classes), "layout": _layout(
-        title={"text": "Output: decision boundary", "font": {"size": 13}}, height=420,
+        title={"text": "Output: decision boundary", "font": {"size": 13}}, height=height, showlegend=False,
         xaxis={"range": [x0, x1], "title": {"text": "x1"}, "constrain": "domain"},
-        yaxis={"range": [y0, y1], "title": {"text": "x2"}, "scaleanchor": "x"},
+        yaxis={"range": [y0, y1], "title": {"text": "x2"}, "scaleanchor": "x", "constrain": "domain"},
         margin={"l": 40, "r": 10, "t": 30, "b": 30})}
 
 
 # ---------------------------------------------------------------- network diagram
 
+MAX_SHOWN = 8  # neurons drawn per layer, as in TF Playground: wider layers show the first 7 and a "+N more" node
+
+
+def layer_widths(weights: list[dict[str, np.ndarray]]) -> list[int]:
+    """Neurons per layer, inputs first: a hidden layer's count is what the next layer reads (a maxout layer's
+    weight has pieces x neurons rows)."""
+    if not weights:
+        return [1]
+    return [weights[0]["weight"].shape[1]] + [w["weight"].shape[1] for w in weights[1:]] + [
+        weights[-1]["weight"].shape[0]]
+
+
+def shown_count(n: int) -> int:
+    """How many of a layer's n neurons get a thumbnail (the rest are summed up as "+N more")."""
+    return n if n <= MAX_SHOWN else MAX_SHOWN - 1
+
+
 def _positions(widths: list[int]) -> list[list[tuple[float, float]]]:
-    tallest = max(widths)
-    return [[(2.2 * li, -((tallest - n) / 2 + i)) for i in range(n)] for li, n in enumerate(widths)]
+    """Centres of the drawn nodes (and of the "+N more" node, last, where a layer is cut) -- at most MAX_SHOWN rows,
+    so the diagram's height does not grow with the layer width."""
+    rows = [min(n, MAX_SHOWN) for n in widths]
+    tallest = max(rows)
+    return [[(2.2 * li, -((tallest - n) / 2 + i)) for i in range(n)] for li, n in enumerate(rows)]
 
 
 def network_traces(snap: dict, feature_names: list[str]) -> list[dict[str, Any]]:
-    """Links coloured by sign and sized by |w| (in 6 bins), then one small heatmap per input and hidden neuron."""
+    """Links coloured by sign and sized by |w| (in 6 bins), then one small heatmap per input and drawn neuron."""
     weights = snap.get("weights") or []
     inputs = snap.get("inputs")
     neurons = snap.get("neurons") or []
     if not weights or inputs is None:
         return []
-    widths = [w["weight"].shape[1] for w in weights[:1]] + [w["weight"].shape[0] for w in weights]
+    widths = layer_widths(weights)
+    shown = [shown_count(n) for n in widths]
     pos = _positions(widths)
     wmax = max(float(np.abs(w["weight"]).max()) for w in weights) or 1.0
     bins: dict[tuple[int, int], tuple[list, list]] = {(s, b): ([], []) for s in (0, 1) for b in range(3)}
     for li, layer in enumerate(weights):
         w = layer["weight"]
         k = w.shape[0] // widths[li + 1] if widths[li + 1] else 1  # maxout: pieces per neuron
-        for j in range(widths[li + 1]):
-            for i in range(widths[li]):
+        for j in range(shown[li + 1]):
+            for i in range(shown[li]):
                 v = float(w[j * k:(j + 1) * k, i].mean())
                 b = min(2, int(3 * abs(v) / wmax))
                 xs, ys = bins[(int(v >= 0), b)]
@@ -226,20 +250,27 @@ def network_traces(snap: dict, feature_names: list[str]) -> list[dict[str, Any]]
     traces = [{"type": "scatter", "mode": "lines", "x": xs, "y": ys, "hoverinfo": "skip", "showlegend": False,
                "line": {"color": BLUE if s else ORANGE, "width": 0.8 + 2.4 * b}, "opacity": 0.35 + 0.25 * b}
               for (s, b), (xs, ys) in bins.items()]
-    maps = list(inputs) + [n for layer in neurons for n in layer]
-    spots = [p for layer in pos[:-1] for p in layer]
+    maps = list(inputs)[:shown[0]]
+    names = list(feature_names[:len(maps)]) + [f"input {i + 1}" for i in range(len(feature_names), len(maps))]
+    spots = list(pos[0][:len(maps)])
+    for li, layer in enumerate(neurons[:len(widths) - 2]):
+        count = min(shown[li + 1], len(layer))
+        maps += list(layer[:count])
+        names += [f"hidden {li + 1}, neuron {j + 1}" for j in range(count)]
+        spots += pos[li + 1][:count]
+    n_inputs = min(len(inputs), shown[0])
     z, kind = grid_z(snap)
-    if z is not None and kind != "cls" and len(pos[-1]) == 1:  # the output neuron shows the (small) boundary
+    if z is not None and kind != "cls" and widths[-1] == 1:  # the output neuron shows the (small) boundary
         step = max(1, z.shape[0] // 20)
         maps.append(z[::step, ::step].astype(np.float32) / 127.5 - 1.0)
         spots.append(pos[-1][0])
-    for idx, (m, (cx, cy)) in enumerate(zip(maps, spots, strict=False)):
+        names.append("output")
+    for idx, (m, (cx, cy), name) in enumerate(zip(maps, spots, names, strict=True)):
         m = np.asarray(m, dtype=np.float32)
         res = m.shape[0]
-        lo, hi = (float(m.min()), float(m.max())) if idx < len(inputs) else (-1.0, 1.0)
+        lo, hi = (float(m.min()), float(m.max())) if idx < n_inputs else (-1.0, 1.0)
         if hi - lo < 1e-6:
             hi = lo + 1e-6
-        name = feature_names[idx] if idx < len(feature_names) else f"neuron {idx - len(inputs) + 1}"
         traces.append({"type": "heatmap", "z": to_u8(m, lo, hi), "x0": cx - THUMB / 2, "dx": THUMB / res,
                        "y0": cy - THUMB / 2, "dy": THUMB / res, "zmin": 0, "zmax": 255, "colorscale": DIVERGING,
                        "showscale": False, "hovertemplate": name + "<extra></extra>", "name": name})
@@ -247,29 +278,41 @@ def network_traces(snap: dict, feature_names: list[str]) -> list[dict[str, Any]]
 
 
 def network_figure(snap: dict, feature_names: list[str]) -> dict[str, Any]:
-    weights = snap.get("weights") or []
-    widths = ([w["weight"].shape[1] for w in weights[:1]] + [w["weight"].shape[0] for w in weights]) or [1]
+    """The diagram's frame: layer titles, input names and a "+N more" node per cut layer; at most MAX_SHOWN rows
+    high whatever the widths (three layers of 32 once made it 1,532 px and pushed the curves off the screen)."""
+    widths = layer_widths(snap.get("weights") or [])
     pos = _positions(widths)
-    labels = ["input"] + [f"hidden {i}" for i in range(1, len(widths) - 1)] + ["output"]
+    rows = max(min(n, MAX_SHOWN) for n in widths)
+    short = len(widths) > 6  # more than four hidden layers: "hidden 1" labels would run into each other
+    labels = ["in" if short else "input"] + [f"{'h' if short else 'hidden '}{i}" for i in range(1, len(widths) - 1)] + [
+        "out" if short else "output"]
     ann = [{"x": layer[0][0], "y": 0.75, "text": labels[li], "showarrow": False,
             "font": {"size": 11, "color": "#555"}} for li, layer in enumerate(pos) if layer]
     ann += [{"x": pos[0][i][0] - THUMB / 2 - 0.1, "y": pos[0][i][1], "text": name, "showarrow": False,
-             "xanchor": "right", "font": {"size": 10}} for i, name in enumerate(feature_names[:len(pos[0])])]
+             "xanchor": "right", "font": {"size": 10}} for i, name in enumerate(feature_names[:shown_count(widths[0])])]
+    ann += [{"x": layer[-1][0], "y": layer[-1][1], "text": f"+{n - shown_count(n)}<br>more", "showarrow": False,
+             "font": {"size": 10, "color": "#555"}, "bordercolor": "#bbb", "borderpad": 2, "bgcolor": "#f4f4f4"}
+            for n, layer in zip(widths, pos, strict=True) if n > MAX_SHOWN]
     return {"data": network_traces(snap, feature_names), "layout": _layout(
         title={"text": "Network: what each neuron computes", "font": {"size": 13}}, showlegend=False,
-        height=max(260, 46 * max(widths) + 60), annotations=ann, plot_bgcolor="rgba(0,0,0,0)",
-        xaxis={"visible": False, "range": [-1.6, 2.2 * (len(widths) - 1) + 0.6]},
-        yaxis={"visible": False, "range": [-max(widths) + 0.4, 1.0]},
+        height=max(260, 40 * rows + 60), annotations=ann, plot_bgcolor="rgba(0,0,0,0)",
+        xaxis={"visible": False, "range": [-1.6, 2.2 * (len(widths) - 1) + 0.6], "fixedrange": True},
+        yaxis={"visible": False, "range": [-rows + 0.4, 1.0], "fixedrange": True},
         margin={"l": 10, "r": 10, "t": 30, "b": 10})}
 
 
 # ---------------------------------------------------------------- live patches
 
+TOP_ROW_HEIGHT = 340  # boundary and loss curve side by side: both in the first screen at 1280x720
+
+
 def playground_figures(snap: dict, points: dict[str, Any], domain: tuple[float, float, float, float],
                        feature_names: list[str], show_test: bool, discretize: bool,
                        n_classes: int) -> dict[str, dict[str, Any]]:
-    return {"boundary": boundary_figure(snap, points, domain, show_test, discretize, n_classes),
-            "network": network_figure(snap, feature_names), "loss": loss_figure(snap),
+    loss = loss_figure(snap)
+    loss["layout"]["height"] = TOP_ROW_HEIGHT
+    return {"boundary": boundary_figure(snap, points, domain, show_test, discretize, n_classes, TOP_ROW_HEIGHT),
+            "network": network_figure(snap, feature_names), "loss": loss,
             "metric": metric_figure(snap), "penalty": penalty_figure(snap)}
 
 

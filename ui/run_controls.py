@@ -101,9 +101,15 @@ def run_buttons(prefix: str, slot: str, view: JobView | None, cols: list[Any]) -
         st.error(st.session_state.pop(f"{prefix}.cmd_error"))
 
 
-def core_training(prefix: str) -> None:
-    """Epochs, learning rate, batch size and early stopping: the knobs a student touches most."""
-    tc = st.columns(4)
+def grid_cells(n: int, per_row: int) -> list[Any]:
+    """n cells for widgets, `per_row` columns a row, as many rows as needed."""
+    return [c for _ in range(0, n, per_row) for c in st.columns(per_row)]
+
+
+def core_training(prefix: str, per_row: int = 4) -> None:
+    """Epochs, learning rate, batch size and early stopping: the knobs a student touches most (`per_row` of them
+    side by side: 2 in a narrow column, where four would break 'Learning' across lines)."""
+    tc = grid_cells(4, per_row)
     with tc[0]:
         C.number(prefix, "train", "epochs", "Epochs")
     with tc[1]:
@@ -118,7 +124,7 @@ def optimizer_extras(prefix: str, optimizer: str, schedule: str, ncols: int) -> 
     """The hyper-parameters the chosen optimizer and schedule use (momentum, betas, decay, step, ...)."""
     extra = list(OPTIMIZERS[optimizer].params.get("uses", ())) + list(SCHEDULES[schedule].params.get("uses", ()))
     if extra:
-        cols = st.columns(ncols)
+        cols = grid_cells(len(extra), ncols)  # more extras than columns wrap to the next row instead of vanishing
         for c, name in zip(cols, extra, strict=False):
             with c:
                 C.number(prefix, "train", name, name.replace("lr_", "LR ").replace("_", " ").capitalize())

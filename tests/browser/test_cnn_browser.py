@@ -39,7 +39,7 @@ def test_train_cnn_on_digits_and_see_filters_and_confusion(server, page):
     # must still be there, not Streamlit's pages/ folder listing ("app", "cnn", "playground")
     page.goto(f"{server}/cnn?train.epochs=1000&train.batch_size=64")
     page.wait_for_selector("text=3,658 parameters", timeout=60_000)
-    nav = page.locator("[data-testid=stSidebarNav]").inner_text()
+    nav = page.locator("[data-testid=stTopNav]").inner_text()  # the app navigates from the top bar
     assert "Images & CNNs" in nav and "Playground" in nav and "app" not in nav.split()
     shot(page, "cnn_ready")
     page.get_by_role("button", name="Train", exact=True).click()

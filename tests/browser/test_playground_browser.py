@@ -63,7 +63,7 @@ def test_train_watch_stop_and_share(server, page):
     other = page.context.new_page()
     other.goto(link)
     other.wait_for_selector("text=Neural-network playground", timeout=60_000)
-    other.wait_for_selector("text=2 hidden layers", timeout=30_000)
+    other.wait_for_selector("text=2 hidden layers", state="attached", timeout=30_000)  # in the Network tab
     other.wait_for_selector("[data-testid=stPlotlyChart]", timeout=60_000)
     shot(other, "playground_shared_link")
     values = other.evaluate("() => [...document.querySelectorAll('[data-testid=stSelectbox] input')]"

@@ -79,3 +79,32 @@ def test_typed_array_encoding_round_trips():
 def test_status_text():
     info = status_text({"epoch": 3, "epochs": 10, "history": {"val_loss": [1.0, 0.5]}}, "running", None)
     assert info["epoch"] == 3 and info["val_loss"] == 0.5
+
+
+def wide_snapshot(widths: list[int]) -> dict:
+    """A snapshot of a dense net with these layer widths (inputs first), random weights and thumbnails."""
+    rng = np.random.default_rng(0)
+    return {"weights": [{"weight": rng.normal(size=(b, a)).astype(np.float32), "bias": np.zeros(b, np.float32)}
+                        for a, b in zip(widths, widths[1:], strict=False)],
+            "inputs": rng.random((widths[0], 6, 6)).astype(np.float32),
+            "neurons": [rng.random((n, 6, 6)).astype(np.float16) for n in widths[1:-1]],
+            "grid": {"prob": rng.random((20, 20)).astype(np.float32), "xs": np.arange(20.0), "ys": np.arange(20.0)}}
+
+
+@pytest.mark.parametrize("widths", [[2, 1], [2, 8, 1], [2, 9, 1], [7, 32, 32, 32, 1], [2, 256, 3, 1], [3, 64, 10]])
+def test_network_diagram_height_is_bounded_for_any_width(widths):
+    from ui.plots import MAX_SHOWN, network_figure
+
+    snap = wide_snapshot(widths)
+    fig = network_figure(snap, [f"f{i}" for i in range(widths[0])])
+    assert fig["layout"]["height"] <= 40 * MAX_SHOWN + 60  # three layers of 32 were 1,532 px: curves off-screen
+    y0, y1 = fig["layout"]["yaxis"]["range"]
+    assert y1 - y0 <= MAX_SHOWN + 1
+    thumbs = [t for t in fig["data"] if t["type"] == "heatmap"]
+    assert all(-(MAX_SHOWN + 1) < t["y0"] < 1 for t in thumbs)  # every thumbnail inside the drawn range
+    drawn = [min(n, MAX_SHOWN - 1) if n > MAX_SHOWN else n for n in widths[:-1]]
+    assert len(thumbs) == sum(drawn) + (1 if widths[-1] == 1 else 0)
+    more = sorted(a["text"] for a in fig["layout"]["annotations"] if "more" in a["text"])
+    assert more == sorted(f"+{n - MAX_SHOWN + 1}<br>more" for n in widths if n > MAX_SHOWN)
+    patch = playground_patches(snap, [], False)["network"]  # the live patches address the same traces
+    assert set(patch) == set(range(len(fig["data"])))

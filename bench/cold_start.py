@@ -1,0 +1,115 @@
+"""Cold first visit: a fresh server and headless Chromium, time from opening the Playground to its charts.
+
+Issue 8 measured ~17 s of blank chart area on a cold server. This starts `streamlit run app.py` from one or more
+checkouts in turn (alternating, so machine load hits each alike), opens the page in a new browser context and reports,
+per visit, when the page title showed, when a spinner showed and when the first chart was drawn. Compare checkouts
+only within one run: the machine is shared.
+
+    .venv/bin/python bench/cold_start.py --root . --root /tmp/old-checkout --trials 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+PROGRESS = ["[data-testid=stSpinner]", "text=Preparing the charts"]  # a spinner, or the cold-server note
+CHART = "[data-testid=stPlotlyChart] .main-svg"
+NETWORK = "[data-testid=stPlotlyChart]:has-text('Network: what each neuron computes') image"  # a drawn thumbnail
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(root: str, port: int) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": root, "NNLIB_ALLOW_DOWNLOAD": "0"}
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                             "--server.address", "127.0.0.1", "--server.port", str(port),
+                             "--browser.gatherUsageStats", "false"], cwd=root, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).read() == b"ok":
+                return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"the server in {root} did not answer within 60 s")
+
+
+def visit(browser, url: str) -> dict[str, float | None]:
+    """Seconds from navigation to: the title, a sign of progress (spinner or note; None if none was seen), the
+    first chart, the untrained network's diagram (the whole first view)."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = ctx.new_page()
+    t0 = time.time()
+    page.goto(url)
+    page.wait_for_selector("text=Neural-network playground", timeout=180_000)
+    title = time.time() - t0
+    spinner = chart = None
+    while True:
+        now = time.time() - t0
+        if spinner is None and any(page.locator(sel).count() for sel in PROGRESS):
+            spinner = now
+        if chart is None and page.locator(CHART).count():
+            chart = now
+        if page.locator(NETWORK).count():
+            network = now
+            break
+        if now > 180:
+            raise RuntimeError("no network diagram within 180 s")
+        time.sleep(0.05)
+    ctx.close()
+    return {"title": title, "spinner": spinner, "chart": chart or network, "network": network}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--root", action="append", required=True, help="a checkout to serve (repeat to compare)")
+    ap.add_argument("--trials", type=int, default=2)
+    ap.add_argument("--settle", type=float, default=3.0, help="seconds between server start and the first visit")
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    results: dict[str, list[dict]] = {r: [] for r in args.root}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        for trial in range(args.trials):
+            for root in args.root:
+                port = free_port()
+                proc = start_server(root, port)
+                try:
+                    time.sleep(args.settle)  # a teacher starts the server, then the class opens the page
+                    first = visit(browser, f"http://127.0.0.1:{port}/")
+                    second = visit(browser, f"http://127.0.0.1:{port}/")
+                finally:
+                    proc.terminate()
+                    proc.wait(15)
+                load = os.getloadavg()[0]
+                results[root].append({"first": first, "second": second})
+                spin = "none" if first["spinner"] is None else f"{first['spinner']:.1f} s"
+                print(f"trial {trial + 1} {root}: first visit title {first['title']:.1f} s, progress shown {spin}, "
+                      f"first chart {first['chart']:.1f} s, network {first['network']:.1f} s; second visit first chart "
+                      f"{second['chart']:.1f} s, network {second['network']:.1f} s (loadavg {load:.1f})", flush=True)
+        browser.close()
+    for root, rows in results.items():
+        chart = statistics.median(r["first"]["chart"] for r in rows)
+        network = statistics.median(r["first"]["network"] for r in rows)
+        print(f"{root}: first visit, median of {len(rows)}: first chart {chart:.1f} s, network {network:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""The Playground on a projector (1280x720) and a laptop (1024x768), in a real browser: no control text cut or
+broken mid-word, all seven input features visible, and the boundary and the loss curve in the first screen while a
+wide network trains (issue 8, "the page a class sees")."""
+
+import time
+
+import pytest
+
+from tests.browser.conftest import shot
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SIZES = [(1280, 720), (1024, 768)]
+WIDE = "?data.dataset=spiral&model.hidden=32,32,32&train.epochs=10000&train.optimizer=adamw&train.schedule=plateau"
+FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"]
+
+# Every visible piece of control text -- widget labels, button captions, tab names, select values, number boxes --
+# must fit its box (scrollWidth <= clientWidth + 1, not clipped by a box around it) and no word may be split over
+# two lines ("Le / ar / ni / ng"). Returns the problems found.
+TEXT_PROBLEMS = r"""(rootSelector) => {
+  // every visible piece of control text: widget labels, button captions, tab names, select values, pills, inputs
+  const SEL = ['[data-testid=stWidgetLabel]', '[data-testid=stWidgetLabel] *', 'button', 'button *',
+               '[data-baseweb=select] div', '[data-baseweb=tab] *', 'input', '[data-testid=stMarkdownContainer] p'];
+  const main = document.querySelector(rootSelector || '[data-testid=stMain]') || document.body;
+  const seen = new Set(); const problems = [];
+  const ICON = '[data-testid=stIconMaterial]';
+  const ownText = (el) => {  // the element's text without icon ligatures ("add", "remove" are icons)
+    const w = document.createTreeWalker(el, NodeFilter.SHOW_TEXT); let out = '';
+    for (let n = w.nextNode(); n; n = w.nextNode()) if (!n.parentElement.closest(ICON)) out += n.data;
+    return out.trim();
+  };
+  // (a 1-pixel box is screen-reader text, such as an icon button's name, not something a sighted student reads)
+  const visible = (el) => el.getBoundingClientRect().width > 1 && getComputedStyle(el).visibility !== 'hidden';
+  for (const el of main.querySelectorAll(SEL.join(','))) {
+    if (seen.has(el) || !visible(el)) continue;
+    seen.add(el);
+    const text = el.tagName === 'INPUT' ? el.value : ownText(el);
+    if (!text) continue;
+    if (el.closest(ICON + ', .js-plotly-plot, .nnlive, [data-testid=stCode]')) continue;
+    const cs = getComputedStyle(el);
+    const clips = el.tagName === 'INPUT' || cs.textOverflow === 'ellipsis' || cs.overflowX !== 'visible';
+    if (clips && el.scrollWidth > el.clientWidth + 1)
+      problems.push(`cut: "${text.slice(0, 40)}" (${el.scrollWidth} > ${el.clientWidth})`);
+    if (el.tagName === 'INPUT') continue;
+    // or cut by a clipping box around it: the text runs past the right edge of an ancestor that hides overflow
+    const all = document.createRange(); all.selectNodeContents(el);
+    const right = Math.max(...[...all.getClientRects()].map((q) => q.right));
+    for (let a = el.parentElement; a && a !== main; a = a.parentElement) {
+      const acs = getComputedStyle(a);
+      if (acs.overflowX !== 'visible' && right > a.getBoundingClientRect().right + 1) {
+        problems.push(`clipped: "${text.slice(0, 40)}"`); break;
+      }
+      if (a.dataset.testid === 'stElementContainer') break;
+    }
+    // a word broken across lines: one word whose glyphs sit on two different lines
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.parentElement.closest(ICON)) continue;
+      const re = /\S+/g; let m;
+      while ((m = re.exec(node.data))) {
+        const r = document.createRange(); r.setStart(node, m.index); r.setEnd(node, m.index + m[0].length);
+        const tops = new Set([...r.getClientRects()].filter((q) => q.width > 0).map((q) => Math.round(q.top)));
+        if (tops.size > 1) problems.push(`word broken across lines: "${m[0]}"`);
+      }
+    }
+  }
+  return [...new Set(problems)];
+}"""
+
+CHART_BOXES = """() => { const out = {vh: innerHeight, vw: innerWidth};
+  for (const id of ['boundary', 'loss', 'network']) {
+    const d = document.querySelector(`.nnlive [data-fig=${id}]`);
+    if (d) { const r = d.getBoundingClientRect(); out[id] = {top: r.top, bottom: r.bottom, left: r.left,
+                                                               right: r.right}; } }
+  const root = document.querySelector('.nnlive'); out.status = root ? root.dataset.status : null; return out; }"""
+
+PILLS = """(names) => names.map((n) => { const b = [...document.querySelectorAll('button')].find(
+  (x) => x.innerText.trim() === n && x.getClientRects().length);
+  if (!b) return [n, null]; const r = b.getBoundingClientRect(); let clipped = false;
+  for (let a = b.parentElement; a && a !== document.body; a = a.parentElement) {
+    const ar = a.getBoundingClientRect();
+    const cut = r.right > ar.right + 1 || r.left < ar.left - 1;
+    if (getComputedStyle(a).overflowX !== 'visible' && cut) clipped = true; }
+  return [n, {right: r.right, clipped}]; })"""
+
+
+def wait_for(page, js, pred, timeout=90.0):
+    deadline = time.time() + timeout
+    value = None
+    while time.time() < deadline:
+        value = page.evaluate(js)
+        if pred(value):
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out; last value {value!r}")
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_every_control_is_legible_and_the_pictures_are_in_view(server, browser, width, height):
+    ctx = browser.new_context(viewport={"width": width, "height": height})
+    page = ctx.new_page()
+    try:
+        page.goto(f"{server}/{WIDE}")
+        page.wait_for_selector("[data-testid=stPlotlyChart]", timeout=90_000)
+        problems = {}
+        tabs = [t.inner_text() for t in page.get_by_role("tab").all()] or ["page"]  # the setup's tabs, if any
+        for tab in tabs:
+            if tab != "page":
+                page.get_by_role("tab", name=tab).click()
+            closed = page.locator("[data-testid=stExpander] details:not([open]) summary:visible", has_text="Optimizer")
+            if closed.count():  # the less-used training settings
+                closed.first.click()
+                page.wait_for_selector("text=LR patience", timeout=10_000)
+            time.sleep(0.5)
+            shot(page, f"layout_{width}x{height}_{tab.lower()}")
+            problems[tab] = page.evaluate(TEXT_PROBLEMS)
+        assert problems == dict.fromkeys(tabs, [])
+        assert page.locator("text=LR patience").count()  # every setting was looked at
+
+        if tabs != ["page"]:
+            page.get_by_role("tab", name=tabs[0]).click()
+        pills = dict(page.evaluate(PILLS, FEATURES))
+        for name, box in pills.items():  # x1*x2 (the XOR lesson) and sin() were off the end of a one-line row
+            assert box is not None and not box["clipped"] and box["right"] <= width, (name, box)
+
+        page.get_by_role("button", name="Train", exact=True).click()
+        boxes = wait_for(page, CHART_BOXES, lambda v: v["status"] == "running" and "loss" in v)
+        time.sleep(1.0)
+        boxes = page.evaluate(CHART_BOXES)
+        shot(page, f"layout_{width}x{height}_training")
+        for fig in ("boundary", "loss"):  # in the first screen, without scrolling
+            box = boxes[fig]
+            assert 0 <= box["top"] and box["bottom"] <= height and box["right"] <= width, (fig, boxes)
+        assert boxes["network"]["bottom"] - boxes["network"]["top"] <= height  # 3 x 32 neurons: was 1,532 px
+        assert page.evaluate(TEXT_PROBLEMS) == []  # the run bar while running (Pause, Stop enabled)
+        page.get_by_role("button", name="Stop", exact=True).click()
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_the_cnn_pages_run_bar_is_legible(server, browser, width, height):
+    ctx = browser.new_context(viewport={"width": width, "height": height})
+    page = ctx.new_page()
+    try:
+        page.goto(f"{server}/cnn")
+        page.wait_for_selector(".st-key-cnn-runbar >> text=Early stop patience", timeout=90_000)
+        time.sleep(0.5)
+        shot(page, f"layout_cnn_{width}x{height}")
+        assert page.evaluate(TEXT_PROBLEMS, ".st-key-cnn-runbar") == []  # "P...", "S..." at 1024 px
+    finally:
+        ctx.close()
