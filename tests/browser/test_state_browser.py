@@ -24,7 +24,7 @@ PG_LINK = ("data.dataset=xor&data.noise=10.0&model.hidden=5,3&model.activation=r
 
 
 def go(page, name: str, wait_text: str) -> None:
-    page.locator("[data-testid=stSidebarNav] a", has_text=name).click()
+    page.locator("[data-testid=stTopNav] a", has_text=name).click()
     page.wait_for_selector(f"text={wait_text}", timeout=90_000)
 
 
