@@ -309,6 +309,7 @@ if HAVE_NUMBA:
                             st[0, gw + j * fin + k] = g
                 if layer > 0:
                     nxt = 1 - cur
+                    prev_act = acts[layer - 1]  # hoisted: an array load in the inner loop blocks vectorizing
                     for r in range(nb):  # d_prev[r, :] = (sum_j d[r, j] W[j, :]) * act'(z[r, :]), j ascending
                         for k in range(fin):
                             dd[nxt, r, k] = 0.0
@@ -316,7 +317,7 @@ if HAVE_NUMBA:
                         for j in range(fout):
                             _axpy(dp_row, dd[cur, r, j], w_p + 4 * j * fin, fin)
                         for k in range(fin):
-                            dd[nxt, r, k] *= _dact(za[0, layer, r, k], za[1, layer, r, k], acts[layer - 1])
+                            dd[nxt, r, k] *= _dact(za[0, layer, r, k], za[1, layer, r, k], prev_act)
                     cur = nxt
             # ---- optimizer step on every parameter
             ctl[_STEP] += 1

@@ -183,6 +183,11 @@ class FastMLP:
         self._hp[_LR] = lr
 
     @property
+    def weights(self) -> list[np.ndarray]:
+        """The weight matrices (no biases) as numpy views of the torch parameters the kernel trains."""
+        return self._params[0::2]
+
+    @property
     def steps(self) -> int:
         """Optimizer steps taken so far (torch's state['step'])."""
         return int(self._ctl[_STEP])

@@ -213,10 +213,11 @@ class Trainer:
             logs.update(self.evaluate_all(skip_train="train_accuracy" in logs, skip_test=self.cfg.is_image))
         weights = weight_tensors(self.model)
         logs["weight_norms"] = [float(w.detach().norm()) for w in weights]
-        logs["zero_weights"] = count_zeros(weights)
+        logs["zero_weights"] = count_zeros(self.fast.weights if self.fast is not None else weights)
         logs["grad_norms"] = grad_norms
         t = self.cfg.train
-        self._plateau = self._plateau.after(logs.get("val_loss", math.nan), t.lr_gamma, t.lr_patience)
+        if t.schedule == "plateau":
+            self._plateau = self._plateau.after(logs.get("val_loss", math.nan), t.lr_gamma, t.lr_patience)
         self._elapsed += time.perf_counter() - start
         logs["wall_time"] = self._elapsed
         for cb in self.callbacks:
