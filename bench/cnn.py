@@ -28,7 +28,7 @@ from nnlib.config import RunConfig  # noqa: E402
 from nnlib.data.bundle import load_data  # noqa: E402
 from nnlib.models.build import build_model  # noqa: E402
 from nnlib.models.presets import preset_spec  # noqa: E402
-from nnlib.optimizers import OPTIMIZERS  # noqa: E402
+from nnlib.optimizers import configure_optimizer  # noqa: E402
 from nnlib.train.trainer import Trainer  # noqa: E402
 
 BATCH = 64
@@ -44,10 +44,7 @@ def config(preset: str, epochs: int) -> RunConfig:
 
 def fresh(cfg: RunConfig, data: Any) -> tuple[torch.nn.Module, torch.optim.Optimizer]:
     model = build_model(cfg, data.input_shape, data.n_classes)
-    t = cfg.train
-    opt = OPTIMIZERS[t.optimizer].factory(model.parameters(), lr=t.lr, momentum=t.momentum, beta1=t.beta1,
-                                          beta2=t.beta2, weight_decay=t.weight_decay)
-    return model, opt
+    return model, configure_optimizer(model, cfg.train)
 
 
 def run_trainer(cfg: RunConfig, data: Any) -> float:

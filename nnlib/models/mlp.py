@@ -50,9 +50,3 @@ class MLP(nn.Module):
 
     def linears(self) -> list[nn.Linear]:
         return [layer.linear for layer in self.hidden] + [self.out]
-
-    def is_plain(self) -> bool:
-        """True when the net is only Linear + one elementwise activation: the fast path can train it."""
-        acts = {layer.activation_name for layer in self.hidden}
-        return (len(acts) <= 1 and all(isinstance(layer.norm, nn.Identity) and isinstance(layer.drop, nn.Identity)
-                                       for layer in self.hidden))

@@ -1,36 +1,53 @@
 """Autograd costs ~500 us per step, which dominates TF-Playground-sized nets: this trains them in one compiled
-epoch with hand-derived gradients and the same float32 maths as the torch path (nn.Linear, losses, optim)."""
+epoch (`fast_kernel`) with hand-derived gradients and the same float32 maths as the torch path (nn.Linear, losses,
+torch.optim). Which models it may take is decided here, from the built torch modules themselves, so the kernel can
+never train a different network than the one the student configured."""
 
 from __future__ import annotations
 
-import math
 import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-try:  # numba is optional: without it `supports()` says no and the Trainer uses the autograd path
-    import numba
-    from numba import njit, types
-    from numba.extending import intrinsic
+from nnlib.train.fast_kernel import (
+    _ALPHA,
+    _BETA1,
+    _BETA2,
+    _BS,
+    _EPS_I,
+    _L1,
+    _L2,
+    _LOSS,
+    _LR,
+    _MOMENTUM,
+    _NB,
+    _OPT,
+    _OUT_LOSS,
+    _OUT_PEN,
+    _STEP,
+    _WD,
+    ACTIVATIONS,
+    HAVE_NUMBA,
+    LOSSES,
+    OPTIMIZERS,
+)
 
-    HAVE_NUMBA = True
-except ImportError:  # pragma: no cover - exercised only on installs without numba
-    HAVE_NUMBA = False
+if HAVE_NUMBA:
+    from nnlib.train.fast_kernel import _epoch
 
-ACTIVATIONS = ("linear", "relu", "leaky_relu", "elu", "selu", "gelu", "silu", "tanh", "sigmoid",
-               "hard_sigmoid", "softplus", "softsign")
-LOSSES = ("mse", "l1", "huber", "bce", "cross_entropy")
-OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
-# torch.optim defaults per optimizer: eps differs between Adagrad (1e-10) and the others (1e-8)
-_EPS = {"adagrad": 1e-10, "rmsprop": 1e-8, "adam": 1e-8, "adamw": 1e-8}
-# slots of the kernel's float64 `hp` (hyper-parameters in, loss sums out) and int64 `ctl` arrays
-_LR, _MOMENTUM, _BETA1, _BETA2, _EPS_I, _ALPHA, _WD, _L1, _L2, _OUT_LOSS, _OUT_PEN = range(11)
-_STEP, _BS, _ACT, _LOSS, _OPT, _NB = range(6)
+if TYPE_CHECKING:
+    from torch import nn
+
+__all__ = ["ACTIVATIONS", "HAVE_NUMBA", "LOSSES", "OPTIMIZERS", "FastMLP", "kernel_activations", "supports",
+           "warmup", "worthwhile"]
 
 
-def supports(activation: str, optimizer: str, loss: str) -> bool:
+def supports(activations: str | Sequence[str], optimizer: str, loss: str) -> bool:
     """Whether the fast path can train this combination exactly like the torch path (else: use autograd)."""
-    return HAVE_NUMBA and activation in ACTIVATIONS and optimizer in OPTIMIZERS and loss in LOSSES
+    names = [activations] if isinstance(activations, str) else list(activations)
+    return HAVE_NUMBA and all(a in ACTIVATIONS for a in names) and optimizer in OPTIMIZERS and loss in LOSSES
 
 
 def worthwhile(sizes: list[int], batch_size: int) -> bool:
@@ -39,297 +56,71 @@ def worthwhile(sizes: list[int], batch_size: int) -> bool:
     return batch_size * sum(a * b for a, b in zip(sizes[:-1], sizes[1:])) <= 2_000_000
 
 
-if HAVE_NUMBA:
-    _JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
-    _f32 = np.float32
+def _kernel_activation(module: nn.Module) -> str | None:
+    """The kernel's name for this torch activation module, or None when the kernel computes something else
+    (another type, a subclass, or other constants than the ones `fast_kernel._act` hard-codes)."""
+    from torch import nn
 
-    @intrinsic
-    def _f32_ptr(typingctx, addr):  # type: ignore[no-untyped-def]
-        """int64 address -> float32* so the kernel can write straight into the torch parameters' memory."""
-        sig = types.CPointer(types.float32)(types.int64)
+    exact = {nn.Identity: "linear", nn.ReLU: "relu", nn.SELU: "selu", nn.SiLU: "silu", nn.Tanh: "tanh",
+             nn.Sigmoid: "sigmoid", nn.Hardsigmoid: "hard_sigmoid", nn.Softsign: "softsign"}
+    kind = type(module)
+    if kind in exact:
+        return exact[kind]
+    if kind is nn.LeakyReLU and module.negative_slope == 0.01:
+        return "leaky_relu"
+    if kind is nn.ELU and module.alpha == 1.0:
+        return "elu"
+    if kind is nn.GELU and module.approximate == "none":
+        return "gelu"
+    if kind is nn.Softplus and module.beta == 1.0 and module.threshold == 20.0:
+        return "softplus"
+    return None
 
-        def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
-            return builder.inttoptr(args[0], context.get_value_type(types.CPointer(types.float32)))
 
-        return sig, codegen
+def kernel_activations(mlp: nn.Module) -> list[str] | None:
+    """The activation after each hidden layer, read from the built MLP's modules (not from the config), or None
+    when some layer is anything but Linear -> activation the kernel reproduces (batch norm, dropout, PReLU,
+    maxout, a Linear without bias...)."""
+    from torch import nn
 
-    @njit(**_JIT)
-    def _act(z, code):  # type: ignore[no-untyped-def]
-        """Forward of the torch.nn activation with this code (index into ACTIVATIONS), float32 in and out."""
-        if code == 0:
-            return z
-        if code == 1:
-            return z if z > 0 else _f32(0.0)
-        if code == 2:
-            return z if z > 0 else _f32(z * _f32(0.01))
-        if code == 3:
-            return z if z > 0 else _f32(math.expm1(z))
-        if code == 4:
-            s = _f32(1.0507009873554804934193349852946)
-            alpha = _f32(1.6732632423543772848170429916717)
-            return _f32(s * z) if z > 0 else _f32(s * _f32(alpha * math.expm1(z)))
-        if code == 5:
-            return _f32(z * _f32(0.5) * (_f32(1.0) + math.erf(z * _f32(0.70710678118654752440))))
-        if code == 6:
-            return _f32(z / (_f32(1.0) + math.exp(-z)))
-        if code == 7:  # via a float64 exp: correctly rounded like tanhf, but ~3x faster than libm's tanhf
-            zd = np.float64(z)
-            if abs(zd) < 1e-4 or abs(zd) > 20.0:
-                return z if abs(zd) < 1e-4 else _f32(math.copysign(1.0, zd))
-            e = math.exp(zd + zd)
-            return _f32((e - 1.0) / (e + 1.0))
-        if code == 8:
-            return _f32(_f32(1.0) / (_f32(1.0) + math.exp(-z)))
-        if code == 9:
-            return _f32(min(max(z + _f32(3.0), _f32(0.0)), _f32(6.0)) / _f32(6.0))
-        if code == 10:
-            return z if z > 20 else _f32(math.log1p(math.exp(z)))
-        return _f32(z / (_f32(1.0) + abs(z)))
+    from nnlib.models.mlp import MLP, HiddenLayer
 
-    @njit(**_JIT)
-    def _dact(z, a, code):  # type: ignore[no-untyped-def]
-        """d act / d z at pre-activation z (a = act(z)), following torch's backward formulas."""
-        if code == 0:
-            return _f32(1.0)
-        if code == 1:
-            return _f32(1.0) if a > 0 else _f32(0.0)
-        if code == 2:
-            return _f32(1.0) if z > 0 else _f32(0.01)
-        if code == 3:
-            return _f32(1.0) if z > 0 else _f32(math.exp(z))
-        if code == 4:
-            s = _f32(1.0507009873554804934193349852946)
-            return s if z > 0 else _f32(s * _f32(1.6732632423543772848170429916717) * math.exp(z))
-        if code == 5:
-            cdf = _f32(0.5) * (_f32(1.0) + math.erf(z * _f32(0.70710678118654752440)))
-            pdf = _f32(0.39894228040143267794) * math.exp(z * z * _f32(-0.5))
-            return _f32(cdf + z * pdf)
-        if code == 6:
-            s = _f32(1.0) / (_f32(1.0) + math.exp(-z))
-            return _f32(s * (_f32(1.0) + z * (_f32(1.0) - s)))
-        if code == 7:
-            return _f32(_f32(1.0) - a * a)
-        if code == 8:
-            return _f32(a * (_f32(1.0) - a))
-        if code == 9:
-            return _f32(1.0 / 6.0) if (z > -3 and z < 3) else _f32(0.0)
-        if code == 10:
-            if z > 20:
-                return _f32(1.0)
-            e = math.exp(z)
-            return _f32(e / (e + _f32(1.0)))
-        d = _f32(1.0) + abs(z)
-        return _f32(_f32(1.0) / (d * d))
+    if type(mlp) is not MLP or type(mlp.out) is not nn.Linear or mlp.out.bias is None:
+        return None
+    names = []
+    for layer in mlp.hidden:
+        if (type(layer) is not HiddenLayer or type(layer.linear) is not nn.Linear or layer.linear.bias is None
+                or type(layer.norm) is not nn.Identity or type(layer.drop) is not nn.Identity):
+            return None
+        name = _kernel_activation(layer.act)
+        if name is None:
+            return None
+        names.append(name)
+    return names
 
-    @njit(inline="always", **_JIT)
-    def _step_param(p, st, lo, opt, hp, t):  # type: ignore[no-untyped-def]
-        """One torch.optim step (its single-tensor CPU formulas) of the 1-D parameter p at step t.
 
-        st[0, lo:lo + p.size] is its gradient, st[1|2, ...] its optimizer state (momentum / sums / moments).
-        """
-        n = p.shape[0]
-        if opt <= 2:  # sgd, momentum, nesterov
-            mom, neg_lr = _f32(hp[_MOMENTUM]), _f32(-hp[_LR])
-            for i in range(n):
-                d = st[0, lo + i]
-                if opt > 0:
-                    buf = d if t == 1 else _f32(st[1, lo + i] * mom) + d
-                    st[1, lo + i] = buf
-                    d = d + mom * buf if opt == 2 else buf
-                p[i] = p[i] + neg_lr * d
-        elif opt == 3:  # adagrad (lr_decay 0, initial accumulator 0)
-            eps, neg_lr = _f32(hp[_EPS_I]), _f32(-hp[_LR])
-            for i in range(n):
-                g = st[0, lo + i]
-                acc = st[1, lo + i] + g * g
-                st[1, lo + i] = acc
-                p[i] = p[i] + neg_lr * (g / (_f32(math.sqrt(acc)) + eps))
-        elif opt == 4:  # rmsprop (not centered, no momentum)
-            alpha, one_m_alpha = _f32(hp[_ALPHA]), _f32(1.0 - hp[_ALPHA])
-            eps, neg_lr = _f32(hp[_EPS_I]), _f32(-hp[_LR])
-            for i in range(n):
-                g = st[0, lo + i]
-                sq = _f32(st[2, lo + i] * alpha) + one_m_alpha * g * g
-                st[2, lo + i] = sq
-                p[i] = p[i] + neg_lr * (g / (_f32(math.sqrt(sq)) + eps))
-        else:  # adam / adamw (amsgrad off)
-            lr, b1, b2, eps = hp[_LR], hp[_BETA1], hp[_BETA2], _f32(hp[_EPS_I])
-            w1, b2f, one_m_b2 = _f32(1.0 - b1), _f32(b2), _f32(1.0 - b2)
-            neg_step = _f32(-(lr / (1.0 - b1 ** t)))
-            bc2_sqrt = _f32(math.sqrt(1.0 - b2 ** t))
-            decay = _f32(1.0 - lr * hp[_WD])
-            for i in range(n):
-                g = st[0, lo + i]
-                if opt == 6:
-                    p[i] = p[i] * decay
-                m = st[1, lo + i] + w1 * (g - st[1, lo + i])
-                v = _f32(st[2, lo + i] * b2f) + one_m_b2 * g * g
-                st[1, lo + i] = m
-                st[2, lo + i] = v
-                p[i] = p[i] + neg_step * (m / (_f32(math.sqrt(v)) / bc2_sqrt + eps))
+# the torch.optim keyword arguments each optimizer's kernel code reads; any other argument changes the maths
+_HYPER_KEYS = {"sgd": (), "momentum": ("momentum",), "nesterov": ("momentum",), "adagrad": ("eps",),
+               "rmsprop": ("alpha", "eps"), "adam": ("betas", "eps"), "adamw": ("betas", "eps", "weight_decay")}
 
-    @njit(inline="always", **_JIT)
-    def _axpy(y_addr, alpha, x_addr, n):  # type: ignore[no-untyped-def]
-        """y[:n] += alpha * x[:n] on raw float32 memory. Each lane is its own sum, so the compiler vectorizes
-        it without reordering additions: matmuls built from it round exactly like sequential dot products."""
-        y = numba.carray(_f32_ptr(y_addr), (n,))
-        x = numba.carray(_f32_ptr(x_addr), (n,))
-        for i in range(n):
-            y[i] += alpha * x[i]
 
-    @njit(**_JIT)
-    def _epoch(addrs, dims, poff, x, yf, yi, order, hp, ctl, st, za, dd, wt):  # type: ignore[no-untyped-def]
-        """Mini-batch steps over x[order]: forward, loss, penalty, backward, optimizer step, per batch.
-
-        Parameters live at `addrs` (W0, b0, W1, b1, ...; flat offsets in `poff`). hp: float hyper-parameters
-        (+ loss/penalty sums out), ctl: [step, batch size, activation, loss, optimizer, n_batches out (-1: bad
-        index)], st: [grad, state1, state2] x flat params, za: [z | a, layer, row, unit], dd: 2 delta buffers,
-        wt: room for one W.T.
-        """
-        n_layers = dims.shape[0] - 1
-        n, n_out = order.shape[0], dims[n_layers]
-        bs, act, loss, opt = ctl[_BS], ctl[_ACT], ctl[_LOSS], ctl[_OPT]
-        ctl[_NB] = -1
-        for i in range(n):
-            if order[i] < 0 or order[i] >= x.shape[0]:
-                return
-        if loss == 4:
-            for i in range(yi.shape[0]):
-                if yi[i] < 0 or yi[i] >= n_out:
-                    return
-        l1, l2 = hp[_L1], hp[_L2]
-        za_p, z_s0, z_s1, z_s2 = za.ctypes.data, za.strides[0], za.strides[1], za.strides[2]
-        dd_p, d_s0, d_s1 = dd.ctypes.data, dd.strides[0], dd.strides[1]
-        st_p, wt_p = st.ctypes.data, wt.ctypes.data
-        l1f, half_l2 = _f32(l1), _f32(0.5 * l2)
-        loss_sum = 0.0
-        pen_sum = 0.0
-        n_batches = 0
-        for start in range(0, n, bs):
-            nb = min(bs, n - start)
-            # ---- forward: a[l+1] = act(a[l] @ W.T + b); the output layer has no activation
-            for r in range(nb):
-                row = order[start + r]
-                for k in range(dims[0]):
-                    za[1, 0, r, k] = x[row, k]
-            for layer in range(n_layers):
-                fin, fout = dims[layer], dims[layer + 1]
-                w = numba.carray(_f32_ptr(addrs[2 * layer]), (fout, fin))
-                b = numba.carray(_f32_ptr(addrs[2 * layer + 1]), (fout,))
-                last = layer == n_layers - 1
-                for k in range(fin):  # W.T, so z[r, :] += a[r, k] * W.T[k, :] runs over contiguous memory
-                    for j in range(fout):
-                        wt[k * fout + j] = w[j, k]
-                for r in range(nb):  # z[r, j] = sum_k a[r, k] W[j, k] (k ascending, as one dot would) + b[j]
-                    z_row = za_p + z_s1 * (layer + 1) + z_s2 * r
-                    for j in range(fout):
-                        za[0, layer + 1, r, j] = 0.0
-                    for k in range(fin):
-                        _axpy(z_row, za[1, layer, r, k], wt_p + 4 * k * fout, fout)
-                    for j in range(fout):
-                        acc = za[0, layer + 1, r, j] + b[j]
-                        za[0, layer + 1, r, j] = acc
-                        za[1, layer + 1, r, j] = acc if last else _act(acc, act)
-            # ---- loss (mean over the batch) and dL/d(output) into dd[0]
-            bl = 0.0
-            inv = _f32(1.0 / (nb * n_out)) if loss != 4 else _f32(1.0 / nb)
-            for r in range(nb):
-                row = order[start + r]
-                if loss == 4:
-                    mx = za[0, n_layers, r, 0]
-                    for j in range(1, n_out):
-                        mx = max(mx, za[0, n_layers, r, j])
-                    se = _f32(0.0)
-                    for j in range(n_out):
-                        se += _f32(math.exp(za[0, n_layers, r, j] - mx))
-                    lse = mx + _f32(math.log(se))
-                    cls = yi[row]
-                    bl += lse - za[0, n_layers, r, cls]
-                    for j in range(n_out):
-                        p = _f32(math.exp(za[0, n_layers, r, j] - lse))
-                        dd[0, r, j] = (p - _f32(1.0) if j == cls else p) * inv
-                    continue
-                for j in range(n_out):
-                    o, y = za[0, n_layers, r, j], yf[row, j]
-                    e = o - y
-                    if loss == 0:
-                        bl += e * e
-                        dd[0, r, j] = _f32(2.0) * e * inv
-                    elif loss == 1:
-                        bl += abs(e)
-                        dd[0, r, j] = (_f32(1.0) if e > 0 else (_f32(-1.0) if e < 0 else _f32(0.0))) * inv
-                    elif loss == 2:
-                        if abs(e) < 1:
-                            bl += 0.5 * e * e
-                            dd[0, r, j] = e * inv
-                        else:
-                            bl += abs(e) - 0.5
-                            dd[0, r, j] = (_f32(1.0) if e > 0 else _f32(-1.0)) * inv
-                    else:  # bce with logits: max(o, 0) - o y + log(1 + e^-|o|); d/do = sigmoid(o) - y
-                        en = _f32(math.exp(-abs(o)))
-                        bl += max(o, _f32(0.0)) - o * y + math.log1p(en)
-                        sig = _f32(1.0) / (_f32(1.0) + en) if o >= 0 else en / (_f32(1.0) + en)
-                        dd[0, r, j] = (sig - y) * inv
-            loss_sum += bl / (nb * n_out) if loss != 4 else bl / nb
-            # ---- penalty on the weights (before the step, like the torch path)
-            if l1 != 0.0 or l2 != 0.0:
-                pen = 0.0
-                for layer in range(n_layers):
-                    s1 = _f32(0.0)
-                    s2 = _f32(0.0)
-                    w1d = numba.carray(_f32_ptr(addrs[2 * layer]), (poff[2 * layer + 1] - poff[2 * layer],))
-                    for i in range(w1d.shape[0]):
-                        s1 += abs(w1d[i])
-                        s2 += w1d[i] * w1d[i]
-                    pen += l1 * s1 + l2 * 0.5 * s2
-                pen_sum += pen
-            # ---- backward: d = dL/dz[layer+1]; gW = d.T @ a[layer]; gb = sum d; d_prev = (d @ W) * act'(z)
-            cur = 0
-            for layer in range(n_layers - 1, -1, -1):
-                fin, fout = dims[layer], dims[layer + 1]
-                w_p = addrs[2 * layer]
-                w = numba.carray(_f32_ptr(w_p), (fout, fin))
-                gw, gb = poff[2 * layer], poff[2 * layer + 1]
-                for i in range(gw, poff[2 * layer + 2]):
-                    st[0, i] = 0.0
-                for r in range(nb):  # gW[j, :] += d[r, j] * a[r, :], gb[j] += d[r, j] (r ascending)
-                    a_row = za_p + z_s0 + z_s1 * layer + z_s2 * r
-                    for j in range(fout):
-                        dj = dd[cur, r, j]
-                        st[0, gb + j] += dj
-                        _axpy(st_p + 4 * (gw + j * fin), dj, a_row, fin)
-                if l1 != 0.0 or l2 != 0.0:
-                    for j in range(fout):
-                        for k in range(fin):
-                            wv = w[j, k]
-                            g = st[0, gw + j * fin + k]
-                            if l1 != 0.0:
-                                g += l1f * (_f32(1.0) if wv > 0 else (_f32(-1.0) if wv < 0 else _f32(0.0)))
-                            if l2 != 0.0:
-                                g += (half_l2 * wv) * _f32(2.0)
-                            st[0, gw + j * fin + k] = g
-                if layer > 0:
-                    nxt = 1 - cur
-                    for r in range(nb):  # d_prev[r, :] = (sum_j d[r, j] W[j, :]) * act'(z[r, :]), j ascending
-                        for k in range(fin):
-                            dd[nxt, r, k] = 0.0
-                        dp_row = dd_p + d_s0 * nxt + d_s1 * r
-                        for j in range(fout):
-                            _axpy(dp_row, dd[cur, r, j], w_p + 4 * j * fin, fin)
-                        for k in range(fin):
-                            dd[nxt, r, k] *= _dact(za[0, layer, r, k], za[1, layer, r, k], act)
-                    cur = nxt
-            # ---- optimizer step on every parameter
-            ctl[_STEP] += 1
-            t = ctl[_STEP]
-            for i in range(addrs.shape[0]):
-                lo = poff[i]
-                p = numba.carray(_f32_ptr(addrs[i]), (poff[i + 1] - lo,))
-                _step_param(p, st, lo, opt, hp, t)
-            n_batches += 1
-        hp[_OUT_LOSS] = loss_sum
-        hp[_OUT_PEN] = pen_sum
-        ctl[_NB] = n_batches
+def _hyper_slots(optimizer: str, hyper: dict[str, Any], l1: float, l2: float) -> np.ndarray:
+    """The kernel's float64 hyper-parameter array from torch.optim keyword arguments; refuses missing ones and
+    ones the kernel does not implement (amsgrad, dampening, centered...), rather than training something else."""
+    needed = ("lr", *_HYPER_KEYS[optimizer])
+    missing = [k for k in needed if k not in hyper]
+    unknown = [k for k in hyper if k not in needed and not (k == "nesterov" and optimizer == "nesterov")]
+    if missing or unknown:
+        raise ValueError(f"fast path, {optimizer}: missing hyper-parameters {missing}, unsupported {unknown}")
+    hp = np.zeros(11, np.float64)
+    hp[_LR] = hyper["lr"]
+    hp[_MOMENTUM] = hyper.get("momentum", 0.0)
+    hp[_BETA1], hp[_BETA2] = hyper.get("betas", (0.0, 0.0))
+    hp[_EPS_I] = hyper.get("eps", 0.0)
+    hp[_ALPHA] = hyper.get("alpha", 0.0)
+    hp[_WD] = hyper.get("weight_decay", 0.0)
+    hp[_L1], hp[_L2] = l1, l2
+    return hp
 
 
 def _plain(a: np.ndarray, dtype: type) -> np.ndarray:
@@ -346,13 +137,18 @@ class FastMLP:
     with no autograd or tensor dispatch per step, which is what dominates for TF-Playground-sized nets.
     """
 
-    def __init__(self, weights: list[np.ndarray], biases: list[np.ndarray], activation: str, loss: str,
-                 optimizer: str, opt_params: dict, l1: float = 0.0, l2: float = 0.0) -> None:
-        if not supports(activation, optimizer, loss):
-            raise ValueError(f"fast path cannot train activation={activation!r} optimizer={optimizer!r} "
+    def __init__(self, weights: list[np.ndarray], biases: list[np.ndarray], activations: str | Sequence[str],
+                 loss: str, optimizer: str, hyper: dict[str, Any], l1: float = 0.0, l2: float = 0.0) -> None:
+        """`activations`: one name per hidden layer (or one for all); `hyper`: the torch.optim keyword arguments
+        of `optimizer` as `nnlib.optimizers.optimizer_settings` gives them (lr, momentum, betas, eps, ...)."""
+        if not supports(activations, optimizer, loss):
+            raise ValueError(f"fast path cannot train activations={activations!r} optimizer={optimizer!r} "
                              f"loss={loss!r}{'' if HAVE_NUMBA else ' (numba is not installed)'}")
         if not weights or len(weights) != len(biases):
             raise ValueError("need one bias per weight matrix and at least one layer")
+        acts = [activations] * (len(weights) - 1) if isinstance(activations, str) else list(activations)
+        if len(acts) != len(weights) - 1:
+            raise ValueError(f"need one activation per hidden layer ({len(weights) - 1}), got {len(acts)}")
         dims = [int(weights[0].shape[1])] + [int(w.shape[0]) for w in weights]
         params: list[np.ndarray] = []
         for i, (w, b) in enumerate(zip(weights, biases)):
@@ -368,20 +164,11 @@ class FastMLP:
         self._poff = np.concatenate([[0], np.cumsum([p.size for p in params])]).astype(np.int64)
         self._state = np.zeros((3, int(self._poff[-1])), np.float32)  # gradient, optimizer state 1 and 2
         self._wt = np.zeros(max(w.size for w in weights), np.float32)
-        self._ctl = np.zeros(6, np.int64)
-        self._ctl[_ACT] = ACTIVATIONS.index(activation)
+        self._acts = np.array([ACTIVATIONS.index(a) for a in acts], dtype=np.int64)
+        self._ctl = np.zeros(5, np.int64)
         self._ctl[_LOSS] = LOSSES.index(loss)
         self._ctl[_OPT] = OPTIMIZERS.index(optimizer)
-        hp = np.zeros(11, np.float64)
-        hp[_LR] = opt_params["lr"]
-        hp[_MOMENTUM] = opt_params.get("momentum", 0.9)
-        hp[_BETA1] = opt_params.get("beta1", 0.9)
-        hp[_BETA2] = opt_params.get("beta2", 0.999)
-        hp[_EPS_I] = opt_params.get("eps", _EPS.get(optimizer, 1e-8))
-        hp[_ALPHA] = opt_params.get("alpha", 0.99)
-        hp[_WD] = opt_params.get("weight_decay", 0.01) if optimizer == "adamw" else 0.0
-        hp[_L1], hp[_L2] = l1, l2
-        self._hp = hp
+        self._hp = _hyper_slots(optimizer, hyper, l1, l2)
         self._scratch: tuple[np.ndarray, np.ndarray] | None = None
         self._no_int = np.zeros(0, np.int64)
         self._no_float = np.zeros((0, dims[-1]), np.float32)
@@ -391,8 +178,14 @@ class FastMLP:
         return float(self._hp[_LR])
 
     def set_lr(self, lr: float) -> None:
-        """Schedules and the live LR slider change the rate between epochs; optimizer state is kept."""
+        """The Trainer sets each epoch's rate from the schedule (`nnlib.schedules.lr_at`); optimizer state is
+        kept, as when a torch scheduler changes a param group's lr."""
         self._hp[_LR] = lr
+
+    @property
+    def weights(self) -> list[np.ndarray]:
+        """The weight matrices (no biases) as numpy views of the torch parameters the kernel trains."""
+        return self._params[0::2]
 
     @property
     def steps(self) -> int:
@@ -429,7 +222,7 @@ class FastMLP:
         bs = min(int(batch_size), max(1, len(order)))
         self._ctl[_BS] = bs
         za, dd = self._buffers(bs)
-        _epoch(self._addrs, self._dims, self._poff, x, yf, yi, order, self._hp, self._ctl, self._state, za,
+        _epoch(self._addrs, self._dims, self._acts, self._poff, x, yf, yi, order, self._hp, self._ctl, self._state, za,
                dd, self._wt)
         n_batches = int(self._ctl[_NB])
         if n_batches < 0:

@@ -1,14 +1,15 @@
 """The lecture's TRAIN procedure: epochs of shuffled mini-batches, loss, backprop, update -- steppable and stoppable.
 
 Small plain MLPs on the CPU go through `fast_mlp` (hand-derived gradients, same maths, many times faster); every
-other model goes through autograd. Both use the same batch order, so a seed reproduces a run either way.
+other model goes through autograd. Both use the same batch order, the same learning rate per epoch
+(`nnlib.schedules.lr_at`) and the same optimizer hyper-parameters (`nnlib.optimizers`), so a seed reproduces a run
+either way.
 """
 
 from __future__ import annotations
 
 import math
 import time
-import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -19,10 +20,12 @@ from torch import nn
 from nnlib.config import RunConfig
 from nnlib.losses import LOSSES
 from nnlib.models.build import build_model, core_mlp
-from nnlib.optimizers import OPTIMIZERS
-from nnlib.regularization import penalty
-from nnlib.schedules import SCHEDULES
+from nnlib.optimizers import configure_optimizer, optimizer_settings
+from nnlib.regularization import clamp_sign_flips, count_zeros, penalty, weight_tensors
+from nnlib.schedules import PlateauState, lr_at
 from nnlib.train.callbacks import Callback, EarlyStopping, History, Logs, NaNGuard
+
+__all__ = ["Trainer", "resolve_device", "weight_tensors"]  # weight_tensors lives in nnlib.regularization
 
 EVAL_BATCH = 4096
 CONV_EVAL_BATCH = 256  # conv nets on a CPU infer ~3x faster in batches of 64-256 than of 4096 (cache-sized tensors)
@@ -36,11 +39,6 @@ def resolve_device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("device 'cuda' was requested but no CUDA GPU is available here; use 'auto' or 'cpu'")
     return torch.device(name)
-
-
-def weight_tensors(model: nn.Module) -> list[torch.Tensor]:
-    """The weights the L1/L2 penalty applies to: Linear and Conv kernels, never biases or norm scales."""
-    return [m.weight for m in model.modules() if isinstance(m, (nn.Linear, nn.Conv2d))]
 
 
 class Trainer:
@@ -61,10 +59,8 @@ class Trainer:
         self.eval_batch = CONV_EVAL_BATCH if cfg.model.cnn is not None else EVAL_BATCH
         self.loss_name = cfg.loss
         self.loss_fn = LOSSES[self.loss_name].factory()
-        self.optimizer = OPTIMIZERS[t.optimizer].factory(self.model.parameters(), lr=t.lr, momentum=t.momentum,
-                                                         beta1=t.beta1, beta2=t.beta2, weight_decay=t.weight_decay)
-        self.scheduler = SCHEDULES[t.schedule].factory(self.optimizer, t.epochs, t.lr_step, t.lr_gamma,
-                                                       t.lr_patience)
+        self._lr = t.lr
+        self._plateau = PlateauState(t.lr)  # what the plateau schedule remembers of the validation losses
         self.splits = {name: self._tensors(name) for name in ("train", "val", "test")}
         self.generator = torch.Generator().manual_seed(t.seed)
         self.aug_generator = torch.Generator(device=self.device).manual_seed(t.seed + 1)
@@ -87,6 +83,9 @@ class Trainer:
         self.fast = self._make_fast() if fast is not False else None
         if fast and self.fast is None:
             raise ValueError("the fast path cannot train this model/optimizer/loss combination")
+        # the fast kernel keeps its own optimizer state: a torch optimizer exists only for the autograd path
+        self.optimizer: torch.optim.Optimizer | None = (configure_optimizer(self.model, t) if self.fast is None
+                                                        else None)
 
     # ---------- setup ----------
     def _tensors(self, split: str) -> tuple[torch.Tensor, torch.Tensor] | None:
@@ -115,17 +114,17 @@ class Trainer:
             return None
         mlp = core_mlp(self.model)
         t = self.cfg.train
-        if (mlp is None or self.device.type != "cpu" or not mlp.is_plain() or len(self.data.input_shape) != 1
-                or not fast_mlp.supports(self.cfg.model.activation, t.optimizer, self.loss_name)
-                or not fast_mlp.worthwhile(mlp.sizes, t.batch_size)
+        if (mlp is None or self.device.type != "cpu" or len(self.data.input_shape) != 1
                 or any(cb.wants_batches for cb in self.callbacks)):
             return None
+        activations = fast_mlp.kernel_activations(mlp)  # from the built modules, layer by layer
+        if (activations is None or not fast_mlp.supports(activations, t.optimizer, self.loss_name)
+                or not fast_mlp.worthwhile(mlp.sizes, t.batch_size)):
+            return None
         lins = mlp.linears()
-        opt = {"lr": t.lr, "momentum": t.momentum, "beta1": t.beta1, "beta2": t.beta2,
-               "weight_decay": t.weight_decay}
         return fast_mlp.FastMLP([lin.weight.detach().numpy() for lin in lins],
-                                [lin.bias.detach().numpy() for lin in lins], self.cfg.model.activation,
-                                self.loss_name, t.optimizer, opt, t.l1, t.l2)
+                                [lin.bias.detach().numpy() for lin in lins], activations, self.loss_name,
+                                t.optimizer, optimizer_settings(t)[1], t.l1, t.l2)
 
     # ---------- control ----------
     def stop(self, reason: str = "stopped by the user", status: str = "stopped") -> None:
@@ -136,18 +135,18 @@ class Trainer:
 
     @property
     def lr(self) -> float:
-        return float(self.optimizer.param_groups[0]["lr"])
+        """The learning rate of the current (or, between epochs, the last) epoch."""
+        return self._lr
 
-    def set_lr(self, lr: float) -> None:
-        """Change the learning rate live (like TF Playground); the schedule continues from it."""
-        for g in self.optimizer.param_groups:
-            g["lr"] = lr
-            if "initial_lr" in g:
-                g["initial_lr"] = lr
-        if self.scheduler is not None and hasattr(self.scheduler, "base_lrs"):
-            self.scheduler.base_lrs = [lr for _ in self.scheduler.base_lrs]
+    def _use_scheduled_lr(self) -> None:
+        """Set the coming epoch's rate from the schedule, in whichever optimizer trains (torch's or the kernel's)."""
+        t = self.cfg.train
+        self._lr = self._plateau.lr if t.schedule == "plateau" else lr_at(self.epoch, t)
         if self.fast is not None:
-            self.fast.set_lr(lr)
+            self.fast.set_lr(self._lr)
+        else:
+            for g in self.optimizer.param_groups:  # type: ignore[union-attr]
+                g["lr"] = self._lr
 
     @property
     def done(self) -> bool:
@@ -186,12 +185,17 @@ class Trainer:
         return self.history
 
     def train_epoch(self) -> Logs:
-        """One pass over the shuffled training set, then evaluation and the epoch-end hooks."""
+        """One pass over the shuffled training set, then evaluation and the epoch-end hooks.
+
+        Besides the keys `nnlib.train.callbacks` lists, the logs hold `zero_weights`: how many weights are exactly
+        0 after the epoch (L1's clamp makes them; the page shows the count of dead connections).
+        """
         start = time.perf_counter()
         epoch = self.epoch + 1
         logs: Logs = {}
         for cb in self.callbacks:
             cb.on_epoch_begin(self, epoch, logs)
+        self._use_scheduled_lr()
         self.model.train()
         x, y = self.splits["train"]  # type: ignore[misc]
         order = torch.randperm(len(x), generator=self.generator)
@@ -207,9 +211,13 @@ class Trainer:
         logs.update(epoch=epoch, train_loss=data_loss, train_penalty=pen, lr=self.lr, fast_path=self.fast is not None)
         if math.isfinite(data_loss + pen):
             logs.update(self.evaluate_all(skip_train="train_accuracy" in logs, skip_test=self.cfg.is_image))
-        logs["weight_norms"] = [float(w.detach().norm()) for w in weight_tensors(self.model)]
+        weights = weight_tensors(self.model)
+        logs["weight_norms"] = [float(w.detach().norm()) for w in weights]
+        logs["zero_weights"] = count_zeros(self.fast.weights if self.fast is not None else weights)
         logs["grad_norms"] = grad_norms
-        self._step_schedule(logs)
+        t = self.cfg.train
+        if t.schedule == "plateau":
+            self._plateau = self._plateau.after(logs.get("val_loss", math.nan), t.lr_gamma, t.lr_patience)
         self._elapsed += time.perf_counter() - start
         logs["wall_time"] = self._elapsed
         for cb in self.callbacks:
@@ -227,6 +235,8 @@ class Trainer:
         bs = self.cfg.train.batch_size
         l1, l2 = self.cfg.train.l1, self.cfg.train.l2
         weights = weight_tensors(self.model)
+        optimizer = self.optimizer
+        assert optimizer is not None  # only the fast path trains without one
         augment = self.cfg.data.augment if self.cfg.is_image else ()
         batch_cbs = [cb for cb in self.callbacks if cb.wants_batches]
         total_loss = torch.zeros((), device=self.device)
@@ -249,12 +259,15 @@ class Trainer:
                 xb = augment_batch(xb, augment, self.aug_generator)
             for cb in batch_cbs:
                 cb.on_batch_begin(self, b, {"batch": b, "size": len(idx)})
-            self.optimizer.zero_grad(set_to_none=True)
+            optimizer.zero_grad(set_to_none=True)
             out = self.model(xb)
             loss = self.loss_fn(out, yb)
             pen = penalty(weights, l1, l2) if (l1 or l2) else torch.zeros((), device=self.device)
             (loss + pen).backward()
-            self.optimizer.step()
+            before = [w.detach().clone() for w in weights] if l1 else None
+            optimizer.step()
+            if before is not None:
+                clamp_sign_flips(weights, before)
             total_loss += loss.detach()
             if classify:
                 with torch.no_grad():
@@ -269,19 +282,6 @@ class Trainer:
         n = max(1, n_batches)
         self._batch_train_accuracy = float(correct) / seen if classify and seen else None
         return float(total_loss) / n, float(total_pen) / n, grad_norms
-
-    def _step_schedule(self, logs: Logs) -> None:
-        if self.scheduler is None:
-            return
-        if isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
-            if math.isfinite(logs.get("val_loss", math.nan)):
-                self.scheduler.step(logs["val_loss"])
-        else:
-            with warnings.catch_warnings():  # the fast path updates weights without optimizer.step()
-                warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler")
-                self.scheduler.step()
-        if self.fast is not None:
-            self.fast.set_lr(self.lr)
 
     # ---------- evaluation ----------
     @torch.no_grad()

@@ -1,4 +1,5 @@
-"""The fast path must train exactly like the autograd path: checked against a plain torch reference loop."""
+"""The fast path must train exactly like the autograd path: checked against a plain torch reference loop written
+here by hand (torch.optim with its own defaults, AdamW decaying only weight matrices, L1's clamp at a sign flip)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import pytest
 import torch
 from torch import nn
 
+from nnlib.config import TrainConfig
+from nnlib.optimizers import optimizer_settings
 from nnlib.train import fast_mlp
 from nnlib.train.fast_mlp import ACTIVATIONS, LOSSES, OPTIMIZERS, FastMLP, supports
 
@@ -26,8 +29,9 @@ LR = {"sgd": 0.1, "momentum": 0.05, "nesterov": 0.05, "adagrad": 0.05, "rmsprop"
       "adamw": 0.01}
 
 
-def torch_optimizer(name: str, params, opt: dict) -> torch.optim.Optimizer:
+def torch_optimizer(name: str, model: nn.Sequential, opt: dict) -> torch.optim.Optimizer:
     lr = opt["lr"]
+    params = model.parameters()
     if name == "sgd":
         return torch.optim.SGD(params, lr=lr)
     if name in ("momentum", "nesterov"):
@@ -39,7 +43,15 @@ def torch_optimizer(name: str, params, opt: dict) -> torch.optim.Optimizer:
     betas = (opt.get("beta1", 0.9), opt.get("beta2", 0.999))
     if name == "adam":
         return torch.optim.Adam(params, lr=lr, betas=betas)
-    return torch.optim.AdamW(params, lr=lr, betas=betas, weight_decay=opt.get("weight_decay", 0.01))
+    weights = [m.weight for m in linears(model)]
+    biases = [m.bias for m in linears(model)]
+    return torch.optim.AdamW([{"params": weights}, {"params": biases, "weight_decay": 0.0}], lr=lr, betas=betas,
+                             weight_decay=opt.get("weight_decay", 0.01))
+
+
+def kernel_hyper(optimizer: str, opt: dict) -> dict:
+    """The kernel's torch-style keyword arguments, from the optimizer table as the Trainer gets them."""
+    return optimizer_settings(TrainConfig(optimizer=optimizer, **opt))[1]
 
 
 def make_model(sizes: list[int], activation: str, seed: int) -> nn.Sequential:
@@ -70,7 +82,7 @@ def reference_epochs(model: nn.Sequential, loss: str, optimizer: str, opt: dict,
                      x: np.ndarray, y: np.ndarray, orders: list[np.ndarray], bs: int,
                      lrs: list[float] | None = None) -> list[tuple[float, float, list[float]]]:
     """The plain autograd loop the fast path must reproduce: the same batches, loss + penalty, torch.optim."""
-    optim = torch_optimizer(optimizer, model.parameters(), opt)
+    optim = torch_optimizer(optimizer, model, opt)
     loss_fn = TORCH_LOSS[loss]()
     xt = torch.from_numpy(x)
     yt = torch.from_numpy(y)
@@ -87,7 +99,12 @@ def reference_epochs(model: nn.Sequential, loss: str, optimizer: str, opt: dict,
             data_loss = loss_fn(model(xt[idx]), yt[idx])
             pen = sum(l1 * w.abs().sum() + l2 * 0.5 * (w * w).sum() for w in weights)
             (data_loss + pen).backward()
+            before = [w.detach().clone() for w in weights]
             optim.step()
+            if l1:  # TF Playground's L1 rule: a weight that crossed 0 stops at exactly 0
+                with torch.no_grad():
+                    for w, old in zip(weights, before, strict=True):
+                        w[((old > 0) & (w < 0)) | ((old < 0) & (w > 0))] = 0.0
             total_loss += float(data_loss.detach())
             total_pen += float(pen.detach())
             n_batches += 1
@@ -100,7 +117,7 @@ def fast_epochs(model: nn.Sequential, activation: str, loss: str, optimizer: str
                 lrs: list[float] | None = None) -> list[tuple[float, float, list[float]]]:
     lins = linears(model)
     fast = FastMLP([m.weight.detach().numpy() for m in lins], [m.bias.detach().numpy() for m in lins],
-                   activation, loss, optimizer, opt, l1, l2)
+                   activation, loss, optimizer, kernel_hyper(optimizer, opt), l1, l2)
     logs = []
     for e, order in enumerate(orders):
         if lrs is not None:
