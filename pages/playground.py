@@ -11,7 +11,8 @@ from nnlib.data.catalog import DATASETS, names_of_kind
 from ui import controls as C
 from ui import run_controls as R
 from ui import session as S
-from ui.live import live_charts
+from ui.live import SNAPSHOT_S, live_charts
+from ui.pace import pace_controls
 from ui.playground_views import data_view, history_csv, preview_snapshot, weights_safetensors
 from ui.plots import playground_figures
 
@@ -53,6 +54,7 @@ with top:
         st.session_state[C.key(P, "data", "seed")] = random.randrange(1, 2**31 - 1)
     with b[6]:
         R.core_training(P)
+        pace_controls(P)
 
     row = R.widget_row(P, [("train", "optimizer", "Optimizer"), ("train", "loss", "Loss"),
                            ("train", "schedule", "LR schedule"), ("train", "l1", "L1 strength"),
@@ -127,7 +129,7 @@ if problems:
     st.error("**This setup cannot train yet:**\n\n" + "\n".join(f"- {p}" for p in problems))
 else:
     C.sync_url(cfg)
-R.ready_to_run(P, cfg, None if problems else {"config": cfg.to_dict(), "interval": 0.1})
+R.ready_to_run(P, cfg, None if problems else {"config": cfg.to_dict(), "interval": SNAPSHOT_S})
 
 # ---------------------------------------------------------------- plots
 stored = st.session_state.get(f"{P}.job_cfg")

@@ -39,7 +39,7 @@ def test_defaults_are_valid_and_tf_playground_like():
     ({"data": {"features": ("x1", "cos")}}, "'cos' is not one of"),
     ({"data": {"train_frac": 0.9, "val_frac": 0.3}}, "leave less than 5% for the test set"),
     ({"train": {"patience": 5}, "data": {"val_frac": 0.0}}, "early stopping watches the validation loss"),
-    ({"model": {"hidden": (256,) * 10}, "train": {"epochs": 10000}, "data": {"n_samples": 100000}},
+    ({"model": {"hidden": (256,) * 10}, "train": {"epochs": 10000, "until_paused": False}, "data": {"n_samples": 100000}},
      "multiply-adds"),
     ({"model": {"cnn": CNNSpec()}}, "a CNN needs an image dataset"),
     ({"data": {"dataset": "csv"}}, "the csv dataset needs a file"),
