@@ -39,7 +39,7 @@ function statusLine(info) {
   if (info.status === "queued") {
     parts.push(`Waiting for a free worker${info.queue ? ` (position ${info.queue} in the queue)` : ""}…`);
   } else {
-    parts.push(`<b>Epoch ${info.epoch} / ${info.epochs}</b>`);
+    parts.push(info.until_paused ? `<b>Epoch ${info.epoch}</b>` : `<b>Epoch ${info.epoch} / ${info.epochs}</b>`);
     parts.push(`${fmt(info.elapsed, 1)} s`);
     if (info.train_loss !== null && info.train_loss !== undefined) parts.push(`train loss ${fmt(info.train_loss, 4)}`);
     if (info.val_loss !== null && info.val_loss !== undefined) parts.push(`validation loss ${fmt(info.val_loss, 4)}`);
@@ -47,8 +47,24 @@ function statusLine(info) {
       parts.push(`validation accuracy ${fmt(100 * info.val_accuracy, 1)}%`);
     if (info.val_rmse !== null && info.val_rmse !== undefined) parts.push(`validation RMSE ${fmt(info.val_rmse, 4)}`);
     parts.push(`<span class="nn-state nn-${info.status}">${info.status}</span>`);
+    if (FINAL.includes(info.status) && info.reason) parts.push(escapeHtml(info.reason));
+    else if (info.until_paused && !FINAL.includes(info.status)) parts.push("runs until you pause or stop");
   }
   return parts.join(" · ");
+}
+
+function escapeHtml(text) {
+  const d = document.createElement("div");
+  d.textContent = String(text);
+  return d.innerHTML;
+}
+
+// How full the progress bar is: a finished run is full; a stopped or failed one shows where it ended; a run
+// "until I pause" has no end to measure against, so its bar is full and striped while it runs.
+function progress(info) {
+  const epochs = info.epochs || 0;
+  if (info.status === "finished" || (info.until_paused && info.status !== "queued")) return 1;
+  return epochs ? Math.min(1, (info.epoch || 0) / epochs) : 0;
 }
 
 export default function (component) {
@@ -108,9 +124,11 @@ export default function (component) {
     root.dataset.status = msg.status;
     const info = msg.info || {};
     root.dataset.epoch = String(info.epoch || 0);
+    info.status = msg.status;
     st.bar.querySelector(".nn-text").innerHTML = statusLine(info);
-    const frac = info.epochs ? Math.min(1, (info.epoch || 0) / info.epochs) : 0;
-    st.bar.querySelector(".nn-fill").style.width = `${(100 * frac).toFixed(1)}%`;
+    const fill = st.bar.querySelector(".nn-fill");
+    fill.style.width = `${(100 * progress(info)).toFixed(1)}%`;
+    fill.className = `nn-fill nn-fill-${msg.status}${info.until_paused ? " nn-open" : ""}`;
     const changed = [];
     for (const [id, patch] of Object.entries(msg.patches || {})) {
       const fig = st.figs[id];
@@ -128,6 +146,7 @@ export default function (component) {
       changed.push(id);
     }
     draw(P, changed);
+    window.__nnLiveUpdates = (window.__nnLiveUpdates || 0) + 1;  // benches and tests count chart updates here
   };
 
   const poll = (P) => {
@@ -136,6 +155,7 @@ export default function (component) {
     const have = lx.length ? lx[lx.length - 1] : 0;  // the last epoch this browser has
     const q = new URLSearchParams({ seq: String(st.seq), status: st.status, kind: data.kind, have: String(have),
                                     turn: String(st.next || 0), left: String(st.left || 0), ...data.opts });
+    const sent = performance.now();
     fetch(`${data.url}?${q}`, { cache: "no-store" })
       .then((r) => (r.status === 200 ? r.json() : r.status === 404 ? "gone" : null))
       .then((msg) => {
@@ -149,9 +169,8 @@ export default function (component) {
           setTriggerValue("done", st.seq);
           return;
         }
-        // until the first epoch arrives, ask often: the wait between Train and the first point is what users feel
-        const started = Number(root.dataset.epoch || 0) > 0;
-        st.timer = setTimeout(() => poll(P), started ? data.poll : Math.min(100, data.poll));
+        // the server holds a poll until there is news, so ask again at once (at most every data.poll ms)
+        st.timer = setTimeout(() => poll(P), Math.max(0, data.poll - (performance.now() - sent)));
       })
       .catch(() => {
         if (gen === st.gen) st.timer = setTimeout(() => poll(P), 2 * data.poll);
