@@ -158,7 +158,7 @@ if running and view is not None:
         )
 else:
     with charts:  # loads plotly.js into the page now, so the first live point does not wait for it
-        live_charts(f"{P}.preload", {}, [], None, "playground", False, 0, "")
+        live_charts(f"{P}.live", {}, [], None, "playground", False, 0, "")  # the same component as a run uses
     R.finished_view(charts.container(), P, view, snap, figs, rows)
 
 # ---------------------------------------------------------------- share, import, export

@@ -1,6 +1,7 @@
 // Live charts: draw the figures the page built, then poll /nnlive/snap/<job> and patch traces in place.
 const CONFIG = { displayModeBar: false, responsive: true };
 const FINAL = ["finished", "stopped", "failed"];
+const FIRST_WAIT_MS = 300;  // how long a starting run's charts wait for the first snapshot before drawing without it
 
 function loadPlotly(src) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
@@ -48,7 +49,7 @@ function statusLine(info) {
     if (info.val_rmse !== null && info.val_rmse !== undefined) parts.push(`validation RMSE ${fmt(info.val_rmse, 4)}`);
     parts.push(`<span class="nn-state nn-${info.status}">${info.status}</span>`);
     if (FINAL.includes(info.status) && info.reason) parts.push(escapeHtml(info.reason));
-    else if (info.until_paused && !FINAL.includes(info.status)) parts.push("runs until you pause or stop");
+    else if (info.until_paused && info.status === "running") parts.push("runs until you pause or stop");
   }
   return parts.join(" · ");
 }
@@ -114,7 +115,9 @@ export default function (component) {
     }
   };
 
-  const apply = (P, msg) => {
+  // merge a message into the figures (cheap) and return the ids to redraw; the caller sends the next poll first,
+  // so the request travels while the browser draws
+  const merge = (msg) => {
     // heavy pictures go round: where the round continues, and how many of this snapshot's are still to come
     st.next = msg.sweep ? msg.sweep.next : 0;
     st.left = msg.sweep ? msg.sweep.left : 0;
@@ -145,8 +148,15 @@ export default function (component) {
       }
       changed.push(id);
     }
-    draw(P, changed);
+    return changed;
+  };
+
+  const show = (P, changed) => {
+    const t0 = performance.now();
+    draw(P, st.drawn ? changed : Object.keys(st.figs));
+    st.drawn = true;
     window.__nnLiveUpdates = (window.__nnLiveUpdates || 0) + 1;  // benches and tests count chart updates here
+    window.__nnLiveDrawMs = (window.__nnLiveDrawMs || 0) + (performance.now() - t0);
   };
 
   const poll = (P) => {
@@ -164,13 +174,15 @@ export default function (component) {
           st.bar.querySelector(".nn-text").textContent = "This job is no longer available; press Train to start again.";
           return;
         }
-        if (msg) apply(P, msg);
+        const changed = msg ? merge(msg) : null;
         if (FINAL.includes(st.status)) {
+          if (changed) show(P, changed);
           setTriggerValue("done", st.seq);
           return;
         }
         // the server holds a poll until there is news, so ask again at once (at most every data.poll ms)
         st.timer = setTimeout(() => poll(P), Math.max(0, data.poll - (performance.now() - sent)));
+        if (changed) show(P, changed);
       })
       .catch(() => {
         if (gen === st.gen) st.timer = setTimeout(() => poll(P), 2 * data.poll);
@@ -180,8 +192,16 @@ export default function (component) {
   loadPlotly(data.plotly)
     .then((P) => {
       if (gen !== st.gen) return;
-      if (data.active && data.url) poll(P);  // the request travels while the charts are drawn below
-      draw(P, Object.keys(st.figs));
+      st.drawn = false;
+      if (data.active && data.url) {
+        // the first answer usually comes within moments: draw the charts once, with it, not twice
+        poll(P);
+        setTimeout(() => { if (gen === st.gen && !st.drawn) { draw(P, Object.keys(st.figs)); st.drawn = true; } },
+                   FIRST_WAIT_MS);
+      } else {
+        draw(P, Object.keys(st.figs));
+        st.drawn = true;
+      }
     })
     .catch((e) => {
       root.textContent = `The live charts could not start: ${e.message}`;
