@@ -123,7 +123,7 @@ class Poller(threading.Thread):
                         self.epochs_seen.add(int(msg["info"]["epoch"]))
                         if msg["patches"].get("loss"):
                             self.have = int(msg["info"]["epoch"])
-            except urllib.error.URLError:
+            except OSError:  # refused or timed out: counted as no update, like a browser's failed fetch
                 pass
             time.sleep(max(0.0, self.period - (time.time() - t0)))
 
@@ -160,7 +160,7 @@ def polling_cost(sessions_list: list[int], seconds: float, kind: str = "playgrou
                 urllib.request.urlopen(f"{base}/nnlive/snap/x", timeout=1)
             except urllib.error.HTTPError:
                 break
-            except urllib.error.URLError:
+            except OSError:  # not listening yet, or too slow to answer on a loaded box
                 time.sleep(0.1)
         body, query = kinds()[kind]
         for _ in range(2):  # both workers: import torch, load the kernel, run a first job (not measured)
@@ -270,16 +270,23 @@ def browser_view(speeds: tuple[str, ...] = ("normal", "fast"), seconds: float = 
                 page.wait_for_selector("[data-testid=stPlotlyChart]", timeout=90_000)
                 time.sleep(8)  # let the worker processes finish importing torch (server start, not a click)
                 t0 = time.time()
+                clicked = page.evaluate("() => performance.now()")
                 page.get_by_role("button", name="Train", exact=True).click()
                 page.wait_for_function(f"({epoch_js})() > 0", timeout=60_000, polling=10)
                 first = time.time() - t0
+                page.wait_for_function("() => window.__nnLiveTiming && window.__nnLiveTiming.drawn", timeout=10_000)
+                timing = page.evaluate("() => window.__nnLiveTiming")
                 time.sleep(1.0)  # the page's rerun after Train settles
                 u0, e0, c0, d0 = *page.evaluate(counters), cpu_seconds(proc.pid), page.evaluate(draw_ms)
                 time.sleep(seconds)
                 u1, e1, c1, d1 = *page.evaluate(counters), cpu_seconds(proc.pid), page.evaluate(draw_ms)
                 page.get_by_role("button", name="Stop", exact=True).click()
                 time.sleep(2)
-                rows.append({"speed": speed, "first point s": first, "chart updates/s": (u1 - u0) / seconds,
+                rows.append({"speed": speed, "first point s": first,
+                             "click -> component has the job s": (timing["mounted"] - clicked) / 1000,
+                             "-> first epoch arrives s": (timing["epoch"] - timing["mounted"]) / 1000,
+                             "-> drawn s": (timing["drawn"] - timing["epoch"]) / 1000,
+                             "chart updates/s": (u1 - u0) / seconds,
                              "epochs/s": (e1 - e0) / seconds,
                              "server ms/update": 1000 * (c1 - c0) / max(1, u1 - u0),
                              "browser draw ms/update": (d1 - d0) / max(1, u1 - u0)})
@@ -309,6 +316,10 @@ def main() -> None:
             for r in browser_view():
                 print(f"{r['speed']:>14} {r['first point s']:>23.2f} {r['chart updates/s']:>16.1f} "
                       f"{r['epochs/s']:>9.0f} {r['server ms/update']:>17.2f}")
+                print("    where the first point's wait goes: " + ", ".join(
+                    f"{k} {r[k]:.2f}" for k in ("click -> component has the job s", "-> first epoch arrives s",
+                                                "-> drawn s")) + f"; browser draw {r['browser draw ms/update']:.0f} "
+                      "ms per update")
     rows = polling_cost([int(n) for n in args.sessions.split(",")], args.seconds, args.kind)
     print(f"{args.kind} page, one job per session, 2 workers; the idle server uses {rows[0]['idle cores']:.3f} cores")
     print(f"{'sessions':>8} {'jobs ran':>8} {'requests':>9} {'updates/s/session':>18} {'updates/s/running':>18} "
