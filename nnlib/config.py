@@ -30,7 +30,7 @@ FEATURE_HELP = {"x1": "The first coordinate.", "x2": "The second coordinate.", "
                 "linear unit draw a parabola or circle.", "x2^2": "x2 squared.", "x1*x2": "Product of the inputs: "
                 "the one feature that makes XOR linearly separable.", "sin(x1)": "sin of x1: periodic pattern.",
                 "sin(x2)": "sin of x2."}
-MAX_LIVE_EPOCHS = 50_000  # a run "until I pause" stops by itself here (or earlier, at MAX_WORK / MAX_LIVE_MINUTES)
+MAX_LIVE_EPOCHS = 20_000  # a run "until I pause" stops by itself here (or earlier, at MAX_WORK / MAX_LIVE_MINUTES)
 MAX_LIVE_MINUTES = 10  # ... or after this much training time, so a forgotten tab cannot hold a worker forever
 SPEEDS = {"slow": 4.0, "normal": 30.0, "fast": 0.0}  # Playground epochs per second (0 = as fast as possible)
 HORIZON_SCHEDULES = ("cosine",)  # schedules defined by their last epoch: such a run always stops after `epochs`

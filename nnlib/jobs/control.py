@@ -15,6 +15,8 @@ from typing import Any
 
 COMMANDS = ("pause", "resume", "step", "stop")
 _POLL_S = 0.01  # how long a paused or pacing gate blocks between command checks when there is no pipe
+BUILD_BUDGET = 10.0  # a running job's snapshots are at least this many build-times apart: building (and the
+# server's unpickling, which grows with it) takes at most ~1/10 of the time even when a long run's history is big
 Builder = Callable[[], Any]
 
 
@@ -38,6 +40,7 @@ class JobControl:
         self._steps = 0
         self._pending: Builder | None = None
         self._last_sent = float("-inf")
+        self._build_s = 0.0  # how long the last snapshot took to build
         self._next_epoch_at = 0.0
         self.sent = 0  # snapshots actually sent (lets tests check the throttle)
         self.holds = 0  # times the gate settled into a pause (after sending that state): tests wait on it
@@ -127,9 +130,11 @@ class JobControl:
         if self._pending is None:
             return
         build, self._pending = self._pending, None
+        started = time.monotonic()
         snapshot = build()
         self.built += 1
         self._last_sent = time.monotonic()
+        self._build_s = self._last_sent - started
         self.sent += 1
         if self._conn is None:
             self.latest = snapshot
@@ -140,7 +145,9 @@ class JobControl:
             self._manager_gone()
 
     def _flush_if_due(self) -> None:
-        if self._pending is not None and time.monotonic() - self._last_sent >= self.min_interval:
+        """The running job's rule: every `min_interval`, or every BUILD_BUDGET build-times if that is longer."""
+        gap = max(self.min_interval, BUILD_BUDGET * self._build_s)
+        if self._pending is not None and time.monotonic() - self._last_sent >= gap:
             self.flush()
 
     def _wait(self, seconds: float) -> None:

@@ -102,7 +102,7 @@ def test_the_default_run_goes_on_until_paused_and_says_so():
 
     at = app(train__epochs="5", train__speed="fast")
     until = at.toggle(key="pg.train.until_paused")
-    assert until.value is True and "Pause" in until.help and "50,000 epochs" in until.help  # the Playground default
+    assert until.value is True and "Pause" in until.help and "20,000 epochs" in until.help  # the Playground default
     assert "epochs/s" in at.selectbox(key="pg.train.speed").help
     at.button(key="pg.train").click().run()
     job_id = at.session_state["pg.job_cfg"][0]

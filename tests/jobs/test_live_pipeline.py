@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from nnlib.config import SPEEDS, RunConfig
+from nnlib.config import MAX_LIVE_EPOCHS, SPEEDS, RunConfig, mlp_param_count
 from nnlib.jobs.control import JobControl
 from nnlib.train.job import run_training
 from nnlib.validation import run_epochs
@@ -131,6 +131,31 @@ def test_open_ended_runs_are_capped_and_paced_by_speed() -> None:
     assert run_epochs(cfg.replace(train={"schedule": "cosine"})) == cfg.train.epochs  # cosine needs its horizon
     assert run_epochs(cfg.replace(train={"until_paused": False})) == cfg.train.epochs
     wide = cfg.replace(model={"hidden": (256,) * 10}, data={"n_samples": 100_000})
-    assert wide.validate() == [] and 3 * 600_000 * 50_000 * run_epochs(wide) <= 2e13 * 1.01
+    assert wide.validate() == [] and run_epochs(wide) < MAX_LIVE_EPOCHS  # the MAX_WORK budget binds first
+    assert 3 * mlp_param_count(wide) * 50_000 * run_epochs(wide) <= 2e13
     back = RunConfig.from_query(cfg.replace(train={"until_paused": False, "speed": "slow"}).to_query())
     assert (back.train.until_paused, back.train.speed) == (False, "slow")
+
+
+def test_a_slow_snapshot_spaces_the_next_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long run's snapshots grow with its history: the interval stretches to BUILD_BUDGET build-times."""
+    from nnlib.jobs import control
+
+    clock = [100.0]
+    monkeypatch.setattr(control.time, "monotonic", lambda: clock[0])
+    ctl = JobControl(min_interval=0.05)
+
+    def slow_build() -> dict:
+        clock[0] += 0.2  # this snapshot takes 0.2 s to build
+        return {"big": True}
+
+    ctl.offer(slow_build)
+    ctl.flush()
+    sent = ctl.sent
+    for _ in range(100):  # epochs of 0.01 s: 1 s passes, less than 10 x 0.2 s
+        clock[0] += 0.01
+        ctl.offer(slow_build)
+        assert ctl.epoch_gate()
+    assert ctl.sent == sent
+    clock[0] += 1.0  # now 2 s since the last one
+    assert ctl.epoch_gate() and ctl.sent == sent + 1
