@@ -151,7 +151,7 @@ def problems(cfg: RunConfig) -> list[str]:
         if params > MAX_PARAMS:
             errs.append(f"the network has {params:,} parameters; the limit on a shared server is {MAX_PARAMS:,}")
     work = 3 * macs * n_train * t.epochs
-    if macs and work > MAX_WORK and not cfg.open_ended:  # an open-ended run's cap keeps it within MAX_WORK
+    if macs and work > MAX_WORK:  # (a run "until I pause" goes on past `epochs` only as far as run_epochs allows)
         errs.append(f"this run needs about {work:.1e} multiply-adds ({t.epochs} epochs x {n_train:,} examples); the "
                     f"limit is {MAX_WORK:.0e}: use fewer epochs, a subset (data.n_samples) or a smaller model")
     return errs
