@@ -1,9 +1,11 @@
-"""Cost of the live view: server CPU and bytes per refresh with 1, 10 and 40 polling sessions, time from Train to
-the first plotted point, refreshes/s seen by a real browser, and how much publishing slows training.
+"""Cost of the live view: server CPU and bytes per update with 1, 10 and 40 sessions, time from Train to the first
+plotted point and chart updates/s in a real browser, and how much publishing slows training.
 
 Run `python bench/live.py`. The polling part serves the very routes the app mounts (`ui.live.routes()`, same
 JobManager, same patch code) from a uvicorn server in a child process, measures that process's CPU time from
-/proc, and drives it with HTTP clients on 127.0.0.1 that poll at 2 Hz like the browser component does.
+/proc, and drives it with HTTP clients on 127.0.0.1 that poll like the browser component does (a held poll, asked
+again at once). As in the app, every simulated session submits and polls ITS OWN job: with more sessions than
+workers the rest wait in the queue, and the table says how many ran.
 """
 
 from __future__ import annotations
@@ -77,14 +79,29 @@ def post(url: str, data: dict) -> dict:
     return json.loads(urllib.request.urlopen(req, timeout=30).read())
 
 
-class Poller(threading.Thread):
-    """One simulated browser: polls a job's route at `hz`, keeping its own seq/status/have like live.js."""
+def first_epoch(base: str, job: str, query: str, timeout: float = 180.0) -> None:
+    """Wait until a job has trained its first epoch (a worker's first job pays imports and kernel loading)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with urllib.request.urlopen(f"{base}/nnlive/snap/{job}?seq=-1&hold=0&{query}", timeout=30) as r:
+            if r.status == 200 and json.loads(r.read())["info"]["epoch"] > 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"job {job} trained no epoch in {timeout:.0f} s")
 
-    def __init__(self, base: str, job: str, hz: float, until: float, extra: str) -> None:
+
+class Poller(threading.Thread):
+    """One simulated browser: polls its job's route like live.js (held poll, next one at once, at most every
+    POLL_MS), keeping its own seq/status/have."""
+
+    def __init__(self, base: str, job: str, until: float, extra: str) -> None:
+        from ui.live import POLL_MS
+
         super().__init__(daemon=True)
-        self.base, self.job, self.period, self.until, self.extra = base, job, 1.0 / hz, until, extra
+        self.base, self.job, self.period, self.until, self.extra = base, job, POLL_MS / 1000, until, extra
         self.seq, self.status, self.have, self.next, self.left = -1, "", 0, 0, 0
         self.requests = self.updates = self.bytes = self.largest = 0
+        self.epochs_seen: set[int] = set()
 
     def run(self) -> None:
         while time.time() < self.until:
@@ -103,9 +120,10 @@ class Poller(threading.Thread):
                         self.seq, self.status = msg["seq"], msg["status"]
                         sweep = msg.get("sweep") or {"next": 0, "left": 0}  # the CNN page's pictures go round
                         self.next, self.left = sweep["next"], sweep["left"]
+                        self.epochs_seen.add(int(msg["info"]["epoch"]))
                         if msg["patches"].get("loss"):
                             self.have = int(msg["info"]["epoch"])
-            except urllib.error.URLError:
+            except OSError:  # refused or timed out: counted as no update, like a browser's failed fetch
                 pass
             time.sleep(max(0.0, self.period - (time.time() - t0)))
 
@@ -120,15 +138,15 @@ def _cnn(dataset: str, preset: str, shape: tuple[int, int, int]) -> dict:
                                train={"epochs": 1000}).to_dict()
 
 
-def kinds() -> dict[str, tuple[list[dict], str]]:
-    """Per page: the submitted jobs (config and snapshot interval as the page sends them) and the poll query."""
+def kinds() -> dict[str, tuple[dict, str]]:
+    """Per page: the job every session submits (config and snapshot interval as the page sends them) and the poll
+    query. The Playground's is its default run (until paused, normal speed); the CNN page's the tiny CNN on digits."""
     from nnlib.config import RunConfig
+    from ui.live import SNAPSHOT_S
 
-    pg = [{"config": RunConfig().replace(train={"epochs": 10_000}, model={"hidden": hidden}).to_dict(), "interval": 0.1}
-          for hidden in ((4, 2), (8, 8, 8))]
-    cnn = [{"config": _cnn(*args), "interval": 0.5}
-           for args in (("digits", "tiny", (1, 8, 8)), ("mnist_5k", "small_vgg", (1, 28, 28)))]
-    return {"playground": (pg, "kind=playground&disc=0"), "cnn": (cnn, "kind=cnn")}
+    pg = {"config": RunConfig().to_dict(), "interval": SNAPSHOT_S}
+    cnn = {"config": _cnn("digits", "tiny", (1, 8, 8)), "interval": 0.5}
+    return {"playground": (pg, "kind=playground&disc=0"), "cnn": (cnn, "kind=cnn&data=digits")}
 
 
 def polling_cost(sessions_list: list[int], seconds: float, kind: str = "playground") -> list[dict]:
@@ -142,24 +160,26 @@ def polling_cost(sessions_list: list[int], seconds: float, kind: str = "playgrou
                 urllib.request.urlopen(f"{base}/nnlive/snap/x", timeout=1)
             except urllib.error.HTTPError:
                 break
-            except urllib.error.URLError:
+            except OSError:  # not listening yet, or too slow to answer on a loaded box
                 time.sleep(0.1)
-        time.sleep(6)  # workers import torch
-        configs, query = kinds()[kind]
-        data = [f"&data={body['config']['data']['dataset']}" if kind == "cnn" else "" for body in configs]
-        rows, idle = [], 0.0
-        for n in sessions_list:  # fresh jobs each round, so a fast Playground job cannot finish mid-measurement
-            started = [post(f"{base}/bench/submit", body) for body in configs]
-            jobs = [s["job"] for s in started]
-            time.sleep(2)
-            for job, extra in zip(jobs, data, strict=True):  # first requests: imports (PIL, plot modules)
-                urllib.request.urlopen(f"{base}/nnlive/snap/{job}?seq=-1&{query}{extra}", timeout=30).read()
-            if not rows:
-                c0 = cpu_seconds(proc.pid)
-                time.sleep(3)
-                idle = (cpu_seconds(proc.pid) - c0) / 3  # no one polling: receiving the workers' snapshots etc.
+        body, query = kinds()[kind]
+        for _ in range(2):  # both workers: import torch, load the kernel, run a first job (not measured)
+            warm = [post(f"{base}/bench/submit", body) for _ in range(2)]
+            for w in warm:
+                first_epoch(base, w["job"], query)
+            for w in warm:
+                post(f"{base}/bench/stop", w)
+            time.sleep(1)
+        rows = []
+        c0 = cpu_seconds(proc.pid)
+        time.sleep(3)
+        idle = (cpu_seconds(proc.pid) - c0) / 3  # no job, no one polling
+        for n in sessions_list:  # fresh jobs each round: one per session, as in the app
+            started = [post(f"{base}/bench/submit", body) for _ in range(n)]
+            time.sleep(2)  # the first jobs start; first requests pay imports (PIL, plot modules)
+            urllib.request.urlopen(f"{base}/nnlive/snap/{started[0]['job']}?seq=-1&{query}", timeout=30).read()
             until = time.time() + seconds
-            pollers = [Poller(base, jobs[i % len(jobs)], 2.0, until, query + data[i % len(jobs)]) for i in range(n)]
+            pollers = [Poller(base, s["job"], until, query) for s in started]
             c0 = cpu_seconds(proc.pid)
             for p in pollers:
                 p.start()
@@ -168,49 +188,60 @@ def polling_cost(sessions_list: list[int], seconds: float, kind: str = "playgrou
             cpu = cpu_seconds(proc.pid) - c0
             req = sum(p.requests for p in pollers)
             upd = sum(p.updates for p in pollers)
-            rows.append({"sessions": n, "requests": req, "updates/s/session": upd / seconds / n,
-                         "server ms/request": 1000 * cpu / max(1, req),
-                         "ms/request beyond idle": 1000 * (cpu - idle * seconds) / max(1, req), "idle cores": idle,
+            ran = [p for p in pollers if max(p.epochs_seen, default=0) > 0]
+            rows.append({"sessions": n, "ran": len(ran), "requests": req,
+                         "updates/s/session": upd / seconds / n,
+                         "updates/s/running": sum(p.updates for p in ran) / seconds / max(1, len(ran)),
+                         "epochs/s/running": sum(max(p.epochs_seen) - min(p.epochs_seen) for p in ran)
+                         / seconds / max(1, len(ran)),
+                         "server ms/update": 1000 * (cpu - idle * seconds) / max(1, upd),
+                         "server ms/request": 1000 * cpu / max(1, req), "idle cores": idle,
                          "KB/update": sum(p.bytes for p in pollers) / max(1, upd) / 1024,
                          "largest KB": max(p.largest for p in pollers) / 1024,
                          "server CPU (cores)": cpu / seconds})
             for s in started:
                 post(f"{base}/bench/stop", s)
+            time.sleep(2)
         return rows
     finally:
         proc.terminate()
         proc.wait(10)
 
 
-def publishing_overhead(epochs: int = 3000) -> tuple[float, float]:
-    """Seconds to train the default net with and without the live-snapshot callback (interval 0.1 s)."""
+def publishing_overhead(epochs: int = 3000) -> tuple[float, float, int]:
+    """Seconds to train the default net unpaced without and with the live pipeline (JobControl deciding, snapshot
+    every SNAPSHOT_S), and how many snapshots that built."""
     import torch
 
     from nnlib.config import RunConfig
     from nnlib.data.bundle import load_data
     from nnlib.inspect.snapshot import playground_snapshot
-    from nnlib.train.callbacks import LiveSnapshot
+    from nnlib.jobs.control import JobControl
+    from nnlib.train.live_snapshot import LiveSnapshot
     from nnlib.train.trainer import Trainer
+    from ui.live import SNAPSHOT_S
 
     torch.set_num_threads(1)
-    cfg = RunConfig().replace(train={"epochs": epochs})
+    cfg = RunConfig().replace(train={"epochs": epochs, "until_paused": False})
     data = load_data(cfg)
     Trainer(cfg, data).run(epochs=5)  # warm-up
-    plain, live = [], []
+    plain, live, built = [], [], 0
     for _ in range(3):  # interleaved, best of 3: a shared 2-core box is noisy
         t0 = time.perf_counter()
         Trainer(cfg, data).run()
         plain.append(time.perf_counter() - t0)
-        sink: list = []
-        live_cb = LiveSnapshot(lambda s, f, sink=sink: sink.append(s), playground_snapshot, 0.1)
+        ctl = JobControl(min_interval=SNAPSHOT_S)
         t0 = time.perf_counter()
-        Trainer(cfg, data, callbacks=[live_cb]).run()
+        Trainer(cfg, data, callbacks=[LiveSnapshot(ctl.offer, playground_snapshot)]).run(gate=ctl.epoch_gate)
         live.append(time.perf_counter() - t0)
-    return min(plain), min(live)
+        built = ctl.built
+    return min(plain), min(live), built
 
 
-def browser_view(seconds: float = 6.0) -> tuple[float, float]:
-    """(seconds from clicking Train to the first plotted live update, live updates per second) in chromium."""
+def browser_view(speeds: tuple[str, ...] = ("normal", "fast"), seconds: float = 8.0) -> list[dict]:
+    """Per speed, in chromium on the real app: seconds from clicking Train to the first plotted live point, chart
+    updates per second (the component's own counter, window.__nnLiveUpdates), epochs per second, and the Streamlit
+    server's CPU per chart update while the page watches."""
     from playwright.sync_api import sync_playwright
 
     port = free_port()
@@ -218,6 +249,10 @@ def browser_view(seconds: float = 6.0) -> tuple[float, float]:
                              "--server.address", "127.0.0.1", "--server.port", str(port),
                              "--browser.gatherUsageStats", "false"], cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
+    epoch_js = "() => { const r = document.querySelector('.nnlive'); return r ? Number(r.dataset.epoch || 0) : 0 }"
+    counters = f"() => [window.__nnLiveUpdates || 0, ({epoch_js})()]"
+    draw_ms = "() => window.__nnLiveDrawMs || 0"
+    rows = []
     try:
         for _ in range(200):
             try:
@@ -229,24 +264,35 @@ def browser_view(seconds: float = 6.0) -> tuple[float, float]:
                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
         with sync_playwright() as p:
             b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=args)
-            page = b.new_page(viewport={"width": 1400, "height": 1200})
-            page.goto(f"http://127.0.0.1:{port}/?train.epochs=10000")
-            page.wait_for_selector("[data-testid=stPlotlyChart]", timeout=90_000)
-            time.sleep(8)  # let the worker processes finish importing torch (server start, not a click)
-            t0 = time.time()
-            page.get_by_role("button", name="Train", exact=True).click()
-            seq = "() => { const r = document.querySelector('.nnlive'); return r ? Number(r.dataset.epoch || 0) : 0 }"
-            page.wait_for_function(f"({seq})() > 0", timeout=60_000, polling=20)
-            first = time.time() - t0
-            seen, last = 0, page.evaluate("() => document.querySelector('.nnlive').dataset.seq")
-            end = time.time() + seconds
-            while time.time() < end:
-                now = page.evaluate("() => document.querySelector('.nnlive').dataset.seq")
-                if now != last:
-                    seen, last = seen + 1, now
-                time.sleep(0.05)
+            for speed in speeds:
+                page = b.new_page(viewport={"width": 1400, "height": 1200})
+                page.goto(f"http://127.0.0.1:{port}/?train.speed={speed}")
+                page.wait_for_selector("[data-testid=stPlotlyChart]", timeout=90_000)
+                time.sleep(8)  # let the worker processes finish importing torch (server start, not a click)
+                t0 = time.time()
+                clicked = page.evaluate("() => performance.now()")
+                page.get_by_role("button", name="Train", exact=True).click()
+                page.wait_for_function(f"({epoch_js})() > 0", timeout=60_000, polling=10)
+                first = time.time() - t0
+                page.wait_for_function("() => window.__nnLiveTiming && window.__nnLiveTiming.drawn", timeout=10_000)
+                timing = page.evaluate("() => window.__nnLiveTiming")
+                time.sleep(1.0)  # the page's rerun after Train settles
+                u0, e0, c0, d0 = *page.evaluate(counters), cpu_seconds(proc.pid), page.evaluate(draw_ms)
+                time.sleep(seconds)
+                u1, e1, c1, d1 = *page.evaluate(counters), cpu_seconds(proc.pid), page.evaluate(draw_ms)
+                page.get_by_role("button", name="Stop", exact=True).click()
+                time.sleep(2)
+                rows.append({"speed": speed, "first point s": first,
+                             "click -> component has the job s": (timing["mounted"] - clicked) / 1000,
+                             "-> first epoch arrives s": (timing["epoch"] - timing["mounted"]) / 1000,
+                             "-> drawn s": (timing["drawn"] - timing["epoch"]) / 1000,
+                             "chart updates/s": (u1 - u0) / seconds,
+                             "epochs/s": (e1 - e0) / seconds,
+                             "server ms/update": 1000 * (c1 - c0) / max(1, u1 - u0),
+                             "browser draw ms/update": (d1 - d0) / max(1, u1 - u0)})
+                page.close()
             b.close()
-        return first, seen / seconds
+        return rows
     finally:
         proc.terminate()
         proc.wait(10)
@@ -256,24 +302,34 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--sessions", default="1,10,40", help="comma-separated numbers of polling sessions")
     ap.add_argument("--kind", choices=("playground", "cnn"), default="playground",
                     help="which page's live view the polling sessions watch")
     args = ap.parse_args()
     if args.kind == "playground":
-        plain, live = publishing_overhead()
-        print(f"training 3000 epochs of 2-4-2-1: engine alone {plain:.2f} s, with live snapshots every 0.1 s "
-              f"{live:.2f} s (+{100 * (live / plain - 1):.1f}%)")
+        plain, live, built = publishing_overhead()
+        print(f"training 3000 epochs of 2-4-2-1 unpaced: engine alone {plain:.2f} s, with the live pipeline "
+              f"{live:.2f} s (+{100 * (live / plain - 1):.1f}%, {built} snapshots built)")
         if not args.no_browser:
-            first, rate = browser_view()
-            print(f"browser: Train -> first live point {first:.2f} s; {rate:.1f} live updates/s seen")
-    rows = polling_cost([1, 10, 40], args.seconds, args.kind)
-    print(f"{args.kind} page; the server with its two jobs and no one polling uses {rows[0]['idle cores']:.3f} cores")
-    print(f"{'sessions':>8} {'requests':>9} {'updates/s/session':>18} {'server ms/request':>18} {'beyond idle':>12} "
-          f"{'KB/update':>10} {'largest KB':>11} {'server CPU (cores)':>19}")
+            print(f"{'browser: speed':>14} {'Train -> first point s':>23} {'chart updates/s':>16} {'epochs/s':>9} "
+                  f"{'server ms/update':>17}")
+            for r in browser_view():
+                print(f"{r['speed']:>14} {r['first point s']:>23.2f} {r['chart updates/s']:>16.1f} "
+                      f"{r['epochs/s']:>9.0f} {r['server ms/update']:>17.2f}")
+                print("    where the first point's wait goes: " + ", ".join(
+                    f"{k} {r[k]:.2f}" for k in ("click -> component has the job s", "-> first epoch arrives s",
+                                                "-> drawn s")) + f"; browser draw {r['browser draw ms/update']:.0f} "
+                      "ms per update")
+    rows = polling_cost([int(n) for n in args.sessions.split(",")], args.seconds, args.kind)
+    print(f"{args.kind} page, one job per session, 2 workers; the idle server uses {rows[0]['idle cores']:.3f} cores")
+    print(f"{'sessions':>8} {'jobs ran':>8} {'requests':>9} {'updates/s/session':>18} {'updates/s/running':>18} "
+          f"{'epochs/s/running':>17} {'server ms/update':>17} {'KB/update':>10} {'largest KB':>11} "
+          f"{'server CPU (cores)':>19}")
     for r in rows:
-        print(f"{r['sessions']:>8} {r['requests']:>9} {r['updates/s/session']:>18.2f} {r['server ms/request']:>18.2f} "
-              f"{r['ms/request beyond idle']:>12.2f} {r['KB/update']:>10.1f} {r['largest KB']:>11.1f} "
-              f"{r['server CPU (cores)']:>19.3f}")
+        print(f"{r['sessions']:>8} {r['ran']:>8} {r['requests']:>9} {r['updates/s/session']:>18.2f} "
+              f"{r['updates/s/running']:>18.2f} {r['epochs/s/running']:>17.1f} {r['server ms/update']:>17.2f} "
+              f"{r['KB/update']:>10.1f} "
+              f"{r['largest KB']:>11.1f} {r['server CPU (cores)']:>19.3f}")
 
 
 if __name__ == "__main__":

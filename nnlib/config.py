@@ -32,6 +32,10 @@ FEATURE_HELP = {"x1": "The first coordinate.", "x2": "The second coordinate.", "
                 "linear unit draw a parabola or circle.", "x2^2": "x2 squared.", "x1*x2": "Product of the inputs: "
                 "the one feature that makes XOR linearly separable.", "sin(x1)": "sin of x1: periodic pattern.",
                 "sin(x2)": "sin of x2."}
+MAX_LIVE_EPOCHS = 20_000  # a run "until I pause" stops by itself here (or earlier, at MAX_WORK / MAX_LIVE_MINUTES)
+MAX_LIVE_MINUTES = 10  # ... or after this much training time, so a forgotten tab cannot hold a worker forever
+SPEEDS = {"slow": 4.0, "normal": 30.0, "fast": 0.0}  # Playground epochs per second (0 = as fast as possible)
+HORIZON_SCHEDULES = ("cosine",)  # schedules defined by their last epoch: such a run always stops after `epochs`
 AUGMENTATIONS = ("shift", "flip", "rotate", "noise")
 AUGMENT_HELP = {"shift": "Random shift by up to 1/12 of the image side (1 px on 8x8, 2 on 28x28): the label does not "
                           "depend on the exact position.",
@@ -133,6 +137,14 @@ class TrainConfig:
     l2: float = num(0.0, 0.0, 1.0, "L2 strength: adds (l2/2) * sum w^2 to the loss (small weights).", step=0.0001)
     batch_size: int = num(10, 1, 4096, "Examples per gradient step: small = noisy but frequent updates.")
     epochs: int = num(100, 1, 10_000, "Passes over the training data.")
+    until_paused: bool = flag(True, "Playground: keep training until you press Pause or Stop, like TF Playground "
+                              f"(the server ends a run by itself after {MAX_LIVE_EPOCHS:,} epochs or "
+                              f"{MAX_LIVE_MINUTES} minutes of training). Off: stop after `epochs`. A cosine schedule "
+                              "anneals lr_t = lr (1 + cos(pi t / epochs)) / 2 towards its last epoch, so with cosine "
+                              "the run stops after `epochs` anyway; the CNN page and the command line always do.")
+    speed: str = choice("normal", tuple(SPEEDS), "Playground pace, so learning can be watched: slow = "
+                        f"{SPEEDS['slow']:g} epochs/s, normal = {SPEEDS['normal']:g} epochs/s, fast = as fast as the "
+                        "server can (pause between epochs = max(0, 1/rate - epoch time)).")
     patience: int = num(0, 0, 1000, "Early stopping: stop after this many epochs without a better validation "
                         "loss and restore the best weights (0 = off).")
     seed: int = num(0, 0, 2**31 - 1, "Seed of initialization, shuffling and dropout: same seed, same run.")
@@ -191,6 +203,16 @@ class RunConfig:
     @property
     def is_image(self) -> bool:
         return self.dataset_info["kind"] == "image"
+
+    @property
+    def open_ended(self) -> bool:
+        """Whether a job runs until paused (a 2D run without a horizon schedule); its cap: validation.run_epochs."""
+        return self.train.until_paused and not self.is_image and self.train.schedule not in HORIZON_SCHEDULES
+
+    @property
+    def epochs_per_second(self) -> float:
+        """The pace a job keeps (0 = unpaced); image runs are never paced (their epochs take seconds anyway)."""
+        return 0.0 if self.is_image else SPEEDS[self.train.speed]
 
     def validate(self) -> list[str]:
         from nnlib.validation import problems

@@ -8,6 +8,7 @@ from typing import Any
 from nnlib.activations import ACTIVATIONS, widen_factor
 from nnlib.config import (
     MAX_HIDDEN_LAYERS,
+    MAX_LIVE_EPOCHS,
     MAX_PARAMS,
     MAX_WIDTH,
     MAX_WORK,
@@ -141,22 +142,39 @@ def problems(cfg: RunConfig) -> list[str]:
         errs.append("the plateau schedule watches the validation loss: set a validation fraction above 0")
     if errs:
         return errs
-    n = d.n_samples or info["n"] or 1000
-    n_train = max(1, int(n * d.train_frac))
+    n_train = _n_train(cfg)
     if m.cnn is not None:
         macs = _check_cnn(cfg, errs)
     else:
-        shape = info.get("shape")
-        csv = cfg.csv_summary
-        n_in = (shape[0] * shape[1] * shape[2]) if shape else len(d.features)
-        if csv and csv["n_features"] != 2:
-            n_in = csv["n_features"]
-        params = mlp_param_count(cfg, n_in)
+        params = macs = _mlp_macs(cfg)
         if params > MAX_PARAMS:
             errs.append(f"the network has {params:,} parameters; the limit on a shared server is {MAX_PARAMS:,}")
-        macs = params
     work = 3 * macs * n_train * t.epochs
-    if macs and work > MAX_WORK:
+    if macs and work > MAX_WORK:  # (a run "until I pause" goes on past `epochs` only as far as run_epochs allows)
         errs.append(f"this run needs about {work:.1e} multiply-adds ({t.epochs} epochs x {n_train:,} examples); the "
                     f"limit is {MAX_WORK:.0e}: use fewer epochs, a subset (data.n_samples) or a smaller model")
     return errs
+
+
+def _n_train(cfg: RunConfig) -> int:
+    n = cfg.data.n_samples or cfg.dataset_info["n"] or 1000
+    return max(1, int(n * cfg.data.train_frac))
+
+
+def _mlp_macs(cfg: RunConfig) -> int:
+    """Multiply-adds of one MLP forward pass per example (= its parameter count)."""
+    shape = cfg.dataset_info.get("shape")
+    csv = cfg.csv_summary
+    n_in = (shape[0] * shape[1] * shape[2]) if shape else len(cfg.data.features)
+    if csv and csv["n_features"] != 2:
+        n_in = csv["n_features"]
+    return mlp_param_count(cfg, n_in)
+
+
+def run_epochs(cfg: RunConfig) -> int:
+    """How many epochs a job may train: `epochs`, or for a run "until I pause" the server's cap -- MAX_LIVE_EPOCHS,
+    fewer if the network and data would exceed MAX_WORK (the same budget a finite run is validated against)."""
+    if not cfg.open_ended:
+        return cfg.train.epochs
+    per_epoch = 3 * _mlp_macs(cfg) * _n_train(cfg)
+    return max(1, min(MAX_LIVE_EPOCHS, int(MAX_WORK // max(1, per_epoch))))

@@ -13,7 +13,8 @@ from ui import run_controls as R
 from ui import session as S
 from ui import share_panel as SP
 from ui.links import notice
-from ui.live import live_charts
+from ui.live import SNAPSHOT_S, live_charts
+from ui.pace import pace_controls
 from ui.playground_views import ROWS, data_view, is_warm, pick_view, preview_snapshot
 from ui.plots import playground_figures
 
@@ -62,7 +63,7 @@ with top:
         help="Draw a new sample of the dataset (a new data seed).",
     ):
         st.session_state[C.key(P, "data", "seed")] = random.randrange(1, 2**31 - 1)
-    # the speed selector and the until-I-pause/epochs control belong in this bar, after the buttons
+    pace_controls(P, bar)  # how to watch it: speed, and whether it runs until paused
 
 col_setup, col_main = st.columns([1, 2], gap="medium")
 with col_main:
@@ -146,7 +147,7 @@ if problems:
     st.error("**This setup cannot train yet:**\n\n" + "\n".join(f"- {p}" for p in problems))
 else:
     C.sync_url(cfg)
-R.ready_to_run(P, cfg, None if problems else {"config": cfg.to_dict(), "interval": 0.1})
+R.ready_to_run(P, cfg, None if problems else {"config": cfg.to_dict(), "interval": SNAPSHOT_S})
 
 # ---------------------------------------------------------------- plots
 # What the charts show: the running job; a finished run only while the controls still equal its config; otherwise
@@ -160,7 +161,7 @@ if shown.note:
 if shown.config is not None:
     if not running:
         with charts:  # plotly.js for the live view starts loading now, while the server prepares the charts
-            live_charts(f"{P}.preload", {}, [], None, "playground", False, 0, "")
+            live_charts(f"{P}.live", {}, [], None, "playground", False, 0, "")
     dv = data_view(RunConfig(data=shown.config.data).to_json())
     first_draw = None
     with charts, st.spinner("Preparing the untrained network…", show_time=True):

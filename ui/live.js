@@ -1,6 +1,7 @@
 // Live charts: draw the figures the page built, then poll /nnlive/snap/<job> and patch traces in place.
 const CONFIG = { displayModeBar: false, responsive: true };
 const FINAL = ["finished", "stopped", "failed"];
+const FIRST_WAIT_MS = 300;  // how long a starting run's charts wait for the first snapshot before drawing without it
 
 function loadPlotly(src) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
@@ -39,7 +40,7 @@ function statusLine(info) {
   if (info.status === "queued") {
     parts.push(`Waiting for a free worker${info.queue ? ` (position ${info.queue} in the queue)` : ""}…`);
   } else {
-    parts.push(`<b>Epoch ${info.epoch} / ${info.epochs}</b>`);
+    parts.push(info.until_paused ? `<b>Epoch ${info.epoch}</b>` : `<b>Epoch ${info.epoch} / ${info.epochs}</b>`);
     parts.push(`${fmt(info.elapsed, 1)} s`);
     if (info.train_loss !== null && info.train_loss !== undefined) parts.push(`train loss ${fmt(info.train_loss, 4)}`);
     if (info.val_loss !== null && info.val_loss !== undefined) parts.push(`validation loss ${fmt(info.val_loss, 4)}`);
@@ -47,8 +48,24 @@ function statusLine(info) {
       parts.push(`validation accuracy ${fmt(100 * info.val_accuracy, 1)}%`);
     if (info.val_rmse !== null && info.val_rmse !== undefined) parts.push(`validation RMSE ${fmt(info.val_rmse, 4)}`);
     parts.push(`<span class="nn-state nn-${info.status}">${info.status}</span>`);
+    if (FINAL.includes(info.status) && info.reason) parts.push(escapeHtml(info.reason));
+    else if (info.until_paused && info.status === "running") parts.push("runs until you pause or stop");
   }
   return parts.join(" · ");
+}
+
+function escapeHtml(text) {
+  const d = document.createElement("div");
+  d.textContent = String(text);
+  return d.innerHTML;
+}
+
+// How full the progress bar is: a finished run is full; a stopped or failed one shows where it ended; a run
+// "until I pause" has no end to measure against, so its bar is full and striped while it runs.
+function progress(info) {
+  const epochs = info.epochs || 0;
+  if (info.status === "finished" || (info.until_paused && info.status !== "queued")) return 1;
+  return epochs ? Math.min(1, (info.epoch || 0) / epochs) : 0;
 }
 
 export default function (component) {
@@ -98,7 +115,9 @@ export default function (component) {
     }
   };
 
-  const apply = (P, msg) => {
+  // merge a message into the figures (cheap) and return the ids to redraw; the caller sends the next poll first,
+  // so the request travels while the browser draws
+  const merge = (msg) => {
     // heavy pictures go round: where the round continues, and how many of this snapshot's are still to come
     st.next = msg.sweep ? msg.sweep.next : 0;
     st.left = msg.sweep ? msg.sweep.left : 0;
@@ -108,9 +127,11 @@ export default function (component) {
     root.dataset.status = msg.status;
     const info = msg.info || {};
     root.dataset.epoch = String(info.epoch || 0);
+    info.status = msg.status;
     st.bar.querySelector(".nn-text").innerHTML = statusLine(info);
-    const frac = info.epochs ? Math.min(1, (info.epoch || 0) / info.epochs) : 0;
-    st.bar.querySelector(".nn-fill").style.width = `${(100 * frac).toFixed(1)}%`;
+    const fill = st.bar.querySelector(".nn-fill");
+    fill.style.width = `${(100 * progress(info)).toFixed(1)}%`;
+    fill.className = `nn-fill nn-fill-${msg.status}${info.until_paused ? " nn-open" : ""}`;
     const changed = [];
     for (const [id, patch] of Object.entries(msg.patches || {})) {
       const fig = st.figs[id];
@@ -127,7 +148,18 @@ export default function (component) {
       }
       changed.push(id);
     }
-    draw(P, changed);
+    return changed;
+  };
+
+  const show = (P, changed) => {
+    const t0 = performance.now();
+    const timing = window.__nnLiveTiming;
+    const first = timing && timing.url === data.url && !timing.epoch && Number(root.dataset.epoch || 0) > 0;
+    draw(P, st.drawn ? changed : Object.keys(st.figs));
+    st.drawn = true;
+    if (first) Object.assign(timing, { epoch: t0, drawn: performance.now() });
+    window.__nnLiveUpdates = (window.__nnLiveUpdates || 0) + 1;  // benches and tests count chart updates here
+    window.__nnLiveDrawMs = (window.__nnLiveDrawMs || 0) + (performance.now() - t0);
   };
 
   const poll = (P) => {
@@ -136,6 +168,7 @@ export default function (component) {
     const have = lx.length ? lx[lx.length - 1] : 0;  // the last epoch this browser has
     const q = new URLSearchParams({ seq: String(st.seq), status: st.status, kind: data.kind, have: String(have),
                                     turn: String(st.next || 0), left: String(st.left || 0), ...data.opts });
+    const sent = performance.now();
     fetch(`${data.url}?${q}`, { cache: "no-store" })
       .then((r) => (r.status === 200 ? r.json() : r.status === 404 ? "gone" : null))
       .then((msg) => {
@@ -144,14 +177,15 @@ export default function (component) {
           st.bar.querySelector(".nn-text").textContent = "This job is no longer available; press Train to start again.";
           return;
         }
-        if (msg) apply(P, msg);
+        const changed = msg ? merge(msg) : null;
         if (FINAL.includes(st.status)) {
+          if (changed) show(P, changed);
           setTriggerValue("done", st.seq);
           return;
         }
-        // until the first epoch arrives, ask often: the wait between Train and the first point is what users feel
-        const started = Number(root.dataset.epoch || 0) > 0;
-        st.timer = setTimeout(() => poll(P), started ? data.poll : Math.min(100, data.poll));
+        // the server holds a poll until there is news, so ask again at once (at most every data.poll ms)
+        st.timer = setTimeout(() => poll(P), Math.max(0, data.poll - (performance.now() - sent)));
+        if (changed) show(P, changed);
       })
       .catch(() => {
         if (gen === st.gen) st.timer = setTimeout(() => poll(P), 2 * data.poll);
@@ -161,8 +195,20 @@ export default function (component) {
   loadPlotly(data.plotly)
     .then((P) => {
       if (gen !== st.gen) return;
-      if (data.active && data.url) poll(P);  // the request travels while the charts are drawn below
-      draw(P, Object.keys(st.figs));
+      st.drawn = false;
+      if (data.active && data.url && (!window.__nnLiveTiming || window.__nnLiveTiming.url !== data.url)) {
+        // where the wait from Train to the first point goes (read by bench/live.py): page rerun, job, drawing
+        window.__nnLiveTiming = { url: data.url, mounted: performance.now() };
+      }
+      if (data.active && data.url) {
+        // the first answer usually comes within moments: draw the charts once, with it, not twice
+        poll(P);
+        setTimeout(() => { if (gen === st.gen && !st.drawn) { draw(P, Object.keys(st.figs)); st.drawn = true; } },
+                   FIRST_WAIT_MS);
+      } else {
+        draw(P, Object.keys(st.figs));
+        st.drawn = true;
+      }
     })
     .catch((e) => {
       root.textContent = `The live charts could not start: ${e.message}`;

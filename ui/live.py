@@ -2,25 +2,28 @@
 component that polls it and updates the plotly charts in place -- no Streamlit rerun per refresh.
 
 The job id is an unguessable token handed only to the session that submitted the job; the route looks jobs up
-by that token and answers 404 for anything else. Unchanged snapshots cost a 204 and no body.
+by that token and answers 404 for anything else. A poll for a state the browser already has is held open
+(long poll, up to HOLD_S) until the job publishes a newer one, so a browser sees every snapshot as soon as it
+exists without asking in a tight loop; if nothing changes in that time it costs a 204 and no body.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
-import threading
-from collections import OrderedDict
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 PREFIX = "/nnlive"
-POLL_MS = 400
+POLL_MS = 40  # least gap between two polls of one browser (the route holds a poll until there is news)
+HOLD_S = 2.0  # how long the route holds a poll that has nothing new
+CHECK_S = 0.02  # how often a held poll looks for a newer snapshot
+SNAPSHOT_S = 0.05  # how often a running Playground job sends a snapshot (its payload's "interval")
 Patcher = Callable[[dict, dict[str, str]], dict[str, dict[int, dict]]]
 PATCHERS: dict[str, Patcher] = {}
-_cache: OrderedDict[tuple, bytes] = OrderedDict()
-_cache_lock = threading.Lock()
 FINAL = ("finished", "stopped", "failed")
 
 
@@ -61,25 +64,28 @@ def snapshot_payload(job_id: str, seq: int, status: str, kind: str, opts: dict[s
     continuation = opts.get("left", "0") not in ("", "0")  # the rest of this snapshot's pictures (ui.cnn_plots)
     if view.snapshot_seq == seq and view.status == status and not continuation:
         return 204, b""
-    cache_key = (job_id, view.snapshot_seq, view.status, kind, tuple(sorted(opts.items())))
-    with _cache_lock:
-        body = _cache.get(cache_key)
-    if body is None:
-        patcher = PATCHERS.get(kind)
-        patches = patcher(view.snapshot, opts) if (patcher and view.snapshot) else {}
-        sweep = patches.pop(SWEEP, None)
-        info = status_text(view.snapshot, view.status, view.queue_position)
-        if view.error:
-            info["reason"] = view.error
-        msg = {"seq": view.snapshot_seq, "status": view.status, "info": encode(info), "patches": encode(patches)}
-        if sweep is not None:
-            msg["sweep"] = sweep
-        body = json.dumps(msg, separators=(",", ":"), allow_nan=False).encode()
-        with _cache_lock:
-            _cache[cache_key] = body
-            while len(_cache) > 256:
-                _cache.popitem(last=False)
-    return 200, body
+    patcher = PATCHERS.get(kind)
+    patches = patcher(view.snapshot, opts) if (patcher and view.snapshot) else {}
+    sweep = patches.pop(SWEEP, None)
+    info = status_text(view.snapshot, view.status, view.queue_position)
+    info["until_paused"] = bool((view.snapshot or {}).get("until_paused"))
+    if view.error:
+        info["reason"] = view.error
+    msg = {"seq": view.snapshot_seq, "status": view.status, "info": encode(info), "patches": encode(patches)}
+    if sweep is not None:
+        msg["sweep"] = sweep
+    return 200, json.dumps(msg, separators=(",", ":"), allow_nan=False).encode()
+
+
+async def held_payload(job_id: str, seq: int, status: str, kind: str, opts: dict[str, str],
+                       hold_s: float = HOLD_S) -> tuple[int, bytes]:
+    """snapshot_payload, but a 204 is held back (without blocking the server) until there is news or hold_s."""
+    deadline = time.monotonic() + hold_s
+    while True:
+        code, body = snapshot_payload(job_id, seq, status, kind, opts)
+        if code != 204 or time.monotonic() >= deadline:
+            return code, body
+        await asyncio.sleep(CHECK_S)
 
 
 def routes() -> list[Any]:
@@ -93,11 +99,12 @@ def routes() -> list[Any]:
             seq = int(q.get("seq", "-1"))
         except ValueError:
             seq = -1
-        opts = {k: v[:20] for k, v in list(q.items())[:12] if k not in ("seq", "status", "kind")}
+        opts = {k: v[:20] for k, v in list(q.items())[:12] if k not in ("seq", "status", "kind", "hold")}
         if not opts.get("have", "0").isdigit():
             opts["have"] = "0"
-        code, body = snapshot_payload(request.path_params["job_id"], seq, q.get("status", ""),
-                                      q.get("kind", "playground"), opts)
+        hold = HOLD_S if q.get("hold", "1") == "1" else 0.0
+        code, body = await held_payload(request.path_params["job_id"], seq, q.get("status", ""),
+                                        q.get("kind", "playground"), opts, hold)
         return Response(body, status_code=code, media_type="application/json",
                         headers={"Cache-Control": "no-store"})
 

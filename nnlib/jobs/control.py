@@ -1,16 +1,23 @@
-"""The job's side of the worker pipe: throttled snapshots out, pause/resume/step/stop commands in.
+"""The job's side of the worker pipe: snapshots out, pause/resume/step/stop commands in, epochs paced.
 
-A job function only ever sees this object, so it can also be driven in-process (conn=None) in unit tests.
+This is the one place that decides when a snapshot is sent: the job only *offers* its state (a builder, so an
+unsent state costs nothing), and JobControl builds and sends it when `interval` has passed, when the job pauses
+(the exact paused epoch), when it stops, and once at the end. A job function only ever sees this object, so it
+can also be driven in-process (conn=None) in unit tests.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
 COMMANDS = ("pause", "resume", "step", "stop")
-_POLL_S = 0.01  # how long a paused gate blocks between command checks
+_POLL_S = 0.01  # how long a paused or pacing gate blocks between command checks when there is no pipe
+BUILD_BUDGET = 10.0  # a running job's snapshots are at least this many build-times apart: building (and the
+# server's unpickling, which grows with it) takes at most ~1/10 of the time even when a long run's history is big
+Builder = Callable[[], Any]
 
 
 class JobControl:
@@ -25,51 +32,69 @@ class JobControl:
         min_interval: float = 0.05,
     ) -> None:
         self.job_id = job_id
-        self.min_interval = min_interval
+        self.min_interval = min_interval  # least seconds between two snapshots of a running job
+        self.epoch_seconds = 0.0  # pacing: least seconds from one epoch's start to the next (0 = unpaced)
         self._conn = conn
         self._paused = paused
         self._stop = False
         self._steps = 0
-        self._pending: Any = None
-        self._has_pending = False
+        self._pending: Builder | None = None
         self._last_sent = float("-inf")
+        self._build_s = 0.0  # how long the last snapshot took to build
+        self._next_epoch_at = 0.0
         self.sent = 0  # snapshots actually sent (lets tests check the throttle)
-        self.latest: dict | None = None  # with conn=None: the last snapshot that would have been sent
+        self.holds = 0  # times the gate settled into a pause (after sending that state): tests wait on it
+        self.built = 0  # snapshots built (a state offered but never sent is never built)
+        self.latest: Any = None  # with conn=None: the last snapshot that would have been sent
         self.deferred: list[tuple] = []  # non-command messages that arrived mid-job; the worker handles them
         self.exit_requested = False  # the manager asked the worker to exit, or went away
 
     # -- what the job calls ------------------------------------------------------------------------------
 
-    def publish(self, snapshot: dict, force: bool = False) -> None:
-        """Offer the latest state: sent at most once per `min_interval` unless force; the newest wins."""
-        self._pending = snapshot
-        self._has_pending = True
-        if force or time.monotonic() - self._last_sent >= self.min_interval:
+    def configure(self, interval: float | None = None, epochs_per_second: float = 0.0) -> None:
+        """The run's own pace: snapshot interval (as the page asked) and epochs per second (0 = as fast as possible)."""
+        if interval is not None:
+            self.min_interval = max(0.0, float(interval))
+        self.epoch_seconds = 1.0 / epochs_per_second if epochs_per_second > 0 else 0.0
+
+    def offer(self, build: Builder) -> None:
+        """The job's state changed; `build()` makes its snapshot. Built only if and when it is sent; newest wins."""
+        self._pending = build
+
+    def publish(self, snapshot: Any, force: bool = False) -> None:
+        """Offer an already-built snapshot; `force` sends it now (the untrained view, the final state)."""
+        self.offer(lambda: snapshot)
+        if force:
             self.flush()
 
     def epoch_gate(self) -> bool:
-        """Call before each epoch: False means stop; blocks while paused; a "step" lets one epoch through."""
+        """Call between epochs: False means stop. Sends a due snapshot, waits out the pace, blocks while paused
+        (after sending the exact paused state), and lets one epoch through per "step"."""
         self._drain()
+        if not self._paused and not self._stop:
+            self._flush_if_due()
+        held = False
         while True:
             if self._stop:
-                self.flush()
                 return False
             if not self._paused:
-                self._flush_if_due()
+                wait = self._next_epoch_at - time.monotonic()
+                if wait > 0:
+                    self._wait(wait)
+                    continue
+                self._next_epoch_at = time.monotonic() + self.epoch_seconds
                 return True
             if self._steps > 0:
                 self._steps -= 1
                 return True
-            self.flush()  # a paused page should show exactly where the job stopped
-            if self._conn is None:
-                time.sleep(_POLL_S)
-            else:
-                self._drain(timeout=_POLL_S)
+            if self._pending is not None or not held:
+                self.flush()  # a paused page shows exactly the epoch the model is at
+                self.holds, held = self.holds + 1, True
+            self._wait(_POLL_S if self._conn is None else 0.25)
 
     def should_stop(self) -> bool:
-        """Non-blocking check for use between batches (also sends a throttled snapshot that is due)."""
+        """Non-blocking check for use between batches (no snapshot: mid-epoch state is not a consistent view)."""
         self._drain()
-        self._flush_if_due()
         return self._stop
 
     @property
@@ -101,11 +126,15 @@ class JobControl:
             raise ValueError(f"unknown job command {cmd!r}; expected one of {COMMANDS}")
 
     def flush(self) -> None:
-        """Send the pending snapshot now, if any."""
-        if not self._has_pending:
+        """Build and send the pending state now, if any."""
+        if self._pending is None:
             return
-        snapshot, self._pending, self._has_pending = self._pending, None, False
+        build, self._pending = self._pending, None
+        started = time.monotonic()
+        snapshot = build()
+        self.built += 1
         self._last_sent = time.monotonic()
+        self._build_s = self._last_sent - started
         self.sent += 1
         if self._conn is None:
             self.latest = snapshot
@@ -116,8 +145,18 @@ class JobControl:
             self._manager_gone()
 
     def _flush_if_due(self) -> None:
-        if self._has_pending and time.monotonic() - self._last_sent >= self.min_interval:
+        """The running job's rule: every `min_interval`, or every BUILD_BUDGET build-times if that is longer."""
+        gap = max(self.min_interval, BUILD_BUDGET * self._build_s)
+        if self._pending is not None and time.monotonic() - self._last_sent >= gap:
             self.flush()
+
+    def _wait(self, seconds: float) -> None:
+        """Sleep without burning CPU, waking at once for a command when there is a pipe."""
+        if self._conn is None:
+            time.sleep(min(seconds, _POLL_S))
+            self._drain()
+        else:
+            self._drain(timeout=seconds)
 
     def _drain(self, timeout: float = 0.0) -> None:
         if self._conn is None:

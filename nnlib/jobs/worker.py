@@ -105,9 +105,10 @@ def _run_one(conn: Connection, ctl: JobControl, fn_path: str, payload: dict, tor
         status, error = "failed", f"{type(e).__name__}: {e}"
         traceback.print_exc()
     try:
-        ctl.flush()
+        ctl.flush()  # a state the job offered but did not send (the job sends its final state itself)
     except Exception as e:  # noqa: BLE001 - e.g. an unpicklable snapshot
-        status, error = "failed", f"the last snapshot could not be sent ({type(e).__name__}: {e})"
+        if status != "failed":  # keep the job's own error: it says more than the snapshot's
+            status, error = "failed", f"the last snapshot could not be sent ({type(e).__name__}: {e})"
     try:
         conn.send(("done", ctl.job_id, status, result, error))
     except (EOFError, OSError):

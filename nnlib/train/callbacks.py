@@ -13,8 +13,6 @@ from __future__ import annotations
 import copy
 import math
 import os
-import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -164,24 +162,6 @@ class Checkpoint(Callback):
 
     def on_train_end(self, trainer: Trainer, logs: Logs) -> None:
         self.save(trainer, "model.safetensors")
-
-
-class LiveSnapshot(Callback):
-    """Publishes a plain-data snapshot at most every `interval` seconds (and always at the end)."""
-
-    def __init__(self, publish: Callable[[dict[str, Any], bool], None], build: Callable[[Trainer, bool], dict],
-                 interval: float = 0.1) -> None:
-        self.publish, self.build, self.interval = publish, build, interval
-        self.last = 0.0
-
-    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: Logs) -> None:
-        now = time.perf_counter()
-        if now - self.last >= self.interval:
-            self.last = now
-            self.publish(self.build(trainer, False), False)
-
-    def on_train_end(self, trainer: Trainer, logs: Logs) -> None:
-        self.publish(self.build(trainer, True), True)
 
 
 class Progress(Callback):

@@ -80,7 +80,7 @@ def test_bad_link_keeps_what_it_can_and_says_what_it_could_not():
 
 @pytest.mark.slow
 def test_train_runs_a_job_and_the_plots_fill_up():
-    at = app(train__epochs="40")
+    at = app(train__epochs="40", train__until_paused="0")
     at.button(key="pg.train").click().run()
     assert not at.exception and not at.error
     deadline = time.time() + 60
@@ -94,3 +94,26 @@ def test_train_runs_a_job_and_the_plots_fill_up():
     assert len(loss["data"][0]["y"]) == 40
     assert "finished" in at.get("progress")[0].proto.text
     assert any(d.label == "Run (safetensors)" for d in at.get("download_button"))
+
+
+@pytest.mark.slow
+def test_the_default_run_goes_on_until_paused_and_says_so():
+    from ui.services import job_manager
+
+    at = app(train__epochs="5", train__speed="fast")
+    until = at.toggle(key="pg.train.until_paused")
+    assert until.value is True and "Pause" in until.help and "20,000 epochs" in until.help  # the Playground default
+    assert "epochs/s" in at.selectbox(key="pg.train.speed").help
+    at.button(key="pg.train").click().run()
+    job_id = at.session_state["pg.job_cfg"][0]
+    deadline, epoch = time.time() + 60, 0
+    while time.time() < deadline and epoch <= 5:
+        time.sleep(0.2)
+        epoch = (job_manager().find(job_id)[1].snapshot or {}).get("epoch", 0)
+    assert epoch > 5  # past `epochs`: it trains until the student pauses or stops
+    at.run()
+    at.button(key="pg.stop").click().run()
+    deadline = time.time() + 30
+    while time.time() < deadline and job_manager().find(job_id)[1].status != "stopped":
+        time.sleep(0.2)
+    assert job_manager().find(job_id)[1].status == "stopped"

@@ -78,7 +78,7 @@ def test_two_sessions_train_at_once_each_with_its_own_job(server, browser):
     for dataset in ("xor", "gauss"):
         ctx = browser.new_context(viewport={"width": 1400, "height": 1200})
         pg = ctx.new_page()
-        open_playground(pg, server, f"?data.dataset={dataset}&train.epochs=400")
+        open_playground(pg, server, f"?data.dataset={dataset}&train.epochs=400&train.until_paused=0")
         pages.append(pg)
     for pg in pages:
         pg.get_by_role("button", name="Train", exact=True).click()

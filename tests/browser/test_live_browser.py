@@ -1,0 +1,91 @@
+"""The live component in chromium: what its status bar says for running, open-ended and final states (driven by a
+scripted route, no server), and in the real app that Pause shows the exact paused epoch and Step adds one."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from tests.browser.conftest import shot
+from ui.live import plotly_path
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ORIGIN = "http://nnlive.test"
+HARNESS = """<!doctype html><html><body><div id="host"><div class="nnlive"></div></div>
+<script type="module">
+import run from "/live.js";
+window.__done = [];
+const figures = {loss: {data: [{type: "scatter", x: [], y: []}], layout: {height: 200}}};
+run({data: {figures, rows: [["loss"]], url: "/snap/job", plotly: "/plotly.js", kind: "playground", active: true,
+            seq: 0, status: "queued", opts: {}, poll: 40},
+     parentElement: document.getElementById("host"),
+     setTriggerValue: (name, value) => window.__done.push([name, value])});
+</script></body></html>"""
+
+
+def _harness(page, messages: list[dict]) -> None:
+    """Serve live.js against a scripted snapshot route: each poll gets the next message (then 204s)."""
+    todo = list(messages)
+    page.route(f"{ORIGIN}/", lambda r: r.fulfill(body=HARNESS, content_type="text/html"))
+    page.route(f"{ORIGIN}/live.js", lambda r: r.fulfill(path=os.path.join(ROOT, "ui", "live.js"),
+                                                       content_type="text/javascript"))
+    page.route(f"{ORIGIN}/plotly.js", lambda r: r.fulfill(path=plotly_path(), content_type="text/javascript"))
+    page.route(f"{ORIGIN}/snap/**", lambda r: r.fulfill(status=200, body=json.dumps(todo.pop(0)),
+                                                         content_type="application/json")
+               if todo else r.fulfill(status=204, body=""))
+    page.goto(f"{ORIGIN}/")
+
+
+def _msg(seq: int, status: str, epoch: int, epochs: int = 100, **info: object) -> dict:
+    return {"seq": seq, "status": status, "patches": {"loss": {"0": {"x": [epoch], "y": [0.5], "extend": True}}},
+            "info": {"status": status, "epoch": epoch, "epochs": epochs, "elapsed": 1.0, **info}}
+
+
+def _bar(page) -> tuple[str, str, str]:
+    page.wait_for_function("() => window.__nnLiveUpdates > 0")
+    return page.evaluate("""() => { const f = document.querySelector('.nn-fill');
+        return [f.style.width, f.className, document.querySelector('.nn-text').textContent]; }""")
+
+
+@pytest.mark.parametrize(("status", "epoch", "reason", "width"), [
+    ("finished", 60, "early-stopped at epoch 60: no better val_loss for 10 epochs", "100%"),  # over: full
+    ("stopped", 40, "stopped by the user", "40%"),  # where it was stopped
+    ("failed", 7, "ValueError: boom", "7%"),
+])
+def test_final_state_fills_the_bar_and_says_why(page, status: str, epoch: int, reason: str, width: str) -> None:
+    _harness(page, [_msg(1, "running", 5), _msg(2, status, epoch, reason=reason)])
+    page.wait_for_function("() => window.__done.length > 0")
+    fill, cls, text = _bar(page)
+    assert fill == width and f"nn-fill-{status}" in cls
+    assert f"Epoch {epoch} / 100" in text and status in text and reason in text
+    assert page.evaluate("() => window.__done") == [["done", 2]]
+
+
+def test_an_open_ended_run_says_it_runs_until_paused(page) -> None:
+    _harness(page, [_msg(1, "running", 250, epochs=50_000, until_paused=True)])
+    fill, cls, text = _bar(page)
+    assert fill == "100%" and "nn-open" in cls
+    assert "Epoch 250" in text and "/ 50000" not in text and "runs until you pause or stop" in text
+
+
+@pytest.mark.slow
+def test_pause_shows_the_exact_epoch_and_step_adds_one_in_the_app(server, page) -> None:
+    page.goto(f"{server}/?train.speed=fast")
+    page.wait_for_selector("[data-testid=stPlotlyChart]", timeout=90_000)
+    page.get_by_role("button", name="Train", exact=True).click()
+    epoch = "() => Number((document.querySelector('.nnlive') || {dataset: {}}).dataset.epoch || 0)"
+    page.wait_for_function(f"({epoch})() > 150", timeout=90_000)  # past `epochs` (100): it runs until paused
+    page.get_by_role("button", name="Pause", exact=True).click()
+    page.wait_for_function("() => (document.querySelector('.nnlive') || {dataset: {}}).dataset.status === 'paused'",
+                           timeout=30_000)
+    page.wait_for_timeout(1500)  # any snapshot still in flight would land now
+    paused = page.evaluate(epoch)
+    page.get_by_role("button", name="Step", exact=True).click()
+    page.wait_for_function(f"({epoch})() !== {paused}", timeout=30_000)
+    page.wait_for_timeout(1000)
+    assert page.evaluate(epoch) == paused + 1
+    shot(page, "live_paused_step")
+    page.get_by_role("button", name="Stop", exact=True).click()
+    page.wait_for_selector(f"text=/Epoch {paused + 1}\\b/", timeout=30_000)  # the stopped run: the same epoch

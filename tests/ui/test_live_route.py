@@ -1,0 +1,117 @@
+"""The live route's logic in-process, without a server or a browser: unknown tokens, "nothing new", the
+continuation of a snapshot's pictures, the held (long) poll, and real Playground patches of a real snapshot."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import replace
+
+import pytest
+
+from nnlib.jobs.manager import JobView
+from ui import live
+from ui.plots import SWEEP
+
+
+class FakeManager:
+    """find/touch like JobManager, over views the test sets."""
+
+    def __init__(self) -> None:
+        self.views: dict[str, JobView] = {}
+        self.touched: list[str] = []
+
+    def find(self, job_id: str) -> tuple[str, JobView] | None:
+        view = self.views.get(job_id)
+        return None if view is None else ("session-a", view)
+
+    def touch(self, session: str) -> None:
+        self.touched.append(session)
+
+
+def _view(seq: int = 3, status: str = "running", snapshot: dict | None = None) -> JobView:
+    snap = snapshot if snapshot is not None else {"epoch": 7, "epochs": 100, "history": {"train_loss": [0.5]}}
+    return JobView("tok", status, None, snap, seq, None, None, 0.0, 0.0, None)
+
+
+@pytest.fixture
+def manager(monkeypatch: pytest.MonkeyPatch) -> FakeManager:
+    fake = FakeManager()
+    monkeypatch.setattr("ui.services.job_manager", lambda: fake)
+    calls: list[dict] = []
+
+    def patcher(snap: dict, opts: dict[str, str]) -> dict:
+        calls.append(dict(opts))
+        left = int(opts.get("left", "0") or 0)
+        return {"loss": {0: {"y": [snap["epoch"]]}}, SWEEP: {"next": 1, "left": max(0, left - 1)}}
+
+    live.register_patcher("fake", patcher)
+    fake.calls = calls  # type: ignore[attr-defined]
+    yield fake
+    live.PATCHERS.pop("fake", None)
+
+
+def test_unknown_token_is_404_and_touches_no_session(manager: FakeManager) -> None:
+    code, body = live.snapshot_payload("nope", -1, "", "fake", {})
+    assert (code, json.loads(body)) == (404, {"error": "no such job"}) and manager.touched == []
+
+
+def test_news_is_200_then_nothing_new_is_204(manager: FakeManager) -> None:
+    manager.views["tok"] = _view()
+    code, body = live.snapshot_payload("tok", -1, "", "fake", {})
+    msg = json.loads(body)
+    assert code == 200 and (msg["seq"], msg["status"], msg["info"]["epoch"]) == (3, "running", 7)
+    assert msg["sweep"] == {"next": 1, "left": 0} and SWEEP not in msg["patches"]
+    assert live.snapshot_payload("tok", 3, "running", "fake", {}) == (204, b"")
+    manager.views["tok"] = _view(status="paused")  # same snapshot, new status: news
+    assert live.snapshot_payload("tok", 3, "running", "fake", {})[0] == 200
+    assert manager.touched == ["session-a"] * 3  # every poll keeps its session alive
+
+
+def test_continuation_sends_the_rest_of_a_snapshots_pictures(manager: FakeManager) -> None:
+    manager.views["tok"] = _view()
+    code, body = live.snapshot_payload("tok", 3, "running", "fake", {"left": "2", "turn": "1"})
+    assert code == 200 and json.loads(body)["sweep"] == {"next": 1, "left": 1}
+    assert manager.calls[-1]["left"] == "2"  # type: ignore[attr-defined]
+    manager.views["tok"] = _view(seq=4)  # a newer snapshot: the old one's pictures are moot, a full update
+    assert live.snapshot_payload("tok", 3, "running", "fake", {"left": "2"})[0] == 200
+    assert "left" not in manager.calls[-1]  # type: ignore[attr-defined]
+
+
+def test_final_states_say_so_and_carry_the_reason(manager: FakeManager) -> None:
+    manager.views["tok"] = replace(_view(status="failed"), error="ValueError: boom")
+    info = json.loads(live.snapshot_payload("tok", 3, "running", "fake", {})[1])["info"]
+    assert info["status"] == "failed" and info["reason"] == "ValueError: boom" and info["until_paused"] is False
+    manager.views["tok"] = _view(snapshot={"epoch": 9, "epochs": 50_000, "until_paused": True, "history": {}})
+    info = json.loads(live.snapshot_payload("tok", -1, "", "fake", {})[1])["info"]
+    assert info["until_paused"] is True and info["epoch"] == 9
+
+
+def test_a_held_poll_answers_as_soon_as_there_is_news(manager: FakeManager) -> None:
+    manager.views["tok"] = _view()
+
+    async def scenario() -> tuple[tuple[int, bytes], tuple[int, bytes]]:
+        quiet = await live.held_payload("tok", 3, "running", "fake", {}, hold_s=0.1)
+        waiting = asyncio.create_task(live.held_payload("tok", 3, "running", "fake", {}, hold_s=60))
+        await asyncio.sleep(0.05)
+        manager.views["tok"] = _view(seq=4)  # the job publishes: the held poll returns it (not after 60 s)
+        return quiet, await asyncio.wait_for(waiting, 30)
+
+    quiet, news = asyncio.run(scenario())
+    assert quiet == (204, b"") and news[0] == 200 and json.loads(news[1])["seq"] == 4
+
+
+def test_real_playground_patches_of_a_real_snapshot(manager: FakeManager) -> None:
+    from nnlib.config import RunConfig
+    from nnlib.inspect.snapshot import playground_snapshot
+    from nnlib.train.trainer import Trainer
+
+    trainer = Trainer(RunConfig().replace(train={"epochs": 6}))
+    trainer.run()
+    manager.views["tok"] = _view(snapshot=playground_snapshot(trainer, True), status="finished")
+    full = json.loads(live.snapshot_payload("tok", -1, "", "playground", {"have": "0"})[1])
+    tail = json.loads(live.snapshot_payload("tok", -1, "", "playground", {"have": "4"})[1])
+    assert set(full["patches"]) == {"boundary", "network", "loss", "metric", "penalty"}
+    assert full["info"]["epoch"] == 6 and full["status"] == "finished"
+    x_full, x_tail = full["patches"]["loss"]["0"]["x"], tail["patches"]["loss"]["0"]["x"]
+    assert len(str(x_tail)) < len(str(x_full))  # only the epochs the browser does not have yet
