@@ -12,7 +12,7 @@ import pytest
 
 from nnlib.config import RunConfig
 from nnlib.models.presets import preset_spec
-from nnlib.train.callbacks import History, LiveSnapshot, columns_csv
+from nnlib.train.callbacks import History, columns_csv
 from nnlib.train.job import payload_builder
 from nnlib.train.trainer import Trainer
 
@@ -30,13 +30,9 @@ def csv_rows(text: str) -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def image_run() -> tuple[Trainer, dict]:
-    finals: list[dict] = []
-    live = LiveSnapshot(lambda snap, final: finals.append(snap) if final else None, payload_builder(digits_cfg()),
-                        interval=1e9)
-    trainer = Trainer(digits_cfg(), callbacks=[live])
+    trainer = Trainer(digits_cfg())
     trainer.run()
-    assert len(finals) == 1
-    return trainer, finals[0]
+    return trainer, payload_builder(digits_cfg())(trainer, True)  # the final snapshot, as run_training builds it
 
 
 def test_image_run_final_snapshot_carries_the_test_metrics(image_run):
