@@ -51,7 +51,7 @@ def assert_widgets_show(at: AppTest, prefix: str, cfg: RunConfig, fields: dict[s
 PG_LINK = {"data__dataset": "xor", "data__noise": "10.0", "model__hidden": "5,3", "model__activation": "relu",
            "model__initializer": "he_normal", "model__dropout": "0.1", "train__epochs": "30", "train__lr": "0.1",
            "train__batch_size": "5", "train__optimizer": "momentum", "train__momentum": "0.5", "train__seed": "7",
-           "train__l2": "0.001"}
+           "train__l2": "0.001", "train__until_paused": "0"}
 PG_FIELDS = {"data": ("dataset", "noise"), "model": ("activation", "initializer", "dropout"),
              "train": ("epochs", "lr", "batch_size", "optimizer", "momentum", "seed", "l2")}
 
@@ -138,7 +138,8 @@ def test_cnn_mlp_baseline_layers_survive_a_page_switch():
 
 @pytest.mark.slow
 def test_a_run_ended_by_early_stopping_shows_a_full_bar_and_no_stop_button():
-    at = app(data__noise="50.0", train__patience="1", train__epochs="400", train__lr="1.0")
+    at = app(data__noise="50.0", train__patience="1", train__epochs="400", train__lr="1.0", train__until_paused="0",
+             train__speed="fast")
     at.button(key="pg.train").click().run()
     wait_finished(at, "playground")
     bar = at.get("progress")[0].proto

@@ -66,7 +66,7 @@ def notes(at: AppTest) -> str:
 
 
 def test_a_new_dataset_after_a_regression_run_shows_the_new_data_untrained():
-    at = app(data__dataset="plane", train__epochs="20")
+    at = app(data__dataset="plane", train__epochs="20", train__until_paused="0")
     train_to_the_end(at)
     assert "RMSE" in figures(at) and len(figures(at)["Loss"]["data"][0]["y"]) == 20
 
@@ -84,7 +84,7 @@ def test_a_new_dataset_after_a_regression_run_shows_the_new_data_untrained():
 
 
 def test_the_finished_run_comes_back_when_the_controls_equal_its_config_again():
-    at = app(train__epochs="15")
+    at = app(train__epochs="15", train__until_paused="0")
     train_to_the_end(at)
     run_points = shown_train_points(at)
 
@@ -100,7 +100,7 @@ def test_the_finished_run_comes_back_when_the_controls_equal_its_config_again():
 
 
 def test_new_data_and_a_wider_network_show_the_untrained_preview():
-    at = app(train__epochs="10")
+    at = app(train__epochs="10", train__until_paused="0")
     train_to_the_end(at)
     at.button(key="pg.regen").click().run()  # New data: another sample of the same dataset
     seed = at.session_state["pg.data.seed"]

@@ -20,7 +20,7 @@ NUMBER_VALUES = """() => Object.fromEntries([...document.querySelectorAll('input
   e => [e.getAttribute('aria-label'), e.value]))"""
 PG_LINK = ("data.dataset=xor&data.noise=10.0&model.hidden=5,3&model.activation=relu&model.initializer=he_normal"
            "&train.epochs=30&train.lr=0.1&train.batch_size=5&train.optimizer=momentum&train.momentum=0.5"
-           "&train.seed=7")
+           "&train.seed=7&train.until_paused=0")
 
 
 def go(page, name: str, wait_text: str) -> None:
@@ -86,7 +86,7 @@ def test_playground_settings_survive_the_walk_and_the_finished_run(server, page)
 
 
 def test_first_sidebar_click_on_the_same_page_keeps_the_defaults(server, page):
-    page.goto(f"{server}/?train.epochs=20")
+    page.goto(f"{server}/?train.epochs=20&train.until_paused=0")
     page.wait_for_selector("[data-testid=stPlotlyChart]", timeout=90_000)
     go(page, "Playground", "Neural-network playground")
     page.wait_for_selector("[data-testid=stPlotlyChart]", timeout=90_000)
