@@ -22,6 +22,7 @@ MAX_CONFIG_CHARS = 32_000
 MAX_NESTING = 8
 MAX_LIST_ITEMS = 32
 MAX_MAGNITUDE = 2**63  # larger whole numbers are refused while parsing (the widest bound is 2**31 - 1)
+MAX_TEXT_CHARS = 120  # a name or an upload reference (64 hex digits + '.csv')
 MAX_ERRORS = 8  # a ConfigError lists this many problems, then how many more there are
 
 
@@ -132,6 +133,9 @@ def _from_plain(tp: Any, value: Any, path: str, errors: list[str]) -> Any:
     if tp is str:
         if not isinstance(value, str):
             errors.append(f"{where} must be text, got {shown(value)}")
+            return ""
+        if len(value) > MAX_TEXT_CHARS:  # names and upload references are short; messages quote the text
+            errors.append(f"{where} has {len(value):,} characters; a setting's text has at most {MAX_TEXT_CHARS}")
             return ""
         return value
     raise TypeError(f"unsupported field type {_type_name(tp)} at {where}")
