@@ -29,6 +29,7 @@ from nnlib.config import (
 
 SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
 MAX_NOTED = 8  # a notice lists at most this many adjustments, then "and N more"
+NONE_USED = "so none of its settings is used"  # ends the note of a link refused as a whole
 
 
 @functools.cache
@@ -128,7 +129,7 @@ def lenient_config(pairs: Iterable[tuple[str, str]], base: RunConfig,
     pairs = list(pairs)
     size = sum(len(k) + len(v) + 2 for k, v in pairs)
     if size > MAX_CONFIG_CHARS:  # refused before any parameter is parsed
-        return base, [f"{too_long('link', size)}, so none of its settings is used"]
+        return base, [f"{too_long('link', size)}, {NONE_USED}"]
     notes: list[str] = []
     ignored: list[str] = []
     merged = base.to_dict()
@@ -159,12 +160,14 @@ def lenient_config(pairs: Iterable[tuple[str, str]], base: RunConfig,
     try:
         cfg = RunConfig.from_dict(merged)
     except ConfigError as e:  # each setting passed alone; together they should too, but a link never breaks a page
-        return base, [f"the link's settings do not fit together ({'; '.join(e.errors)}), so none is used"]
+        return base, [f"the link's settings do not fit together ({'; '.join(e.errors)}), {NONE_USED}"]
     cfg, device_notes = fit_to_server(cfg)
     return cfg, notes + device_notes
 
 
 def notice(notes: list[str]) -> str:
     """One short sentence listing what a link or file could not set as given."""
+    if len(notes) == 1 and notes[0].endswith(NONE_USED):
+        return f"This link cannot be used: {notes[0]}; the page shows its usual setup."
     shown = notes[:MAX_NOTED] + ([f"and {len(notes) - MAX_NOTED} more"] if len(notes) > MAX_NOTED else [])
     return "The rest of the setup was applied, but: " + "; ".join(shown) + "."

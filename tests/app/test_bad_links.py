@@ -61,7 +61,7 @@ def test_link_with_5000_bad_activation_names_gives_one_short_notice():
 
 def test_a_120_kb_link_is_refused_before_parsing():
     at = page("playground.py", {"model.hidden": ",".join(["4"] * 60_000), "data.dataset": "xor"})
-    assert_one_short_notice(at, "120,0", "none of its settings is used")
+    assert_one_short_notice(at, "This link cannot be used", "120,0", "none of its settings is used")
     assert at.selectbox(key="pg.data.dataset").value == "circle"
 
 
