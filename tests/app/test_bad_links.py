@@ -52,6 +52,8 @@ def test_link_with_thousands_of_brackets_in_the_cnn_spec_is_ignored_with_a_sente
 def test_link_with_5000_bad_activation_names_gives_one_short_notice():
     acts = ",".join(f"bad{i}" for i in range(5_000))  # ~38 KB: over the link limit
     assert_one_short_notice(page("playground.py", {"model.layer_activations": acts}), "characters")
+    acts = ",".join(["b"] * 5_000)  # 10 KB: under the link limit, over the list limit
+    assert_one_short_notice(page("playground.py", {"model.layer_activations": acts}), "more than 32 entries")
     acts = ",".join(f"bad{i}" for i in range(30))  # under every size limit: each name would be a problem
     at = page("playground.py", {"model.layer_activations": acts, "model.hidden": "4,4"})
     assert_one_short_notice(at, "'bad0'", "and 26 more")
