@@ -32,8 +32,9 @@ def shown(value: Any, limit: int = 40) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
-def too_long(what: str, size: int) -> str:
-    return f"the {what} has {size:,} characters; at most {MAX_CONFIG_CHARS:,} are read"
+def too_long(what: str, size: int, limit: int = MAX_CONFIG_CHARS) -> str:
+    """The sentence for a text refused by its size alone (the same words for links, configs and run files)."""
+    return f"the {what} has {size:,} characters; at most {limit:,} are read"
 
 
 def _nesting(text: str) -> int:
@@ -54,7 +55,7 @@ def _nesting(text: str) -> int:
 def parse_json(text: str, what: str = "config", max_chars: int = MAX_CONFIG_CHARS) -> Any:
     """json.loads with the size and nesting of a config checked first; ValueError with a sentence otherwise."""
     if len(text) > max_chars:
-        raise ValueError(f"the {what} has {len(text):,} characters; at most {max_chars:,} are read")
+        raise ValueError(too_long(what, len(text), max_chars))
     if _nesting(text) > MAX_NESTING:
         raise ValueError(f"the {what} nests brackets more than {MAX_NESTING} deep (a config needs at most 5)")
     try:
@@ -68,6 +69,7 @@ def parse_json(text: str, what: str = "config", max_chars: int = MAX_CONFIG_CHAR
 # ---------- plain-data conversion ----------
 
 def _to_plain(obj: Any) -> Any:
+    """Dataclasses -> dicts and tuples -> lists, the JSON shape of a config."""
     if dataclasses.is_dataclass(obj):
         return {f.name: _to_plain(getattr(obj, f.name)) for f in fields(obj)}
     if isinstance(obj, tuple):
@@ -144,6 +146,7 @@ def _from_plain(tp: Any, value: Any, path: str, errors: list[str]) -> Any:
 # ---------- query strings ----------
 
 def _query_text(v: Any) -> str:
+    """One field as link text: lists comma-separated, nested specs as compact JSON, booleans as 1/0."""
     if isinstance(v, bool):
         return "1" if v else "0"
     if isinstance(v, dict) or (isinstance(v, list) and v and isinstance(v[0], dict)) or v is None:
@@ -154,6 +157,7 @@ def _query_text(v: Any) -> str:
 
 
 def _parse_text(text: str, tp: Any) -> Any:
+    """One link parameter's text as plain data of the field's type; ValueError with a sentence otherwise."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType) or dataclasses.is_dataclass(tp):
         return parse_json(text, "value")
