@@ -6,7 +6,6 @@ Field metadata (min/max/step/help/choices) is the single source of truth for bou
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import typing
 from dataclasses import dataclass, field, fields, replace
@@ -14,6 +13,20 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from nnlib.activations import ACTIVATIONS, widen_factor
+from nnlib.config_text import (  # noqa: F401 - the limits are part of this module's interface
+    MAX_CONFIG_CHARS,
+    MAX_ERRORS,
+    MAX_LIST_ITEMS,
+    MAX_NESTING,
+    _from_plain,
+    _parse_text,
+    _query_text,
+    _to_plain,
+    parse_json,
+    parse_text,
+    shown,
+    too_long,
+)
 from nnlib.data.catalog import DATASETS
 from nnlib.initializers import INITIALIZERS
 from nnlib.losses import LOSSES, output_units, resolve_loss
@@ -242,9 +255,9 @@ class RunConfig:
     @classmethod
     def from_json(cls, text: str) -> RunConfig:
         try:
-            d = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise ConfigError([f"not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}"]) from None
+            d = parse_json(text)
+        except ValueError as e:
+            raise ConfigError([str(e)]) from None
         return cls.from_dict(d)
 
     def to_query(self, only_changed: bool = True, base: RunConfig | None = None) -> str:
@@ -264,6 +277,9 @@ class RunConfig:
 
     @classmethod
     def from_query(cls, query: str | dict[str, str]) -> RunConfig:
+        size = len(query) if isinstance(query, str) else sum(len(k) + len(v) + 2 for k, v in query.items())
+        if size > MAX_CONFIG_CHARS:
+            raise ConfigError([too_long("link", size)])
         pairs = parse_qsl(query.lstrip("?"), keep_blank_values=True) if isinstance(query, str) else query.items()
         nested: dict[str, dict[str, Any]] = {}
         errors: list[str] = []
@@ -271,7 +287,7 @@ class RunConfig:
         for key, text in pairs:
             sect, _, name = key.partition(".")
             if sect not in hints or name not in hints[sect]:
-                errors.append(f"unknown setting {key!r} in the link")
+                errors.append(f"unknown setting {shown(key)} in the link")
                 continue
             try:
                 nested.setdefault(sect, {})[name] = _parse_text(text, hints[sect][name])
@@ -291,9 +307,12 @@ _SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train":
 
 
 class ConfigError(ValueError):
-    """Carries every problem found at once, as sentences for a person."""
+    """Carries the problems found at once, as sentences for a person: the first MAX_ERRORS, then a count of the
+    rest (5,000 bad entries make one short message, not 5,000 lines)."""
 
     def __init__(self, errors: list[str]) -> None:
+        if len(errors) > MAX_ERRORS:
+            errors = [*errors[:MAX_ERRORS], f"and {len(errors) - MAX_ERRORS:,} more problems"]
         super().__init__("; ".join(errors))
         self.errors = errors
 
@@ -302,117 +321,6 @@ def field_meta(section: type, name: str) -> dict[str, Any]:
     """Bounds and help of a field, for widgets."""
     return dict(next(f for f in fields(section) if f.name == name).metadata)
 
-
-# ---------- plain-data conversion ----------
-
-def _to_plain(obj: Any) -> Any:
-    if dataclasses.is_dataclass(obj):
-        return {f.name: _to_plain(getattr(obj, f.name)) for f in fields(obj)}
-    if isinstance(obj, tuple):
-        return [_to_plain(v) for v in obj]
-    return obj
-
-
-def _type_name(tp: Any) -> str:
-    return getattr(tp, "__name__", str(tp))
-
-
-def _from_plain(tp: Any, value: Any, path: str, errors: list[str]) -> Any:
-    """Build a value of type `tp`, appending a message per problem instead of stopping at the first."""
-    origin = typing.get_origin(tp)
-    where = path or "config"
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        if value is None:
-            return None
-        return _from_plain(args[0], value, path, errors)
-    if dataclasses.is_dataclass(tp):
-        if not isinstance(value, dict):
-            errors.append(f"{where} must be an object with fields, got {type(value).__name__}")
-            return tp()
-        hints = typing.get_type_hints(tp)
-        unknown = sorted(set(value) - set(hints))
-        for k in unknown:
-            errors.append(f"unknown setting {(path + '.' if path else '') + k!r}; known: {', '.join(hints)}")
-        kwargs = {k: _from_plain(hints[k], value[k], f"{path}.{k}" if path else k, errors)
-                  for k in hints if k in value}
-        return tp(**kwargs)
-    if origin is tuple:
-        elem = typing.get_args(tp)[0]
-        if not isinstance(value, (list, tuple)):
-            errors.append(f"{where} must be a list, got {value!r}")
-            return ()
-        return tuple(_from_plain(elem, v, f"{where}[{i}]", errors) for i, v in enumerate(value))
-    if tp is bool:
-        if not isinstance(value, bool):
-            errors.append(f"{where} must be true or false, got {value!r}")
-            return False
-        return value
-    if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
-                return int(value)
-            errors.append(f"{where} must be a whole number, got {value!r}")
-            return 0
-        return value
-    if tp is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            errors.append(f"{where} must be a number, got {value!r}")
-            return 0.0
-        return float(value)
-    if tp is str:
-        if not isinstance(value, str):
-            errors.append(f"{where} must be text, got {value!r}")
-            return ""
-        return value
-    raise TypeError(f"unsupported field type {_type_name(tp)} at {where}")
-
-
-# ---------- query strings ----------
-
-def _query_text(v: Any) -> str:
-    if isinstance(v, bool):
-        return "1" if v else "0"
-    if isinstance(v, dict) or (isinstance(v, list) and v and isinstance(v[0], dict)) or v is None:
-        return json.dumps(v, separators=(",", ":"))
-    if isinstance(v, list):
-        return ",".join(str(x) for x in v)
-    return repr(v) if isinstance(v, float) else str(v)
-
-
-def _parse_text(text: str, tp: Any) -> Any:
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)) or dataclasses.is_dataclass(tp):
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError:
-            raise ValueError(f"expected a JSON value, got {text[:40]!r}") from None
-    if origin is tuple:
-        elem = typing.get_args(tp)[0]
-        return [_parse_text(t, elem) for t in text.split(",")] if text else []
-    if tp is bool:
-        if text.lower() in ("1", "true", "yes", "on"):
-            return True
-        if text.lower() in ("0", "false", "no", "off"):
-            return False
-        raise ValueError(f"expected 1 or 0, got {text!r}")
-    if tp is int:
-        try:
-            return int(text)
-        except ValueError:
-            raise ValueError(f"expected a whole number, got {text!r}") from None
-    if tp is float:
-        try:
-            val = float(text)
-        except ValueError:
-            raise ValueError(f"expected a number, got {text!r}") from None
-        if val != val or val in (float("inf"), float("-inf")):
-            raise ValueError(f"expected a finite number, got {text!r}")
-        return val
-    return text
-
-
-parse_text = _parse_text  # public name: ui.links parses one link parameter at a time
 
 
 def mlp_layer_sizes(cfg: RunConfig, n_inputs: int | None = None) -> list[int]:

@@ -96,7 +96,9 @@ def linked_page_state() -> tuple[str | None, int]:
 
     arch = st.query_params.get("arch")
     probe = st.query_params.get("probe", "0")
-    return (arch if arch in preset_names() else None), (int(probe) if probe.isdigit() else 0)
+    # isdigit() alone admits '²', which int() refuses; a probe beyond the test split is clamped when data is shown
+    wellformed = probe.isascii() and probe.isdigit() and len(probe) <= 9
+    return (arch if arch in preset_names() else None), (int(probe) if wellformed else 0)
 
 
 def sync_url(cfg: RunConfig) -> None:

@@ -14,10 +14,22 @@ import typing
 from collections.abc import Iterable
 from typing import Any
 
-from nnlib.config import ConfigError, DataConfig, ModelConfig, RunConfig, TrainConfig, field_meta, parse_text
+from nnlib.config import (
+    MAX_CONFIG_CHARS,
+    ConfigError,
+    DataConfig,
+    ModelConfig,
+    RunConfig,
+    TrainConfig,
+    field_meta,
+    parse_text,
+    shown,
+    too_long,
+)
 
 SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
 MAX_NOTED = 8  # a notice lists at most this many adjustments, then "and N more"
+NONE_USED = "so none of its settings is used"  # ends the note of a link refused as a whole
 
 
 @functools.cache
@@ -62,12 +74,36 @@ def _clamp_numbers(section: type, values: dict[str, Any], where: str, notes: lis
                 bad = [x for x in v if x not in opts]
                 if bad:
                     out[name] = [x for x in v if x in opts]
-                    notes.append(f"{where}.{name}: {', '.join(map(repr, bad))} "
-                                 f"{'is' if len(bad) == 1 else 'are'} not available and left out")
+                    notes.append(f"{where}.{name}: {_listed(bad)} {'is' if len(bad) == 1 else 'are'} not available "
+                                 "and left out")
             elif v not in opts:
                 del out[name]
-                notes.append(f"{where}.{name}={v!r} is not one of {', '.join(map(str, opts))}, so it is ignored")
+                notes.append(f"{where}.{name}={shown(v)} is not one of {', '.join(map(str, opts))}, so it is "
+                             "ignored")
     return out
+
+
+def _listed(items: list[Any], first: int = 4) -> str:
+    """The first few items quoted, then how many more (a link may carry thousands)."""
+    more = f" and {len(items) - first:,} more" if len(items) > first else ""
+    return ", ".join(shown(x) for x in items[:first]) + more
+
+
+def _clamp_layer_activations(values: dict[str, Any], notes: list[str]) -> None:
+    """At most one activation per possible hidden layer; unknown names become '' (the model's activation)."""
+    from nnlib.activations import ACTIVATIONS
+    from nnlib.config import MAX_HIDDEN_LAYERS
+
+    acts = values.get("layer_activations")
+    if not isinstance(acts, list):
+        return
+    bad = [a for a in acts if a and a not in ACTIVATIONS]
+    if bad:
+        notes.append(f"model.layer_activations: {_listed(bad)} {'is' if len(bad) == 1 else 'are'} no activation, "
+                     "so those layers use the model's activation")
+    if len(acts) > MAX_HIDDEN_LAYERS:
+        notes.append(f"model.layer_activations lists {len(acts)} layers; the first {MAX_HIDDEN_LAYERS} are used")
+    values["layer_activations"] = [a if a in ACTIVATIONS else "" for a in acts[:MAX_HIDDEN_LAYERS]]
 
 
 def _clamp_hidden(values: dict[str, Any], notes: list[str]) -> None:
@@ -90,6 +126,10 @@ def lenient_config(pairs: Iterable[tuple[str, str]], base: RunConfig,
     `page_keys` are link parameters the page itself reads (the CNN page's `arch`, `probe`): neither applied nor
     reported.
     """
+    pairs = list(pairs)
+    size = sum(len(k) + len(v) + 2 for k, v in pairs)
+    if size > MAX_CONFIG_CHARS:  # refused before any parameter is parsed
+        return base, [f"{too_long('link', size)}, {NONE_USED}"]
     notes: list[str] = []
     ignored: list[str] = []
     merged = base.to_dict()
@@ -112,16 +152,22 @@ def lenient_config(pairs: Iterable[tuple[str, str]], base: RunConfig,
         values = _clamp_numbers(cls, {name: value}, sect, notes)
         if sect == "model":
             _clamp_hidden(values, notes)
+            _clamp_layer_activations(values, notes)
         merged[sect].update(values)
     if ignored:
-        notes.insert(0, f"unknown link parameter{'s' if len(ignored) > 1 else ''} "
-                        f"{', '.join(repr(k) for k in ignored[:MAX_NOTED])} ignored")
-    cfg = RunConfig.from_dict(merged)
+        notes.insert(0, f"unknown link parameter{'s' if len(ignored) > 1 else ''} {_listed(ignored, MAX_NOTED)} "
+                        "ignored")
+    try:
+        cfg = RunConfig.from_dict(merged)
+    except ConfigError as e:  # each setting passed alone; together they should too, but a link never breaks a page
+        return base, [f"the link's settings do not fit together ({'; '.join(e.errors)}), {NONE_USED}"]
     cfg, device_notes = fit_to_server(cfg)
     return cfg, notes + device_notes
 
 
 def notice(notes: list[str]) -> str:
     """One short sentence listing what a link or file could not set as given."""
+    if len(notes) == 1 and notes[0].endswith(NONE_USED):
+        return f"This link cannot be used: {notes[0]}; the page shows its usual setup."
     shown = notes[:MAX_NOTED] + ([f"and {len(notes) - MAX_NOTED} more"] if len(notes) > MAX_NOTED else [])
     return "The rest of the setup was applied, but: " + "; ".join(shown) + "."

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from nnlib.config import ConfigError, RunConfig
+from nnlib.config import ConfigError, RunConfig, parse_json
 from nnlib.jobs.manager import JobView
 
 FORMAT = "nnlib-run/1"
@@ -62,8 +62,8 @@ def _header(data: bytes) -> dict[str, Any]:
     if n > len(data) - 8 or n > MAX_RUN_FILE:
         raise RunFileError("this is not a safetensors run file (its header does not fit in the file)")
     try:
-        header = json.loads(data[8:8 + n].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        header = parse_json(data[8:8 + n].decode("utf-8"), "header", MAX_RUN_FILE)
+    except ValueError:  # UnicodeDecodeError included
         raise RunFileError("this is not a safetensors run file (its header is not JSON)") from None
     if not isinstance(header, dict):
         raise RunFileError("this is not a safetensors run file (its header is not a JSON object)")
@@ -85,9 +85,9 @@ def _history(text: str, epochs: int) -> dict[str, list[float | None]]:
     from nnlib.inspect.snapshot import SCALAR_KEYS
 
     try:
-        hist = json.loads(text)
-    except json.JSONDecodeError:
-        raise RunFileError("the run file's history is not valid JSON") from None
+        hist = parse_json(text, "history", MAX_RUN_FILE)
+    except ValueError as e:
+        raise RunFileError(f"the run file's history cannot be read: {e}") from None
     if not isinstance(hist, dict) or not all(isinstance(v, list) for v in hist.values()):
         raise RunFileError("the run file's history must map metric names to lists of numbers")
     unknown = sorted(set(hist) - set(SCALAR_KEYS) - {"weight_norm"})
@@ -106,14 +106,16 @@ def _history(text: str, epochs: int) -> dict[str, list[float | None]]:
 
 def _status(text: str, n_epochs: int, cfg: RunConfig) -> dict[str, Any]:
     try:
-        raw = json.loads(text)
-    except json.JSONDecodeError:
-        raise RunFileError("the run file's status is not valid JSON") from None
+        raw = parse_json(text, "status")
+    except ValueError as e:
+        raise RunFileError(f"the run file's status cannot be read: {e}") from None
     raw = raw if isinstance(raw, dict) else {}
     reason = raw.get("reason") if isinstance(raw.get("reason"), str) else ""
     best = raw.get("best_epoch")
+    elapsed = raw.get("elapsed")
     return {"status": "finished", "epoch": n_epochs, "epochs": cfg.train.epochs,
-            "elapsed": float(raw["elapsed"]) if isinstance(raw.get("elapsed"), (int, float)) else 0.0,
+            "elapsed": float(elapsed) if isinstance(elapsed, float) and math.isfinite(elapsed) or (
+                isinstance(elapsed, int) and not isinstance(elapsed, bool) and 0 <= elapsed < 10**9) else 0.0,
             "reason": "imported from a file" + (f" ({reason[:200]})" if reason else ""),
             "best_epoch": best if isinstance(best, int) and 1 <= best <= n_epochs else None}
 
