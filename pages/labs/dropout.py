@@ -11,7 +11,7 @@ from ui.labs import widgets as W
 from ui.labs.network_plots import dropout_figure, dropout_gap_figure, dropout_mean_figure
 
 LAB = "dropout"
-SHAPE = (6, 10)  # one layer's activations for six examples: small enough to read every cell
+SHAPE = (4, 6)  # one layer's 6 activations for 4 examples: small enough to read every cell
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -32,7 +32,7 @@ W.header("Dropout",
          "**y = x · mask / (1 - p)**, so the expected output equals x and evaluation can simply switch dropout off. "
          "Draw new masks, then press **Play** on the second chart: the average over passes converges to x.")
 W.begin([LAB])
-cols = st.columns([2, 2, 1, 1], vertical_alignment="bottom")
+cols = st.columns([1.6, 1.6, 1, 1.4], vertical_alignment="bottom")
 W.number(LAB, "p", "Drop probability p", where=cols[0])
 W.number(LAB, "passes", "Passes averaged", where=cols[1])
 W.number(LAB, "seed", "Seed", slider=False, where=cols[2])

@@ -39,7 +39,7 @@ W.header("Pooling and normalization",
 W.begin(LABS)
 cols = st.columns([1.6, 1, 1, 1, 1, 1])
 W.choice("pool", "kind", "Pooling", where=cols[0])
-for col, (name, label) in zip(cols[1:], (("size", "Window F"), ("stride", "Stride S"), ("rows", "Rows"),
+for col, (name, label) in zip(cols[1:], (("size", "Window"), ("stride", "Stride"), ("rows", "Rows"),
                                          ("cols", "Columns"))):
     W.number("pool", name, label, where=col)
 W.number("pool", "seed", "Seed", slider=False, where=cols[5])
@@ -56,15 +56,14 @@ st.markdown("Every normalization computes (x - mean) / sqrt(var + ε) and then a
             "N x C x H x W tensor, coloured by its group (hover: the normalized value).")
 cols = st.columns([1.6, 1, 1, 1, 1, 1])
 W.choice("norm", "kind", "Normalization", where=cols[0])
-for col, (name, label) in zip(cols[1:], (("batch", "Examples N"), ("channels", "Channels C"), ("side", "H = W"),
-                                         ("groups", "Groups G"))):
+for col, (name, label) in zip(cols[1:], (("batch", "Examples"), ("channels", "Channels"), ("side", "Side"),
+                                         ("groups", "Groups"))):
     W.number("norm", name, label, where=col)
 W.number("norm", "seed", "Seed", slider=False, where=cols[5])
 norm = W.finish("norm")
 if norm is not None:
-    st.caption(f"{norm.kind} norm: {NORM_FORMULAS[norm.kind]}")
     fig, stats = normalization(norm.kind, norm.batch, norm.channels, norm.side, norm.groups, norm.seed)
-    left, right = st.columns([3, 1.2])
-    left.plotly_chart(fig, key="norm_chart")
-    right.dataframe(stats, hide_index=True)
+    st.caption(f"{norm.kind} norm: {NORM_FORMULAS[norm.kind]} -- {len(stats)} groups of statistics.")
+    st.plotly_chart(fig, key="norm_chart")
+    st.dataframe(stats, hide_index=True)
 W.coming_next("training a deep net with and without batch norm at a high learning rate (through the job pool).")

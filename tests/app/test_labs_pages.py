@@ -136,11 +136,11 @@ def test_depth_changes_the_std_by_layer():
 def test_dropout_p_and_new_mask_redraw_the_mask():
     at = lab("dropout")
     by_key(at, "slider", "lab.dropout.p").set_value(0.2).run()
-    x = np.random.default_rng(1000).normal(0.0, 1.0, (6, 10)).round(2)
+    x = np.random.default_rng(1000).normal(0.0, 1.0, (4, 6)).round(2)
     np.testing.assert_array_equal(arr(chart(at)["data"][1]["z"]), dropout_pass(x, 0.2, 0).mask)
     at.button(key="lab.dropout.new_mask").click().run()
     assert by_key(at, "number_input", "lab.dropout.seed").value == 1
-    x1 = np.random.default_rng(1001).normal(0.0, 1.0, (6, 10)).round(2)
+    x1 = np.random.default_rng(1001).normal(0.0, 1.0, (4, 6)).round(2)
     np.testing.assert_array_equal(arr(chart(at)["data"][1]["z"]), dropout_pass(x1, 0.2, 1).mask)
 
 

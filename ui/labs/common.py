@@ -12,15 +12,15 @@ FONT = dict(size=13)
 MARGIN = dict(l=10, r=10, t=60, b=10)
 
 
-def fmt_value(v: float) -> str:
-    """A matrix entry as a student would write it: integers without decimals, others with two."""
+def fmt_value(v: float, decimals: int = 2) -> str:
+    """A matrix entry as a student would write it: integers without decimals, others with `decimals`."""
     if v != v:  # NaN: a cell not computed yet
         return ""
-    return f"{int(v)}" if float(v).is_integer() else f"{v:.2f}"
+    return f"{int(v)}" if float(v).is_integer() else f"{v:.{decimals}f}"
 
 
-def matrix_text(z: np.ndarray) -> list[list[str]]:
-    return [[fmt_value(float(v)) for v in row] for row in np.asarray(z, dtype=np.float64)]
+def matrix_text(z: np.ndarray, decimals: int = 2) -> list[list[str]]:
+    return [[fmt_value(float(v), decimals) for v in row] for row in np.asarray(z, dtype=np.float64)]
 
 
 def matrix_heatmap(z: np.ndarray, colorscale: str = "Blues", zmin: float | None = None, zmax: float | None = None,
@@ -54,8 +54,9 @@ def matrix_axes(fig: go.Figure, n_panels: int) -> None:
 
 
 def add_player(fig: go.Figure, labels: Sequence[str], prefix: str = "step ", duration: int = 400,
-               active: int = 0) -> None:
-    """A step slider under the figure and Play/Pause buttons that animate its frames in the browser."""
+               active: int = 0, from_start: bool = False) -> None:
+    """A step slider under the figure and Play/Pause buttons that animate its frames in the browser. With
+    from_start, Play always replays from the first frame (a figure that opens on its last frame)."""
     steps = [dict(method="animate", label=label,
                   args=[[label], dict(mode="immediate", frame=dict(duration=0, redraw=True),
                                       transition=dict(duration=0))]) for label in labels]
@@ -66,9 +67,10 @@ def add_player(fig: go.Figure, labels: Sequence[str], prefix: str = "step ", dur
         updatemenus=[dict(type="buttons", direction="left", showactive=False, x=0.0, y=0, xanchor="left",
                           yanchor="top", pad=dict(t=45, r=10),
                           buttons=[dict(label="▶ Play", method="animate",
-                                        args=[None, dict(frame=dict(duration=duration, redraw=True),
-                                                         transition=dict(duration=0), fromcurrent=True,
-                                                         mode="immediate")]),
+                                        args=[list(labels) if from_start else None,
+                                              dict(frame=dict(duration=duration, redraw=True),
+                                                   transition=dict(duration=0), fromcurrent=not from_start,
+                                                   mode="immediate")]),
                                    dict(label="❚❚", method="animate",
                                         args=[[None], dict(frame=dict(duration=0, redraw=False),
                                                            mode="immediate")])])])

@@ -155,7 +155,7 @@ def norm_figure(x: np.ndarray, result: Normalized) -> go.Figure:
     values, normalized = tensor_layout(x), tensor_layout(result.output)
     hover = [[f"x = {fmt(a)}, normalized = {fmt(b)}, group {fmt(g)}" for a, b, g in zip(r1, r2, r3)]
              for r1, r2, r3 in zip(values, normalized, ids)]
-    fig = go.Figure(go.Heatmap(z=ids, text=[[fmt(v) for v in row] for row in values], texttemplate="%{text}",
+    fig = go.Figure(go.Heatmap(z=ids, text=[[fmt(v, 1) for v in row] for row in values], texttemplate="%{text}",
                                customdata=hover, hovertemplate="%{customdata}<extra></extra>", colorscale=scale,
                                zmin=-0.5, zmax=k - 0.5, showscale=False, xgap=1, ygap=1,
                                textfont=dict(size=13, color="white")))
@@ -163,11 +163,10 @@ def norm_figure(x: np.ndarray, result: Normalized) -> go.Figure:
                      ticktext=[f"channel {j + 1}" for j in range(c)], showgrid=False, zeroline=False, side="top")
     fig.update_yaxes(tickvals=[i * (h + 1) + (h - 1) / 2 for i in range(n)],
                      ticktext=[f"example {i + 1}" for i in range(n)], autorange="reversed", showgrid=False,
-                     zeroline=False, scaleanchor="x")
-    fig.update_layout(height=120 + 55 * n * (h + 1), margin=dict(l=10, r=10, t=40, b=10),
-                      title=dict(text=f"{result.kind} norm: {k} groups of statistics", font=FONT, y=0.99))
+                     zeroline=False)
+    fig.update_layout(height=70 + 40 * ids.shape[0], margin=dict(l=10, r=10, t=30, b=10))
     return fig
 
 
-def fmt(v: float) -> str:
-    return "" if v != v else f"{v:.2f}"
+def fmt(v: float, decimals: int = 2) -> str:
+    return "" if v != v else f"{v:.{decimals}f}"

@@ -51,7 +51,7 @@ def race_figure(surface: Surface, grid: tuple[np.ndarray, np.ndarray, np.ndarray
         fig.add_trace(trace)
     moving = list(range(n_static, n_static + len(paths)))
     fig.frames = [go.Frame(name=str(k), data=upto(k), traces=moving) for k in shown]
-    add_player(fig, [str(k) for k in shown], duration=120, active=len(shown) - 1)
+    add_player(fig, [str(k) for k in shown], duration=120, active=len(shown) - 1, from_start=True)
     fig.update_xaxes(range=surface.x_range, title="x", constrain="domain")
     fig.update_yaxes(range=surface.y_range, title="y")
     fig.update_layout(height=560, margin=dict(l=10, r=10, t=50, b=10), font=FONT,
