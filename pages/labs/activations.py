@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from nnlib.labs.activation_lab import activation_curve
+from nnlib.labs.activation_lab import activation_curve, all_activation_curves
 from ui.labs import widgets as W
-from ui.labs.curve_plots import activation_figure
+from ui.labs.curve_plots import activation_figure, all_activations_figure
 
 LAB = "activations"
 
@@ -15,6 +15,11 @@ LAB = "activations"
 def figure(name: str, lo: float, hi: float):  # noqa: ANN201 - a plotly Figure
     curve = activation_curve(name, lo, hi)
     return curve, activation_figure(curve)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def overview(lo: float, hi: float):  # noqa: ANN201 - a plotly Figure
+    return all_activations_figure(all_activation_curves(lo, hi, points=401))
 
 
 W.header("Activation functions and their derivatives",
@@ -37,5 +42,7 @@ if settings is not None:
         st.caption("Saturated for x in " + ", ".join(f"[{a:.2f}, {b:.2f}]" for a, b in curve.saturated) + ".")
     else:
         st.caption("No saturation in this range: the slope never drops below 5% of its maximum.")
+    with st.expander("All activations at a glance", expanded=False):
+        st.plotly_chart(overview(settings.lo, settings.hi), key="all_activations_chart")
 W.coming_next("the fraction of dead ReLU units in a network as it trains with a high learning rate, beside leaky "
               "ReLU (trained through the job pool, like the Playground).")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from nnlib.labs.activation_lab import all_activation_curves
 from nnlib.labs.conv import LECTURE_INPUT, LECTURE_KERNEL, bottleneck_comparison, conv_walk, small_int_matrix
 from nnlib.labs.dropout_lab import dropout_pass, mean_of_dropout_passes
 from nnlib.labs.init_depth import compare_initializers
@@ -14,7 +15,7 @@ from nnlib.labs.pool_norm import normalize, pool_walk
 from nnlib.labs.surfaces import SURFACES, surface_grid
 from ui.labs.common import add_player, fmt_value, sample_indices
 from ui.labs.conv_tables import bottleneck_rows, shape_rows, torch_transposed, transposed_formula
-from ui.labs.curve_plots import gradient_figure, softmax_figure
+from ui.labs.curve_plots import all_activations_figure, gradient_figure, softmax_figure
 from ui.labs.grid_plots import conv_walk_figure, norm_figure, pool_walk_figure, tensor_layout
 from ui.labs.links import settings_from_query
 from ui.labs.network_plots import dropout_figure, dropout_mean_figure, init_std_figure
@@ -149,3 +150,10 @@ def test_player_has_play_and_one_slider_step_per_frame():
     assert [s.label for s in fig.layout.sliders[0].steps] == ["1", "2", "3"]
     assert fig.layout.updatemenus[0].buttons[0].args[0] is None  # Play animates all frames from the current one
     assert fmt_value(3.0) == "3" and fmt_value(float("nan")) == "" and fmt_value(0.125) == "0.12"
+
+
+def test_all_activations_figure_has_one_panel_per_registry_entry():
+    curves = all_activation_curves(-3.0, 3.0, points=61)
+    fig = all_activations_figure(curves)
+    assert [a.text for a in fig.layout.annotations] == [c.label for c in curves]
+    np.testing.assert_allclose(fig.data[2 * 1 + 1].y, curves[1].derivative)  # f' of the second entry

@@ -4,10 +4,11 @@ probabilities under a temperature. Pure plotly, no streamlit."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from nnlib.labs.activation_lab import ActivationCurve
 from nnlib.labs.loss_lab import LineData
@@ -31,6 +32,26 @@ def activation_figure(curve: ActivationCurve) -> go.Figure:
     fig.update_yaxes(zeroline=True)
     fig.update_layout(height=420, margin=dict(l=10, r=10, t=40, b=10), font=FONT, legend=LEGEND,
                       hovermode="x unified")
+    return fig
+
+
+GRID_COLUMNS = 4  # small multiples per row: legible at 1024 px
+
+
+def all_activations_figure(curves: Sequence[ActivationCurve]) -> go.Figure:
+    """Every registry activation at a glance: f (solid) and f' (dashed) on one small panel each, so the shapes
+    can be compared side by side (the big chart above shades the chosen one's saturation)."""
+    rows = -(-len(curves) // GRID_COLUMNS)
+    fig = make_subplots(rows, GRID_COLUMNS, subplot_titles=[c.label for c in curves], horizontal_spacing=0.05,
+                        vertical_spacing=0.4 / rows)
+    for i, curve in enumerate(curves):
+        row, col = i // GRID_COLUMNS + 1, i % GRID_COLUMNS + 1
+        fig.add_trace(go.Scatter(x=curve.x, y=curve.value, name="f", line=dict(color="#1f77b4", width=2),
+                                 showlegend=i == 0), row, col)
+        fig.add_trace(go.Scatter(x=curve.x, y=curve.derivative, name="f'", showlegend=i == 0,
+                                 line=dict(color="#d62728", width=1.5, dash="dash")), row, col)
+    fig.update_layout(height=80 + 220 * rows, margin=dict(l=10, r=10, t=60, b=10), font=dict(size=11),
+                      legend=LEGEND)
     return fig
 
 
