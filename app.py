@@ -9,7 +9,18 @@ if __name__ == "__main__":  # a session's script run
     # broken page's error inside that page while this navigation stays up. On top: a sidebar took 300 of 1024 px.
     pages = [st.Page("pages/playground.py", title="Playground", icon=":material/scatter_plot:", default=True),
              st.Page("pages/cnn.py", title="Images & CNNs", icon=":material/image:")]
-    st.navigation(pages, position="top").run()
+    labs = [st.Page(f"pages/labs/{name}.py", title=title, icon=icon, url_path=f"lab-{name}")
+            for name, title, icon in (
+                ("activations", "Activations", ":material/show_chart:"),
+                ("initialization", "Initialization", ":material/stacked_line_chart:"),
+                ("optimizers", "Optimizers", ":material/route:"),
+                ("losses", "Losses", ":material/functions:"),
+                ("convolution", "Convolution", ":material/grid_on:"),
+                ("pooling_norm", "Pooling & norm", ":material/view_module:"),
+                ("dropout", "Dropout", ":material/grain:"),
+                ("zoo", "Architecture zoo", ":material/account_tree:"))]
+    # top navigation: the two main pages as links, the labs in one drop-down (sections collapse on top)
+    st.navigation({"": pages, "Labs": labs}, position="top").run()
 else:  # imported by the ASGI server
     try:  # pages/ holds st.Page files, not v1 auto-pages: without this, a session that opens a deep link (/cnn) on a
         # fresh server runs the page file alone, with the v1 sidebar, until some session has run st.navigation

@@ -1,0 +1,48 @@
+"""Lab 13.1: every registry activation with its derivative over a chosen range, saturation regions shaded."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from nnlib.labs.activation_lab import activation_curve, all_activation_curves
+from ui.labs import widgets as W
+from ui.labs.curve_plots import activation_figure, all_activations_figure
+
+LAB = "activations"
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def figure(name: str, lo: float, hi: float):  # noqa: ANN201 - a plotly Figure
+    curve = activation_curve(name, lo, hi)
+    return curve, activation_figure(curve)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def overview(lo: float, hi: float):  # noqa: ANN201 - a plotly Figure
+    return all_activations_figure(all_activation_curves(lo, hi, points=401))
+
+
+W.header("Activation functions and their derivatives",
+         "Backpropagation multiplies by f'(x) at every layer, so where the derivative is near zero (the shaded "
+         "**saturation** regions: |f'| < 5% of its maximum) a unit barely learns. Compare sigmoid and tanh, whose "
+         "slopes vanish on both sides, with ReLU (f' = 0 for x < 0: a unit stuck there is *dead*) and leaky ReLU, "
+         "which keeps a small slope everywhere.")
+W.begin([LAB])
+c1, c2, c3 = st.columns([2, 2, 2])
+W.choice(LAB, "activation", "Activation", where=c1)
+W.number(LAB, "lo", "Left end of x", where=c2)
+W.number(LAB, "hi", "Right end of x", where=c3)
+settings = W.finish(LAB)
+if settings is not None:
+    curve, fig = figure(settings.activation, settings.lo, settings.hi)
+    st.markdown(f"**{curve.label}**: `{curve.formula}`  \n{curve.description}"
+                + (f"  \n*{curve.note}*" if curve.note else ""))
+    st.plotly_chart(fig, key="activation_chart")
+    if curve.saturated:
+        st.caption("Saturated for x in " + ", ".join(f"[{a:.2f}, {b:.2f}]" for a, b in curve.saturated) + ".")
+    else:
+        st.caption("No saturation in this range: the slope never drops below 5% of its maximum.")
+    with st.expander("All activations at a glance", expanded=False):
+        st.plotly_chart(overview(settings.lo, settings.hi), key="all_activations_chart")
+W.coming_next("the fraction of dead ReLU units in a network as it trains with a high learning rate, beside leaky "
+              "ReLU (trained through the job pool, like the Playground).")

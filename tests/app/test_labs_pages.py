@@ -1,0 +1,174 @@
+"""AppTest of every lab page: it renders without an exception, a control changes the figure's data exactly as the
+nnlib.labs function says, settings survive a page switch, and a link's bad parameters give a sentence."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from nnlib.labs.activation_lab import activation_curve
+from nnlib.labs.conv import LECTURE_INPUT, LECTURE_KERNEL, conv_walk, small_int_matrix
+from nnlib.labs.dropout_lab import dropout_pass
+from nnlib.labs.init_depth import compare_initializers
+from nnlib.labs.loss_lab import fit_line, line_with_outliers
+from nnlib.labs.optimizer_paths import race
+from nnlib.labs.pool_norm import pool_walk
+from nnlib.labs.surfaces import SURFACES
+from nnlib.labs.zoo import zoo_table
+
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
+LABS = ("activations", "initialization", "optimizers", "losses", "convolution", "pooling_norm", "dropout", "zoo")
+
+
+def lab(name: str, **query: str) -> AppTest:
+    at = AppTest.from_file(os.path.join(ROOT, "pages", "labs", f"{name}.py"), default_timeout=120)
+    for k, v in query.items():
+        at.query_params[k.replace("__", ".")] = v
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def arr(v: object) -> np.ndarray:
+    """A plotly JSON array, plain or base64-packed ({'dtype', 'bdata', 'shape'})."""
+    if isinstance(v, dict) and "bdata" in v:
+        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
+        return a.reshape([int(s) for s in str(v["shape"]).split(",")]) if "shape" in v else a
+    return np.array(v, dtype=float)
+
+
+def chart(at: AppTest, i: int = 0) -> dict:
+    return json.loads(at.get("plotly_chart")[i].proto.spec)
+
+
+def trace(fig_or_frame: dict, name: str) -> dict:
+    return next(t for t in fig_or_frame["data"] if t.get("name") == name)
+
+
+def by_key(at: AppTest, kind: str, key: str):
+    return next(w for w in getattr(at, kind) if w.key == key)
+
+
+@pytest.mark.parametrize("name", LABS)
+def test_every_lab_renders_with_a_figure_a_title_and_tooltips(name):
+    at = lab(name)
+    assert at.get("plotly_chart") and at.markdown[0].value.startswith("### ")
+    widgets = [w for kind in ("slider", "selectbox", "number_input", "select_slider") for w in getattr(at, kind)]
+    assert widgets and all(w.help for w in widgets)
+
+
+def test_activation_choice_redraws_f_and_its_derivative():
+    at = lab("activations")
+    by_key(at, "selectbox", "lab.activations.activation").set_value("relu").run()
+    fig, want = chart(at), activation_curve("relu", -6.0, 6.0)
+    np.testing.assert_allclose(arr(trace(fig, f"f(x) = {want.label}")["y"]), want.value)
+    np.testing.assert_allclose(arr(trace(fig, "f'(x) (autograd)")["y"]), want.derivative)
+
+
+def test_optimizer_steps_change_the_animated_paths():
+    at = lab("optimizers")
+    by_key(at, "slider", "lab.optimizers.steps").set_value(20).run()
+    fig = chart(at)
+    assert fig["frames"][-1]["name"] == "20"
+    momentum = race(SURFACES["valley"], ("momentum",), steps=20)[0]
+    np.testing.assert_allclose(arr(trace(fig, "momentum")["x"]), momentum.xs)
+
+
+def test_outliers_tilt_the_mse_line():
+    at = lab("losses")
+    by_key(at, "slider", "lab.losses.n_outliers").set_value(0).run()
+    names = [t.get("name", "") for t in chart(at)["data"]]
+    assert "outliers" not in names
+    data = line_with_outliers(slope=1.5, intercept=0.5, n_outliers=0)
+    slope, intercept = fit_line(data.x, data.y, "mse")
+    assert f"mse: y = {slope:.2f} x + {intercept:.2f}" in names
+
+
+def test_stride_two_on_the_lecture_example_gives_a_two_by_two_output():
+    at = lab("convolution")
+    by_key(at, "slider", "lab.conv.stride").set_value(2).run()
+    fig = chart(at)
+    want = conv_walk(LECTURE_INPUT, LECTURE_KERNEL, stride=2).output
+    assert len(fig["frames"]) == want.size == 4
+    np.testing.assert_array_equal(arr(trace(fig["frames"][-1], "output")["z"]), want)
+    assert any("→ 2 (rounded down)" in m.value for m in at.markdown)
+
+
+def test_random_matrices_replace_the_lecture_example_when_it_is_off():
+    at = lab("convolution")
+    at.toggle(key="lab.conv.lecture").set_value(False).run()
+    by_key(at, "slider", "lab.conv.size").set_value(6).run()
+    fig = chart(at)
+    input_text = trace(fig, "input")["text"]
+    assert [[int(v) for v in row] for row in input_text] == small_int_matrix(6, 6, 0).tolist()
+
+
+def test_pooling_kind_and_normalization_kind_change_their_figures():
+    at = lab("pooling_norm")
+    by_key(at, "selectbox", "lab.pool.kind").set_value("average").run()
+    _, want = pool_walk(small_int_matrix(4, 6, 0), 2, 2, "average")
+    np.testing.assert_allclose(arr(trace(chart(at)["frames"][-1], "output")["z"]), want)
+    by_key(at, "selectbox", "lab.norm.kind").set_value("layer").run()
+    ids = arr(chart(at, 2)["data"][0]["z"])
+    assert set(ids[~np.isnan(ids)].tolist()) == {0.0, 1.0}  # one group per example
+
+
+def test_groups_that_do_not_divide_the_channels_give_a_sentence():
+    at = lab("pooling_norm")
+    by_key(at, "slider", "lab.norm.groups").set_value(3).run()
+    assert not at.exception
+    assert any("3 groups do not divide 4 channels" in w.value for w in at.warning)
+
+
+def test_depth_changes_the_std_by_layer():
+    at = lab("initialization")
+    by_key(at, "slider", "lab.init.depth").set_value(4).run()
+    runs = compare_initializers("tanh", depth=4, width=500, batch=200)
+    for t, run in zip(chart(at)["data"], runs):
+        np.testing.assert_allclose(arr(t["y"]), np.maximum(run.stds, 1e-12), rtol=1e-5)
+
+
+def test_dropout_p_and_new_mask_redraw_the_mask():
+    at = lab("dropout")
+    by_key(at, "slider", "lab.dropout.p").set_value(0.2).run()
+    x = np.random.default_rng(1000).normal(0.0, 1.0, (4, 6)).round(2)
+    np.testing.assert_array_equal(arr(chart(at)["data"][1]["z"]), dropout_pass(x, 0.2, 0).mask)
+    at.button(key="lab.dropout.new_mask").click().run()
+    assert by_key(at, "number_input", "lab.dropout.seed").value == 1
+    x1 = np.random.default_rng(1001).normal(0.0, 1.0, (4, 6)).round(2)
+    np.testing.assert_array_equal(arr(chart(at)["data"][1]["z"]), dropout_pass(x1, 0.2, 1).mask)
+
+
+def test_zoo_layer_table_follows_the_chosen_net():
+    at = lab("zoo")
+    by_key(at, "selectbox", "lab.zoo.net").set_value("resnet18").run()
+    assert len(at.dataframe[1].value) == len(zoo_table("resnet18").rows)
+
+
+def test_a_link_sets_the_lab_and_bad_parameters_give_a_sentence():
+    at = lab("convolution", conv__stride="9", conv__padding="abc", conv__lecture="1", transposed__stride="3")
+    assert by_key(at, "slider", "lab.conv.stride").value == 4
+    assert by_key(at, "slider", "lab.transposed.stride").value == 3
+    notice = " ".join(w.value for w in at.warning)
+    assert "conv.stride=9 is out of range (1 to 4), so 4 is used" in notice and "not a number" in notice
+    assert at.query_params["conv.stride"] in ("4", ["4"])  # the address bar now shares what is shown
+
+
+def test_lab_settings_survive_switching_pages():
+    at = AppTest.from_file(os.path.join(ROOT, "app.py"), default_timeout=120).run()
+    at.switch_page("pages/labs/convolution.py").run()
+    by_key(at, "slider", "lab.conv.stride").set_value(2).run()
+    at.switch_page("pages/labs/optimizers.py").run()
+    by_key(at, "selectbox", "lab.optimizers.surface").set_value("saddle").run()
+    at.switch_page("pages/labs/convolution.py").run()
+    assert not at.exception
+    assert by_key(at, "slider", "lab.conv.stride").value == 2
+    assert len(chart(at)["frames"]) == 4
+    at.switch_page("pages/labs/optimizers.py").run()
+    assert by_key(at, "selectbox", "lab.optimizers.surface").value == "saddle"
+    assert by_key(at, "slider", "lab.optimizers.start_y").value == SURFACES["saddle"].start[1]
