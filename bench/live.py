@@ -92,40 +92,52 @@ def first_epoch(base: str, job: str, query: str, timeout: float = 180.0) -> None
 
 class Poller(threading.Thread):
     """One simulated browser: polls its job's route like live.js (held poll, next one at once, at most every
-    POLL_MS), keeping its own seq/status/have."""
+    POLL_MS; a queued job's page every QUEUED_POLL_MS, saying which position it shows; after a 429 it waits
+    what Retry-After says), keeping its own seq/status/have."""
 
     def __init__(self, base: str, job: str, until: float, extra: str) -> None:
-        from ui.live import POLL_MS
+        from ui.live import POLL_MS, QUEUED_POLL_MS
 
         super().__init__(daemon=True)
         self.base, self.job, self.period, self.until, self.extra = base, job, POLL_MS / 1000, until, extra
-        self.seq, self.status, self.have, self.next, self.left = -1, "", 0, 0, 0
-        self.requests = self.updates = self.bytes = self.largest = 0
+        self.queued_period = QUEUED_POLL_MS / 1000
+        self.seq, self.status, self.have, self.next, self.left, self.queue = -1, "", 0, 0, 0, 0
+        self.requests = self.updates = self.bytes = self.largest = self.refused = 0
         self.epochs_seen: set[int] = set()
 
     def run(self) -> None:
         while time.time() < self.until:
             t0 = time.time()
             q = (f"seq={self.seq}&status={self.status}&have={self.have}&turn={self.next}&left={self.left}"
-                 f"&{self.extra}")
+                 f"&{self.extra}" + (f"&queue={self.queue}" if self.queue else ""))
+            wait = 0.0
             try:
                 with urllib.request.urlopen(f"{self.base}/nnlive/snap/{self.job}?{q}", timeout=10) as r:
                     body = r.read()
                     self.requests += 1
                     if r.status == 200:
-                        msg = json.loads(body)
-                        self.updates += 1
-                        self.bytes += len(body)
-                        self.largest = max(self.largest, len(body))
-                        self.seq, self.status = msg["seq"], msg["status"]
-                        sweep = msg.get("sweep") or {"next": 0, "left": 0}  # the CNN page's pictures go round
-                        self.next, self.left = sweep["next"], sweep["left"]
-                        self.epochs_seen.add(int(msg["info"]["epoch"]))
-                        if msg["patches"].get("loss"):
-                            self.have = int(msg["info"]["epoch"])
+                        self._take(body)
+            except urllib.error.HTTPError as e:  # 429: too many polls; wait as told
+                self.requests += 1
+                self.refused += e.code == 429
+                wait = float(e.headers.get("Retry-After") or 1)
             except OSError:  # refused or timed out: counted as no update, like a browser's failed fetch
                 pass
-            time.sleep(max(0.0, self.period - (time.time() - t0)))
+            period = self.queued_period if self.status == "queued" else self.period
+            time.sleep(max(0.0, max(wait, period) - (time.time() - t0)))
+
+    def _take(self, body: bytes) -> None:
+        msg = json.loads(body)
+        self.updates += 1
+        self.bytes += len(body)
+        self.largest = max(self.largest, len(body))
+        self.seq, self.status = msg["seq"], msg["status"]
+        self.queue = (msg["info"].get("queue") or 0) if self.status == "queued" else 0
+        sweep = msg.get("sweep") or {"next": 0, "left": 0}  # the CNN page's pictures go round
+        self.next, self.left = sweep["next"], sweep["left"]
+        self.epochs_seen.add(int(msg["info"]["epoch"]))
+        if msg["patches"].get("loss"):
+            self.have = int(msg["info"]["epoch"])
 
 
 # The jobs the polling sessions watch: the Playground's default net and a 3x8 one; the CNN page's
@@ -252,6 +264,7 @@ def browser_view(speeds: tuple[str, ...] = ("normal", "fast"), seconds: float = 
     epoch_js = "() => { const r = document.querySelector('.nnlive'); return r ? Number(r.dataset.epoch || 0) : 0 }"
     counters = f"() => [window.__nnLiveUpdates || 0, ({epoch_js})()]"
     draw_ms = "() => window.__nnLiveDrawMs || 0"
+    by_fig = "() => Object.assign({}, window.__nnLiveDrawByFig || {})"
     rows = []
     try:
         for _ in range(200):
@@ -278,8 +291,10 @@ def browser_view(speeds: tuple[str, ...] = ("normal", "fast"), seconds: float = 
                 timing = page.evaluate("() => window.__nnLiveTiming")
                 time.sleep(1.0)  # the page's rerun after Train settles
                 u0, e0, c0, d0 = *page.evaluate(counters), cpu_seconds(proc.pid), page.evaluate(draw_ms)
+                f0, load0 = page.evaluate(by_fig), os.getloadavg()[0]
                 time.sleep(seconds)
                 u1, e1, c1, d1 = *page.evaluate(counters), cpu_seconds(proc.pid), page.evaluate(draw_ms)
+                f1, load1 = page.evaluate(by_fig), os.getloadavg()[0]
                 page.get_by_role("button", name="Stop", exact=True).click()
                 time.sleep(2)
                 rows.append({"speed": speed, "first point s": first,
@@ -289,7 +304,9 @@ def browser_view(speeds: tuple[str, ...] = ("normal", "fast"), seconds: float = 
                              "chart updates/s": (u1 - u0) / seconds,
                              "epochs/s": (e1 - e0) / seconds,
                              "server ms/update": 1000 * (c1 - c0) / max(1, u1 - u0),
-                             "browser draw ms/update": (d1 - d0) / max(1, u1 - u0)})
+                             "browser draw ms/update": (d1 - d0) / max(1, u1 - u0),
+                             "draw ms per chart": {k: (v - f0.get(k, 0)) / max(1, u1 - u0) for k, v in f1.items()},
+                             "load average": (load0 + load1) / 2})
                 page.close()
             b.close()
         return rows
@@ -319,7 +336,8 @@ def main() -> None:
                 print("    where the first point's wait goes: " + ", ".join(
                     f"{k} {r[k]:.2f}" for k in ("click -> component has the job s", "-> first epoch arrives s",
                                                 "-> drawn s")) + f"; browser draw {r['browser draw ms/update']:.0f} "
-                      "ms per update")
+                      "ms per update (" + ", ".join(f"{k} {v:.0f}" for k, v in r["draw ms per chart"].items())
+                      + f"); load average {r['load average']:.1f}")
     rows = polling_cost([int(n) for n in args.sessions.split(",")], args.seconds, args.kind)
     print(f"{args.kind} page, one job per session, 2 workers; the idle server uses {rows[0]['idle cores']:.3f} cores")
     print(f"{'sessions':>8} {'jobs ran':>8} {'requests':>9} {'updates/s/session':>18} {'updates/s/running':>18} "

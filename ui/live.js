@@ -101,17 +101,23 @@ export default function (component) {
   st.figs = JSON.parse(JSON.stringify(data.figures));
   st.seq = data.seq;
   st.status = data.status;
+  st.queue = 0;  // the first poll always hears where a queued job stands
   root.dataset.seq = String(st.seq);
   root.dataset.status = st.status;
   st.bar.style.display = data.active ? "" : "none";
 
+  // each figure's own draw time goes to window.__nnLiveDrawByFig (what to make cheaper next, per chart)
+  const byFig = window.__nnLiveDrawByFig || (window.__nnLiveDrawByFig = {});
   const draw = (P, ids) => {
     for (const id of ids) {
       const fig = st.figs[id];
       if (!fig || !st.divs[id]) continue;
-      st.divs[id].style.height = `${fig.layout.height || 300}px`;
+      const t0 = performance.now();
+      const height = `${fig.layout.height || 300}px`;
+      if (st.divs[id].style.height !== height) st.divs[id].style.height = height;  // no layout pass if unchanged
       fig.layout.datarevision = st.seq;
       P.react(st.divs[id], fig.data, fig.layout, CONFIG);
+      byFig[id] = (byFig[id] || 0) + (performance.now() - t0);
     }
   };
 
@@ -126,6 +132,8 @@ export default function (component) {
     root.dataset.seq = String(msg.seq);
     root.dataset.status = msg.status;
     const info = msg.info || {};
+    st.queue = msg.status === "queued" ? info.queue || 0 : 0;
+    root.dataset.queue = String(st.queue);
     root.dataset.epoch = String(info.epoch || 0);
     info.status = msg.status;
     st.bar.querySelector(".nn-text").innerHTML = statusLine(info);
@@ -162,15 +170,35 @@ export default function (component) {
     window.__nnLiveDrawMs = (window.__nnLiveDrawMs || 0) + (performance.now() - t0);
   };
 
+  // draw at most once per animation frame: answers that land between two frames are merged first and their
+  // charts drawn together (a hidden tab draws nothing until it is shown again)
+  const schedule = (P, changed) => {
+    st.pending = st.pending || new Set();
+    for (const id of changed) st.pending.add(id);
+    if (st.frame) return;
+    st.frame = requestAnimationFrame(() => {
+      st.frame = null;
+      if (gen !== st.gen) return;
+      const ids = [...st.pending];
+      st.pending.clear();
+      show(P, ids);
+    });
+  };
+
   const poll = (P) => {
     if (gen !== st.gen) return;
     const lx = st.figs.loss && st.figs.loss.data[0] ? toArray(st.figs.loss.data[0].x) : [];
     const have = lx.length ? lx[lx.length - 1] : 0;  // the last epoch this browser has
     const q = new URLSearchParams({ seq: String(st.seq), status: st.status, kind: data.kind, have: String(have),
                                     turn: String(st.next || 0), left: String(st.left || 0), ...data.opts });
+    if (st.queue) q.set("queue", String(st.queue));  // the position this page shows: a change of it is news
     const sent = performance.now();
+    let wait = 0;  // a 429 says how long to wait (Retry-After)
     fetch(`${data.url}?${q}`, { cache: "no-store" })
-      .then((r) => (r.status === 200 ? r.json() : r.status === 404 ? "gone" : null))
+      .then((r) => {
+        if (r.status === 429) wait = 1000 * Number(r.headers.get("Retry-After") || 1);
+        return r.status === 200 ? r.json() : r.status === 404 ? "gone" : null;
+      })
       .then((msg) => {
         if (gen !== st.gen) return;
         if (msg === "gone") {
@@ -183,9 +211,11 @@ export default function (component) {
           setTriggerValue("done", st.seq);
           return;
         }
-        // the server holds a poll until there is news, so ask again at once (at most every data.poll ms)
-        st.timer = setTimeout(() => poll(P), Math.max(0, data.poll - (performance.now() - sent)));
-        if (changed) show(P, changed);
+        // the server holds a poll until there is news, so ask again at once (at most every data.poll ms); a
+        // queued job changes rarely (its position), so its page asks far less often
+        const gap = Math.max(wait, st.status === "queued" ? data.queuedPoll || 1000 : data.poll);
+        st.timer = setTimeout(() => poll(P), Math.max(0, gap - (performance.now() - sent)));
+        if (changed) schedule(P, changed);
       })
       .catch(() => {
         if (gen === st.gen) st.timer = setTimeout(() => poll(P), 2 * data.poll);
@@ -216,5 +246,7 @@ export default function (component) {
 
   return () => {
     clearTimeout(st.timer);
+    cancelAnimationFrame(st.frame);
+    st.frame = null;
   };
 }

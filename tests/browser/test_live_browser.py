@@ -89,3 +89,17 @@ def test_pause_shows_the_exact_epoch_and_step_adds_one_in_the_app(server, page) 
     shot(page, "live_paused_step")
     page.get_by_role("button", name="Stop", exact=True).click()
     page.wait_for_selector(f"text=/Epoch {paused + 1}\\b/", timeout=30_000)  # the stopped run: the same epoch
+
+
+def test_a_queued_job_shows_its_position_and_polls_slowly(page) -> None:
+    """The first answer says where the job stands; while it waits the page asks about once a second, not 25 times."""
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/snap/" in r.url else None)
+    queued = {"seq": 0, "status": "queued", "patches": {}, "info": {"status": "queued", "queue": 3, "epoch": 0}}
+    _harness(page, [queued])
+    page.wait_for_selector("text=position 3 in the queue")
+    first = len(asked)
+    page.wait_for_timeout(1500)  # the scripted route answers 204 at once: a page that does not back off asks ~35x
+    assert len(asked) - first <= 4
+    assert "queue=3" in asked[-1]  # it tells the route which position it shows, so only a move is news
+    shot(page, "live_queued_position")
