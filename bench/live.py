@@ -30,7 +30,7 @@ import os, sys, json
 sys.path.insert(0, os.environ["ROOT"])
 import uvicorn
 from starlette.applications import Starlette
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 from ui.live import routes
 from ui.services import job_manager
@@ -53,8 +53,12 @@ async def stop(request):  # frees the workers for the next round's jobs
     job_manager().command(body["session"], body["job"], "stop")
     return JSONResponse({})
 
+async def health(request):  # like /_stcore/health: answered on the same event loop as the live route
+    return PlainTextResponse("ok")
+
 app = Starlette(routes=routes() + [Route("/bench/submit", submit, methods=["POST"]),
-                                   Route("/bench/stop", stop, methods=["POST"])])
+                                   Route("/bench/stop", stop, methods=["POST"]),
+                                   Route("/_stcore/health", health)])
 if __name__ == "__main__":
     job_manager()
     uvicorn.run(app, host="127.0.0.1", port=int(os.environ["PORT"]), log_level="warning")

@@ -7,9 +7,10 @@ by that token and answers 404 for anything else. A poll for a state the browser 
 exists without asking in a tight loop; if nothing changes in that time it costs a 204 and no body.
 
 One client must not be able to slow the server for everyone (the route shares Streamlit's event loop): polls are
-rate-limited per job token and per client address (429 with Retry-After), a token may hold only a few polls at
-once, unknown query parameters are dropped (so junk cannot defeat the answer cache), and building an answer (the
-costly part: patches, JSON) runs in a small thread pool, off the event loop. A queued job's poll answers with its
+rate-limited per job token and per client address (429 with Retry-After, sent only after a second, so a
+client looping on the route is slowed to a few asks a second), a token may hold only a few polls at once, unknown
+query parameters are dropped (so junk cannot defeat the answer cache), and building an answer (the costly part:
+patches, JSON) runs in a small thread pool, off the event loop. A queued job's poll answers with its
 queue position as soon as that is news, so a waiting page says where it stands.
 """
 
@@ -32,9 +33,11 @@ HOLD_S = 2.0  # how long the route holds a poll that has nothing new
 CHECK_S = 0.02  # how often a held poll looks for a newer snapshot
 SNAPSHOT_S = 0.05  # how often a running Playground job sends a snapshot (its payload's "interval")
 QUEUED_POLL_MS = 1000  # least gap between two polls of a queued job's page (it waits for a free worker)
-TOKEN_RATE, TOKEN_BURST = 30.0, 60.0  # polls/s one job token may make (the component needs <= 1 / POLL_MS)
+TOKEN_RATE, TOKEN_BURST = 60.0, 120.0  # polls/s of one job token: a tab needs <= 1 / POLL_MS, 2 tabs twice
 ADDRESS_RATE = float(os.environ.get("NNLIB_LIVE_ADDRESS_RATE", "200"))  # polls/s one address (a class NAT) may make
 HELD_PER_TOKEN = 4  # polls of one token held open at once (a page holds one; a few tabs of one session more)
+REFUSED_HOLD_S = 1.0  # a refused poll is answered (429) only after this: a flooding loop then asks ~1/s, not 800
+REFUSED_HELD_MAX = 2000  # refused polls held at once, server-wide (a sleeping coroutine each); past it, answer now
 OPTION_KEYS = ("have", "turn", "left", "disc", "data")  # what a patcher may read; anything else is dropped
 Patcher = Callable[[dict, dict[str, str]], dict[str, dict[int, dict]]]
 PATCHERS: dict[str, Patcher] = {}
@@ -80,6 +83,7 @@ class RateLimiter:
 TOKEN_LIMIT = RateLimiter(TOKEN_RATE, TOKEN_BURST)
 ADDRESS_LIMIT = RateLimiter(ADDRESS_RATE, 2 * ADDRESS_RATE)
 _HELD: dict[str, int] = {}  # job token -> polls held open right now (touched on the event loop only)
+_REFUSED_HELD = [0]  # refused polls being held before their 429 (event loop only)
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="nnlive")  # builds answers off the event loop
 _ANSWERS: OrderedDict[tuple, tuple[int, bytes]] = OrderedDict()  # identical polls of one state share one answer
 _ANSWERS_LOCK = threading.Lock()
@@ -220,6 +224,12 @@ def routes() -> list[Any]:
         job_id = request.path_params["job_id"][:64]
         wait = admit(job_id, request.client.host if request.client else "")
         if wait is not None:
+            if _REFUSED_HELD[0] < REFUSED_HELD_MAX:  # slow the asker down: each refusal costs it a second
+                _REFUSED_HELD[0] += 1
+                try:
+                    await asyncio.sleep(REFUSED_HOLD_S)
+                finally:
+                    _REFUSED_HELD[0] -= 1
             return Response(b'{"error": "too many requests"}', status_code=429, media_type="application/json",
                             headers={"Retry-After": str(max(1, round(wait))), "Cache-Control": "no-store"})
         seq, status, kind, opts, queue, hold = poll_arguments(request.query_params)

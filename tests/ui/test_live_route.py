@@ -181,6 +181,7 @@ def test_the_route_limits_one_token_and_one_address(manager: FakeManager, monkey
     clock = SteppedClock()
     monkeypatch.setattr(live, "TOKEN_LIMIT", live.RateLimiter(5, 5, clock))
     monkeypatch.setattr(live, "ADDRESS_LIMIT", live.RateLimiter(8, 8, clock))
+    monkeypatch.setattr(live, "REFUSED_HOLD_S", 0.0)  # a refusal is held a second in the app; not here
     manager.views["tok"] = _view()
     manager.views["tok2"] = _view()
     snap = live.routes()[0].endpoint
