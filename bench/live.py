@@ -256,8 +256,9 @@ def publishing_overhead(epochs: int = 3000) -> tuple[float, float, int]:
 
 def browser_view(speeds: tuple[str, ...] = ("normal", "fast"), seconds: float = 8.0) -> list[dict]:
     """Per speed, in chromium on the real app: seconds from clicking Train to the first plotted live point, chart
-    updates per second (the component's own counter, window.__nnLiveUpdates), epochs per second, and the Streamlit
-    server's CPU per chart update while the page watches."""
+    updates per second (the component's own counter, window.__nnLiveUpdates: frames that drew charts), how often
+    the least often drawn chart was redrawn (a busy frame leaves charts for the next one), epochs per second, the
+    Streamlit server's CPU per chart update while the page watches, and the load average meanwhile."""
     from playwright.sync_api import sync_playwright
 
     port = free_port()
@@ -269,6 +270,7 @@ def browser_view(speeds: tuple[str, ...] = ("normal", "fast"), seconds: float = 
     counters = f"() => [window.__nnLiveUpdates || 0, ({epoch_js})()]"
     draw_ms = "() => window.__nnLiveDrawMs || 0"
     by_fig = "() => Object.assign({}, window.__nnLiveDrawByFig || {})"
+    chart_draws = "() => Object.assign({}, window.__nnLiveChartDraws || {})"
     rows = []
     try:
         for _ in range(200):
@@ -295,10 +297,10 @@ def browser_view(speeds: tuple[str, ...] = ("normal", "fast"), seconds: float = 
                 timing = page.evaluate("() => window.__nnLiveTiming")
                 time.sleep(1.0)  # the page's rerun after Train settles
                 u0, e0, c0, d0 = *page.evaluate(counters), cpu_seconds(proc.pid), page.evaluate(draw_ms)
-                f0, load0 = page.evaluate(by_fig), os.getloadavg()[0]
+                f0, n0, load0 = page.evaluate(by_fig), page.evaluate(chart_draws), os.getloadavg()[0]
                 time.sleep(seconds)
                 u1, e1, c1, d1 = *page.evaluate(counters), cpu_seconds(proc.pid), page.evaluate(draw_ms)
-                f1, load1 = page.evaluate(by_fig), os.getloadavg()[0]
+                f1, n1, load1 = page.evaluate(by_fig), page.evaluate(chart_draws), os.getloadavg()[0]
                 page.get_by_role("button", name="Stop", exact=True).click()
                 time.sleep(2)
                 rows.append({"speed": speed, "first point s": first,
@@ -306,10 +308,13 @@ def browser_view(speeds: tuple[str, ...] = ("normal", "fast"), seconds: float = 
                              "-> first epoch arrives s": (timing["epoch"] - timing["mounted"]) / 1000,
                              "-> drawn s": (timing["drawn"] - timing["epoch"]) / 1000,
                              "chart updates/s": (u1 - u0) / seconds,
+                             "slowest chart updates/s": min((v - n0.get(k, 0) for k, v in n1.items()), default=0)
+                             / seconds,
                              "epochs/s": (e1 - e0) / seconds,
                              "server ms/update": 1000 * (c1 - c0) / max(1, u1 - u0),
                              "browser draw ms/update": (d1 - d0) / max(1, u1 - u0),
-                             "draw ms per chart": {k: (v - f0.get(k, 0)) / max(1, u1 - u0) for k, v in f1.items()},
+                             "draw ms per chart": {k: (v - f0.get(k, 0)) / max(1, n1[k] - n0.get(k, 0))
+                                                   for k, v in f1.items()},
                              "load average": (load0 + load1) / 2})
                 page.close()
             b.close()
@@ -332,10 +337,11 @@ def main() -> None:
         print(f"training 3000 epochs of 2-4-2-1 unpaced: engine alone {plain:.2f} s, with the live pipeline "
               f"{live:.2f} s (+{100 * (live / plain - 1):.1f}%, {built} snapshots built)")
         if not args.no_browser:
-            print(f"{'browser: speed':>14} {'Train -> first point s':>23} {'chart updates/s':>16} {'epochs/s':>9} "
-                  f"{'server ms/update':>17}")
+            print(f"{'browser: speed':>14} {'Train -> first point s':>23} {'chart updates/s':>16} "
+                  f"{'slowest chart /s':>17} {'epochs/s':>9} {'server ms/update':>17}")
             for r in browser_view():
                 print(f"{r['speed']:>14} {r['first point s']:>23.2f} {r['chart updates/s']:>16.1f} "
+                      f"{r['slowest chart updates/s']:>17.1f} "
                       f"{r['epochs/s']:>9.0f} {r['server ms/update']:>17.2f}")
                 print("    where the first point's wait goes: " + ", ".join(
                     f"{k} {r[k]:.2f}" for k in ("click -> component has the job s", "-> first epoch arrives s",
