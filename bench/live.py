@@ -30,7 +30,7 @@ import os, sys, json
 sys.path.insert(0, os.environ["ROOT"])
 import uvicorn
 from starlette.applications import Starlette
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 from ui.live import routes
 from ui.services import job_manager
@@ -53,8 +53,12 @@ async def stop(request):  # frees the workers for the next round's jobs
     job_manager().command(body["session"], body["job"], "stop")
     return JSONResponse({})
 
+async def health(request):  # like /_stcore/health: answered on the same event loop as the live route
+    return PlainTextResponse("ok")
+
 app = Starlette(routes=routes() + [Route("/bench/submit", submit, methods=["POST"]),
-                                   Route("/bench/stop", stop, methods=["POST"])])
+                                   Route("/bench/stop", stop, methods=["POST"]),
+                                   Route("/_stcore/health", health)])
 if __name__ == "__main__":
     job_manager()
     uvicorn.run(app, host="127.0.0.1", port=int(os.environ["PORT"]), log_level="warning")
@@ -92,40 +96,52 @@ def first_epoch(base: str, job: str, query: str, timeout: float = 180.0) -> None
 
 class Poller(threading.Thread):
     """One simulated browser: polls its job's route like live.js (held poll, next one at once, at most every
-    POLL_MS), keeping its own seq/status/have."""
+    POLL_MS; a queued job's page every QUEUED_POLL_MS, saying which position it shows; after a 429 it waits
+    what Retry-After says), keeping its own seq/status/have."""
 
     def __init__(self, base: str, job: str, until: float, extra: str) -> None:
-        from ui.live import POLL_MS
+        from ui.live import POLL_MS, QUEUED_POLL_MS
 
         super().__init__(daemon=True)
         self.base, self.job, self.period, self.until, self.extra = base, job, POLL_MS / 1000, until, extra
-        self.seq, self.status, self.have, self.next, self.left = -1, "", 0, 0, 0
-        self.requests = self.updates = self.bytes = self.largest = 0
+        self.queued_period = QUEUED_POLL_MS / 1000
+        self.seq, self.status, self.have, self.next, self.left, self.queue = -1, "", 0, 0, 0, 0
+        self.requests = self.updates = self.bytes = self.largest = self.refused = 0
         self.epochs_seen: set[int] = set()
 
     def run(self) -> None:
         while time.time() < self.until:
             t0 = time.time()
             q = (f"seq={self.seq}&status={self.status}&have={self.have}&turn={self.next}&left={self.left}"
-                 f"&{self.extra}")
+                 f"&{self.extra}" + (f"&queue={self.queue}" if self.queue else ""))
+            wait = 0.0
             try:
                 with urllib.request.urlopen(f"{self.base}/nnlive/snap/{self.job}?{q}", timeout=10) as r:
                     body = r.read()
                     self.requests += 1
                     if r.status == 200:
-                        msg = json.loads(body)
-                        self.updates += 1
-                        self.bytes += len(body)
-                        self.largest = max(self.largest, len(body))
-                        self.seq, self.status = msg["seq"], msg["status"]
-                        sweep = msg.get("sweep") or {"next": 0, "left": 0}  # the CNN page's pictures go round
-                        self.next, self.left = sweep["next"], sweep["left"]
-                        self.epochs_seen.add(int(msg["info"]["epoch"]))
-                        if msg["patches"].get("loss"):
-                            self.have = int(msg["info"]["epoch"])
+                        self._take(body)
+            except urllib.error.HTTPError as e:  # 429: too many polls; wait as told
+                self.requests += 1
+                self.refused += e.code == 429
+                wait = float(e.headers.get("Retry-After") or 1)
             except OSError:  # refused or timed out: counted as no update, like a browser's failed fetch
                 pass
-            time.sleep(max(0.0, self.period - (time.time() - t0)))
+            period = self.queued_period if self.status == "queued" else self.period
+            time.sleep(max(0.0, max(wait, period) - (time.time() - t0)))
+
+    def _take(self, body: bytes) -> None:
+        msg = json.loads(body)
+        self.updates += 1
+        self.bytes += len(body)
+        self.largest = max(self.largest, len(body))
+        self.seq, self.status = msg["seq"], msg["status"]
+        self.queue = (msg["info"].get("queue") or 0) if self.status == "queued" else 0
+        sweep = msg.get("sweep") or {"next": 0, "left": 0}  # the CNN page's pictures go round
+        self.next, self.left = sweep["next"], sweep["left"]
+        self.epochs_seen.add(int(msg["info"]["epoch"]))
+        if msg["patches"].get("loss"):
+            self.have = int(msg["info"]["epoch"])
 
 
 # The jobs the polling sessions watch: the Playground's default net and a 3x8 one; the CNN page's
@@ -240,8 +256,9 @@ def publishing_overhead(epochs: int = 3000) -> tuple[float, float, int]:
 
 def browser_view(speeds: tuple[str, ...] = ("normal", "fast"), seconds: float = 8.0) -> list[dict]:
     """Per speed, in chromium on the real app: seconds from clicking Train to the first plotted live point, chart
-    updates per second (the component's own counter, window.__nnLiveUpdates), epochs per second, and the Streamlit
-    server's CPU per chart update while the page watches."""
+    updates per second (the component's own counter, window.__nnLiveUpdates: frames that drew charts), how often
+    the least often drawn chart was redrawn (a busy frame leaves charts for the next one), epochs per second, the
+    Streamlit server's CPU per chart update while the page watches, and the load average meanwhile."""
     from playwright.sync_api import sync_playwright
 
     port = free_port()
@@ -252,6 +269,8 @@ def browser_view(speeds: tuple[str, ...] = ("normal", "fast"), seconds: float = 
     epoch_js = "() => { const r = document.querySelector('.nnlive'); return r ? Number(r.dataset.epoch || 0) : 0 }"
     counters = f"() => [window.__nnLiveUpdates || 0, ({epoch_js})()]"
     draw_ms = "() => window.__nnLiveDrawMs || 0"
+    by_fig = "() => Object.assign({}, window.__nnLiveDrawByFig || {})"
+    chart_draws = "() => Object.assign({}, window.__nnLiveChartDraws || {})"
     rows = []
     try:
         for _ in range(200):
@@ -278,8 +297,10 @@ def browser_view(speeds: tuple[str, ...] = ("normal", "fast"), seconds: float = 
                 timing = page.evaluate("() => window.__nnLiveTiming")
                 time.sleep(1.0)  # the page's rerun after Train settles
                 u0, e0, c0, d0 = *page.evaluate(counters), cpu_seconds(proc.pid), page.evaluate(draw_ms)
+                f0, n0, load0 = page.evaluate(by_fig), page.evaluate(chart_draws), os.getloadavg()[0]
                 time.sleep(seconds)
                 u1, e1, c1, d1 = *page.evaluate(counters), cpu_seconds(proc.pid), page.evaluate(draw_ms)
+                f1, n1, load1 = page.evaluate(by_fig), page.evaluate(chart_draws), os.getloadavg()[0]
                 page.get_by_role("button", name="Stop", exact=True).click()
                 time.sleep(2)
                 rows.append({"speed": speed, "first point s": first,
@@ -287,9 +308,14 @@ def browser_view(speeds: tuple[str, ...] = ("normal", "fast"), seconds: float = 
                              "-> first epoch arrives s": (timing["epoch"] - timing["mounted"]) / 1000,
                              "-> drawn s": (timing["drawn"] - timing["epoch"]) / 1000,
                              "chart updates/s": (u1 - u0) / seconds,
+                             "slowest chart updates/s": min((v - n0.get(k, 0) for k, v in n1.items()), default=0)
+                             / seconds,
                              "epochs/s": (e1 - e0) / seconds,
                              "server ms/update": 1000 * (c1 - c0) / max(1, u1 - u0),
-                             "browser draw ms/update": (d1 - d0) / max(1, u1 - u0)})
+                             "browser draw ms/update": (d1 - d0) / max(1, u1 - u0),
+                             "draw ms per chart": {k: (v - f0.get(k, 0)) / max(1, n1[k] - n0.get(k, 0))
+                                                   for k, v in f1.items()},
+                             "load average": (load0 + load1) / 2})
                 page.close()
             b.close()
         return rows
@@ -311,15 +337,17 @@ def main() -> None:
         print(f"training 3000 epochs of 2-4-2-1 unpaced: engine alone {plain:.2f} s, with the live pipeline "
               f"{live:.2f} s (+{100 * (live / plain - 1):.1f}%, {built} snapshots built)")
         if not args.no_browser:
-            print(f"{'browser: speed':>14} {'Train -> first point s':>23} {'chart updates/s':>16} {'epochs/s':>9} "
-                  f"{'server ms/update':>17}")
+            print(f"{'browser: speed':>14} {'Train -> first point s':>23} {'chart updates/s':>16} "
+                  f"{'slowest chart /s':>17} {'epochs/s':>9} {'server ms/update':>17}")
             for r in browser_view():
                 print(f"{r['speed']:>14} {r['first point s']:>23.2f} {r['chart updates/s']:>16.1f} "
+                      f"{r['slowest chart updates/s']:>17.1f} "
                       f"{r['epochs/s']:>9.0f} {r['server ms/update']:>17.2f}")
                 print("    where the first point's wait goes: " + ", ".join(
                     f"{k} {r[k]:.2f}" for k in ("click -> component has the job s", "-> first epoch arrives s",
                                                 "-> drawn s")) + f"; browser draw {r['browser draw ms/update']:.0f} "
-                      "ms per update")
+                      "ms per update (" + ", ".join(f"{k} {v:.0f}" for k, v in r["draw ms per chart"].items())
+                      + f"); load average {r['load average']:.1f}")
     rows = polling_cost([int(n) for n in args.sessions.split(",")], args.seconds, args.kind)
     print(f"{args.kind} page, one job per session, 2 workers; the idle server uses {rows[0]['idle cores']:.3f} cores")
     print(f"{'sessions':>8} {'jobs ran':>8} {'requests':>9} {'updates/s/session':>18} {'updates/s/running':>18} "

@@ -2,6 +2,7 @@
 const CONFIG = { displayModeBar: false, responsive: true };
 const FINAL = ["finished", "stopped", "failed"];
 const FIRST_WAIT_MS = 300;  // how long a starting run's charts wait for the first snapshot before drawing without it
+const FRAME_BUDGET_MS = 40;  // chart drawing per animation frame before the rest waits for the next frame
 
 function loadPlotly(src) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
@@ -101,18 +102,32 @@ export default function (component) {
   st.figs = JSON.parse(JSON.stringify(data.figures));
   st.seq = data.seq;
   st.status = data.status;
+  st.queue = 0;  // the first poll always hears where a queued job stands
+  st.pending = new Set();  // charts merged but not drawn yet
   root.dataset.seq = String(st.seq);
   root.dataset.status = st.status;
   st.bar.style.display = data.active ? "" : "none";
 
-  const draw = (P, ids) => {
-    for (const id of ids) {
+  // each figure's own draw time and draws go to window.__nnLiveDrawByFig / __nnLiveChartDraws (per chart)
+  const byFig = window.__nnLiveDrawByFig || (window.__nnLiveDrawByFig = {});
+  const draws = window.__nnLiveChartDraws || (window.__nnLiveChartDraws = {});
+  // draw `ids` in order until `budget` ms are spent (at least one); returns the ids left for the next frame
+  const draw = (P, ids, budget = Infinity) => {
+    const start = performance.now();
+    for (let i = 0; i < ids.length; i++) {
+      if (i > 0 && performance.now() - start >= budget) return ids.slice(i);
+      const id = ids[i];
       const fig = st.figs[id];
       if (!fig || !st.divs[id]) continue;
-      st.divs[id].style.height = `${fig.layout.height || 300}px`;
+      const t0 = performance.now();
+      const height = `${fig.layout.height || 300}px`;
+      if (st.divs[id].style.height !== height) st.divs[id].style.height = height;  // no layout pass if unchanged
       fig.layout.datarevision = st.seq;
       P.react(st.divs[id], fig.data, fig.layout, CONFIG);
+      byFig[id] = (byFig[id] || 0) + (performance.now() - t0);
+      draws[id] = (draws[id] || 0) + 1;
     }
+    return [];
   };
 
   // merge a message into the figures (cheap) and return the ids to redraw; the caller sends the next poll first,
@@ -126,6 +141,8 @@ export default function (component) {
     root.dataset.seq = String(msg.seq);
     root.dataset.status = msg.status;
     const info = msg.info || {};
+    st.queue = msg.status === "queued" ? info.queue || 0 : 0;
+    root.dataset.queue = String(st.queue);
     root.dataset.epoch = String(info.epoch || 0);
     info.status = msg.status;
     st.bar.querySelector(".nn-text").innerHTML = statusLine(info);
@@ -151,15 +168,33 @@ export default function (component) {
     return changed;
   };
 
-  const show = (P, changed) => {
+  const show = (P, changed, budget = Infinity) => {
     const t0 = performance.now();
     const timing = window.__nnLiveTiming;
     const first = timing && timing.url === data.url && !timing.epoch && Number(root.dataset.epoch || 0) > 0;
-    draw(P, st.drawn ? changed : Object.keys(st.figs));
+    const left = st.drawn ? draw(P, changed, budget) : draw(P, Object.keys(st.figs));
     st.drawn = true;
     if (first) Object.assign(timing, { epoch: t0, drawn: performance.now() });
-    window.__nnLiveUpdates = (window.__nnLiveUpdates || 0) + 1;  // benches and tests count chart updates here
+    window.__nnLiveUpdates = (window.__nnLiveUpdates || 0) + 1;  // view updates (frames that drew charts)
     window.__nnLiveDrawMs = (window.__nnLiveDrawMs || 0) + (performance.now() - t0);
+    return left;
+  };
+
+  // draw at most once per animation frame, and at most ~FRAME_BUDGET_MS of charts in one: answers that land
+  // between two frames are merged first; charts a busy frame could not draw go first in the next one (round
+  // robin), so a slow machine keeps the page responsive (Pause is not stuck behind a long draw) and the status
+  // line current; a hidden tab draws nothing until it is shown again
+  const schedule = (P, changed) => {
+    st.pending = st.pending || new Set();
+    for (const id of changed) st.pending.add(id);
+    if (st.frame || !st.pending.size) return;
+    st.frame = requestAnimationFrame(() => {
+      st.frame = null;
+      if (gen !== st.gen) return;
+      const left = show(P, [...st.pending], FRAME_BUDGET_MS);
+      st.pending = new Set(left);
+      if (left.length) schedule(P, []);
+    });
   };
 
   const poll = (P) => {
@@ -168,9 +203,14 @@ export default function (component) {
     const have = lx.length ? lx[lx.length - 1] : 0;  // the last epoch this browser has
     const q = new URLSearchParams({ seq: String(st.seq), status: st.status, kind: data.kind, have: String(have),
                                     turn: String(st.next || 0), left: String(st.left || 0), ...data.opts });
+    if (st.queue) q.set("queue", String(st.queue));  // the position this page shows: a change of it is news
     const sent = performance.now();
+    let wait = 0;  // a 429 says how long to wait (Retry-After)
     fetch(`${data.url}?${q}`, { cache: "no-store" })
-      .then((r) => (r.status === 200 ? r.json() : r.status === 404 ? "gone" : null))
+      .then((r) => {
+        if (r.status === 429) wait = 1000 * Number(r.headers.get("Retry-After") || 1);
+        return r.status === 200 ? r.json() : r.status === 404 ? "gone" : null;
+      })
       .then((msg) => {
         if (gen !== st.gen) return;
         if (msg === "gone") {
@@ -179,13 +219,19 @@ export default function (component) {
         }
         const changed = msg ? merge(msg) : null;
         if (FINAL.includes(st.status)) {
-          if (changed) show(P, changed);
+          cancelAnimationFrame(st.frame);
+          st.frame = null;
+          const todo = [...new Set([...(st.pending || []), ...(changed || [])])];  // everything, at once
+          st.pending = new Set();
+          if (todo.length) show(P, todo);
           setTriggerValue("done", st.seq);
           return;
         }
-        // the server holds a poll until there is news, so ask again at once (at most every data.poll ms)
-        st.timer = setTimeout(() => poll(P), Math.max(0, data.poll - (performance.now() - sent)));
-        if (changed) show(P, changed);
+        // the server holds a poll until there is news, so ask again at once (at most every data.poll ms); a
+        // queued job changes rarely (its position), so its page asks far less often
+        const gap = Math.max(wait, st.status === "queued" ? data.queuedPoll || 1000 : data.poll);
+        st.timer = setTimeout(() => poll(P), Math.max(0, gap - (performance.now() - sent)));
+        if (changed) schedule(P, changed);
       })
       .catch(() => {
         if (gen === st.gen) st.timer = setTimeout(() => poll(P), 2 * data.poll);
@@ -216,5 +262,7 @@ export default function (component) {
 
   return () => {
     clearTimeout(st.timer);
+    cancelAnimationFrame(st.frame);
+    st.frame = null;
   };
 }

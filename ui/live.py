@@ -5,6 +5,13 @@ The job id is an unguessable token handed only to the session that submitted the
 by that token and answers 404 for anything else. A poll for a state the browser already has is held open
 (long poll, up to HOLD_S) until the job publishes a newer one, so a browser sees every snapshot as soon as it
 exists without asking in a tight loop; if nothing changes in that time it costs a 204 and no body.
+
+One client must not be able to slow the server for everyone (the route shares Streamlit's event loop): polls are
+rate-limited per job token and per client address (429 with Retry-After, sent only after a second, so a
+client looping on the route is slowed to a few asks a second), a token may hold only a few polls at once, unknown
+query parameters are dropped (so junk cannot defeat the answer cache), and building an answer (the costly part:
+patches, JSON) runs in a small thread pool, off the event loop. A queued job's poll answers with its
+queue position as soon as that is news, so a waiting page says where it stands.
 """
 
 from __future__ import annotations
@@ -12,8 +19,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +32,62 @@ POLL_MS = 40  # least gap between two polls of one browser (the route holds a po
 HOLD_S = 2.0  # how long the route holds a poll that has nothing new
 CHECK_S = 0.02  # how often a held poll looks for a newer snapshot
 SNAPSHOT_S = 0.05  # how often a running Playground job sends a snapshot (its payload's "interval")
+QUEUED_POLL_MS = 1000  # least gap between two polls of a queued job's page (it waits for a free worker)
+TOKEN_RATE, TOKEN_BURST = 60.0, 120.0  # polls/s of one job token: a tab needs <= 1 / POLL_MS, 2 tabs twice
+ADDRESS_RATE = float(os.environ.get("NNLIB_LIVE_ADDRESS_RATE", "200"))  # polls/s one address (a class NAT) may make
+HELD_PER_TOKEN = 4  # polls of one token held open at once (a page holds one; a few tabs of one session more)
+REFUSED_HOLD_S = 1.0  # a refused poll is answered (429) only after this: a flooding loop then asks ~1/s, not 800
+REFUSED_HELD_MAX = 2000  # refused polls held at once, server-wide (a sleeping coroutine each); past it, answer now
+OPTION_KEYS = ("have", "turn", "left", "disc", "data")  # what a patcher may read; anything else is dropped
 Patcher = Callable[[dict, dict[str, str]], dict[str, dict[int, dict]]]
 PATCHERS: dict[str, Patcher] = {}
 FINAL = ("finished", "stopped", "failed")
+
+
+class RateLimiter:
+    """Token buckets keyed by a string (a job token, a client address): `rate` requests/s on average, bursts up to
+    `burst`. The clock is injectable so tests step time instead of sleeping; the number of keys is bounded (the
+    fullest buckets, i.e. the idlest keys, are forgotten first)."""
+
+    def __init__(self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic,
+                 max_keys: int = 10_000) -> None:
+        self.rate, self.burst, self.clock, self.max_keys = rate, burst, clock, max_keys
+        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens left, when last refilled)
+        self._lock = threading.Lock()
+
+    def allow(self, key: str) -> bool:
+        """Spend one token of `key`'s bucket if it has one."""
+        with self._lock:
+            now = self.clock()
+            tokens, last = self._buckets.get(key, (self.burst, now))
+            tokens = min(self.burst, tokens + max(0.0, now - last) * self.rate)
+            allowed = tokens >= 1.0
+            self._buckets[key] = (tokens - 1.0 if allowed else tokens, now)
+            if len(self._buckets) > self.max_keys:
+                self._forget_idle(now)
+            return allowed
+
+    def retry_after(self, key: str) -> float:
+        """Seconds until `key` has a token again (what a 429 tells the client)."""
+        with self._lock:
+            tokens, _ = self._buckets.get(key, (self.burst, 0.0))
+            return max(0.0, (1.0 - tokens) / self.rate)
+
+    def _forget_idle(self, now: float) -> None:
+        full = sorted(self._buckets, key=lambda k: -min(self.burst, self._buckets[k][0]
+                                                        + (now - self._buckets[k][1]) * self.rate))
+        for k in full[: len(self._buckets) - self.max_keys // 2]:
+            del self._buckets[k]
+
+
+TOKEN_LIMIT = RateLimiter(TOKEN_RATE, TOKEN_BURST)
+ADDRESS_LIMIT = RateLimiter(ADDRESS_RATE, 2 * ADDRESS_RATE)
+_HELD: dict[str, int] = {}  # job token -> polls held open right now (touched on the event loop only)
+_REFUSED_HELD = [0]  # refused polls being held before their 429 (event loop only)
+_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="nnlive")  # builds answers off the event loop
+_ANSWERS: OrderedDict[tuple, tuple[int, bytes]] = OrderedDict()  # identical polls of one state share one answer
+_ANSWERS_LOCK = threading.Lock()
+ANSWERS_KEPT = 128
 
 
 def register_patcher(kind: str, fn: Patcher) -> None:
@@ -48,22 +111,50 @@ register_patcher("playground", _playground_patcher)
 register_patcher("cnn", _cnn_patcher)
 
 
-def snapshot_payload(job_id: str, seq: int, status: str, kind: str, opts: dict[str, str]) -> tuple[int, bytes]:
-    """(HTTP status, body) for one poll. 404 for unknown tokens, 204 when nothing changed."""
-    from ui.plots import SWEEP, encode, status_text
+NO_JOB = b'{"error": "no such job"}'
+NUMERIC_OPTIONS = ("have", "turn", "left")
+
+
+def _is_news(view: Any, seq: int, status: str, queue: int | None) -> bool:
+    """Whether a browser that has (seq, status, queue position) must hear about `view`."""
+    return view.snapshot_seq != seq or view.status != status or view.queue_position != queue
+
+
+def snapshot_payload(job_id: str, seq: int, status: str, kind: str, opts: dict[str, str],
+                     queue: int | None = None) -> tuple[int, bytes]:
+    """(HTTP status, body) for one poll. 404 for unknown tokens, 204 when nothing changed for a browser that has
+    snapshot `seq`, `status` and shows queue position `queue`. Identical polls of one state share one answer."""
     from ui.services import job_manager
 
     manager = job_manager()
     found = manager.find(job_id)
     if found is None:
-        return 404, b'{"error": "no such job"}'
+        return 404, NO_JOB
     session, view = found
     manager.touch(session)
     if view.snapshot_seq != seq:  # a newer snapshot: a full update (the rest of the old one's pictures are moot)
         opts = {k: v for k, v in opts.items() if k != "left"}
     continuation = opts.get("left", "0") not in ("", "0")  # the rest of this snapshot's pictures (ui.cnn_plots)
-    if view.snapshot_seq == seq and view.status == status and not continuation:
+    if not continuation and not _is_news(view, seq, status, queue):
         return 204, b""
+    key = (job_id, view.snapshot_seq, id(view.snapshot), view.status, view.queue_position, view.error, kind,
+           tuple(sorted(opts.items())))
+    with _ANSWERS_LOCK:
+        cached = _ANSWERS.get(key)
+    if cached is not None:
+        return cached
+    answer = 200, _answer(view, kind, opts)
+    with _ANSWERS_LOCK:
+        _ANSWERS[key] = answer
+        while len(_ANSWERS) > ANSWERS_KEPT:
+            _ANSWERS.popitem(last=False)
+    return answer
+
+
+def _answer(view: Any, kind: str, opts: dict[str, str]) -> bytes:
+    """The JSON body of a 200: the snapshot as trace patches, plus the status line's numbers."""
+    from ui.plots import SWEEP, encode, status_text
+
     patcher = PATCHERS.get(kind)
     patches = patcher(view.snapshot, opts) if (patcher and view.snapshot) else {}
     sweep = patches.pop(SWEEP, None)
@@ -74,18 +165,54 @@ def snapshot_payload(job_id: str, seq: int, status: str, kind: str, opts: dict[s
     msg = {"seq": view.snapshot_seq, "status": view.status, "info": encode(info), "patches": encode(patches)}
     if sweep is not None:
         msg["sweep"] = sweep
-    return 200, json.dumps(msg, separators=(",", ":"), allow_nan=False).encode()
+    return json.dumps(msg, separators=(",", ":"), allow_nan=False).encode()
 
 
 async def held_payload(job_id: str, seq: int, status: str, kind: str, opts: dict[str, str],
-                       hold_s: float = HOLD_S) -> tuple[int, bytes]:
-    """snapshot_payload, but a 204 is held back (without blocking the server) until there is news or hold_s."""
+                       hold_s: float = HOLD_S, queue: int | None = None) -> tuple[int, bytes]:
+    """snapshot_payload, but a 204 is held back (without blocking the server) until there is news or hold_s.
+    While held, the event loop only looks the job up (cheap); the answer is built in the thread pool."""
+    from ui.services import job_manager
+
+    loop = asyncio.get_running_loop()
     deadline = time.monotonic() + hold_s
+    continuation = opts.get("left", "0") not in ("", "0")
     while True:
-        code, body = snapshot_payload(job_id, seq, status, kind, opts)
-        if code != 204 or time.monotonic() >= deadline:
-            return code, body
+        found = job_manager().find(job_id)
+        if found is None:
+            return 404, NO_JOB
+        if continuation or _is_news(found[1], seq, status, queue) or time.monotonic() >= deadline:
+            return await loop.run_in_executor(_POOL, snapshot_payload, job_id, seq, status, kind, opts, queue)
         await asyncio.sleep(CHECK_S)
+
+
+def _number(text: str | None) -> int | None:
+    """A plain ASCII decimal ('²' and '٣' are digits to str.isdigit, not to us) or None."""
+    return int(text) if text and len(text) <= 12 and text.isascii() and text.isdigit() else None
+
+
+def poll_arguments(query: Any) -> tuple[int, str, str, dict[str, str], int | None, bool]:
+    """(seq, status, kind, patcher options, queue position shown, hold) from a poll's query; unknown parameters
+    are ignored and malformed numbers fall back to their defaults, so no query can make the route fail."""
+    seq = _number(query.get("seq"))
+    opts = {k: query[k][:20] for k in OPTION_KEYS if k in query}
+    for k in NUMERIC_OPTIONS:
+        if k in opts and _number(opts[k]) is None:
+            opts[k] = "0"
+    opts.setdefault("have", "0")
+    return (-1 if seq is None else seq, query.get("status", "")[:12], query.get("kind", "playground")[:12], opts,
+            _number(query.get("queue")), query.get("hold", "1") == "1")
+
+
+def admit(job_id: str, address: str) -> float | None:
+    """None if this poll may go on, else the seconds the client should wait (per address, per token, held)."""
+    if not ADDRESS_LIMIT.allow(address):
+        return ADDRESS_LIMIT.retry_after(address)
+    if not TOKEN_LIMIT.allow(job_id):
+        return TOKEN_LIMIT.retry_after(job_id)
+    if _HELD.get(job_id, 0) >= HELD_PER_TOKEN:
+        return CHECK_S * 10
+    return None
 
 
 def routes() -> list[Any]:
@@ -94,17 +221,25 @@ def routes() -> list[Any]:
     from starlette.responses import FileResponse, Response
 
     async def snap(request: Request) -> Response:
-        q = request.query_params
+        job_id = request.path_params["job_id"][:64]
+        wait = admit(job_id, request.client.host if request.client else "")
+        if wait is not None:
+            if _REFUSED_HELD[0] < REFUSED_HELD_MAX:  # slow the asker down: each refusal costs it a second
+                _REFUSED_HELD[0] += 1
+                try:
+                    await asyncio.sleep(REFUSED_HOLD_S)
+                finally:
+                    _REFUSED_HELD[0] -= 1
+            return Response(b'{"error": "too many requests"}', status_code=429, media_type="application/json",
+                            headers={"Retry-After": str(max(1, round(wait))), "Cache-Control": "no-store"})
+        seq, status, kind, opts, queue, hold = poll_arguments(request.query_params)
+        _HELD[job_id] = _HELD.get(job_id, 0) + 1
         try:
-            seq = int(q.get("seq", "-1"))
-        except ValueError:
-            seq = -1
-        opts = {k: v[:20] for k, v in list(q.items())[:12] if k not in ("seq", "status", "kind", "hold")}
-        if not opts.get("have", "0").isdigit():
-            opts["have"] = "0"
-        hold = HOLD_S if q.get("hold", "1") == "1" else 0.0
-        code, body = await held_payload(request.path_params["job_id"], seq, q.get("status", ""),
-                                        q.get("kind", "playground"), opts, hold)
+            code, body = await held_payload(job_id, seq, status, kind, opts, HOLD_S if hold else 0.0, queue)
+        finally:
+            _HELD[job_id] -= 1
+            if not _HELD[job_id]:
+                del _HELD[job_id]
         return Response(body, status_code=code, media_type="application/json",
                         headers={"Cache-Control": "no-store"})
 
@@ -152,5 +287,5 @@ def live_charts(key: str, figures: dict[str, dict], layout: list[list[str]], job
                                                 css=_CSS, isolate_styles=False)
     data = {"figures": encode(figures), "rows": layout, "url": f"{PREFIX}/snap/{job_id}" if job_id else None,
             "plotly": f"{PREFIX}/plotly-{plotly_version()}.min.js", "kind": kind, "active": active, "seq": seq,
-            "status": status, "opts": opts or {}, "poll": POLL_MS}
+            "status": status, "opts": opts or {}, "poll": POLL_MS, "queuedPoll": QUEUED_POLL_MS}
     return _component(key=key, data=data, on_done_change=on_done or (lambda: None))

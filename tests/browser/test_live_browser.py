@@ -25,10 +25,10 @@ run({data: {figures, rows: [["loss"]], url: "/snap/job", plotly: "/plotly.js", k
 </script></body></html>"""
 
 
-def _harness(page, messages: list[dict]) -> None:
+def _harness(page, messages: list[dict], html: str = HARNESS) -> None:
     """Serve live.js against a scripted snapshot route: each poll gets the next message (then 204s)."""
     todo = list(messages)
-    page.route(f"{ORIGIN}/", lambda r: r.fulfill(body=HARNESS, content_type="text/html"))
+    page.route(f"{ORIGIN}/", lambda r: r.fulfill(body=html, content_type="text/html"))
     page.route(f"{ORIGIN}/live.js", lambda r: r.fulfill(path=os.path.join(ROOT, "ui", "live.js"),
                                                        content_type="text/javascript"))
     page.route(f"{ORIGIN}/plotly.js", lambda r: r.fulfill(path=plotly_path(), content_type="text/javascript"))
@@ -89,3 +89,36 @@ def test_pause_shows_the_exact_epoch_and_step_adds_one_in_the_app(server, page) 
     shot(page, "live_paused_step")
     page.get_by_role("button", name="Stop", exact=True).click()
     page.wait_for_selector(f"text=/Epoch {paused + 1}\\b/", timeout=30_000)  # the stopped run: the same epoch
+
+
+def test_a_queued_job_shows_its_position_and_polls_slowly(page) -> None:
+    """The first answer says where the job stands; while it waits the page asks about once a second, not 25 times."""
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/snap/" in r.url else None)
+    queued = {"seq": 0, "status": "queued", "patches": {}, "info": {"status": "queued", "queue": 3, "epoch": 0}}
+    _harness(page, [queued])
+    page.wait_for_selector("text=position 3 in the queue")
+    first = len(asked)
+    page.wait_for_timeout(1500)  # the scripted route answers 204 at once: a page that does not back off asks ~35x
+    assert len(asked) - first <= 4
+    assert "queue=3" in asked[-1]  # it tells the route which position it shows, so only a move is news
+    shot(page, "live_queued_position")
+
+
+def test_every_answer_reaches_every_chart_though_frames_draw_a_budget(page) -> None:
+    """Answers merged between frames and charts left over by a busy frame are all drawn: after a final answer each
+    chart shows every epoch it was sent, once (no point lost, none doubled)."""
+    two = HARNESS.replace('const figures = {loss: {data: [{type: "scatter", x: [], y: []}], layout: {height: 200}}};',
+                          'const figures = {loss: {data: [{type: "scatter", x: [], y: []}], layout: {height: 200}},'
+                          ' metric: {data: [{type: "scatter", x: [], y: []}], layout: {height: 200}}};'
+                          ).replace('rows: [["loss"]]', 'rows: [["loss", "metric"]]')
+    msgs = []
+    for seq in range(1, 13):
+        m = _msg(seq, "running" if seq < 12 else "finished", seq)
+        m["patches"]["metric"] = {"0": {"x": [seq], "y": [0.1 * seq], "extend": True}}
+        msgs.append(m)
+    _harness(page, msgs, two)
+    page.wait_for_function("() => window.__done.length > 0")
+    shown = page.evaluate("""() => [...document.querySelectorAll('.nn-fig')].map(d => [d.dataset.fig,
+        Array.from(d.data[0].x)])""")
+    assert shown == [["loss", list(range(1, 13))], ["metric", list(range(1, 13))]]

@@ -115,3 +115,108 @@ def test_real_playground_patches_of_a_real_snapshot(manager: FakeManager) -> Non
     assert full["info"]["epoch"] == 6 and full["status"] == "finished"
     x_full, x_tail = full["patches"]["loss"]["0"]["x"], tail["patches"]["loss"]["0"]["x"]
     assert len(str(x_tail)) < len(str(x_full))  # only the epochs the browser does not have yet
+
+
+# ---------------------------------------------------------------- a shared server: limits, queue, junk, off the loop
+class SteppedClock:
+    """A clock the test moves by hand: the rate limiter is checked without sleeping or timing anything."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_rate_limiter_allows_a_burst_then_the_rate_per_key() -> None:
+    clock = SteppedClock()
+    limit = live.RateLimiter(rate=8, burst=5, clock=clock)
+    assert [limit.allow("a") for _ in range(6)] == [True] * 5 + [False]
+    assert limit.allow("b")  # another key has its own bucket
+    assert limit.retry_after("a") == pytest.approx(0.125)
+    clock.now += 0.125  # one token back (a step exact in binary)
+    assert limit.allow("a") and not limit.allow("a")
+    clock.now += 100  # refilled, but never past the burst
+    assert sum(limit.allow("a") for _ in range(10)) == 5
+
+
+def test_rate_limiter_forgets_idle_keys_first_and_stays_bounded() -> None:
+    clock = SteppedClock()
+    limit = live.RateLimiter(rate=1, burst=3, clock=clock, max_keys=10)
+    for _ in range(3):
+        limit.allow("flooder")
+    for i in range(30):
+        clock.now += 0.01
+        limit.allow(f"idle-{i}")
+    assert len(limit._buckets) <= 10
+    assert not limit.allow("flooder")  # its empty bucket was kept: forgetting it would have refilled it
+
+
+def test_a_queued_job_says_its_position_at_the_first_poll_and_when_it_moves(manager: FakeManager) -> None:
+    manager.views["tok"] = replace(_view(seq=0, status="queued", snapshot={}), queue_position=3)
+    code, body = live.snapshot_payload("tok", 0, "queued", "fake", {})  # the page knows "queued", not where
+    assert code == 200 and json.loads(body)["info"]["queue"] == 3
+    assert live.snapshot_payload("tok", 0, "queued", "fake", {}, queue=3) == (204, b"")
+    manager.views["tok"] = replace(manager.views["tok"], queue_position=2)
+    assert json.loads(live.snapshot_payload("tok", 0, "queued", "fake", {}, queue=3)[1])["info"]["queue"] == 2
+
+
+def test_unknown_parameters_are_ignored_and_odd_numbers_fall_back() -> None:
+    seq, status, kind, opts, queue, hold = live.poll_arguments({
+        "seq": "²", "status": "running", "kind": "playground", "have": "٣", "turn": "-1", "left": "7",
+        "utm_source": "mail", "disc": "1", "queue": "4", "hold": "0"})
+    assert (seq, status, kind, queue, hold) == (-1, "running", "playground", 4, False)
+    assert opts == {"have": "0", "turn": "0", "left": "7", "disc": "1"}  # no junk key: it cannot defeat the cache
+
+
+def _request(job: str, query: str, client: str = "10.0.0.1") -> object:
+    from starlette.requests import Request
+
+    scope = {"type": "http", "method": "GET", "path": f"{live.PREFIX}/snap/{job}", "query_string": query.encode(),
+             "headers": [], "client": (client, 5000), "path_params": {"job_id": job}}
+    return Request(scope)
+
+
+def test_the_route_limits_one_token_and_one_address(manager: FakeManager, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = SteppedClock()
+    monkeypatch.setattr(live, "TOKEN_LIMIT", live.RateLimiter(5, 5, clock))
+    monkeypatch.setattr(live, "ADDRESS_LIMIT", live.RateLimiter(8, 8, clock))
+    monkeypatch.setattr(live, "REFUSED_HOLD_S", 0.0)  # a refusal is held a second in the app; not here
+    manager.views["tok"] = _view()
+    manager.views["tok2"] = _view()
+    snap = live.routes()[0].endpoint
+
+    async def codes(job: str, n: int, client: str = "10.0.0.1") -> list[int]:
+        return [(await snap(_request(job, "seq=3&status=running&kind=fake&hold=0", client))).status_code
+                for _ in range(n)]
+
+    assert asyncio.run(codes("tok", 6)) == [204] * 5 + [429]  # the token's burst, then "too many"
+    # the address's burst (8) is spent by all six asks, refused ones included: two left for its other token
+    assert asyncio.run(codes("tok2", 4)) == [204] * 2 + [429] * 2
+    assert asyncio.run(codes("tok2", 1, client="10.0.0.2")) == [204]  # another address is not affected
+    answer = asyncio.run(snap(_request("tok", "seq=3&hold=0")))
+    assert answer.status_code == 429 and int(answer.headers["Retry-After"]) >= 1
+
+
+def test_a_token_may_hold_only_a_few_polls_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(live, "_HELD", {"tok": live.HELD_PER_TOKEN})
+    assert live.admit("tok", "10.0.0.9") is not None
+    assert live.admit("other", "10.0.0.9") is None
+
+
+def test_answers_are_built_off_the_event_loop(manager: FakeManager) -> None:
+    import threading
+
+    seen: list[str] = []
+
+    def patcher(snap: dict, opts: dict[str, str]) -> dict:
+        seen.append(threading.current_thread().name)
+        return {}
+
+    live.register_patcher("threads", patcher)
+    manager.views["tok"] = _view(seq=9)
+    try:
+        code, _ = asyncio.run(live.held_payload("tok", 3, "running", "threads", {}, hold_s=1))
+    finally:
+        live.PATCHERS.pop("threads", None)
+    assert code == 200 and seen and seen[0] != threading.main_thread().name
