@@ -26,6 +26,7 @@ from nnlib.models.shapes import ShapeError, cnn_layers, totals
 MAX_RUN_CPU_SECONDS = 1800.0  # 30 minutes of one core
 MAX_RUN_MEMORY_MB = 2048.0  # on top of a worker's own memory (torch + numba loaded)
 WORKER_BASE_MB = 700.0  # a worker after its warm-up (measured ~640 MB)
+MIN_MEMORY_CEILING_MB = 2048.0
 _RUN_FIXED_MB = 150.0  # a run's own imports and allocator slack
 # cost model constants, fitted on this project's runs with one torch thread (see the test for the stated factor)
 _EPOCH_OVERHEAD_S = 0.015  # per epoch: history, metrics, callbacks
@@ -224,7 +225,10 @@ class RunCost:
 
     @property
     def memory_ceiling_mb(self) -> float:
-        return WORKER_BASE_MB + 3.0 * (self.memory_mb - WORKER_BASE_MB) + 256.0
+        """Resident memory the job's worker may reach: 3x the run's estimate over the worker's own, and never
+        below MIN_MEMORY_CEILING_MB (a reused worker may start a job with up to half the server's default ceiling
+        resident, left over from earlier jobs, before the manager replaces it)."""
+        return max(MIN_MEMORY_CEILING_MB, WORKER_BASE_MB + 3.0 * (self.memory_mb - WORKER_BASE_MB) + 256.0)
 
 
 def estimate_cost(cfg: RunConfig) -> RunCost:

@@ -127,3 +127,5 @@ def test_open_ended_runs_are_bounded_by_the_training_clock() -> None:
     assert cost.open_ended and cost.cpu_seconds <= 600.0 < cost.cpu_budget
     finite = estimate_cost(RunConfig.from_dict({"train": {"epochs": 20, **FINITE}}))
     assert finite.cpu_budget >= 4 * finite.cpu_seconds and finite.memory_ceiling_mb > finite.memory_mb
+    # a small run's ceiling stays above what a reused worker may hold before it is recycled (half of 3072 MB)
+    assert finite.memory_ceiling_mb >= 2048
