@@ -2,23 +2,37 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 from nnlib.activations import ACTIVATIONS, widen_factor
 from nnlib.config import (
     MAX_HIDDEN_LAYERS,
     MAX_LIVE_EPOCHS,
+    MAX_LIVE_MINUTES,
     MAX_PARAMS,
     MAX_WIDTH,
     MAX_WORK,
     RunConfig,
+    mlp_layer_sizes,
     mlp_param_count,
 )
 from nnlib.data.catalog import DATASETS
 from nnlib.losses import LOSSES
 from nnlib.models.shapes import ShapeError, cnn_layers, totals
 
+# What one accepted run may cost on a shared server, from `estimate_cost` (measured against real runs in
+# tests/jobs/test_cost_estimate.py). The worker enforces a margin over the estimate while the run goes.
+MAX_RUN_CPU_SECONDS = 1800.0  # 30 minutes of one core
+MAX_RUN_MEMORY_MB = 2048.0  # on top of a worker's own memory (torch + numba loaded)
+WORKER_BASE_MB = 700.0  # a worker after its warm-up (measured ~640 MB)
+MIN_MEMORY_CEILING_MB = 2048.0
+_RUN_FIXED_MB = 150.0  # a run's own imports and allocator slack
+# cost model constants, fitted on this project's runs with one torch thread (see the test for the stated factor)
+_EPOCH_OVERHEAD_S = 0.015  # per epoch: history, metrics, callbacks
+_STEP_S = 5e-4  # per gradient step: Python, autograd and optimizer bookkeeping (dominates at batch 1)
+_MACS_PER_S = 5e10  # dense multiply-add rate of one core
+_FAST_EPOCH_OVERHEAD_S, _FAST_STEP_S = 1e-3, 2e-5  # the same for small plain MLPs on the numba fast path
 MIN_IMAGES_PER_CLASS = 10  # below this a subset leaves (almost) empty validation/test splits and meaningless metrics
 
 
@@ -149,6 +163,15 @@ def problems(cfg: RunConfig) -> list[str]:
         params = macs = _mlp_macs(cfg)
         if params > MAX_PARAMS:
             errs.append(f"the network has {params:,} parameters; the limit on a shared server is {MAX_PARAMS:,}")
+    cost = estimate_cost(cfg) if not errs else None
+    if cost and cost.cpu_seconds > MAX_RUN_CPU_SECONDS:
+        errs.append(f"this run would need about {cost.cpu_seconds / 60:,.0f} minutes of CPU time ({t.epochs} epochs "
+                    f"of {-(-n_train // t.batch_size):,} steps); the limit on a shared server is "
+                    f"{MAX_RUN_CPU_SECONDS / 60:.0f}: use fewer epochs, a bigger batch, a subset (data.n_samples) "
+                    "or a smaller model")
+    if cost and cost.memory_mb - WORKER_BASE_MB > MAX_RUN_MEMORY_MB:
+        errs.append(f"this run would need about {cost.memory_mb - WORKER_BASE_MB:,.0f} MB of memory; the limit on a "
+                    f"shared server is {MAX_RUN_MEMORY_MB:,.0f} MB: use a smaller batch or a smaller model")
     work = 3 * macs * n_train * t.epochs
     if macs and work > MAX_WORK:  # (a run "until I pause" goes on past `epochs` only as far as run_epochs allows)
         errs.append(f"this run needs about {work:.1e} multiply-adds ({t.epochs} epochs x {n_train:,} examples); the "
@@ -161,14 +184,18 @@ def _n_train(cfg: RunConfig) -> int:
     return max(1, int(n * cfg.data.train_frac))
 
 
-def _mlp_macs(cfg: RunConfig) -> int:
-    """Multiply-adds of one MLP forward pass per example (= its parameter count)."""
+def _n_inputs(cfg: RunConfig) -> int:
     shape = cfg.dataset_info.get("shape")
     csv = cfg.csv_summary
     n_in = (shape[0] * shape[1] * shape[2]) if shape else len(cfg.data.features)
     if csv and csv["n_features"] != 2:
         n_in = csv["n_features"]
-    return mlp_param_count(cfg, n_in)
+    return n_in
+
+
+def _mlp_macs(cfg: RunConfig) -> int:
+    """Multiply-adds of one MLP forward pass per example (= its parameter count)."""
+    return mlp_param_count(cfg, _n_inputs(cfg))
 
 
 def run_epochs(cfg: RunConfig) -> int:
@@ -178,3 +205,78 @@ def run_epochs(cfg: RunConfig) -> int:
         return cfg.train.epochs
     per_epoch = 3 * _mlp_macs(cfg) * _n_train(cfg)
     return max(1, min(MAX_LIVE_EPOCHS, int(MAX_WORK // max(1, per_epoch))))
+
+
+@dataclass(frozen=True)
+class RunCost:
+    """Estimated cost of one run before it starts (one torch thread), and the ceilings its job is held to."""
+
+    cpu_seconds: float  # training, excluding snapshots
+    memory_mb: float  # peak resident memory of the worker, its own WORKER_BASE_MB included
+    open_ended: bool
+
+    @property
+    def cpu_budget(self) -> float:
+        """CPU-seconds the job may use: a margin over the estimate, plus snapshot building (an open-ended run is
+        ended by its training clock; the budget only catches a run that does not stop)."""
+        if self.open_ended:
+            return 1.5 * 60 * MAX_LIVE_MINUTES + 120.0
+        return 4.0 * self.cpu_seconds + 120.0
+
+    @property
+    def memory_ceiling_mb(self) -> float:
+        """Resident memory the job's worker may reach: 3x the run's estimate over the worker's own, and never
+        below MIN_MEMORY_CEILING_MB (a reused worker may start a job with up to half the server's default ceiling
+        resident, left over from earlier jobs, before the manager replaces it)."""
+        return max(MIN_MEMORY_CEILING_MB, WORKER_BASE_MB + 3.0 * (self.memory_mb - WORKER_BASE_MB) + 256.0)
+
+
+def estimate_cost(cfg: RunConfig) -> RunCost:
+    """CPU-seconds and peak memory of a run from its config alone: per epoch, a fixed overhead, a cost per
+    gradient step and the multiply-adds (3 x forward for a training step, 1 x for evaluating the other splits);
+    memory = the worker + data + 4 copies of the parameters (weights, grads, two optimizer moments) + a batch's
+    activations (kept for the backward pass, their gradients, temporaries). Assumes a config that passed the
+    other checks."""
+    n_total = cfg.data.n_samples or cfg.dataset_info["n"] or 1000
+    n_train = _n_train(cfg)
+    shape = cfg.dataset_info.get("shape")
+    n_in = _n_inputs(cfg)
+    if cfg.model.cnn is not None:
+        layers = cnn_layers(cfg.model.cnn, shape, _outputs(cfg), widen_factor(cfg.model.activation),
+                            activation=cfg.model.activation)
+        params, macs = totals(layers)
+        act_elems = sum(_prod(li.out_shape) for li in layers)
+    else:
+        params = macs = _mlp_macs(cfg)
+        act_elems = 3 * sum(mlp_layer_sizes(cfg, n_in)[1:])  # pre-activation, activation, dropout mask
+    epochs = run_epochs(cfg)
+    steps = -(-n_train // cfg.train.batch_size)
+    overhead, step_s = (_FAST_EPOCH_OVERHEAD_S, _FAST_STEP_S) if _likely_fast_path(cfg, n_in) else \
+        (_EPOCH_OVERHEAD_S, _STEP_S)
+    per_epoch = overhead + steps * step_s + (3 * n_train + (n_total - n_train)) * macs / _MACS_PER_S
+    cpu = epochs * per_epoch
+    if cfg.open_ended:
+        cpu = min(cpu, 60.0 * MAX_LIVE_MINUTES)
+    batch = min(cfg.train.batch_size, n_train)
+    run_bytes = 3 * n_total * n_in * 4 + 4 * params * 4 + 3 * batch * act_elems * 4
+    return RunCost(cpu_seconds=cpu, memory_mb=WORKER_BASE_MB + _RUN_FIXED_MB + run_bytes / 2**20,
+                   open_ended=cfg.open_ended)
+
+
+def _likely_fast_path(cfg: RunConfig, n_in: int) -> bool:
+    """Whether the Trainer will probably take the numba fast path (its exact test needs the built model; this is
+    the config-level approximation of nnlib.train.fast_mlp.worthwhile and the kernel's layer types)."""
+    m = cfg.model
+    if cfg.is_image or m.cnn is not None or m.dropout or m.batch_norm:
+        return False
+    if {m.activation, *m.layer_activations} & {"prelu", "maxout"}:
+        return False
+    sizes = mlp_layer_sizes(cfg, n_in)
+    return cfg.train.batch_size * sum(a * b for a, b in zip(sizes[:-1], sizes[1:])) <= 2_000_000
+
+
+def _prod(shape: tuple[int, ...]) -> int:
+    out = 1
+    for d in shape:
+        out *= d
+    return out

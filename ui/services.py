@@ -24,5 +24,8 @@ def job_manager() -> JobManager:
                 torch_threads=int(os.environ.get("NNLIB_TORCH_THREADS", 1)),
                 session_timeout=float(os.environ.get("NNLIB_SESSION_TIMEOUT", 900)),
                 max_jobs_per_session=int(os.environ.get("NNLIB_JOBS_PER_SESSION", 2)),
+                max_jobs_per_person=int(os.environ.get("NNLIB_JOBS_PER_PERSON", 2)),
+                idle_stop=float(os.environ.get("NNLIB_IDLE_STOP", 30)),
+                result_ttl=float(os.environ.get("NNLIB_RESULT_TTL", 600)),
             )
         return _manager

@@ -8,7 +8,10 @@ from typing import Any
 
 import streamlit as st
 
-from nnlib.jobs.manager import JobManager, JobNotFound, JobView
+from nnlib.config import RunConfig
+from nnlib.jobs.identity import person_key
+from nnlib.jobs.manager import JobBudget, JobManager, JobNotFound, JobView
+from nnlib.validation import estimate_cost
 from ui.services import job_manager
 
 
@@ -16,6 +19,18 @@ def session_id() -> str:
     if "nn_session" not in st.session_state:
         st.session_state.nn_session = secrets.token_urlsafe(16)
     return st.session_state.nn_session
+
+
+def person_id() -> str:
+    """Whom this session's jobs count against (see nnlib.jobs.identity): the browser's XSRF cookie, else the client
+    address, else the session. Computed once per session: every tab of one browser gets the same answer."""
+    if "nn_person" not in st.session_state:
+        try:
+            cookies, address = dict(st.context.cookies), st.context.ip_address
+        except Exception:  # noqa: BLE001 - no client context (bare script run): fall back to the session
+            cookies, address = {}, None
+        st.session_state.nn_person = person_key(cookies, address, session_id())
+    return st.session_state.nn_person
 
 
 def manager() -> JobManager:
@@ -52,9 +67,21 @@ def start_job(slot: str, payload: dict[str, Any]) -> str:
             m.remove(session_id(), old)
         except JobNotFound:
             pass
-    job_id = m.submit(session_id(), payload)
+    job_id = m.submit(session_id(), payload, person=person_id(), budget=payload_budget(payload))
     st.session_state[f"job_{slot}"] = job_id
     return job_id
+
+
+def payload_budget(payload: dict[str, Any]) -> JobBudget | None:
+    """The run's own ceilings (a margin over its estimated cost, capped by the server's); None if not a run."""
+    config = payload.get("config")
+    if not isinstance(config, dict):
+        return None
+    try:
+        cost = estimate_cost(RunConfig.from_dict(config))
+    except Exception:  # noqa: BLE001 - an unreadable config fails in the worker, with its own message
+        return None
+    return JobBudget(cpu_seconds=cost.cpu_budget, memory_mb=cost.memory_ceiling_mb)
 
 
 def command(slot: str, cmd: str) -> None:

@@ -11,133 +11,39 @@ import multiprocessing as mp
 import os
 import pickle
 import secrets
-import signal
-import sys
 import threading
 import time
-import types
-from collections import deque
-from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from nnlib.jobs.control import COMMANDS
-from nnlib.jobs.worker import worker_main
+from nnlib.jobs.fairness import FairQueue
+from nnlib.jobs.pool import WorkerPoolMixin
+from nnlib.jobs.records import (
+    ACTIVE,
+    PROJECT_ROOT,
+    Job,
+    JobLimitError,
+    JobNotFound,
+    JobView,
+    Session,
+    Worker,
+)
+from nnlib.jobs.watchdog import DEFAULT_BUDGET, JobBudget, process_usage
+
+__all__ = ["JobLimitError", "JobManager", "JobNotFound", "JobView", "JobBudget"]
 
 log = logging.getLogger(__name__)
 
-ACTIVE = frozenset({"queued", "running", "paused"})
-PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
-_WAIT_S = 0.05  # drain-thread tick: bounds how late housekeeping (respawns, stop escalation) runs
-_MAIN_SWAP_LOCK = threading.Lock()
 
+class JobManager(WorkerPoolMixin):
+    """Runs jobs for many sessions on at most `max_workers` reused processes, with a fair queue beyond.
 
-@dataclass
-class JobView:
-    """What a page reads; plain data, cheap to produce (treat `snapshot` and `result` as read-only)."""
-
-    job_id: str
-    status: str  # "queued" | "running" | "paused" | "finished" | "stopped" | "failed"
-    queue_position: int | None  # 1-based while queued
-    snapshot: dict | None  # latest published snapshot
-    snapshot_seq: int  # increments at each new snapshot
-    result: dict | None
-    error: str | None
-    submitted_at: float
-    started_at: float | None
-    finished_at: float | None
-
-
-class JobLimitError(Exception):
-    """A per-session or server-wide limit refused a submission; the message is meant for the student."""
-
-
-class JobNotFound(KeyError):
-    """No such job for this session: raised identically for unknown ids and other sessions' jobs."""
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else "no such job"
-
-
-@dataclass(eq=False)
-class _Job:
-    job_id: str
-    session_id: str
-    fn: str
-    payload: dict | None
-    submitted_at: float
-    status: str = "queued"
-    paused: bool = False  # start paused (a queued job that got "pause"/"step")
-    snapshot: dict | None = None
-    snapshot_seq: int = 0
-    result: dict | None = None
-    error: str | None = None
-    started_at: float | None = None
-    finished_at: float | None = None
-    worker: _Worker | None = None
-
-
-@dataclass(eq=False)
-class _Worker:
-    process: BaseProcess
-    conn: Connection
-    ready: bool = False
-    conn_open: bool = True
-    job_id: str | None = None
-    stop_deadline: float | None = None  # monotonic time after which a job that ignores "stop" is killed
-    kill_reason: str | None = None
-    outbox: deque = field(default_factory=deque)  # appended under the manager lock, so sends keep their order
-    send_lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-@dataclass(eq=False)
-class _Session:
-    last_seen: float
-    jobs: dict[str, None] = field(default_factory=dict)  # ordered set of job ids
-
-
-def describe_exit(code: int | None) -> str:
-    """Readable reason for a job whose worker process died under it."""
-    if code is None:
-        how = "exit code unknown"
-    elif code < 0:
-        try:
-            how = f"exit code {code}, killed by {signal.Signals(-code).name}"
-        except ValueError:
-            how = f"exit code {code}"
-    else:
-        how = f"exit code {code}"
-    return (
-        f"the worker process died ({how}) while running this job, e.g. out of memory or a crash "
-        "in native code; other jobs are unaffected"
-    )
-
-
-def _start_without_main(process: BaseProcess) -> None:
-    """Start a spawn process without making it re-run the parent's __main__.
-
-    Streamlit installs the app script as sys.modules["__main__"] (where an `if __name__ == "__main__"` guard
-    cannot work), so a plain spawn child would re-execute the whole page and die at startup. Workers only need
-    job functions importable by name, so __main__ is hidden for the instant the preparation data is built.
+    Quotas count people (`person` at submit: a browser cookie or client address), not sessions/tabs; the queue
+    serves people round-robin; each running job is held to a CPU-time and memory budget by a /proc watchdog; a
+    session that stops polling for `idle_stop` seconds gets its jobs stopped; finished jobs drop their weights
+    `result_ttl` seconds after they end. `clock` (monotonic seconds) is injectable for tests of those timeouts.
     """
-    placeholder = types.ModuleType("__main__")
-    with _MAIN_SWAP_LOCK:
-        saved = sys.modules.get("__main__")
-        sys.modules["__main__"] = placeholder
-        try:
-            process.start()
-        finally:
-            if sys.modules.get("__main__") is placeholder:  # unless a script run replaced it meanwhile
-                if saved is None:
-                    del sys.modules["__main__"]
-                else:
-                    sys.modules["__main__"] = saved
-
-
-class JobManager:
-    """Runs jobs for many sessions on at most `max_workers` reused processes, with a FIFO queue beyond."""
 
     def __init__(
         self,
@@ -151,6 +57,11 @@ class JobManager:
         stop_grace: float = 10.0,
         preload_torch: bool = True,
         min_interval: float = 0.05,
+        max_jobs_per_person: int | None = None,
+        idle_stop: float = 30.0,
+        result_ttl: float = 600.0,
+        job_budget: JobBudget = DEFAULT_BUDGET,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if max_workers is None:
             max_workers = int(os.environ.get("NNLIB_WORKERS", os.cpu_count() or 1))
@@ -160,15 +71,21 @@ class JobManager:
         self.max_queued_total = max_queued_total
         self.default_fn = default_fn
         self.stop_grace = stop_grace
+        self.max_jobs_per_person = max_jobs_per_person or max_jobs_per_session
+        self.idle_stop = idle_stop
+        self.result_ttl = result_ttl
+        self.job_budget = job_budget
+        self._clock = clock
+        self._next_watch = 0.0
         warm = default_fn if preload_torch else None
         self._worker_args = (PROJECT_ROOT, torch_threads, preload_torch, min_interval, warm)
         self._ctx = mp.get_context("spawn")  # never fork: the server process has threads
         self._lock = threading.RLock()
         self._closed = threading.Event()
-        self._jobs: dict[str, _Job] = {}
-        self._sessions: dict[str, _Session] = {}
-        self._queue: deque[str] = deque()
-        self._workers: list[_Worker] = []
+        self._jobs: dict[str, Job] = {}
+        self._sessions: dict[str, Session] = {}
+        self._queue = FairQueue()
+        self._workers: list[Worker] = []
         self._startup_failures = 0
         self._respawn_after = 0.0
         for _ in range(self.max_workers):  # pre-start: the first job should not wait for a torch import
@@ -183,8 +100,19 @@ class JobManager:
 
     # -- public API --------------------------------------------------------------------------------------
 
-    def submit(self, session_id: str, payload: dict, fn: str | None = None) -> str:
-        """Queue a job for this session and return its unguessable id; JobLimitError when over a limit."""
+    def submit(
+        self, session_id: str, payload: dict, fn: str | None = None, *, person: str | None = None,
+        budget: JobBudget | None = None,
+    ) -> str:
+        """Queue a job for this session and return its unguessable id; JobLimitError when over a limit.
+
+        `person` (default: the session) is whom the per-person quota and the fair queue count; `budget` may only
+        lower the server's per-job ceilings (`job_budget`), e.g. to a multiple of the run's estimated cost.
+        """
+        person = person or session_id
+        limit = self.job_budget if budget is None else JobBudget(
+            min(budget.cpu_seconds, self.job_budget.cpu_seconds), min(budget.memory_mb, self.job_budget.memory_mb)
+        )
         fn = fn or self.default_fn
         if ":" not in fn:
             raise ValueError(f"a job function must be given as 'package.module:function', got {fn!r}")
@@ -202,15 +130,22 @@ class JobManager:
                     f"You already have {active} jobs running or queued; stop one first "
                     f"(limit {self.max_jobs_per_session} per session)."
                 )
+            mine = sum(1 for j in self._jobs.values() if j.person == person and j.status in ACTIVE)
+            if mine >= self.max_jobs_per_person:
+                raise JobLimitError(
+                    f"You already have {mine} jobs running or queued in this browser (other tabs count too); "
+                    f"stop one first (limit {self.max_jobs_per_person} per person)."
+                )
             if len(self._queue) >= self.max_queued_total:
                 raise JobLimitError(
                     f"The server is busy: {len(self._queue)} jobs are already waiting. "
                     "Please try again in a minute."
                 )
             job_id = secrets.token_urlsafe(16)
-            self._jobs[job_id] = _Job(job_id, session_id, fn, payload, submitted_at=time.time())
+            self._jobs[job_id] = Job(job_id, session_id, fn, payload, submitted_at=time.time(), person=person,
+                                     budget=limit)
             session.jobs[job_id] = None
-            self._queue.append(job_id)
+            self._queue.push(person, job_id)
             to_send = self._dispatch_locked()
         self._send(to_send)
         return job_id
@@ -241,11 +176,12 @@ class JobManager:
             session = self._sessions.get(session_id)
             if session is None:
                 return []
-            session.last_seen = time.monotonic()
+            session.last_seen = self._clock()
             return [self._view_locked(self._jobs[j]) for j in session.jobs]
 
     def touch(self, session_id: str) -> None:
-        """Heartbeat: sessions silent for `session_timeout` get their jobs stopped and removed."""
+        """Heartbeat (every page run and live poll): a session silent for `idle_stop` seconds gets its active jobs
+        stopped (its page was closed); one silent for `session_timeout` is forgotten with its jobs."""
         with self._lock:
             self._touch_locked(session_id)
 
@@ -300,24 +236,24 @@ class JobManager:
 
     # -- state changes (all *_locked methods run under self._lock) ----------------------------------------
 
-    def _touch_locked(self, session_id: str) -> _Session:
+    def _touch_locked(self, session_id: str) -> Session:
         session = self._sessions.get(session_id)
         if session is None:
-            session = self._sessions[session_id] = _Session(last_seen=time.monotonic())
-        session.last_seen = time.monotonic()
+            session = self._sessions[session_id] = Session(last_seen=self._clock())
+        session.last_seen = self._clock()
         return session
 
-    def _get_locked(self, session_id: str, job_id: str) -> _Job:
+    def _get_locked(self, session_id: str, job_id: str) -> Job:
         job = self._jobs.get(job_id)
         if job is None or job.session_id != session_id:
             raise JobNotFound("no such job")  # same error either way: never reveal another session's job
-        self._sessions[session_id].last_seen = time.monotonic()
+        self._sessions[session_id].last_seen = self._clock()
         return job
 
-    def _view_locked(self, job: _Job) -> JobView:
+    def _view_locked(self, job: Job) -> JobView:
         position = None
         if job.status == "queued":
-            position = self._queue.index(job.job_id) + 1
+            position = self._queue.order().index(job.job_id) + 1
         return JobView(
             job_id=job.job_id,
             status=job.status,
@@ -331,7 +267,7 @@ class JobManager:
             finished_at=job.finished_at,
         )
 
-    def _command_locked(self, job: _Job, cmd: str) -> _Worker | None:
+    def _command_locked(self, job: Job, cmd: str) -> Worker | None:
         if job.status == "queued":
             if cmd == "stop":
                 self._queue.remove(job.job_id)
@@ -350,7 +286,7 @@ class JobManager:
         worker.outbox.append(("cmd", job.job_id, cmd))
         return worker
 
-    def _forget_locked(self, job: _Job) -> _Worker | None:
+    def _forget_locked(self, job: Job) -> Worker | None:
         worker = self._command_locked(job, "stop") if job.status in ACTIVE else None
         del self._jobs[job.job_id]
         session = self._sessions.get(job.session_id)
@@ -358,24 +294,28 @@ class JobManager:
             session.jobs.pop(job.job_id, None)
         return worker
 
-    def _finish_locked(self, job: _Job, status: str, result: Any = None, error: str | None = None) -> None:
+    def _finish_locked(self, job: Job, status: str, result: Any = None, error: str | None = None) -> None:
+        if status == "stopped" and not error:
+            error = job.stop_note
         job.status, job.result, job.error = status, result, error
-        job.finished_at = time.time()
+        job.finished_at, job.ended = time.time(), self._clock()
         job.payload = None
         job.worker = None
 
-    def _dispatch_locked(self) -> list[_Worker]:
-        """Hand queued jobs to idle ready workers (FIFO); returns the workers that now have mail."""
+    def _dispatch_locked(self) -> list[Worker]:
+        """Hand queued jobs to idle ready workers (people in turn); returns the workers that now have mail."""
         if self._closed.is_set():
             return []
         idle = [w for w in self._workers if w.ready and w.conn_open and not w.job_id and not w.kill_reason]
-        busy: list[_Worker] = []
+        busy: list[Worker] = []
         while self._queue and idle:
-            job = self._jobs.get(self._queue.popleft())
+            job = self._jobs.get(self._queue.pop())
             if job is None or job.status != "queued":
                 continue
             worker = idle.pop(0)
             worker.job_id, worker.stop_deadline = job.job_id, None
+            usage = process_usage(worker.process.pid or 0)
+            worker.cpu_at_start = usage.cpu_seconds if usage else 0.0
             job.worker = worker
             job.status = "paused" if job.paused else "running"
             job.started_at = time.time()
@@ -384,7 +324,7 @@ class JobManager:
             busy.append(worker)
         return busy
 
-    def _send(self, workers: list[_Worker]) -> None:
+    def _send(self, workers: list[Worker]) -> None:
         """Write queued messages outside the manager lock (a pipe write can block); one writer per worker."""
         for w in workers:
             with w.send_lock:
@@ -400,141 +340,3 @@ class JobManager:
                         break
 
     # -- background threads ------------------------------------------------------------------------------
-
-    def _spawn(self) -> _Worker:
-        parent, child = self._ctx.Pipe(duplex=True)
-        process = self._ctx.Process(
-            target=worker_main, args=(child, *self._worker_args), name="nnlib-job-worker", daemon=True
-        )
-        _start_without_main(process)
-        child.close()
-        return _Worker(process=process, conn=parent)
-
-    def _drain_loop(self) -> None:
-        while not self._closed.is_set():
-            try:
-                self._drain_once()
-                self._housekeep()
-            except Exception:  # keep draining whatever happens: pages depend on this thread
-                log.exception("job manager drain loop error")
-                time.sleep(_WAIT_S)
-
-    def _drain_once(self) -> None:
-        with self._lock:
-            workers = list(self._workers)
-        handles: dict[Any, _Worker] = {}
-        for w in workers:
-            if w.conn_open:
-                handles[w.conn] = w
-            handles[w.process.sentinel] = w
-        try:
-            ready = wait(list(handles), timeout=_WAIT_S)
-        except (OSError, ValueError):
-            return  # a handle was closed under us (shutdown)
-        dead = []
-        for handle in ready:
-            w = handles[handle]
-            if handle is w.conn:
-                self._read(w)
-            else:
-                dead.append(w)
-        for w in dead:
-            self._bury(w)
-
-    def _read(self, w: _Worker) -> None:
-        to_send: list[_Worker] = []
-        try:
-            for _ in range(200):  # bounded so one chatty worker cannot starve the others
-                if not w.conn.poll():
-                    break
-                msg = w.conn.recv()
-                with self._lock:
-                    to_send += self._on_message_locked(w, msg)
-        except (EOFError, OSError):
-            w.conn_open = False
-        self._send(to_send)
-
-    def _on_message_locked(self, w: _Worker, msg: tuple) -> list[_Worker]:
-        kind = msg[0]
-        if kind == "snap":
-            job = self._jobs.get(msg[1])
-            if job is not None and w.job_id == msg[1]:
-                job.snapshot = msg[2]
-                job.snapshot_seq += 1
-            return []
-        if kind == "done":
-            _, job_id, status, result, error = msg
-            if w.job_id != job_id:
-                return []
-            w.job_id, w.stop_deadline = None, None
-            job = self._jobs.get(job_id)
-            if job is not None and job.status in ACTIVE:
-                self._finish_locked(job, status, result, error)
-            return self._dispatch_locked()
-        if kind == "ready":
-            w.ready = True
-            self._startup_failures = 0
-            return self._dispatch_locked()
-        log.warning("job manager: unexpected worker message %r", kind)
-        return []
-
-    def _bury(self, w: _Worker) -> None:
-        """A worker process exited: fail (or mark stopped) its job; _housekeep starts a replacement."""
-        if w.conn_open:
-            self._read(w)  # it may have reported "done" just before exiting
-        w.process.join(timeout=1.0)
-        code = w.process.exitcode
-        with self._lock:
-            if w not in self._workers:
-                return
-            self._workers.remove(w)
-            job = self._jobs.get(w.job_id) if w.job_id else None
-            if job is not None and job.status in ACTIVE:
-                if w.kill_reason == "stop":
-                    self._finish_locked(job, "stopped")
-                else:
-                    self._finish_locked(job, "failed", error=describe_exit(code))
-            if not w.ready and not self._closed.is_set():
-                self._startup_failures += 1  # back off if workers cannot even start (broken environment)
-                self._respawn_after = time.monotonic() + min(30.0, 0.25 * 2**self._startup_failures)
-                log.error("job worker exited during startup (exit code %s)", code)
-        w.conn.close()
-
-    def _housekeep(self) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for w in self._workers:
-                if w.stop_deadline is not None and now > w.stop_deadline and not w.kill_reason:
-                    w.kill_reason = "stop"  # the job ignored "stop" for stop_grace seconds
-                    w.process.kill()
-            missing = self.max_workers - len(self._workers)
-            if self._closed.is_set() or missing <= 0 or now < self._respawn_after:
-                return
-        for _ in range(missing):
-            worker = self._spawn()
-            with self._lock:
-                if self._closed.is_set():
-                    worker.process.kill()
-                    worker.conn.close()
-                    return
-                self._workers.append(worker)
-
-    def _janitor_loop(self) -> None:
-        interval = min(max(self.session_timeout / 4, 0.05), 5.0)
-        while not self._closed.wait(interval):
-            try:
-                self._expire_sessions()
-            except Exception:
-                log.exception("job manager janitor error")
-
-    def _expire_sessions(self) -> None:
-        cutoff = time.monotonic() - self.session_timeout
-        to_send: list[_Worker] = []
-        with self._lock:
-            for session_id in [s for s, sess in self._sessions.items() if sess.last_seen < cutoff]:
-                for job_id in list(self._sessions[session_id].jobs):
-                    worker = self._forget_locked(self._jobs[job_id])
-                    if worker is not None:
-                        to_send.append(worker)
-                del self._sessions[session_id]
-        self._send(to_send)

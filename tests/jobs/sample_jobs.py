@@ -39,3 +39,25 @@ def ignore_stop(payload: dict, ctl: JobControl) -> None:
 
 def whoami(payload: dict, ctl: JobControl) -> dict:
     return {"pid": os.getpid(), "echo": payload}
+
+
+def hog_memory(payload: dict, ctl: JobControl) -> None:
+    """Grows its resident memory by 20 MB per step (pages touched, so they are really resident) and holds it."""
+    held = []
+    while ctl.epoch_gate():
+        held.append(bytearray(b"x" * (20 * 2**20)))
+        ctl.publish({"mb": 20 * len(held)}, force=True)
+        time.sleep(0.02)
+
+
+def burn_cpu(payload: dict, ctl: JobControl) -> None:
+    """Spins on the CPU and never checks its control: only the CPU budget can end it."""
+    ctl.publish({"pid": os.getpid()}, force=True)
+    x = 0
+    while True:
+        x = (x * 31 + 7) % 1_000_003
+
+
+def with_weights(payload: dict, ctl: JobControl) -> dict:
+    """Finishes at once with a result shaped like a training run's (weights plus a summary)."""
+    return {"status": "finished", "epochs": 1, "weights": {"w": [0.5] * 1000}}
