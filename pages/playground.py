@@ -116,7 +116,7 @@ with data_tab:
         C.number(P, "data", "val_frac", "Validation ratio", slider=True)
     with d2:
         C.number(P, "data", "train_frac", "Training ratio", slider=True)
-        C.number(P, "data", "n_samples", "Points (0 = default)")
+        C.number(P, "data", "n_samples", "Points")  # 0 = the dataset's default, says the tooltip
     show_test = st.toggle("Show test data", key=f"{P}.show_test", help="Overlay the held-out test points (hollow).")
     discretize = st.toggle(
         "Discretize output",

@@ -108,11 +108,17 @@ def sync_url(cfg: RunConfig) -> None:
 
 
 def share_link(cfg: RunConfig) -> str:
+    """The page's address with the setup as its query; a bare host gets its '/' (http://host:8501/?...), the form
+    every mail client and LMS recognises as one link."""
+    from urllib.parse import urlsplit
+
     base = ""
     try:
         base = (st.context.url or "").split("?")[0]
     except Exception:  # noqa: BLE001 - older/bare contexts have no URL
         base = ""
+    if base and not urlsplit(base).path:
+        base += "/"
     query = cfg.to_query()
     return f"{base}?{query}" if query else base
 

@@ -40,17 +40,34 @@ def run_state(view: JobView | None, snap: dict[str, Any] | None = None) -> RunSt
 
     if view is None:
         return RunState("", 0.0, frozenset({"train", "step", "reset"}))
-    info = status_text(snap or view.snapshot, view.status, view.queue_position)
+    snap = snap or view.snapshot or {}
+    info = status_text(snap, view.status, view.queue_position)
+    open_ended = bool(snap.get("until_paused"))  # "until I pause": its horizon is the server's cap, not a goal
     done = info["epoch"] / info["epochs"] if info["epochs"] else 0.0
-    progress = 1.0 if view.status == "finished" else min(1.0, done)
+    progress = 1.0 if view.status == "finished" or (open_ended and view.status != "queued") else min(1.0, done)
     why = view.error or info["reason"]
     where = f" (position {view.queue_position} in the queue)" if view.status == "queued" and view.queue_position else ""
-    text = (f"Epoch {info['epoch']} / {info['epochs']} · {info['elapsed']:.1f} s · {view.status}{where}"
-            + (f": {why}" if why else ""))
+    epochs = f"Epoch {info['epoch']}" if open_ended else f"Epoch {info['epoch']} / {info['epochs']}"
+    text = (f"{epochs} · {info['elapsed']:.1f} s · {view.status}{where}" + (f": {why}" if why else "")
+            + final_metrics(snap))
     enabled = {"train", "step", "reset"}
     if view.status in ACTIVE:
         enabled |= {"stop", "resume" if view.status == "paused" else "pause"}
     return RunState(text, progress, frozenset(enabled))
+
+
+def final_metrics(snap: dict[str, Any]) -> str:
+    """' · validation accuracy 97.0% · test accuracy 96.5%' (or RMSE) of a run's last epoch that has them: the
+    numbers a finished run is judged by, in words (an image run measures its test split once, at the end)."""
+    hist = snap.get("history") or {}
+    parts = []
+    for split, name in (("val", "validation"), ("test", "test")):
+        acc, rmse = (hist.get(f"{split}_accuracy") or [None])[-1], (hist.get(f"{split}_rmse") or [None])[-1]
+        if acc is not None:
+            parts.append(f"{name} accuracy {100 * acc:.1f}%")
+        elif rmse is not None:
+            parts.append(f"{name} RMSE {rmse:.4g}")
+    return "".join(f" · {p}" for p in parts)
 
 
 def ready_to_run(prefix: str, cfg: Any, payload: dict[str, Any] | None) -> None:

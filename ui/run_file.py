@@ -113,7 +113,8 @@ def _status(text: str, n_epochs: int, cfg: RunConfig) -> dict[str, Any]:
     reason = raw.get("reason") if isinstance(raw.get("reason"), str) else ""
     best = raw.get("best_epoch")
     elapsed = raw.get("elapsed")
-    return {"status": "finished", "epoch": n_epochs, "epochs": cfg.train.epochs,
+    return {"status": "finished", "epoch": n_epochs, "epochs": n_epochs if cfg.open_ended else cfg.train.epochs,
+            "until_paused": cfg.open_ended,
             "elapsed": float(elapsed) if isinstance(elapsed, float) and math.isfinite(elapsed) or (
                 isinstance(elapsed, int) and not isinstance(elapsed, bool) and 0 <= elapsed < 10**9) else 0.0,
             "reason": "imported from a file" + (f" ({reason[:200]})" if reason else ""),
@@ -143,7 +144,9 @@ def read_run(data: bytes, image_page: bool) -> ImportedRun:
     if cfg.is_image != image_page:
         raise RunFileError(wrong_page(cfg, "run"))
     cfg, notes = fit_to_server(cfg)
-    history = _history(meta["history"], cfg.train.epochs)
+    from nnlib.validation import run_epochs
+
+    history = _history(meta["history"], run_epochs(cfg))  # an "until I pause" run may pass `epochs`
     n_epochs = max((len(v) for k, v in history.items() if k != "weight_norm"), default=0)
     try:
         weights = load(data)

@@ -181,3 +181,21 @@ def _has_gpu() -> bool:
     import torch
 
     return bool(torch.cuda.is_available())
+
+
+def test_a_run_trained_until_paused_past_its_epochs_imports():
+    """The default Playground run goes past `epochs` until the student stops it; its file must import (it was refused:
+    'history columns must have one value per epoch (at most 100)', found by a student walkthrough)."""
+    from nnlib.train.job import payload_builder
+    from nnlib.train.trainer import Trainer
+
+    cfg = PG_CFG.replace(train={"epochs": 5, "until_paused": True})
+    trainer = Trainer(cfg.replace(train={"epochs": 12}))  # what the job runner does: train to the server's horizon
+    trainer.run()
+    snap = payload_builder(cfg, open_ended=True)(trainer, True)
+    data = export_run(cfg, snap, {k: v.detach().cpu().numpy() for k, v in trainer.model.state_dict().items()})
+    at = upload(page("playground.py"), "pg", data)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("Run imported: 12 epochs" in s.value for s in at.success)
+    bar = at.get("progress")[0].proto
+    assert bar.value == 100 and "Epoch 12 ·" in bar.text and "/ 5" not in bar.text

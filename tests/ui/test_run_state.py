@@ -39,3 +39,35 @@ def test_active_runs_can_be_paused_or_resumed_and_stopped():
 def test_no_run_yet():
     state = run_state(None)
     assert state.progress == 0.0 and state.enabled == frozenset({"train", "step", "reset"})
+
+
+def test_a_stopped_run_until_paused_shows_no_horizon_the_student_never_set():
+    """'Epoch 612 / 20000 · stopped' named the server's cap as if it were the goal (found by a student walkthrough)."""
+    v = view("stopped", 612, epochs=20_000, reason="stopped by the user")
+    v.snapshot["until_paused"] = True
+    state = run_state(v)
+    assert "Epoch 612 ·" in state.text and "20000" not in state.text and "20,000" not in state.text
+    assert state.progress == 1.0  # it ran as long as the student wanted
+
+
+def test_the_final_line_says_the_numbers_a_run_is_judged_by():
+    """An image run measures its test split once, at the end: the status line says it in words."""
+    v = view("finished", 2, epochs=2)
+    v.snapshot["history"] = {"val_accuracy": [0.8, 0.9], "test_accuracy": [None, 0.875], "test_loss": [None, 0.4]}
+    assert "validation accuracy 90.0% · test accuracy 87.5%" in run_state(v).text
+    v.snapshot["history"] = {"val_rmse": [0.5, 0.25]}
+    assert "validation RMSE 0.25" in run_state(v).text
+
+
+@pytest.mark.parametrize("url, link", [("http://127.0.0.1:8731", "http://127.0.0.1:8731/?train.lr=0.1"),
+                                       ("http://h:8501/cnn", "http://h:8501/cnn?train.lr=0.1"),
+                                       ("http://h:8501/?old=1", "http://h:8501/?train.lr=0.1")])
+def test_share_links_keep_the_slash_after_the_host(monkeypatch, url, link):
+    """'http://127.0.0.1:8731?data...' lacked its '/' (found by a student walkthrough)."""
+    import streamlit as st
+
+    from nnlib.config import RunConfig
+    from ui.controls import share_link
+
+    monkeypatch.setattr(type(st.context), "url", property(lambda self: url))
+    assert share_link(RunConfig().replace(train={"lr": 0.1})) == link
