@@ -140,7 +140,8 @@ def read_run(data: bytes, image_page: bool) -> ImportedRun:
     try:
         cfg = RunConfig.from_json(meta["config"]).checked()
     except ConfigError as e:
-        raise RunFileError("the run's config cannot be used: " + "; ".join(e.errors)) from None
+        shown = "; ".join(e.errors[:3]) + (f"; and {len(e.errors) - 3} more problems" if len(e.errors) > 3 else "")
+        raise RunFileError("the run's config cannot be used: " + shown) from None  # a sentence, not a page
     if cfg.is_image != image_page:
         raise RunFileError(wrong_page(cfg, "run"))
     cfg, notes = fit_to_server(cfg)

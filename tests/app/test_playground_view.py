@@ -122,7 +122,8 @@ def test_every_optimizer_and_schedule_extra_gets_a_widget_in_the_narrow_column()
 def test_a_cold_server_draws_the_data_first_then_the_untrained_network():
     from ui import playground_views
 
-    playground_views._warm.clear()  # as right after a server start, before torch is imported
+    playground_views._warm.clear()  # as right after a server start, before torch is imported...
+    playground_views.preview_snapshot.clear()  # ... and before any preview is cached
     at = app()
     assert not at.exception and not at.error
     figs = figures(at)

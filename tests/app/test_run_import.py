@@ -16,7 +16,7 @@ from ui.run_file import MAX_RUN_FILE, RunFileError, _header, export_run, importe
 
 PAGES = os.path.join(os.path.dirname(__file__), "..", "..", "pages")
 PG_CFG = RunConfig(data=DataConfig(dataset="xor", noise=5.0), model=ModelConfig(hidden=(5, 3), activation="relu"),
-                   train=TrainConfig(epochs=15, lr=0.1, seed=3))
+                   train=TrainConfig(epochs=15, lr=0.1, seed=3, until_paused=False))
 CNN_CFG = RunConfig(data=DataConfig(dataset="digits", n_samples=400, train_frac=0.7, val_frac=0.15),
                     model=ModelConfig(activation="relu", initializer="he_uniform",
                                       cnn=CNNSpec(blocks=(ConvBlock(out_channels=4), ConvBlock(out_channels=6)),

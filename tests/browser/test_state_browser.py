@@ -96,7 +96,7 @@ def test_first_sidebar_click_on_the_same_page_keeps_the_defaults(server, page):
     assert selects["Activation"] == label("activation", "tanh") and selects["Initializer"] == label(
         "initializer", "xavier_uniform"), selects
     assert RunConfig.from_query(dict(parse_qsl(urlparse(page.url).query))) == RunConfig().replace(
-        train={"epochs": 20})
+        train={"epochs": 20, "until_paused": False})
 
 
 def test_cnn_settings_and_blocks_survive_the_walk_and_the_finished_run(server, page):

@@ -17,6 +17,8 @@ from nnlib.train.trainer import Trainer
 
 def torch_rates(t: TrainConfig, val_losses: list[float]) -> list[float]:
     """The rate torch uses in each epoch: a one-parameter SGD stepped by the matching torch scheduler."""
+    if t.schedule == "plateau" and t.lr_gamma >= 1.0:  # torch refuses factor 1.0; a factor of 1 changes nothing
+        return [t.lr] * len(val_losses)
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=t.lr)
     sched = torch.optim.lr_scheduler
     scheduler = {"constant": lambda: None,
@@ -56,6 +58,20 @@ def test_lr_at_equals_torch_schedulers(schedule: str, lr: float, gamma: float, s
     ours = [lr_at(e, t, losses) for e in range(len(losses))]
     for e, (a, b) in enumerate(zip(ours, expected, strict=True)):
         assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12 * lr), (e, a, b)
+
+
+def test_plateau_with_gamma_1_keeps_the_rate_and_trains() -> None:
+    """lr_gamma may be 1.0 (its upper bound); torch's ReduceLROnPlateau refuses that factor, which failed such runs."""
+    from nnlib.train.trainer import Trainer
+
+    t = TrainConfig(schedule="plateau", lr=0.1, lr_gamma=1.0, lr_patience=1)
+    assert lr_at(6, t, [1.0] * 6) == 0.1
+    cfg = RunConfig().replace(train={"schedule": "plateau", "lr_gamma": 1.0, "lr_patience": 1, "epochs": 4})
+    for fast in (True, False):
+        trainer = Trainer(cfg, fast=fast)
+        trainer.run()
+        assert trainer.status == "finished"
+        assert trainer.history.column("lr") == pytest.approx([cfg.train.lr] * 4)
 
 
 def test_plateau_ignores_epochs_without_a_validation_loss() -> None:
