@@ -117,15 +117,9 @@ class TutorialMNIST(torch.utils.data.Dataset):
         return self.transform(Image.fromarray(self.images[i], mode="L")), int(self.labels[i])
 
 
-def run_dataloader(cfg: RunConfig, data: Any) -> float:
-    """The usual tutorial loop: Dataset + DataLoader(shuffle=True), num_workers=0 as on a shared 2-core box."""
-    model, opt = fresh(cfg, data)
+def timed_loader_run(cfg: RunConfig, model: torch.nn.Module, opt: Any, loader: Any, val: Any, test: Any) -> float:
+    """Seconds of a DataLoader loop doing a Trainer run's work: the epochs, validation after each, one test pass."""
     loss_fn = torch.nn.CrossEntropyLoss()
-    raw = data.display_images(data.x_train)[:, 0]  # uint8 [n, 28, 28], like MNIST's files
-    loader = torch.utils.data.DataLoader(TutorialMNIST(raw, data.y_train), batch_size=BATCH, shuffle=True,
-                                         num_workers=0)
-    val, test = (torch.utils.data.DataLoader(TutorialMNIST(data.display_images(x)[:, 0], y), batch_size=256)
-                 for x, y in ((data.x_val, data.y_val), (data.x_test, data.y_test)))
     start = time.perf_counter()
     model.train()
     for _ in range(cfg.train.epochs):
@@ -137,29 +131,29 @@ def run_dataloader(cfg: RunConfig, data: Any) -> float:
         accuracy(model, val)
     accuracy(model, test)
     return time.perf_counter() - start
+
+
+def run_dataloader(cfg: RunConfig, data: Any) -> float:
+    """The usual tutorial loop: Dataset + DataLoader(shuffle=True), num_workers=0 as on a shared 2-core box."""
+    model, opt = fresh(cfg, data)
+    raw = data.display_images(data.x_train)[:, 0]  # uint8 [n, 28, 28], like MNIST's files
+    loader = torch.utils.data.DataLoader(TutorialMNIST(raw, data.y_train), batch_size=BATCH, shuffle=True,
+                                         num_workers=0)
+    val, test = (torch.utils.data.DataLoader(TutorialMNIST(data.display_images(x)[:, 0], y), batch_size=256)
+                 for x, y in ((data.x_val, data.y_val), (data.x_test, data.y_test)))
+    return timed_loader_run(cfg, model, opt, loader, val, test)
 
 
 def run_dataloader_tensors(cfg: RunConfig, data: Any) -> float:
     """The fair DataLoader baseline: TensorDataset over the same pre-standardized tensors the Trainer gets, so the
     difference to the bare loop is the DataLoader's own per-batch cost (collating, sampler), not PIL decoding."""
     model, opt = fresh(cfg, data)
-    loss_fn = torch.nn.CrossEntropyLoss()
     ds = torch.utils.data.TensorDataset(torch.from_numpy(data.x_train), torch.from_numpy(data.y_train))
     loader = torch.utils.data.DataLoader(ds, batch_size=BATCH, shuffle=True, num_workers=0)
     val, test = (torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.from_numpy(x), torch.from_numpy(y)),
                                              batch_size=256) for x, y in ((data.x_val, data.y_val),
                                                                           (data.x_test, data.y_test)))
-    start = time.perf_counter()
-    model.train()
-    for _ in range(cfg.train.epochs):
-        for xb, yb in loader:
-            opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model(xb), yb)
-            loss.backward()
-            opt.step()
-        accuracy(model, val)
-    accuracy(model, test)
-    return time.perf_counter() - start
+    return timed_loader_run(cfg, model, opt, loader, val, test)
 
 
 def run_bare_nhwc(cfg: RunConfig, data: Any) -> float:

@@ -81,3 +81,15 @@ def shot(page, name: str) -> str:
     path = os.path.join(ARTIFACTS, f"{name}.png")
     page.screenshot(path=path, full_page=True)
     return path
+
+
+def wait_for(page, js, pred, timeout=90.0):
+    """Poll a JS expression until `pred` accepts its value (the live view updates on its own, not on an event)."""
+    deadline = time.time() + timeout
+    value = None
+    while time.time() < deadline:
+        value = page.evaluate(js)
+        if pred(value):
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out; last value {value!r}")

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import shot, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -84,15 +84,6 @@ PILLS = """(names) => names.map((n) => { const b = [...document.querySelectorAll
   return [n, {right: r.right, clipped}]; })"""
 
 
-def wait_for(page, js, pred, timeout=90.0):
-    deadline = time.time() + timeout
-    value = None
-    while time.time() < deadline:
-        value = page.evaluate(js)
-        if pred(value):
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out; last value {value!r}")
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES)

@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import shot, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -19,15 +19,6 @@ LOSS_LEN = ("() => { const d = document.querySelector('.nnlive [data-fig=loss]')
             "return d && d.data ? d.data[0].x.length : 0 }")
 
 
-def wait_for(page, js, pred, timeout=60.0):
-    deadline = time.time() + timeout
-    value = None
-    while time.time() < deadline:
-        value = page.evaluate(js)
-        if pred(value):
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out; last value {value!r}")
 
 
 def open_playground(page, url, query=""):
