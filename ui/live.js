@@ -48,6 +48,7 @@ function statusLine(info) {
     if (info.val_accuracy !== null && info.val_accuracy !== undefined)
       parts.push(`validation accuracy ${fmt(100 * info.val_accuracy, 1)}%`);
     if (info.val_rmse !== null && info.val_rmse !== undefined) parts.push(`validation RMSE ${fmt(info.val_rmse, 4)}`);
+    if (info.zero_weights) parts.push(`${info.zero_weights} weights at exactly 0 (L1)`);
     parts.push(`<span class="nn-state nn-${info.status}">${info.status}</span>`);
     if (FINAL.includes(info.status) && info.reason) parts.push(escapeHtml(info.reason));
     else if (info.until_paused && info.status === "running") parts.push("runs until you pause or stop");

@@ -370,4 +370,5 @@ def status_text(snap: dict | None, status: str, queue_position: int | None = Non
             "queue": queue_position, "device": snap.get("device", ""), "fast": snap.get("fast_path", False),
             "train_loss": last.get("train_loss"), "val_loss": last.get("val_loss"),
             "val_accuracy": last.get("val_accuracy"), "val_rmse": last.get("val_rmse"),
+            "zero_weights": int(last["zero_weights"]) if last.get("zero_weights") else 0,  # L1's exact zeros
             "best_epoch": snap.get("best_epoch")}

@@ -67,6 +67,9 @@ def final_metrics(snap: dict[str, Any]) -> str:
             parts.append(f"{name} accuracy {100 * acc:.1f}%")
         elif rmse is not None:
             parts.append(f"{name} RMSE {rmse:.4g}")
+    zeros = (hist.get("zero_weights") or [None])[-1]
+    if zeros:  # L1 clamps a weight that crosses 0 to exactly 0: the sparse net the lecture promises, counted
+        parts.append(f"{int(zeros)} weights at exactly 0 (L1)")
     return "".join(f" · {p}" for p in parts)
 
 

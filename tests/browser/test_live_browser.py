@@ -122,3 +122,8 @@ def test_every_answer_reaches_every_chart_though_frames_draw_a_budget(page) -> N
     shown = page.evaluate("""() => [...document.querySelectorAll('.nn-fig')].map(d => [d.dataset.fig,
         Array.from(d.data[0].x)])""")
     assert shown == [["loss", list(range(1, 13))], ["metric", list(range(1, 13))]]
+
+
+def test_the_live_line_counts_the_weights_l1_made_exactly_zero(page) -> None:
+    _harness(page, [_msg(1, "running", 12, zero_weights=94)])
+    assert "94 weights at exactly 0 (L1)" in _bar(page)[2]

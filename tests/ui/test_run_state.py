@@ -71,3 +71,15 @@ def test_share_links_keep_the_slash_after_the_host(monkeypatch, url, link):
 
     monkeypatch.setattr(type(st.context), "url", property(lambda self: url))
     assert share_link(RunConfig().replace(train={"lr": 0.1})) == link
+
+
+def test_l1_runs_say_how_many_weights_are_exactly_zero():
+    """The L1 registry entry promises exact zeros; the page counts them (live line and final line)."""
+    from ui.plots import status_text
+
+    v = view("finished", 2, epochs=2)
+    v.snapshot["history"] = {"zero_weights": [3.0, 94.0]}
+    assert "94 weights at exactly 0 (L1)" in run_state(v).text
+    assert status_text(v.snapshot, "running")["zero_weights"] == 94
+    v.snapshot["history"] = {"zero_weights": [0.0, 0.0]}
+    assert "exactly 0" not in run_state(v).text and status_text(v.snapshot, "running")["zero_weights"] == 0
