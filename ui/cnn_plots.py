@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from nnlib.inspect.snapshot import ImageSnapshot
 from ui.plots import FONT, PALETTE, SWEEP, _curve_patch, loss_figure, loss_traces, metric_figure, metric_traces
 
 SEP = 255  # uint8 value of separators and empty tiles; pictures are capped at 254 so it gets its own colour
@@ -125,7 +126,7 @@ def _picture_trace(z: np.ndarray, name: str, colorscale: Any = GREYS, **kw: Any)
     return {"type": "image", "source": png_uri(z, colorscale), "name": name, "hoverinfo": "skip", **kw}
 
 
-def filter_grid(snap: dict) -> np.ndarray | None:
+def filter_grid(snap: ImageSnapshot) -> np.ndarray | None:
     """First-layer filters as one uint8 picture about as wide as tall (RGB tiles for colour data)."""
     grid, shape = snap.get("filters"), snap.get("filters_shape")
     if grid is None:
@@ -138,14 +139,14 @@ def filter_grid(snap: dict) -> np.ndarray | None:
     return grid
 
 
-def filters_traces(snap: dict) -> list[dict[str, Any]]:
+def filters_traces(snap: ImageSnapshot) -> list[dict[str, Any]]:
     g = filter_grid(snap)
     if g is None:
         return [_picture_trace(np.full((1, 1), SEP, np.uint8), "filters")]
     return [_picture_trace(g, "filters")]
 
 
-def filters_figure(snap: dict, dense: bool = False) -> Fig:
+def filters_figure(snap: ImageSnapshot, dense: bool = False) -> Fig:
     """The first-layer picture; `dense` for the MLP baseline, whose first-layer weights are whole images."""
     shape = snap.get("filters_shape") or []
     if dense:
@@ -160,7 +161,7 @@ def filters_figure(snap: dict, dense: bool = False) -> Fig:
         title={"text": f"First-layer filters: {what}", "font": {"size": 13}}, height=300, **_image_axes())}
 
 
-def feature_map_grids(snap: dict) -> list[tuple[str, np.ndarray]]:
+def feature_map_grids(snap: ImageSnapshot) -> list[tuple[str, np.ndarray]]:
     """(block name, uint8 picture of its channels about square) for every conv block."""
     out = []
     for name, grid in snap.get("feature_maps") or []:
@@ -171,7 +172,7 @@ def feature_map_grids(snap: dict) -> list[tuple[str, np.ndarray]]:
     return out
 
 
-def feature_map_figures(snap: dict, n_blocks: int = 0) -> dict[str, Fig]:
+def feature_map_figures(snap: ImageSnapshot, n_blocks: int = 0) -> dict[str, Fig]:
     """One figure per conv block ('fmap1', 'fmap2', ...): its activation maps for the probe image. `n_blocks`
     placeholders exist before the first snapshot, so the live view has a chart to patch."""
     figs = {}
@@ -186,7 +187,7 @@ def feature_map_figures(snap: dict, n_blocks: int = 0) -> dict[str, Fig]:
 
 # ---------------------------------------------------------------- metrics
 
-def confusion_traces(snap: dict, class_names: list[str]) -> list[dict[str, Any]]:
+def confusion_traces(snap: ImageSnapshot, class_names: list[str]) -> list[dict[str, Any]]:
     cm = snap.get("confusion")
     cm = np.zeros((len(class_names), len(class_names)), np.int64) if cm is None else np.asarray(cm)
     names = list(class_names)[:cm.shape[0]] or [str(i) for i in range(cm.shape[0])]
@@ -197,7 +198,7 @@ def confusion_traces(snap: dict, class_names: list[str]) -> list[dict[str, Any]]
              "hovertemplate": "true %{y}, predicted %{x}: %{text}<extra></extra>"}]
 
 
-def confusion_figure(snap: dict, class_names: list[str]) -> Fig:
+def confusion_figure(snap: ImageSnapshot, class_names: list[str]) -> Fig:
     return {"data": confusion_traces(snap, class_names), "layout": _layout(
         title={"text": "Confusion matrix (test set)", "font": {"size": 13}}, height=360,
         margin={"l": 60, "r": 10, "t": 30, "b": 50},
@@ -205,7 +206,7 @@ def confusion_figure(snap: dict, class_names: list[str]) -> Fig:
         yaxis={"title": {"text": "true"}, "type": "category", "autorange": "reversed"})}
 
 
-def prf_traces(snap: dict, class_names: list[str]) -> list[dict[str, Any]]:
+def prf_traces(snap: ImageSnapshot, class_names: list[str]) -> list[dict[str, Any]]:
     pc = snap.get("per_class") or {}
     names = list(class_names)
     colours = ("#4393c3", "#f4a582", "#1b7837")
@@ -214,7 +215,7 @@ def prf_traces(snap: dict, class_names: list[str]) -> list[dict[str, Any]]:
             for m, c in zip(("precision", "recall", "f1"), colours, strict=True)]
 
 
-def prf_figure(snap: dict, class_names: list[str]) -> Fig:
+def prf_figure(snap: ImageSnapshot, class_names: list[str]) -> Fig:
     pc = snap.get("per_class") or {}
     extra = f" · macro F1 {pc['macro_f1']:.2f}" if "macro_f1" in pc else ""
     return {"data": prf_traces(snap, class_names), "layout": _layout(
@@ -231,7 +232,7 @@ def _gallery_cell(i: int, h: int, w: int) -> tuple[float, float]:
     return c * (w * 1.25), r * (h * ROW_H)
 
 
-def mistakes_traces(snap: dict, images: np.ndarray | None, class_names: list[str]) -> list[dict[str, Any]]:
+def mistakes_traces(snap: ImageSnapshot, images: np.ndarray | None, class_names: list[str]) -> list[dict[str, Any]]:
     """MAX_MISTAKES picture traces (empty when fewer mistakes) and one text trace with true/pred/top-3."""
     mistakes = (snap.get("mistakes") or [])[:MAX_MISTAKES]
     h, w = (images.shape[2], images.shape[3]) if images is not None else (8, 8)
@@ -259,7 +260,7 @@ def mistakes_traces(snap: dict, images: np.ndarray | None, class_names: list[str
     return traces
 
 
-def mistakes_figure(snap: dict, images: np.ndarray | None, class_names: list[str]) -> Fig:
+def mistakes_figure(snap: ImageSnapshot, images: np.ndarray | None, class_names: list[str]) -> Fig:
     """Room for every possible mistake while training (live patches cannot resize a chart); a finished run's
     gallery takes only the rows it fills."""
     h, w = (images.shape[2], images.shape[3]) if images is not None else (8, 8)
@@ -277,7 +278,7 @@ def mistakes_figure(snap: dict, images: np.ndarray | None, class_names: list[str
 
 # ---------------------------------------------------------------- all figures, live patches
 
-def cnn_figures(snap: dict, class_names: list[str], images: np.ndarray | None, n_blocks: int = 0,
+def cnn_figures(snap: ImageSnapshot, class_names: list[str], images: np.ndarray | None, n_blocks: int = 0,
                 dense: bool = False) -> dict[str, Fig]:
     """All figures of the page; `n_blocks` (conv blocks of the run) sizes the feature-map row before data;
     `dense` for the MLP baseline."""
@@ -300,7 +301,7 @@ def cnn_rows(figs: dict[str, Fig], per_row: int = 3) -> list[list[str]]:
 PICTURE_BUDGET = 13_000  # characters of pictures per live update; curves and metrics add 1-3 KB
 
 
-def _picture_patches(snap: dict, class_names: list[str], images: np.ndarray | None) -> list[tuple[str, Any]]:
+def _picture_patches(snap: ImageSnapshot, class_names: list[str], images: np.ndarray | None) -> list[tuple[str, Any]]:
     """(figure id, a function making its patch) for every picture figure, in page order; made lazily because
     PNG-encoding the pictures an update leaves out would be wasted work."""
     def filters() -> dict[int, dict]:
@@ -325,7 +326,7 @@ def _size(patch: dict[int, dict]) -> int:
     return sum(len(v) for values in patch.values() for v in values.values() if isinstance(v, str))
 
 
-def cnn_patches(snap: dict, class_names: list[str], images: np.ndarray | None, have: int = 0,
+def cnn_patches(snap: ImageSnapshot, class_names: list[str], images: np.ndarray | None, have: int = 0,
                 turn: int | None = None, left: int | None = None) -> dict[str, Any]:
     """Only what changes while training: curves since epoch `have`, metrics, and pictures as PNGs.
 
@@ -361,7 +362,7 @@ def cnn_patches(snap: dict, class_names: list[str], images: np.ndarray | None, h
     return out
 
 
-def live_patcher(snap: dict, opts: dict[str, str]) -> dict[str, Any]:
+def live_patcher(snap: ImageSnapshot, opts: dict[str, str]) -> dict[str, Any]:
     """The 'cnn' patcher of ui.live: opts carry the data key (for test images), `have`, `turn` and `left`."""
     images, names = known_test_images(opts.get("data", ""))
     if not names:

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from nnlib.inspect.snapshot import AnySnapshot, PlaygroundSnapshot
+
 ORANGE, BLUE = "#f59322", "#0877bd"  # TF Playground's class colours (class 0, class 1)
 DIVERGING = [[0.0, ORANGE], [0.5, "#e8eaeb"], [1.0, BLUE]]
 PALETTE = ["#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
@@ -67,11 +69,11 @@ def encode(obj: Any) -> Any:
 
 # ---------------------------------------------------------------- learning curves
 
-def _col(snap: dict, key: str) -> list:
+def _col(snap: AnySnapshot, key: str) -> list:
     return (snap.get("history") or {}).get(key, [])
 
 
-def loss_traces(snap: dict) -> list[dict[str, Any]]:
+def loss_traces(snap: AnySnapshot) -> list[dict[str, Any]]:
     ep = _col(snap, "epoch")
     best = snap.get("best_epoch")
     val = _col(snap, "val_loss")
@@ -92,13 +94,13 @@ def loss_traces(snap: dict) -> list[dict[str, Any]]:
     ]
 
 
-def loss_figure(snap: dict) -> dict[str, Any]:
+def loss_figure(snap: AnySnapshot) -> dict[str, Any]:
     return {"data": loss_traces(snap), "layout": _layout(
         title={"text": "Loss: train vs validation", "font": {"size": 13}}, height=260,
         xaxis={"title": {"text": "epoch"}}, yaxis={"title": {"text": "loss"}, "rangemode": "tozero"})}
 
 
-def metric_traces(snap: dict) -> list[dict[str, Any]]:
+def metric_traces(snap: AnySnapshot) -> list[dict[str, Any]]:
     ep = _col(snap, "epoch")
     regression = "val_rmse" in (snap.get("history") or {}) or "train_rmse" in (snap.get("history") or {})
     m = "rmse" if regression else "accuracy"
@@ -108,7 +110,7 @@ def metric_traces(snap: dict) -> list[dict[str, Any]]:
              "line": {"color": "#d6604d"}}]
 
 
-def metric_figure(snap: dict) -> dict[str, Any]:
+def metric_figure(snap: AnySnapshot) -> dict[str, Any]:
     regression = "val_rmse" in (snap.get("history") or {}) or "train_rmse" in (snap.get("history") or {})
     title = "RMSE (lower is better)" if regression else "Accuracy"
     yaxis = {"title": {"text": "rmse" if regression else "accuracy"}}
@@ -118,7 +120,7 @@ def metric_figure(snap: dict) -> dict[str, Any]:
                                                            xaxis={"title": {"text": "epoch"}}, yaxis=yaxis)}
 
 
-def penalty_traces(snap: dict) -> list[dict[str, Any]]:
+def penalty_traces(snap: PlaygroundSnapshot) -> list[dict[str, Any]]:
     ep = _col(snap, "epoch")
     return [{"type": "scatter", "mode": "lines", "name": "data loss", "x": ep, "y": _col(snap, "train_loss"),
              "stackgroup": "one", "line": {"color": "#4393c3"}},
@@ -126,7 +128,7 @@ def penalty_traces(snap: dict) -> list[dict[str, Any]]:
              "stackgroup": "one", "line": {"color": "#f4a582"}}]
 
 
-def penalty_figure(snap: dict) -> dict[str, Any]:
+def penalty_figure(snap: PlaygroundSnapshot) -> dict[str, Any]:
     return {"data": penalty_traces(snap), "layout": _layout(
         title={"text": "Data loss vs regularization penalty", "font": {"size": 13}}, height=260,
         xaxis={"title": {"text": "epoch"}}, yaxis={"title": {"text": "training objective"}})}
@@ -134,7 +136,7 @@ def penalty_figure(snap: dict) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- decision boundary
 
-def grid_z(snap: dict, discretize: bool = False) -> tuple[np.ndarray | None, str]:
+def grid_z(snap: PlaygroundSnapshot, discretize: bool = False) -> tuple[np.ndarray | None, str]:
     """The heatmap values as uint8 and what they mean: 'prob' (P(class 1)), 'cls' or 'value'."""
     g = snap.get("grid") or {}
     if "value" in g:
@@ -149,7 +151,7 @@ def grid_z(snap: dict, discretize: bool = False) -> tuple[np.ndarray | None, str
     return None, ""
 
 
-def boundary_traces(snap: dict, points: dict[str, Any], show_test: bool, discretize: bool,
+def boundary_traces(snap: PlaygroundSnapshot, points: dict[str, Any], show_test: bool, discretize: bool,
                     n_classes: int) -> list[dict[str, Any]]:
     """Heatmap of the model's output over the plane + the data points (training, and test on request)."""
     g = snap.get("grid") or {}
@@ -186,7 +188,7 @@ def boundary_traces(snap: dict, points: dict[str, Any], show_test: bool, discret
     return traces
 
 
-def boundary_figure(snap: dict, points: dict[str, Any], domain: tuple[float, float, float, float],
+def boundary_figure(snap: PlaygroundSnapshot, points: dict[str, Any], domain: tuple[float, float, float, float],
                     show_test: bool = False, discretize: bool = False, n_classes: int = 2,
                     height: int = 420) -> dict[str, Any]:
     """Square axes whatever the chart's shape (both axes shrink to fit, neither range stretches); no legend -- the
@@ -226,7 +228,7 @@ def _positions(widths: list[int]) -> list[list[tuple[float, float]]]:
     return [[(2.2 * li, -((tallest - n) / 2 + i)) for i in range(n)] for li, n in enumerate(rows)]
 
 
-def network_traces(snap: dict, feature_names: list[str]) -> list[dict[str, Any]]:
+def network_traces(snap: PlaygroundSnapshot, feature_names: list[str]) -> list[dict[str, Any]]:
     """Links coloured by sign and sized by |w| (in 6 bins), then one small heatmap per input and drawn neuron."""
     weights = snap.get("weights") or []
     inputs = snap.get("inputs")
@@ -279,7 +281,7 @@ def network_traces(snap: dict, feature_names: list[str]) -> list[dict[str, Any]]
     return traces
 
 
-def network_figure(snap: dict, feature_names: list[str]) -> dict[str, Any]:
+def network_figure(snap: PlaygroundSnapshot, feature_names: list[str]) -> dict[str, Any]:
     """The diagram's frame: layer titles, input names and a "+N more" node per cut layer; at most MAX_SHOWN rows
     high whatever the widths (three layers of 32 once made it 1,532 px and pushed the curves off the screen)."""
     widths = layer_widths(snap.get("weights") or [])
@@ -308,7 +310,7 @@ def network_figure(snap: dict, feature_names: list[str]) -> dict[str, Any]:
 TOP_ROW_HEIGHT = 340  # boundary and loss curve side by side: both in the first screen at 1280x720
 
 
-def playground_figures(snap: dict, points: dict[str, Any], domain: tuple[float, float, float, float],
+def playground_figures(snap: PlaygroundSnapshot, points: dict[str, Any], domain: tuple[float, float, float, float],
                        feature_names: list[str], show_test: bool, discretize: bool,
                        n_classes: int) -> dict[str, dict[str, Any]]:
     loss = loss_figure(snap)
@@ -339,7 +341,7 @@ def _curve_patch(traces: list[dict[str, Any]], have: int, max_points: int = 150)
     return out
 
 
-def playground_patches(snap: dict, feature_names: list[str], discretize: bool, have: int = 0,
+def playground_patches(snap: PlaygroundSnapshot, feature_names: list[str], discretize: bool, have: int = 0,
                        grid_step: int = 2) -> dict[str, dict[int, dict]]:
     """Only what changed while training: per figure, trace index -> new data. The boundary is sent at half
     resolution (the heatmap interpolates), curves as the epochs since `have`."""
@@ -360,7 +362,7 @@ def playground_patches(snap: dict, feature_names: list[str], discretize: bool, h
     }
 
 
-def status_text(snap: dict | None, status: str, queue_position: int | None = None) -> dict[str, Any]:
+def status_text(snap: AnySnapshot | None, status: str, queue_position: int | None = None) -> dict[str, Any]:
     """The numbers of the status line (epoch, elapsed, last metrics), shared by the page and the live route."""
     snap = snap or {}
     hist = snap.get("history") or {}

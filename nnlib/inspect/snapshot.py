@@ -6,7 +6,7 @@ Heavy views are sized for the wire: grids as float16, thumbnails small.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -31,7 +31,48 @@ def history_columns(records: list[dict[str, Any]], columns: dict[str, list] | No
     return cols
 
 
-def status_of(trainer: Any, final: bool) -> dict[str, Any]:
+class Status(TypedDict):
+    """Where a run is: every snapshot carries these (the run bar and the live status line read them by name)."""
+
+    status: str  # ready | running | paused | finished | stopped | diverged | early_stopped
+    reason: str  # why it ended, in words ("" while it runs)
+    epoch: int  # epochs trained so far
+    epochs: int  # the horizon the job trains to (the server's cap for an "until I pause" run)
+    elapsed: float  # seconds of training
+    device: str
+    fast_path: bool  # trained by the numba kernel (fast_mlp) rather than autograd
+    best_epoch: int | None  # lowest validation loss so far (early stopping restores it)
+    final: bool  # the last snapshot of the run
+
+
+class PlaygroundSnapshot(Status, total=False):
+    """What the Playground draws (ui/plots.py, the live route's patches, ui/live.js)."""
+
+    history: dict[str, list[float | None]]  # SCALAR_KEYS + weight_norm, one value per epoch
+    grid: dict[str, np.ndarray]  # the boundary: xs, ys and the output (prob / probs / value) on the grid
+    neurons: list[np.ndarray]  # per hidden layer, each neuron's output on a small grid (the thumbnails)
+    inputs: np.ndarray  # each input feature on the same small grid
+    weights: list[np.ndarray]  # the Linear layers' weight matrices (the network diagram's links)
+    until_paused: bool  # an open-ended run: its `epochs` is the server's cap, not a goal
+
+
+class ImageSnapshot(Status, total=False):
+    """What the Images & CNNs page draws (ui/cnn_plots.py and its live patcher)."""
+
+    history: dict[str, list[float | None]]
+    filters: np.ndarray  # first-layer filters as a uint8 grid
+    filters_shape: list[int]
+    feature_maps: list[tuple[str, np.ndarray]]  # (layer name, uint8 grid) for the probe image
+    confusion: np.ndarray  # counts, true x predicted, on the test split (validation if none)
+    per_class: dict[str, Any]  # precision, recall, f1, support lists; macro_f1, accuracy
+    mistakes: list[dict[str, Any]]  # the most confident mistakes: index, true, pred, top3
+    probe: int  # index of the probe image in that split
+
+
+AnySnapshot = PlaygroundSnapshot | ImageSnapshot  # what the shared curve and status code reads
+
+
+def status_of(trainer: Any, final: bool) -> Status:
     return {"status": trainer.status, "reason": trainer.stop_reason, "epoch": trainer.epoch,
             "epochs": trainer.cfg.train.epochs, "elapsed": trainer._elapsed, "device": str(trainer.device),
             "fast_path": trainer.fast is not None, "best_epoch": trainer.best_epoch or _best_so_far(trainer),
@@ -46,11 +87,11 @@ def _best_so_far(trainer: Any) -> int | None:
     return None if np.isnan(arr).all() else int(np.nanargmin(arr)) + 1
 
 
-def playground_snapshot(trainer: Any, final: bool, resolution: int = 100, thumb: int = 12) -> dict[str, Any]:
+def playground_snapshot(trainer: Any, final: bool, resolution: int = 100, thumb: int = 12) -> PlaygroundSnapshot:
     """Everything the 2D Playground draws: curves, boundary grid, neuron thumbnails, weights."""
     from nnlib.inspect.grid import input_grids, mlp_weights, neuron_grids, output_grid
 
-    snap = status_of(trainer, final)
+    snap: PlaygroundSnapshot = {**status_of(trainer, final)}  # type: ignore[typeddict-item]
     snap["history"] = history_columns(trainer.history.records, trainer.history.columns)
     grid = output_grid(trainer, resolution)
     snap["grid"] = {k: (v.astype(np.float16) if v.dtype == np.float32 and k not in ("xs", "ys") else v)
@@ -78,7 +119,7 @@ def _first_layer_pictures(trainer: Any) -> np.ndarray | None:
     return ((w - lo) / np.maximum(hi - lo, 1e-12)).astype(np.float32)
 
 
-def image_snapshot(trainer: Any, final: bool, probe: int = 0, mistakes: int = 12) -> dict[str, Any]:
+def image_snapshot(trainer: Any, final: bool, probe: int = 0, mistakes: int = 12) -> ImageSnapshot:
     """Everything the CNN page draws: curves, first-layer filters, feature maps of a probe image, confusion matrix,
     per-class precision/recall/F1 and the most confident mistakes (test split)."""
     import torch
@@ -86,7 +127,7 @@ def image_snapshot(trainer: Any, final: bool, probe: int = 0, mistakes: int = 12
     from nnlib.inspect.filters import feature_maps, to_uint8_grid
     from nnlib.inspect.metrics import confusion_matrix, most_confident_mistakes, per_class_prf
 
-    snap = status_of(trainer, final)
+    snap: ImageSnapshot = {**status_of(trainer, final)}  # type: ignore[typeddict-item]
     snap["history"] = history_columns(trainer.history.records, trainer.history.columns)
     filters = _first_layer_pictures(trainer)
     if filters is not None:

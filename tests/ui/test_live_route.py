@@ -14,6 +14,15 @@ from ui import live
 from ui.plots import SWEEP
 
 
+def run_async(coro):
+    """asyncio.run in a thread of its own: a session-scoped browser fixture (playwright's sync API) may keep an event
+    loop running in the main thread for the rest of the suite, where asyncio.run refuses to start."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 class FakeManager:
     """find/touch like JobManager, over views the test sets."""
 
@@ -97,7 +106,7 @@ def test_a_held_poll_answers_as_soon_as_there_is_news(manager: FakeManager) -> N
         manager.views["tok"] = _view(seq=4)  # the job publishes: the held poll returns it (not after 60 s)
         return quiet, await asyncio.wait_for(waiting, 30)
 
-    quiet, news = asyncio.run(scenario())
+    quiet, news = run_async(scenario())
     assert quiet == (204, b"") and news[0] == 200 and json.loads(news[1])["seq"] == 4
 
 
@@ -190,11 +199,11 @@ def test_the_route_limits_one_token_and_one_address(manager: FakeManager, monkey
         return [(await snap(_request(job, "seq=3&status=running&kind=fake&hold=0", client))).status_code
                 for _ in range(n)]
 
-    assert asyncio.run(codes("tok", 6)) == [204] * 5 + [429]  # the token's burst, then "too many"
+    assert run_async(codes("tok", 6)) == [204] * 5 + [429]  # the token's burst, then "too many"
     # the address's burst (8) is spent by all six asks, refused ones included: two left for its other token
-    assert asyncio.run(codes("tok2", 4)) == [204] * 2 + [429] * 2
-    assert asyncio.run(codes("tok2", 1, client="10.0.0.2")) == [204]  # another address is not affected
-    answer = asyncio.run(snap(_request("tok", "seq=3&hold=0")))
+    assert run_async(codes("tok2", 4)) == [204] * 2 + [429] * 2
+    assert run_async(codes("tok2", 1, client="10.0.0.2")) == [204]  # another address is not affected
+    answer = run_async(snap(_request("tok", "seq=3&hold=0")))
     assert answer.status_code == 429 and int(answer.headers["Retry-After"]) >= 1
 
 
@@ -216,7 +225,7 @@ def test_answers_are_built_off_the_event_loop(manager: FakeManager) -> None:
     live.register_patcher("threads", patcher)
     manager.views["tok"] = _view(seq=9)
     try:
-        code, _ = asyncio.run(live.held_payload("tok", 3, "running", "threads", {}, hold_s=1))
+        code, _ = run_async(live.held_payload("tok", 3, "running", "threads", {}, hold_s=1))
     finally:
         live.PATCHERS.pop("threads", None)
     assert code == 200 and seen and seen[0] != threading.main_thread().name
