@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import base64
 import io
-import threading
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
 
 from nnlib.inspect.snapshot import ImageSnapshot
+from ui.gallery_store import known_test_images, register_test_images  # noqa: F401 (the page's entry)
 from ui.plots import FONT, PALETTE, SWEEP, _curve_patch, loss_figure, loss_traces, metric_figure, metric_traces
 
 SEP = 255  # uint8 value of separators and empty tiles; pictures are capped at 254 so it gets its own colour
@@ -24,27 +23,6 @@ MAX_MISTAKES = 12
 GALLERY_COLS = 6
 ROW_H = 2.1  # gallery row height in image heights: the picture, then four lines of text
 Fig = dict[str, Any]
-
-# Test images of the datasets pages have shown, so the live route can draw the mistakes gallery (it only gets
-# the snapshot, which holds test indices). Keyed by a short data key the page passes in the poll options.
-_images: OrderedDict[str, tuple[np.ndarray, list[str]]] = OrderedDict()
-_images_lock = threading.Lock()
-
-
-def register_test_images(data_key: str, images: np.ndarray, class_names: list[str]) -> None:
-    """Remember the uint8 test images [n, C, H, W] and class names of a dataset (bounded LRU)."""
-    with _images_lock:
-        _images[data_key] = (images, list(class_names))
-        _images.move_to_end(data_key)
-        while len(_images) > 16:
-            _images.popitem(last=False)
-
-
-def known_test_images(data_key: str) -> tuple[np.ndarray | None, list[str]]:
-    with _images_lock:
-        found = _images.get(data_key)
-    return found if found is not None else (None, [])
-
 
 def _layout(**kw: Any) -> dict[str, Any]:
     base = {"margin": {"l": 10, "r": 10, "t": 30, "b": 10}, "font": FONT, "paper_bgcolor": "rgba(0,0,0,0)",
