@@ -20,13 +20,11 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.live import SERVER, first_epoch, free_port, kinds, post  # noqa: E402
+from bench.live import SERVER, first_epoch, free_port, kinds, post, wait_healthy  # noqa: E402
 
 
 def ask(port: str, path: str, source: str) -> tuple[int, float]:
@@ -80,12 +78,7 @@ def run(loops: int, seconds: float) -> None:
     proc = subprocess.Popen([sys.executable, "-c", SERVER], env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"{base}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_healthy(base)
         body, query = kinds()["playground"]
         victim, abuser = post(f"{base}/bench/submit", body), post(f"{base}/bench/submit", body)
         for job in (victim, abuser):

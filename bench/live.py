@@ -65,6 +65,17 @@ if __name__ == "__main__":
 '''
 
 
+def wait_healthy(base: str, seconds: float = 40.0) -> None:
+    """Block until the bench server answers its health route (it starts in a child process)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/_stcore/health", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.1)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -273,12 +284,7 @@ def browser_view(speeds: tuple[str, ...] = ("normal", "fast"), seconds: float = 
     chart_draws = "() => Object.assign({}, window.__nnLiveChartDraws || {})"
     rows = []
     try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_healthy(f"http://127.0.0.1:{port}")
         args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
         with sync_playwright() as p:
