@@ -16,8 +16,6 @@ from nnlib.optimizers import optimizer_settings
 from nnlib.train import fast_mlp
 from nnlib.train.fast_mlp import ACTIVATIONS, LOSSES, OPTIMIZERS, FastMLP, supports
 
-pytestmark = pytest.mark.skipif(not fast_mlp.HAVE_NUMBA, reason="numba is not installed")
-
 TORCH_ACT = {
     "linear": nn.Identity, "relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.01), "elu": nn.ELU,
     "selu": nn.SELU, "gelu": nn.GELU, "silu": nn.SiLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid,
@@ -266,3 +264,9 @@ def test_supports() -> None:
 def test_warmup_is_fast_once_compiled() -> None:
     fast_mlp.warmup()
     assert fast_mlp.warmup() < 0.5
+
+
+def test_numba_is_installed():
+    """numba is a pinned requirement: without it the Trainer silently falls back to autograd (~20x slower) and the
+    fast-path tests would prove nothing, so its absence fails here instead of skipping them."""
+    assert fast_mlp.HAVE_NUMBA

@@ -10,11 +10,8 @@ from torch import nn
 
 from nnlib.config import RunConfig
 from nnlib.models.build import build_model
-from nnlib.train import fast_mlp
 from nnlib.train.fast_mlp import kernel_activations
 from nnlib.train.trainer import Trainer
-
-pytestmark = pytest.mark.skipif(not fast_mlp.HAVE_NUMBA, reason="numba is not installed")
 
 
 def run_both(**sections: dict) -> tuple[Trainer, Trainer]:

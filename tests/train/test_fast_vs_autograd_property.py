@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -21,8 +20,6 @@ from nnlib.optimizers import OPTIMIZERS
 from nnlib.schedules import SCHEDULES
 from nnlib.train import fast_mlp
 from nnlib.train.trainer import Trainer
-
-pytestmark = pytest.mark.skipif(not fast_mlp.HAVE_NUMBA, reason="numba is not installed")
 
 DATASETS = {"binary": ("circle", "xor", "gauss", "spiral", "moons"), "multiclass": ("blobs", "spiral_multi"),
             "regression": ("plane", "multi_gauss")}

@@ -3,13 +3,11 @@ rule), identically on the fast path and on autograd, and the count reaches the h
 
 from __future__ import annotations
 
-import pytest
 import torch
 
 from nnlib.config import RunConfig
 from nnlib.inspect.snapshot import history_columns
 from nnlib.regularization import REGULARIZERS, clamp_sign_flips, count_zeros
-from nnlib.train import fast_mlp
 from nnlib.train.trainer import Trainer, weight_tensors
 
 L1_RUN = {"data": {"dataset": "circle", "noise": 20.0}, "model": {"hidden": (16, 16), "activation": "tanh"},
@@ -22,7 +20,6 @@ def l1_run(fast: bool) -> Trainer:
     return t
 
 
-@pytest.mark.skipif(not fast_mlp.HAVE_NUMBA, reason="numba is not installed")
 def test_l1_run_ends_with_many_exact_zeros_on_both_paths_identically() -> None:
     fast, slow = l1_run(True), l1_run(False)
     assert fast.fast is not None and slow.fast is None

@@ -11,7 +11,6 @@ import torch
 from nnlib.config import RunConfig, TrainConfig
 from nnlib.models.build import build_model
 from nnlib.optimizers import OPTIMIZERS, configure_optimizer, optimizer_settings
-from nnlib.train import fast_mlp
 from nnlib.train.trainer import Trainer, weight_tensors
 
 HYPER_FIELDS = ("momentum", "beta1", "beta2", "weight_decay")
@@ -58,7 +57,6 @@ def test_adamw_decays_weights_but_not_biases() -> None:
         assert torch.allclose(p.detach(), expected), n
 
 
-@pytest.mark.skipif(not fast_mlp.HAVE_NUMBA, reason="numba is not installed")
 @pytest.mark.parametrize("fast", [True, False])
 def test_adamw_leaves_biases_undecayed_in_the_trainer(fast: bool) -> None:
     """One full-batch step from the same start: AdamW's bias update must equal Adam's (same gradient, no decay),
