@@ -11,7 +11,7 @@ import streamlit as st
 from nnlib.config import RunConfig
 from nnlib.jobs.identity import person_key
 from nnlib.jobs.manager import JobBudget, JobManager, JobNotFound, JobView
-from nnlib.validation import estimate_cost
+from nnlib.validation import RunCost, estimate_cost
 from ui.services import job_manager
 
 
@@ -30,7 +30,15 @@ def person_id() -> str:
         except Exception:  # noqa: BLE001 - no client context (bare script run): fall back to the session
             cookies, address = {}, None
         st.session_state.nn_person = person_key(cookies, address, session_id())
+        st.session_state.nn_address = address or None
     return st.session_state.nn_person
+
+
+def client_address() -> str | None:
+    """The client address of this session (None where unknown): the per-address job ceiling counts it, so a client
+    that invents a new browser cookie for every session still cannot take more than that."""
+    person_id()
+    return st.session_state.get("nn_address")
 
 
 def manager() -> JobManager:
@@ -67,21 +75,24 @@ def start_job(slot: str, payload: dict[str, Any]) -> str:
             m.remove(session_id(), old)
         except JobNotFound:
             pass
-    job_id = m.submit(session_id(), payload, person=person_id(), budget=payload_budget(payload))
+    cost = payload_cost(payload)
+    budget = None if cost is None else JobBudget(cpu_seconds=cost.cpu_budget, memory_mb=cost.memory_ceiling_mb)
+    job_id = m.submit(session_id(), payload, person=person_id(), budget=budget, address=client_address(),
+                      expected_s=None if cost is None else cost.cpu_seconds)
     st.session_state[f"job_{slot}"] = job_id
     return job_id
 
 
-def payload_budget(payload: dict[str, Any]) -> JobBudget | None:
-    """The run's own ceilings (a margin over its estimated cost, capped by the server's); None if not a run."""
+def payload_cost(payload: dict[str, Any]) -> RunCost | None:
+    """The run's estimated cost (its job's ceilings are a margin over it, capped by the server's; queued jobs are
+    told their wait from it); None if the payload is not a run."""
     config = payload.get("config")
     if not isinstance(config, dict):
         return None
     try:
-        cost = estimate_cost(RunConfig.from_dict(config))
+        return estimate_cost(RunConfig.from_dict(config))
     except Exception:  # noqa: BLE001 - an unreadable config fails in the worker, with its own message
         return None
-    return JobBudget(cpu_seconds=cost.cpu_budget, memory_mb=cost.memory_ceiling_mb)
 
 
 def command(slot: str, cmd: str) -> None:

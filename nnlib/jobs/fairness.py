@@ -6,6 +6,7 @@ has their own FIFO and the next free worker goes to the person whose turn it is.
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
 
 
@@ -65,3 +66,26 @@ class FairQueue:
                 return out
             out += row
             depth += 1
+
+
+def time_left(expected_s: float | None, running_s: float, epoch: int = 0, epochs: int = 0) -> float | None:
+    """Seconds a running job probably still needs: its estimated cost less its progress -- the share of epochs done
+    when the snapshot says so (a run with a set length), else the time it has run so far. None if no estimate."""
+    if expected_s is None:
+        return None
+    if epochs > 0 and 0 < epoch <= epochs:
+        return expected_s * (1.0 - epoch / epochs)
+    return max(0.0, expected_s - running_s)
+
+
+def expected_wait(running_left: list[float | None], ahead: list[float | None], workers: int) -> float | None:
+    """Seconds until a worker is free for the job behind `ahead` (the queued jobs served before it, in order): the
+    pool's `workers` finish the running jobs (`running_left`: their time left) and then take the queue in order,
+    each job going to the worker that frees first. None when any of those jobs' costs is unknown."""
+    if any(t is None for t in (*running_left, *ahead)):
+        return None
+    free = sorted([float(t) for t in running_left] + [0.0] * max(0, workers - len(running_left)))[:max(1, workers)]
+    heapq.heapify(free)
+    for cost in ahead:
+        heapq.heappush(free, heapq.heappop(free) + float(cost))  # type: ignore[arg-type]
+    return free[0]
