@@ -118,18 +118,15 @@ export default function (component) {
   root.dataset.status = st.status;
   st.bar.style.display = data.active ? "" : "none";
 
-  // tell the server what became of the page: a background tab (the browser then wakes its timers only about once
-  // a minute, so its polls thin out: the job must not be taken for abandoned) or a closed one (stop its job now)
+  // a page that goes away (closed, reloaded, left) says so with a beacon, so the server stops its job within seconds
+  // instead of waiting for its polls to stop; a background tab says "hidden" in every poll (the browser then wakes
+  // its timers only about once a minute, and the server must not take the thinned-out polls for a closed page)
   const pageUrl = data.url ? data.url.replace("/snap/", "/page/") : null;
-  const say = (page) => { if (pageUrl && !FINAL.includes(st.status)) navigator.sendBeacon(`${pageUrl}?page=${page}`); };
   if (st.onPageHide) window.removeEventListener("pagehide", st.onPageHide);
-  if (st.onVisibility) document.removeEventListener("visibilitychange", st.onVisibility);
-  st.onPageHide = st.onVisibility = null;
+  st.onPageHide = null;
   if (data.active && pageUrl) {
-    st.onPageHide = () => say("closed");
-    st.onVisibility = () => say(document.visibilityState === "hidden" ? "hidden" : "visible");
+    st.onPageHide = () => { if (!FINAL.includes(st.status)) navigator.sendBeacon(`${pageUrl}?page=closed`); };
     window.addEventListener("pagehide", st.onPageHide);
-    document.addEventListener("visibilitychange", st.onVisibility);
   }
 
   // each figure's own draw time and draws go to window.__nnLiveDrawByFig / __nnLiveChartDraws (per chart)
@@ -295,7 +292,6 @@ export default function (component) {
   return () => {
     clearTimeout(st.timer);
     if (st.onPageHide) window.removeEventListener("pagehide", st.onPageHide);
-    if (st.onVisibility) document.removeEventListener("visibilitychange", st.onVisibility);
     cancelAnimationFrame(st.frame);
     st.frame = null;
   };
