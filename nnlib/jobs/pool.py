@@ -208,8 +208,7 @@ class WorkerPoolMixin:
                     continue
                 for job in (self._jobs[j] for j in session.jobs):
                     if job.status in ACTIVE and job.stop_note is None:
-                        job.stop_note = (f"stopped because its page was closed or left (no contact for over "
-                                         f"{self.idle_stop:g} s)")
+                        job.stop_note = session.gone_note(self.idle_stop, self.hidden_stop)
                         worker = self._command_locked(job, "stop")
                         if worker is not None:
                             to_send.append(worker)

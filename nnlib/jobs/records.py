@@ -102,8 +102,17 @@ class Session:
         browser wakes a background tab's timers only about once a minute (Chrome's intensive throttling), so a
         page that said it is hidden gets `hidden_stop` (several such wakes); one that said it is closing (its
         `pagehide` beacon) only CLOSED_STOP_S; any other page `idle_stop`."""
-        limit = {"hidden": hidden_stop, "closed": min(CLOSED_STOP_S, idle_stop)}.get(self.page, idle_stop)
-        return now - self.last_seen > limit
+        return now - self.last_seen > self._limit(idle_stop, hidden_stop)
+
+    def gone_note(self, idle_stop: float, hidden_stop: float) -> str:
+        """Why its jobs were stopped, as the student reads it."""
+        if self.page == "closed":
+            return "stopped because its page was closed"
+        return (f"stopped because its page was closed or left (no contact for over "
+                f"{self._limit(idle_stop, hidden_stop):g} s)")
+
+    def _limit(self, idle_stop: float, hidden_stop: float) -> float:
+        return {"hidden": hidden_stop, "closed": min(CLOSED_STOP_S, idle_stop)}.get(self.page, idle_stop)
 
 
 def describe_exit(code: int | None) -> str:

@@ -12,12 +12,15 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import app_server, shot
 from tests.browser.test_live_browser import HARNESS, ROOT, _msg
 from ui.live import plotly_path
 
@@ -117,3 +120,51 @@ def test_a_finished_job_sends_no_beacon_when_its_page_goes(page, scripted) -> No
     page.goto(f"{base}/other")
     page.goto(f"{base}/other")  # a beacon sent while the first page unloaded has arrived by the second load
     assert script.beacons == []  # nothing to stop: a finished job's page closing is not news
+
+
+# ---------------------------------------------------------------- the real app
+IDLE_STOP_S = 10  # this server's NNLIB_IDLE_STOP: a visible page silent this long counts as gone
+EPOCH = "() => Number((document.querySelector('.nnlive') || {dataset: {}}).dataset.epoch || 0)"
+
+
+@pytest.fixture(scope="module")
+def short_idle_server() -> Iterator[str]:
+    with app_server("server_idle", NNLIB_WORKERS="1", NNLIB_IDLE_STOP=str(IDLE_STOP_S),
+                    NNLIB_HIDDEN_IDLE_STOP="600") as url:
+        yield url
+
+
+def _job_state(server: str, token: str) -> dict:
+    """The job's status and reason as its live route tells them (this poll is contact too, like the page's)."""
+    with urllib.request.urlopen(f"{server}/nnlive/snap/{token}?seq=-1&hold=0", timeout=30) as answer:
+        msg = json.loads(answer.read())
+    return {"status": msg["status"], "reason": msg["info"].get("reason", "")}
+
+
+@pytest.mark.slow
+def test_in_the_app_a_frozen_background_tab_keeps_its_job_and_closing_it_stops_the_job(short_idle_server,
+                                                                                       page) -> None:
+    """A background tab whose timers do not run for twice NNLIB_IDLE_STOP (Chrome wakes them once a minute; here
+    the page is frozen outright) still has its job; closing the page stops it by its beacon, not by silence."""
+    polls: list[str] = []
+    page.on("request", lambda r: polls.append(r.url) if "/nnlive/snap/" in r.url else None)
+    page.goto(f"{short_idle_server}/?train.speed=normal")
+    page.wait_for_selector("[data-testid=stPlotlyChart]", timeout=90_000)
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.wait_for_function(f"({EPOCH})() > 0", timeout=120_000)
+    token = urllib.parse.urlparse(polls[-1]).path.rsplit("/", 1)[1]
+    page.evaluate(HIDE)
+    _until(page, lambda: "page=hidden" in polls[-1])
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Page.setWebLifecycleState", {"state": "frozen"})  # no timer, no poll
+    time.sleep(2 * IDLE_STOP_S + 5)  # the janitor sweeps every IDLE_STOP_S / 4 s
+    cdp.send("Page.setWebLifecycleState", {"state": "active"})
+    assert _job_state(short_idle_server, token)["status"] == "running"
+    shot(page, "live_after_background")
+    page.goto("about:blank")  # closing: the beacon
+    for _ in range(12):  # asked every 7 s: contact, so only the beacon (not NNLIB_IDLE_STOP) can stop it
+        time.sleep(7)
+        state = _job_state(short_idle_server, token)
+        if state["status"] != "running":
+            break
+    assert state == {"status": "stopped", "reason": "stopped because its page was closed"}
