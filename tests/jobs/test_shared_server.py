@@ -116,3 +116,21 @@ def test_a_background_tab_keeps_its_job_and_a_closed_tab_loses_it_within_seconds
     clock.now += 181.0  # the hidden tab went silent for good (frozen or gone without a beacon)
     m.sweep()
     wait_for(lambda: m.find(hidden)[1].status == "stopped", what="the silent hidden tab's job stopped")
+
+
+def test_a_runs_expected_seconds_count_its_pace_and_the_training_clock() -> None:
+    """What a queued job's wait adds up: an unpaced run's CPU estimate; a paced Playground run's epochs / pace; an
+    open-ended one at most the training clock that ends it."""
+    from nnlib.config import MAX_LIVE_MINUTES, SPEEDS, RunConfig
+    from nnlib.validation import estimate_cost
+    from ui.session import expected_seconds
+
+    def seconds(**train: object) -> float:
+        cfg = RunConfig().replace(train={"until_paused": False, **train})
+        return expected_seconds(cfg, estimate_cost(cfg))
+
+    fast = RunConfig().replace(train={"until_paused": False, "epochs": 300, "speed": "fast"})
+    assert seconds(epochs=300, speed="fast") == pytest.approx(estimate_cost(fast).cpu_seconds)
+    assert seconds(epochs=300, speed="normal") == pytest.approx(300 / SPEEDS["normal"])
+    assert seconds(epochs=300, speed="slow") == pytest.approx(300 / SPEEDS["slow"])
+    assert seconds(until_paused=True, speed="normal") == 60.0 * MAX_LIVE_MINUTES
