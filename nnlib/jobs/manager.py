@@ -162,7 +162,7 @@ class JobManager(WorkerPoolMixin):
             self._jobs[job_id] = Job(job_id, session_id, fn, payload, submitted_at=time.time(), person=person,
                                      budget=limit, address=address, expected_s=expected_s)
             session.jobs[job_id] = None
-            self._queue.push(person, job_id)
+            self._queue.push(person, job_id, address)
             to_send = self._dispatch_locked()
         self._send(to_send)
         return job_id
