@@ -8,11 +8,18 @@ with a fresh junk parameter (which once defeated the answer cache) and no hold; 
 polling its own job like the browser component and asks the health route every 50 ms. Printed: the bystander's
 health and live-poll latencies (p50 / p95) without and with the flood, and what the flooder got (answers, 429s).
 Target: p95 < 100 ms for the bystander under the flood.
+
+`python bench/abuse.py --class-size 40` adds the classroom: 40 people each submit a job (2 workers: 2 run, the rest
+wait in the fair queue) and each has 2 tabs polling it like the browser component (bench.live.Poller: held polls,
+the queued page's slower pace, Retry-After honoured), all from 127.0.0.1 as a class behind one NAT would be. Printed
+per phase (the class alone, then with the flooder on): chart updates/s per tab (tabs of running and of queued jobs),
+the polls refused (429) to the class, and the health / live-view latency of one running person (p50 / p95).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import os
 import statistics
@@ -20,11 +27,12 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.live import SERVER, first_epoch, free_port, kinds, post, wait_healthy  # noqa: E402
+from bench.live import SERVER, Poller, first_epoch, free_port, kinds, post, wait_healthy  # noqa: E402
 
 
 def ask(port: str, path: str, source: str) -> tuple[int, float]:
@@ -72,27 +80,38 @@ def flood(port: str, job: str, query: str, until: float, counts: dict[int, int],
             counts[code] = counts.get(code, 0) + 1
 
 
+def start_flood(port: str, job: str, query: str, loops: int, seconds: float) -> tuple[list[threading.Thread],
+                                                                                      dict[int, int]]:
+    """`loops` flooding threads on `job` for `seconds`; (threads, answers counted by HTTP status)."""
+    counts: dict[int, int] = {}
+    lock = threading.Lock()
+    until = time.time() + seconds
+    threads = [threading.Thread(target=flood, args=(port, job, query, until, counts, lock), daemon=True)
+               for _ in range(loops)]
+    for t in threads:
+        t.start()
+    return threads, counts
+
+
+def print_latencies(phases: list[tuple[str, dict[str, list[float]]]], who: str = "bystander") -> None:
+    print(f"{who:>28} {'p50 ms':>8} {'p95 ms':>8} {'asks':>6}")
+    for label, data in phases:
+        for route in ("health", "live"):
+            p50, p95 = percentiles(data[route])
+            print(f"{label + ' ' + route:>28} {p50:>8.1f} {p95:>8.1f} {len(data[route]):>6}")
+
+
 def run(loops: int, seconds: float) -> None:
-    port = str(free_port())
-    env = {**os.environ, "ROOT": ROOT, "PORT": port, "NNLIB_WORKERS": "2", "PYTHONPATH": ROOT}
-    proc = subprocess.Popen([sys.executable, "-c", SERVER], env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base)
+    """One flooder and one bystander, each with their own running job."""
+    with bench_server() as (port, base):
         body, query = kinds()["playground"]
         victim, abuser = post(f"{base}/bench/submit", body), post(f"{base}/bench/submit", body)
         for job in (victim, abuser):
             first_epoch(base, job["job"], query)
         quiet = bystander(port, victim["job"], query, time.time() + seconds)
-        counts: dict[int, int] = {}
-        lock = threading.Lock()
-        until = time.time() + seconds
-        threads = [threading.Thread(target=flood, args=(port, abuser["job"], query, until, counts, lock), daemon=True)
-                   for _ in range(loops)]
-        for t in threads:
-            t.start()
+        threads, counts = start_flood(port, abuser["job"], query, loops, seconds)
         time.sleep(0.5)  # the flood is on
-        loud = bystander(port, victim["job"], query, until)
+        loud = bystander(port, victim["job"], query, time.time() + seconds - 0.5)
         for t in threads:
             t.join()
         for job in (victim, abuser):
@@ -100,11 +119,56 @@ def run(loops: int, seconds: float) -> None:
         print(f"{loops} flooding loops for {seconds:.0f} s; load average {os.getloadavg()[0]:.1f}")
         print(f"flooder got: {', '.join(f'{k}: {v}' for k, v in sorted(counts.items()))} "
               f"({sum(counts.values()) / seconds:.0f} asks/s)")
-        print(f"{'bystander':>22} {'p50 ms':>8} {'p95 ms':>8} {'asks':>6}")
-        for label, data in (("quiet", quiet), ("under the flood", loud)):
-            for route in ("health", "live"):
-                p50, p95 = percentiles(data[route])
-                print(f"{label + ' ' + route:>22} {p50:>8.1f} {p95:>8.1f} {len(data[route]):>6}")
+        print_latencies([("quiet", quiet), ("under the flood", loud)])
+
+
+def classroom(people: int, loops: int, seconds: float) -> None:
+    """`people` people with 2 tabs each on their own job (2 workers), then the same with one client flooding."""
+    with bench_server() as (port, base):
+        body, query = kinds()["playground"]
+        abuser = post(f"{base}/bench/submit", body)  # first in line: the flooder's job runs
+        jobs = [post(f"{base}/bench/submit", body) for _ in range(people)]
+        first_epoch(base, abuser["job"], query)
+        first_epoch(base, jobs[0]["job"], query)  # jobs[0] runs on the other worker: the measured person
+        print(f"{people} people x 2 tabs, {seconds:.0f} s per phase, 2 workers; all tabs from 127.0.0.1; "
+              f"flooder: {loops} loops from 127.0.0.2")
+        print(f"{'phase':>16} {'tab updates/s: running':>23} {'queued':>7} {'tabs':>5} {'429s':>5} {'load':>5}")
+        latencies = []
+        for phase in ("class alone", "class + flood"):
+            flooding = phase.endswith("flood")
+            threads, counts = start_flood(port, abuser["job"], query, loops, seconds) if flooding else ([], {})
+            until = time.time() + seconds
+            tabs = [Poller(base, j["job"], until, query) for j in jobs for _ in range(2)]
+            for t in tabs:
+                t.start()
+            latencies.append((phase, bystander(port, jobs[0]["job"], query, until)))
+            for t in tabs + threads:
+                t.join()
+            running = [t.updates / seconds for t in tabs if t.status in ("running", "paused")]
+            waiting = [t.updates / seconds for t in tabs if t.status == "queued"]
+            print(f"{phase:>16} {_mean(running):>23.1f} {_mean(waiting):>7.2f} {len(tabs):>5} "
+                  f"{sum(t.refused for t in tabs):>5} {os.getloadavg()[0]:>5.1f}")
+            if flooding:
+                print(f"{'':>16} flooder got: {', '.join(f'{k}: {v}' for k, v in sorted(counts.items()))}")
+        print_latencies(latencies, who="one running person")
+        for job in (abuser, *jobs):
+            post(f"{base}/bench/stop", job)
+
+
+def _mean(xs: list[float]) -> float:
+    return statistics.fmean(xs) if xs else float("nan")
+
+
+@contextlib.contextmanager
+def bench_server() -> Iterator[tuple[str, str]]:
+    """The app's live routes and JobManager (2 workers) in a child process; yields (port, base URL)."""
+    port = str(free_port())
+    env = {**os.environ, "ROOT": ROOT, "PORT": port, "NNLIB_WORKERS": "2", "PYTHONPATH": ROOT}
+    proc = subprocess.Popen([sys.executable, "-c", SERVER], env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base)
+        yield port, base
     finally:
         proc.terminate()
         proc.wait(10)
@@ -114,8 +178,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--loops", type=int, default=50, help="parallel flooding loops (issue 9 used 50 curl loops)")
     ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--class-size", type=int, default=0,
+                    help="also run the classroom: this many people with 2 tabs each (issue 9 used 40)")
     args = ap.parse_args()
     run(args.loops, args.seconds)
+    if args.class_size:
+        classroom(args.class_size, args.loops, args.seconds)
 
 
 if __name__ == "__main__":

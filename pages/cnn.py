@@ -332,6 +332,8 @@ if view is not None and not running and view.result and view.result.get("weights
                 st.session_state[ik] = min(int(st.session_state.get(ik, 0)), n_test - 1)
                 i = st.number_input("Test image", 0, n_test - 1, key=ik)
                 CPred.show_prediction(model, pb, pb.images_test_raw[i], int(pb.y_test[i]), f"{P}.pred_test")
+else:  # no trained weights here (any more: the server drops them NNLIB_RESULT_TTL after the run): nor the model
+    st.session_state.pop(f"{P}.model", None)
 
 # ---------------------------------------------------------------- share, import, export
 with st.expander("Share, import and export", expanded=False):

@@ -36,10 +36,19 @@ function fmt(v, digits) {
   return v === null || v === undefined ? "–" : Number(v).toFixed(digits);
 }
 
+// "about 40 s" / "about 3 min" for a queued job's expected wait (counted down between answers)
+function aboutTime(seconds) {
+  const s = Math.max(1, Math.round(seconds));
+  return s < 90 ? `about ${s} s` : `about ${Math.round(s / 60)} min`;
+}
+
 function statusLine(info) {
   const parts = [];
   if (info.status === "queued") {
-    parts.push(`Waiting for a free worker${info.queue ? ` (position ${info.queue} in the queue)` : ""}…`);
+    const where = [];
+    if (info.queue) where.push(`position ${info.queue} in the queue`);
+    if (info.wait_s !== null && info.wait_s !== undefined) where.push(aboutTime(info.wait_s));
+    parts.push(`Waiting for a free worker${where.length ? ` (${where.join(", ")})` : ""}…`);
   } else {
     parts.push(info.until_paused ? `<b>Epoch ${info.epoch}</b>` : `<b>Epoch ${info.epoch} / ${info.epochs}</b>`);
     parts.push(`${fmt(info.elapsed, 1)} s`);
@@ -109,6 +118,17 @@ export default function (component) {
   root.dataset.status = st.status;
   st.bar.style.display = data.active ? "" : "none";
 
+  // a page that goes away (closed, reloaded, left) says so with a beacon, so the server stops its job within seconds
+  // instead of waiting for its polls to stop; a background tab says "hidden" in every poll (the browser then wakes
+  // its timers only about once a minute, and the server must not take the thinned-out polls for a closed page)
+  const pageUrl = data.url ? data.url.replace("/snap/", "/page/") : null;
+  if (st.onPageHide) window.removeEventListener("pagehide", st.onPageHide);
+  st.onPageHide = null;
+  if (data.active && pageUrl) {
+    st.onPageHide = () => { if (!FINAL.includes(st.status)) navigator.sendBeacon(`${pageUrl}?page=closed`); };
+    window.addEventListener("pagehide", st.onPageHide);
+  }
+
   // each figure's own draw time and draws go to window.__nnLiveDrawByFig / __nnLiveChartDraws (per chart)
   const byFig = window.__nnLiveDrawByFig || (window.__nnLiveDrawByFig = {});
   const draws = window.__nnLiveChartDraws || (window.__nnLiveChartDraws = {});
@@ -144,8 +164,11 @@ export default function (component) {
     const info = msg.info || {};
     st.queue = msg.status === "queued" ? info.queue || 0 : 0;
     root.dataset.queue = String(st.queue);
+    root.dataset.wait = info.wait_s === null || info.wait_s === undefined ? "" : String(info.wait_s);
     root.dataset.epoch = String(info.epoch || 0);
     info.status = msg.status;
+    st.info = info;
+    st.infoAt = performance.now();
     st.bar.querySelector(".nn-text").innerHTML = statusLine(info);
     const fill = st.bar.querySelector(".nn-fill");
     fill.style.width = `${(100 * progress(info)).toFixed(1)}%`;
@@ -205,6 +228,7 @@ export default function (component) {
     const q = new URLSearchParams({ seq: String(st.seq), status: st.status, kind: data.kind, have: String(have),
                                     turn: String(st.next || 0), left: String(st.left || 0), ...data.opts });
     if (st.queue) q.set("queue", String(st.queue));  // the position this page shows: a change of it is news
+    q.set("page", document.visibilityState === "hidden" ? "hidden" : "visible");  // a background tab polls rarely
     const sent = performance.now();
     let wait = 0;  // a 429 says how long to wait (Retry-After)
     fetch(`${data.url}?${q}`, { cache: "no-store" })
@@ -219,6 +243,10 @@ export default function (component) {
           return;
         }
         const changed = msg ? merge(msg) : null;
+        if (!msg && st.status === "queued" && st.info && st.info.wait_s != null) {  // count the wait down
+          const left = st.info.wait_s - (performance.now() - st.infoAt) / 1000;
+          st.bar.querySelector(".nn-text").innerHTML = statusLine({ ...st.info, wait_s: left });
+        }
         if (FINAL.includes(st.status)) {
           cancelAnimationFrame(st.frame);
           st.frame = null;
@@ -263,6 +291,7 @@ export default function (component) {
 
   return () => {
     clearTimeout(st.timer);
+    if (st.onPageHide) window.removeEventListener("pagehide", st.onPageHide);
     cancelAnimationFrame(st.frame);
     st.frame = null;
   };

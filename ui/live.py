@@ -11,7 +11,11 @@ rate-limited per job token and per client address (429 with Retry-After, sent on
 client looping on the route is slowed to a few asks a second), a token may hold only a few polls at once, unknown
 query parameters are dropped (so junk cannot defeat the answer cache), and building an answer (the costly part:
 patches, JSON) runs in a small thread pool, off the event loop. A queued job's poll answers with its
-queue position as soon as that is news, so a waiting page says where it stands.
+queue position and expected wait as soon as that is news, so a waiting page says where it stands.
+
+Each poll says whether its page is visible or in a background tab (`page=`), and a closing page sends a beacon
+(POST .../page/<token>?page=closed): the job manager then gives a throttled background tab minutes before it
+counts the page as gone, and a closed one only seconds (nnlib.jobs.records.Session.silent_too_long).
 """
 
 from __future__ import annotations
@@ -138,7 +142,7 @@ def snapshot_payload(job_id: str, seq: int, status: str, kind: str, opts: dict[s
     if not continuation and not _is_news(view, seq, status, queue):
         return 204, b""
     key = (job_id, view.snapshot_seq, id(view.snapshot), view.status, view.queue_position, view.error, kind,
-           tuple(sorted(opts.items())))
+           tuple(sorted(opts.items())), _wait_s(view))
     with _ANSWERS_LOCK:
         cached = _ANSWERS.get(key)
     if cached is not None:
@@ -160,6 +164,7 @@ def _answer(view: Any, kind: str, opts: dict[str, str]) -> bytes:
     sweep = patches.pop(SWEEP, None)
     info = status_text(view.snapshot, view.status, view.queue_position)
     info["until_paused"] = bool((view.snapshot or {}).get("until_paused"))
+    info["wait_s"] = _wait_s(view)
     if view.error:
         info["reason"] = view.error
     msg = {"seq": view.snapshot_seq, "status": view.status, "info": encode(info), "patches": encode(patches)}
@@ -184,6 +189,31 @@ async def held_payload(job_id: str, seq: int, status: str, kind: str, opts: dict
         if continuation or _is_news(found[1], seq, status, queue) or time.monotonic() >= deadline:
             return await loop.run_in_executor(_POOL, snapshot_payload, job_id, seq, status, kind, opts, queue)
         await asyncio.sleep(CHECK_S)
+
+
+def _wait_s(view: Any) -> int | None:
+    """A queued job's expected wait in whole seconds (None: not queued, or unknown)."""
+    wait = getattr(view, "expected_wait_s", None)
+    return None if view.status != "queued" or wait is None else round(wait)
+
+
+def page_state(query: Any) -> str | None:
+    """What a poll or beacon says of its page ("visible", "hidden", "closed"); None if it says nothing known."""
+    from nnlib.jobs.records import PAGE_STATES
+
+    page = query.get("page")
+    return page if page in PAGE_STATES else None
+
+
+def note_page(job_id: str, page: str | None) -> bool:
+    """Tell the job manager what the page watching `job_id` says of itself; False if there is no such job."""
+    from ui.services import job_manager
+
+    manager = job_manager()
+    found = manager.find(job_id)
+    if found is not None and page is not None:
+        manager.touch(found[0], page=page)
+    return found is not None
 
 
 def _number(text: str | None) -> int | None:
@@ -220,18 +250,28 @@ def routes() -> list[Any]:
     from starlette.requests import Request
     from starlette.responses import FileResponse, Response
 
+    async def refused(request: Request) -> Response | None:
+        """A 429 (after REFUSED_HOLD_S) if this request is over a limit, else None."""
+        wait = admit(request.path_params["job_id"][:64], request.client.host if request.client else "")
+        if wait is None:
+            return None
+        if _REFUSED_HELD[0] < REFUSED_HELD_MAX:  # slow the asker down: each refusal costs it a second
+            _REFUSED_HELD[0] += 1
+            try:
+                await asyncio.sleep(REFUSED_HOLD_S)
+            finally:
+                _REFUSED_HELD[0] -= 1
+        return Response(b'{"error": "too many requests"}', status_code=429, media_type="application/json",
+                        headers={"Retry-After": str(max(1, round(wait))), "Cache-Control": "no-store"})
+
     async def snap(request: Request) -> Response:
         job_id = request.path_params["job_id"][:64]
-        wait = admit(job_id, request.client.host if request.client else "")
-        if wait is not None:
-            if _REFUSED_HELD[0] < REFUSED_HELD_MAX:  # slow the asker down: each refusal costs it a second
-                _REFUSED_HELD[0] += 1
-                try:
-                    await asyncio.sleep(REFUSED_HOLD_S)
-                finally:
-                    _REFUSED_HELD[0] -= 1
-            return Response(b'{"error": "too many requests"}', status_code=429, media_type="application/json",
-                            headers={"Retry-After": str(max(1, round(wait))), "Cache-Control": "no-store"})
+        too_many = await refused(request)
+        if too_many is not None:
+            return too_many
+        page = page_state(request.query_params)
+        if page is not None:
+            note_page(job_id, page)
         seq, status, kind, opts, queue, hold = poll_arguments(request.query_params)
         _HELD[job_id] = _HELD.get(job_id, 0) + 1
         try:
@@ -247,9 +287,20 @@ def routes() -> list[Any]:
         return FileResponse(plotly_path(), media_type="text/javascript",
                             headers={"Cache-Control": "public, max-age=604800, immutable"})
 
+    async def page(request: Request) -> Response:  # the closing page's beacon (navigator.sendBeacon: a POST)
+        too_many = await refused(request)
+        if too_many is not None:
+            return too_many
+        known = note_page(request.path_params["job_id"][:64], page_state(request.query_params))
+        return Response(b"" if known else NO_JOB, status_code=204 if known else 404, media_type="application/json")
+
     from starlette.routing import Route
 
-    return [Route(f"{PREFIX}/snap/{{job_id}}", snap), Route(f"{PREFIX}/plotly-{plotly_version()}.min.js", plotly_js)]
+    # `:path` (any rest of the path, slashes too): a token with a trailing slash is a 404 here, not Starlette's
+    # slash redirect, which fails (500) on a query string that is not UTF-8
+    return [Route(f"{PREFIX}/snap/{{job_id:path}}", snap),
+            Route(f"{PREFIX}/page/{{job_id:path}}", page, methods=["POST"]),
+            Route(f"{PREFIX}/plotly-{plotly_version()}.min.js", plotly_js)]
 
 
 def plotly_path() -> str:

@@ -8,10 +8,10 @@ from typing import Any
 
 import streamlit as st
 
-from nnlib.config import RunConfig
+from nnlib.config import MAX_LIVE_MINUTES, RunConfig
 from nnlib.jobs.identity import person_key
 from nnlib.jobs.manager import JobBudget, JobManager, JobNotFound, JobView
-from nnlib.validation import estimate_cost
+from nnlib.validation import RunCost, estimate_cost, run_epochs
 from ui.services import job_manager
 
 
@@ -30,7 +30,15 @@ def person_id() -> str:
         except Exception:  # noqa: BLE001 - no client context (bare script run): fall back to the session
             cookies, address = {}, None
         st.session_state.nn_person = person_key(cookies, address, session_id())
+        st.session_state.nn_address = address or None
     return st.session_state.nn_person
+
+
+def client_address() -> str | None:
+    """The client address of this session (None where unknown): the per-address job ceiling counts it, so a client
+    that invents a new browser cookie for every session still cannot take more than that."""
+    person_id()
+    return st.session_state.get("nn_address")
 
 
 def manager() -> JobManager:
@@ -67,21 +75,38 @@ def start_job(slot: str, payload: dict[str, Any]) -> str:
             m.remove(session_id(), old)
         except JobNotFound:
             pass
-    job_id = m.submit(session_id(), payload, person=person_id(), budget=payload_budget(payload))
+    run = payload_run(payload)
+    budget = expected = None
+    if run is not None:
+        cfg, cost = run
+        budget = JobBudget(cpu_seconds=cost.cpu_budget, memory_mb=cost.memory_ceiling_mb)
+        expected = expected_seconds(cfg, cost)
+    job_id = m.submit(session_id(), payload, person=person_id(), budget=budget, address=client_address(),
+                      expected_s=expected)
     st.session_state[f"job_{slot}"] = job_id
     return job_id
 
 
-def payload_budget(payload: dict[str, Any]) -> JobBudget | None:
-    """The run's own ceilings (a margin over its estimated cost, capped by the server's); None if not a run."""
+def payload_run(payload: dict[str, Any]) -> tuple[RunConfig, RunCost] | None:
+    """The run's config and estimated cost (its job's ceilings are a margin over it, capped by the server's; queued
+    jobs are told their wait from it); None if the payload is not a run."""
     config = payload.get("config")
     if not isinstance(config, dict):
         return None
     try:
-        cost = estimate_cost(RunConfig.from_dict(config))
+        cfg = RunConfig.from_dict(config)
+        return cfg, estimate_cost(cfg)
     except Exception:  # noqa: BLE001 - an unreadable config fails in the worker, with its own message
         return None
-    return JobBudget(cpu_seconds=cost.cpu_budget, memory_mb=cost.memory_ceiling_mb)
+
+
+def expected_seconds(cfg: RunConfig, cost: RunCost) -> float:
+    """Seconds the run probably holds a worker (what the queue's expected waits add up): its CPU estimate, or longer
+    when the Playground paces it (epochs / epochs per second); a run "until I pause" at most the training clock
+    that ends it (MAX_LIVE_MINUTES)."""
+    pace = cfg.epochs_per_second
+    seconds = max(cost.cpu_seconds, run_epochs(cfg) / pace if pace else 0.0)
+    return min(seconds, 60.0 * MAX_LIVE_MINUTES) if cfg.open_ended else seconds
 
 
 def command(slot: str, cmd: str) -> None:

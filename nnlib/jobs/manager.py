@@ -17,10 +17,11 @@ from collections.abc import Callable
 from typing import Any
 
 from nnlib.jobs.control import COMMANDS
-from nnlib.jobs.fairness import FairQueue
+from nnlib.jobs.fairness import FairQueue, expected_wait, time_left
 from nnlib.jobs.pool import WorkerPoolMixin
 from nnlib.jobs.records import (
     ACTIVE,
+    PAGE_STATES,
     PROJECT_ROOT,
     Job,
     JobLimitError,
@@ -39,10 +40,13 @@ log = logging.getLogger(__name__)
 class JobManager(WorkerPoolMixin):
     """Runs jobs for many sessions on at most `max_workers` reused processes, with a fair queue beyond.
 
-    Quotas count people (`person` at submit: a browser cookie or client address), not sessions/tabs; the queue
-    serves people round-robin; each running job is held to a CPU-time and memory budget by a /proc watchdog; a
-    session that stops polling for `idle_stop` seconds gets its jobs stopped; finished jobs drop their weights
-    `result_ttl` seconds after they end. `clock` (monotonic seconds) is injectable for tests of those timeouts.
+    Quotas count people (`person` at submit: a browser cookie or client address), not sessions/tabs, and one client
+    address may have at most `max_jobs_per_address` (forged cookies cannot multiply a person); the queue serves
+    people round-robin and tells each queued job its expected wait; each running job is held to a CPU-time and
+    memory budget by a /proc watchdog; a session that stops polling for `idle_stop` seconds gets its jobs stopped
+    (`hidden_stop` while its page says it is in a background tab, which the browser wakes about once a minute;
+    `CLOSED_STOP_S` once its page said it was closed); finished jobs drop their weights `result_ttl` seconds after
+    they end. `clock` (monotonic seconds) is injectable for tests of those timeouts.
     """
 
     def __init__(
@@ -59,6 +63,8 @@ class JobManager(WorkerPoolMixin):
         min_interval: float = 0.05,
         max_jobs_per_person: int | None = None,
         idle_stop: float = 30.0,
+        hidden_stop: float | None = None,
+        max_jobs_per_address: int | None = None,
         result_ttl: float = 600.0,
         job_budget: JobBudget = DEFAULT_BUDGET,
         clock: Callable[[], float] = time.monotonic,
@@ -73,6 +79,9 @@ class JobManager(WorkerPoolMixin):
         self.stop_grace = stop_grace
         self.max_jobs_per_person = max_jobs_per_person or max_jobs_per_session
         self.idle_stop = idle_stop
+        self.hidden_stop = max(idle_stop, hidden_stop if hidden_stop is not None
+                               else float(os.environ.get("NNLIB_HIDDEN_IDLE_STOP", 180)))
+        self.max_jobs_per_address = max_jobs_per_address or int(os.environ.get("NNLIB_JOBS_PER_ADDRESS", 16))
         self.result_ttl = result_ttl
         self.job_budget = job_budget
         self._clock = clock
@@ -102,12 +111,14 @@ class JobManager(WorkerPoolMixin):
 
     def submit(
         self, session_id: str, payload: dict, fn: str | None = None, *, person: str | None = None,
-        budget: JobBudget | None = None,
+        budget: JobBudget | None = None, address: str | None = None, expected_s: float | None = None,
     ) -> str:
         """Queue a job for this session and return its unguessable id; JobLimitError when over a limit.
 
         `person` (default: the session) is whom the per-person quota and the fair queue count; `budget` may only
-        lower the server's per-job ceilings (`job_budget`), e.g. to a multiple of the run's estimated cost.
+        lower the server's per-job ceilings (`job_budget`), e.g. to a multiple of the run's estimated cost;
+        `address` (the client's, if known) is held to `max_jobs_per_address` whoever the person claims to be;
+        `expected_s` (the run's estimated seconds) lets queued jobs be told how long they will wait.
         """
         person = person or session_id
         limit = self.job_budget if budget is None else JobBudget(
@@ -136,6 +147,12 @@ class JobManager(WorkerPoolMixin):
                     f"You already have {mine} jobs running or queued in this browser (other tabs count too); "
                     f"stop one first (limit {self.max_jobs_per_person} per person)."
                 )
+            if address and sum(1 for j in self._jobs.values()
+                               if j.address == address and j.status in ACTIVE) >= self.max_jobs_per_address:
+                raise JobLimitError(
+                    f"Your network address already has {self.max_jobs_per_address} jobs running or queued "
+                    "(the limit per address); stop one first or ask your teacher."
+                )
             if len(self._queue) >= self.max_queued_total:
                 raise JobLimitError(
                     f"The server is busy: {len(self._queue)} jobs are already waiting. "
@@ -143,9 +160,9 @@ class JobManager(WorkerPoolMixin):
                 )
             job_id = secrets.token_urlsafe(16)
             self._jobs[job_id] = Job(job_id, session_id, fn, payload, submitted_at=time.time(), person=person,
-                                     budget=limit)
+                                     budget=limit, address=address, expected_s=expected_s)
             session.jobs[job_id] = None
-            self._queue.push(person, job_id)
+            self._queue.push(person, job_id, address)
             to_send = self._dispatch_locked()
         self._send(to_send)
         return job_id
@@ -179,11 +196,14 @@ class JobManager(WorkerPoolMixin):
             session.last_seen = self._clock()
             return [self._view_locked(self._jobs[j]) for j in session.jobs]
 
-    def touch(self, session_id: str) -> None:
+    def touch(self, session_id: str, page: str | None = None) -> None:
         """Heartbeat (every page run and live poll): a session silent for `idle_stop` seconds gets its active jobs
-        stopped (its page was closed); one silent for `session_timeout` is forgotten with its jobs."""
+        stopped (its page was closed); one silent for `session_timeout` is forgotten with its jobs. `page` is what
+        the page said of itself ("visible", "hidden" in a background tab, "closed"): see Session.silent_too_long."""
         with self._lock:
-            self._touch_locked(session_id)
+            session = self._touch_locked(session_id)
+            if page in PAGE_STATES:  # a plain touch keeps it: a poll held since before a closing beacon ends later
+                session.page = page
 
     def find(self, job_id: str) -> tuple[str, JobView] | None:
         """(session_id, view) for a route that only holds the unguessable job id; None if unknown."""
@@ -251,9 +271,11 @@ class JobManager(WorkerPoolMixin):
         return job
 
     def _view_locked(self, job: Job) -> JobView:
-        position = None
+        position = wait = None
         if job.status == "queued":
-            position = self._queue.order().index(job.job_id) + 1
+            order = self._queue.order()
+            position = order.index(job.job_id) + 1
+            wait = self._expected_wait_locked(order[:position - 1])
         return JobView(
             job_id=job.job_id,
             status=job.status,
@@ -265,7 +287,15 @@ class JobManager(WorkerPoolMixin):
             submitted_at=job.submitted_at,
             started_at=job.started_at,
             finished_at=job.finished_at,
+            expected_wait_s=wait,
         )
+
+    def _expected_wait_locked(self, ahead: list[str]) -> float | None:
+        """Seconds until a worker is expected to be free for the job behind `ahead` (the queued jobs before it)."""
+        now = time.time()
+        running = [self._jobs[w.job_id] for w in self._workers if w.job_id in self._jobs]
+        left = [time_left(j.expected_s, now - (j.started_at or now), *_progress(j.snapshot)) for j in running]
+        return expected_wait(left, [self._jobs[j].expected_s for j in ahead], self.max_workers)
 
     def _command_locked(self, job: Job, cmd: str) -> Worker | None:
         if job.status == "queued":
@@ -340,3 +370,14 @@ class JobManager(WorkerPoolMixin):
                         break
 
     # -- background threads ------------------------------------------------------------------------------
+
+
+def _progress(snapshot: dict | None) -> tuple[int, int]:
+    """(epoch, epochs) of a run with a set length, from its latest snapshot; (0, 0) if unknown or open-ended."""
+    snap = snapshot or {}
+    if snap.get("until_paused"):
+        return 0, 0
+    try:
+        return int(snap.get("epoch") or 0), int(snap.get("epochs") or 0)
+    except (TypeError, ValueError):
+        return 0, 0

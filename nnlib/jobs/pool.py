@@ -26,6 +26,7 @@ class WorkerPoolMixin:
         max_workers: int
         session_timeout: float
         idle_stop: float
+        hidden_stop: float
         result_ttl: float
         job_budget: JobBudget
         _lock: threading.RLock
@@ -203,12 +204,11 @@ class WorkerPoolMixin:
         to_send: list[Worker] = []
         with self._lock:
             for session in self._sessions.values():
-                if session.last_seen >= now - self.idle_stop:
+                if not session.silent_too_long(now, self.idle_stop, self.hidden_stop):
                     continue
                 for job in (self._jobs[j] for j in session.jobs):
                     if job.status in ACTIVE and job.stop_note is None:
-                        job.stop_note = (f"stopped because its page was closed or left (no contact for over "
-                                         f"{self.idle_stop:g} s)")
+                        job.stop_note = session.gone_note(self.idle_stop, self.hidden_stop)
                         worker = self._command_locked(job, "stop")
                         if worker is not None:
                             to_send.append(worker)

@@ -21,6 +21,8 @@ ACTIVE = frozenset({"queued", "running", "paused"})
 PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
 WAIT_S = 0.05  # drain-thread tick: bounds how late housekeeping (respawns, stop escalation) runs
 MAIN_SWAP_LOCK = threading.Lock()
+PAGE_STATES = ("visible", "hidden", "closed")  # what a page's live view says of itself (ui/live.js)
+CLOSED_STOP_S = 3.0  # a page that said it was closed gets this long to show it was not (a poll) before its jobs stop
 
 
 @dataclass
@@ -37,6 +39,7 @@ class JobView:
     submitted_at: float
     started_at: float | None
     finished_at: float | None
+    expected_wait_s: float | None = None  # while queued: about how long until a worker takes it (None: unknown)
 
 
 class JobLimitError(Exception):
@@ -70,6 +73,8 @@ class Job:
     budget: JobBudget | None = None  # CPU-time and memory ceilings while it runs (None: not watched)
     ended: float | None = None  # manager-clock time it ended (its weights are dropped `result_ttl` later)
     stop_note: str | None = None  # why the server (not the student) stopped it, shown as its error
+    address: str | None = None  # the client address it came from (the per-address ceiling counts it)
+    expected_s: float | None = None  # estimated seconds it runs (for queued jobs' expected wait); None: unknown
 
 
 @dataclass(eq=False)
@@ -90,6 +95,24 @@ class Worker:
 class Session:
     last_seen: float
     jobs: dict[str, None] = field(default_factory=dict)  # ordered set of job ids
+    page: str = "visible"  # what its page last said of itself: "visible", "hidden" (background tab), "closed"
+
+    def silent_too_long(self, now: float, idle_stop: float, hidden_stop: float) -> bool:
+        """Whether its page is gone, so its jobs should stop. An open page polls several times a second, but a
+        browser wakes a background tab's timers only about once a minute (Chrome's intensive throttling), so a
+        page that said it is hidden gets `hidden_stop` (several such wakes); one that said it is closing (its
+        `pagehide` beacon) only CLOSED_STOP_S; any other page `idle_stop`."""
+        return now - self.last_seen > self._limit(idle_stop, hidden_stop)
+
+    def gone_note(self, idle_stop: float, hidden_stop: float) -> str:
+        """Why its jobs were stopped, as the student reads it."""
+        if self.page == "closed":
+            return "stopped because its page was closed"
+        return (f"stopped because its page was closed or left (no contact for over "
+                f"{self._limit(idle_stop, hidden_stop):g} s)")
+
+    def _limit(self, idle_stop: float, hidden_stop: float) -> float:
+        return {"hidden": hidden_stop, "closed": min(CLOSED_STOP_S, idle_stop)}.get(self.page, idle_stop)
 
 
 def describe_exit(code: int | None) -> str:

@@ -1,5 +1,6 @@
 """A real server (`streamlit run app.py` on 127.0.0.1) and headless Debian chromium for the browser tests."""
 
+import contextlib
 import os
 import shutil
 import socket
@@ -7,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 
 import pytest
 
@@ -26,11 +28,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server():
+@contextlib.contextmanager
+def app_server(log_name: str = "server", **env: str) -> Iterator[str]:
+    """`streamlit run app.py` on a free loopback port (extra environment variables in `env`); yields its URL."""
     port = _free_port()
-    env = {**os.environ, "NNLIB_WORKERS": "2", "NNLIB_ALLOW_DOWNLOAD": "0", "PYTHONPATH": ROOT}
-    log = open(os.path.join(ARTIFACTS, "server.log"), "w") if os.makedirs(ARTIFACTS, exist_ok=True) is None else None
+    env = {**os.environ, "NNLIB_WORKERS": "2", "NNLIB_ALLOW_DOWNLOAD": "0", "PYTHONPATH": ROOT, **env}
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    log = open(os.path.join(ARTIFACTS, f"{log_name}.log"), "w")
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                              "--server.address", "127.0.0.1", "--server.port", str(port),
                              "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env, stdout=log,
@@ -45,14 +49,23 @@ def server():
             time.sleep(0.3)
     else:
         proc.kill()
+        log.close()
         pytest.fail("the app did not answer /_stcore/health within 60 s")
-    yield url
-    proc.terminate()
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def server():
+    with app_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,8 @@ def count(payload: dict, ctl: JobControl) -> dict:
             break
         time.sleep(payload.get("dt", 0.01))
         done += 1
-        ctl.publish({"epoch": done, "pid": os.getpid()}, force=True)
+        ctl.publish({"epoch": done, "pid": os.getpid(), **({"epochs": payload["total"]} if "total" in payload else {})},
+                    force=True)
     return {"epochs": done, "pid": os.getpid()}
 
 

@@ -28,6 +28,26 @@ def test_fair_queue_serves_people_in_turn() -> None:
     q.push("dave", "d1")
     q.remove("d1")
     q.remove("unknown")
+
+
+def test_people_invented_at_one_address_share_its_turn() -> None:
+    """A client sending a new cookie per session is a new "person" each time, but all at one address: addresses take
+    turns first, so its four jobs get one turn per round, like each classmate's (people of one address -- a class
+    behind a NAT -- take turns among themselves)."""
+    q = FairQueue()
+    for i in range(4):
+        q.push(f"browser:forged-{i}", f"f{i}", address="10.0.0.66")
+    q.push("browser:alice", "a1", address="10.0.0.1")
+    q.push("browser:alice", "a2", address="10.0.0.1")
+    q.push("browser:bob", "b1", address="10.0.0.2")
+    q.push("browser:carol", "c1", address="10.0.0.2")  # bob and carol share a NAT: they take turns
+    q.push("session:x", "x1")  # no address known: its own group
+    assert q.order() == ["f0", "a1", "b1", "x1", "f1", "a2", "c1", "f2", "f3"]
+    q.remove("a2")
+    q.remove("f0")
+    expected = ["f1", "a1", "b1", "x1", "f2", "c1", "f3"]  # a removed job does not cost its address its turn
+    assert q.order() == expected
+    assert [q.pop() for _ in range(len(q))] == expected and not q
     assert not q and q.order() == []
 
 
