@@ -31,7 +31,7 @@ def run_dicts(pins: list[store.Pin]) -> list[dict[str, Any]]:
     return [{"label": p.label, "status": p.status, "config": p.config, "history": p.history} for p in pins]
 
 
-def group_bar() -> None:
+def group_bar(pins: list[store.Pin]) -> None:
     """Status and Pause / Resume / Step / Stop of this session's variant group, while it exists."""
     job_id = st.session_state.get(f"job_{GROUP_SLOT}")
     if not job_id:
@@ -41,8 +41,7 @@ def group_bar() -> None:
     except JobNotFound:
         st.session_state.pop(f"job_{GROUP_SLOT}", None)
         return
-    snap = view.snapshot or {}
-    n = len(snap.get("runs") or [])
+    n = sum(p.job_id == job_id for p in pins)
     with st.container(border=True, key="cmp-groupbar"):
         bar = st.container(horizontal=True, gap="small", vertical_alignment="center")
         active = view.status in store.ACTIVE
@@ -51,7 +50,7 @@ def group_bar() -> None:
                 continue
             bar.button(label, key=f"cmp.group.{cmd}", icon=icon, help=tip, disabled=not active,
                        on_click=S.command, args=(GROUP_SLOT, cmd))
-        bar.markdown(f"**Variant group** ({n} runs in one job): {view.status}"
+        bar.markdown(f"**Variant group** ({n} pinned runs trained in one job): {view.status}"
                      + (f" · {view.error}" if view.error else ""))
 
 
@@ -117,14 +116,18 @@ def manage(pins: list[store.Pin]) -> None:
               help="Unpin every run.")
 
 
-def export(pins: list[store.Pin]) -> None:
-    runs = run_dicts(pins)
+def export(person: str, manager: Any) -> None:
+    """CSV and JSON downloads, built when clicked from the pins as they are then (the live charts do not rerun the
+    page, so anything built at render time would miss the epochs trained since)."""
+    def runs() -> list[dict[str, Any]]:
+        return run_dicts(store.pins(person, manager))
+
     c1, c2 = st.columns(2)
-    c1.download_button("Export CSV", comparison_csv(runs), "comparison.csv", "text/csv", key="cmp.csv",
-                       icon=":material/download:", width="stretch",
+    c1.download_button("Export CSV", lambda: comparison_csv(runs()), "comparison.csv", "text/csv", key="cmp.csv",
+                       icon=":material/download:", width="stretch", on_click="ignore",
                        help="One row per run and epoch: the differing settings, then every metric.")
-    c2.download_button("Export JSON", comparison_json(runs), "comparison.json", "application/json", key="cmp.json",
-                       icon=":material/download:", width="stretch",
+    c2.download_button("Export JSON", lambda: comparison_json(runs()), "comparison.json", "application/json",
+                       key="cmp.json", icon=":material/download:", width="stretch", on_click="ignore",
                        help="Every run's full config and history.")
 
 
@@ -133,7 +136,7 @@ def compare_body() -> None:
     person, manager = S.person_id(), S.manager()
     pins = store.pins(person, manager)
     token = store.compare_token(person, S.session_id())
-    group_bar()
+    group_bar(pins)
     if not pins:
         st.info("Nothing pinned yet. On the Playground or the Images & CNNs page, press **Train**, then **Pin to "
                 "compare**, or use **Change one knob** to train variants side by side.", icon=":material/push_pin:")
@@ -152,4 +155,4 @@ def compare_body() -> None:
     with st.expander("All settings, side by side", expanded=False):
         st.dataframe(settings_table(pins, differs, all_fields=True), width="stretch", key="cmp.settings")
     manage(pins)
-    export(pins)
+    export(person, manager)

@@ -146,9 +146,11 @@ def knob_popover(prefix: str, page: str, container: Any) -> None:
                            help="Train 2 to 6 copies of this setup that differ in one setting only (same seed, "
                                 "same data), side by side, and overlay their curves on the Compare page."):
         options = [k.name for k in knobs_for(cfg)]
-        if st.session_state.get(f"{prefix}.knob") not in options:
-            st.session_state[f"{prefix}.knob"] = "dropout" if "dropout" in options else options[0]
-        name = st.selectbox("Knob", options, key=f"{prefix}.knob", format_func=lambda n: KNOBS[n].label,
+        if st.session_state.get(f"{prefix}.knob") not in options:  # e.g. width, kept from a dense net, on a CNN
+            st.session_state.pop(f"{prefix}.knob", None)
+        first = next((n for n in ("dropout", "dense_dropout") if n in options), options[0])
+        name = st.selectbox("Knob", options, index=options.index(first), key=f"{prefix}.knob",
+                            format_func=lambda n: KNOBS[n].label,
                             help="The one setting the variants differ in; everything else is this page's setup.")
         knob = KNOBS[name]
         st.caption(f"{knob.help} Now: **{knob.shown(knob.get(cfg))}**.")

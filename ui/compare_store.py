@@ -19,6 +19,7 @@ from nnlib.jobs.records import ACTIVE, JobView
 
 MAX_PINS = 8  # overlaid curves stay readable, and one composite snapshot stays small
 MAX_PEOPLE = 2000  # people whose pins are kept (the least recently seen are forgotten first)
+ENDED = ("finished", "stopped", "failed", "diverged", "early_stopped")  # how a group member can end on its own
 REFRESH_S = 0.25  # least seconds between two composite snapshots of one comparison (each carries every curve)
 
 
@@ -35,6 +36,7 @@ class Pin:
     status: str = "queued"
     reason: str = ""
     epoch: int = 0
+    elapsed: float = 0.0  # seconds of training
     history: dict[str, list] = field(default_factory=dict)
 
     @property
@@ -75,15 +77,13 @@ def run_of(view: JobView, member: int | None) -> dict[str, Any]:
         runs = snap.get("runs") or []
         snap = runs[member] if member < len(runs) else {}
         status = snap.get("status", view.status)
-        if view.status not in ACTIVE and status in ("running", "ready", "paused"):
-            status = view.status  # the group ended (stopped, failed) before this member did
-        elif view.status in ("queued", "paused"):
+        if status not in ENDED:  # not ended on its own: as active (or ended) as its group ("ready" = no epoch yet)
             status = view.status
     else:
         status = view.status
     reason = view.error or snap.get("reason", "")
     return {"status": status, "reason": reason, "epoch": int(snap.get("epoch", 0) or 0),
-            "history": snap.get("history") or {}}
+            "elapsed": float(snap.get("elapsed", 0.0) or 0.0), "history": snap.get("history") or {}}
 
 
 def _refreshed(pin: Pin, manager: Any) -> Pin:
@@ -151,7 +151,8 @@ def composite_snapshot(current: list[Pin]) -> dict[str, Any]:
     runs = [{"label": p.label, "status": p.status, "reason": p.reason, "epoch": p.epoch, "history": p.history}
             for p in current]
     return {"kind": "compare", "runs": runs, "epoch": max((p.epoch for p in current), default=0),
-            "epochs": 0, "elapsed": 0.0, "until_paused": True, "history": {}, "status": "running"}
+            "epochs": 0, "elapsed": max((p.elapsed for p in current), default=0.0), "until_paused": True,
+            "history": {}, "status": "running"}
 
 
 def composite_view(token: str, manager: Any, clock: Any = time.monotonic) -> tuple[str, JobView] | None:

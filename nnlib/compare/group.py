@@ -103,7 +103,7 @@ class _Member:
 
         t = self.trainer
         status = status_of(t, t.done)
-        if status["status"] == "paused":  # between two lockstep epochs: the group runs
+        if status["status"] in ("ready", "paused"):  # before or between two lockstep epochs: the group runs
             status["status"] = "running"
         cols = history_columns(t.history.records, t.history.columns)
         return {**status, "label": self.label, "config": self.cfg.to_dict(), "until_paused": self.cfg.open_ended,

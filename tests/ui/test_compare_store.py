@@ -120,3 +120,16 @@ def test_the_live_route_serves_the_comparison_under_its_token(monkeypatch) -> No
     assert set(msg["patches"]) == {"cmp_loss", "cmp_metric"} and set(msg["patches"]["cmp_loss"]) == {"0", "1"}
     assert live.snapshot_payload(token, msg["seq"], "running", "compare", {"have": "0"}) == (204, b"")
     assert live.snapshot_payload("unknown-token", -1, "", "compare", {})[0] == 404
+
+
+def test_a_member_seen_before_its_first_epoch_keeps_following_the_group() -> None:
+    """The group's first snapshot says 'ready' (no epoch yet): a pin refreshed then must not stop following it
+    (it did: the Compare page then showed the variants without a single point while they trained)."""
+    m, person = FakeManager(), "person-ready"
+    first = [{"label": "a", "status": "ready", "epoch": 0, "history": {}}]
+    m.views["g"] = view("g", "running", 1, {"kind": "group", "runs": first})
+    store.pin(person, store.Pin("r", "a", "Playground", {}, job_id="g", member=0, status="running"))
+    assert store.pins(person, m)[0].active
+    later = [{"label": "a", "status": "running", "epoch": 5, "history": hist(5)}]
+    m.views["g"] = view("g", "running", 2, {"kind": "group", "runs": later})
+    assert store.pins(person, m)[0].epoch == 5
