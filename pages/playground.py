@@ -65,7 +65,7 @@ with top:
     ):
         st.session_state[C.key(P, "data", "seed")] = random.randrange(1, 2**31 - 1)
     pace_controls(P, bar)  # how to watch it: speed, and whether it runs until paused
-    compare_tools(P, SLOT, "Playground", bar, top)  # Pin to compare, Change one knob
+    compare_tools(P, SLOT, "Playground", bar, top, DEFAULT)  # Pin to compare, Change one knob
 
 col_setup, col_main = st.columns([1, 2], gap="medium")
 with col_main:

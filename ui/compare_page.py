@@ -31,6 +31,16 @@ def run_dicts(pins: list[store.Pin]) -> list[dict[str, Any]]:
     return [{"label": p.label, "status": p.status, "config": p.config, "history": p.history} for p in pins]
 
 
+def same_settings(pins: list[store.Pin]) -> list[list[str]]:
+    """Labels of runs whose configs are equal (their curves coincide: a student should not think one is missing)."""
+    import json
+
+    by_config: dict[str, list[str]] = {}
+    for p in pins:
+        by_config.setdefault(json.dumps(p.config, sort_keys=True), []).append(p.label)
+    return [labels for labels in by_config.values() if len(labels) > 1]
+
+
 def group_bar(pins: list[store.Pin]) -> None:
     """Status and Pause / Resume / Step / Stop of this session's variant group, while it exists."""
     job_id = st.session_state.get(f"job_{GROUP_SLOT}")
@@ -150,6 +160,9 @@ def compare_body() -> None:
         for col, (fid, fig) in zip(st.columns(len(figs)), figs.items(), strict=True):
             col.plotly_chart(fig, key=f"cmp.fig.{fid}", config={"displayModeBar": False}, width="stretch")
     differs = config_diff([p.config for p in pins])
+    for twins in same_settings(pins):
+        st.caption(f":material/info: {' and '.join(twins)} have the same settings (same seed, same data), so their "
+                   "curves lie on top of each other.")
     st.markdown("**Runs** — settings that differ are highlighted" if differs else "**Runs** — same settings")
     st.dataframe(results_table(pins, differs), hide_index=True, width="stretch", key="cmp.results")
     with st.expander("All settings, side by side", expanded=False):

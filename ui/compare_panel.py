@@ -138,10 +138,11 @@ def knob_values_widget(prefix: str, knob: Knob) -> None:
                       help=f"{knob.help} One run per value (2 to 6), separated by '{sep.strip()}'.")
 
 
-def knob_popover(prefix: str, page: str, container: Any) -> None:
-    """'Change one knob': choose a field and its values; Train trains them side by side as one job."""
+def knob_popover(prefix: str, page: str, container: Any, default: RunConfig) -> None:
+    """'Change one knob': choose a field and its values; Train trains them side by side as one job. The knobs
+    offered are those of the setup the page last validated (`default` before it has)."""
     ready = st.session_state.get(f"{prefix}.ready")
-    cfg = ready[0] if ready else RunConfig()
+    cfg = ready[0] if ready else default
     with container.popover("Change one knob", icon=":material/tune:",
                            help="Train 2 to 6 copies of this setup that differ in one setting only (same seed, "
                                 "same data), side by side, and overlay their curves on the Compare page."):
@@ -171,8 +172,8 @@ def messages(container: Any) -> None:
             compare_link(container)
 
 
-def compare_tools(prefix: str, slot: str, page: str, bar: Any, below: Any) -> None:
+def compare_tools(prefix: str, slot: str, page: str, bar: Any, below: Any, default: RunConfig) -> None:
     """The page hook: Pin and Change-one-knob in the run bar, their messages below it."""
     pin_button(prefix, slot, page, bar)
-    knob_popover(prefix, page, bar)
+    knob_popover(prefix, page, bar, default)
     messages(below)

@@ -57,7 +57,7 @@ def compare_figures(snap: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The overlaid loss and accuracy (or RMSE) figures of a snapshot's runs."""
     runs = snap.get("runs") or []
     metric = metric_of(runs)
-    legend = {"orientation": "h", "y": -0.3, "x": 0, "yanchor": "top", "font": {"size": 11}}
+    legend = {"orientation": "h", "y": -0.42, "x": 0, "yanchor": "top", "font": {"size": 11}}  # under "epoch"
     height = 330 + 22 * ((len(runs) + 1) // 2)  # the legend under the axis grows with the runs
     loss = {"data": curve_traces(runs, "loss"), "layout": _layout(
         title={"text": "Loss (solid: train, dashed: validation)", "font": {"size": 13}}, height=height,

@@ -67,9 +67,19 @@ def test_pin_then_change_one_knob_then_compare() -> None:
     assert list(results["model.dropout"]) == ["0", "0", "0.2", "0.5"]  # the one differing field is a column
     assert set(results["status"]) == {"finished"} and list(results["epochs"]) == [15] * 4
     assert {d.label for d in at.get("download_button")} >= {"Export CSV", "Export JSON"}
+    assert any("Playground run 1 and dropout = 0 have the same settings" in c.value for c in at.caption)
 
     at.multiselect(key="cmp.unpin_choice").set_value(["1. Playground run 1"]).run()
     at.button(key="cmp.unpin").click().run()
     assert len(at.dataframe[0].value) == 3
     at.button(key="cmp.clear").click().run()
     assert any("Nothing pinned yet" in i.value for i in at.info)
+
+
+def test_the_cnn_page_offers_pin_and_its_own_knobs() -> None:
+    at = AppTest.from_file(os.path.join(ROOT, "pages", "cnn.py"), default_timeout=90).run()
+    assert not at.exception
+    assert at.button(key="cnn.pin").disabled and at.button(key="cnn.pin").help
+    knob = at.selectbox(key="cnn.knob")
+    assert knob.value == "dense_dropout" and "width" not in knob.options
+    assert at.text_input(key="cnn.knob_values.dense_dropout").value == "0, 0.25, 0.5"
