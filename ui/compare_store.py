@@ -170,6 +170,8 @@ def composite_view(token: str, manager: Any, clock: Any = time.monotonic) -> tup
         seqs = []
         for p in s.pins:
             found = manager.find(p.job_id) if p.job_id and p.active else None
+            if found is not None:  # watched here: not idle, even if the page that started it was closed/reloaded
+                manager.touch(found[0])
             seqs.append((p.pin_id, p.status, p.epoch, found[1].snapshot_seq if found else -1))
         seq = zlib.crc32(repr(seqs).encode()) & 0x7FFFFFFF
         active = any(p.active for p in s.pins)

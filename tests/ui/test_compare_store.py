@@ -26,8 +26,10 @@ class FakeManager:
         v = self.views.get(job_id)
         return None if v is None else ("s-job", v)
 
+    touched: list[str] = []
+
     def touch(self, session: str) -> None:
-        pass
+        self.touched.append(session)
 
 
 def hist(n: int) -> dict:
@@ -45,6 +47,7 @@ def test_pins_follow_a_running_job_and_keep_a_forgotten_ones_curves() -> None:
     t = [0.0]
     session, v = store.composite_view(token, m, clock=lambda: t[0])
     assert session == "session-b" and v.status == "running"
+    assert "s-job" in m.touched  # a job watched on the Compare page is not idle (its own page may be closed)
     assert v.snapshot["runs"][0]["history"]["epoch"] == [1, 2, 3]
     m.views["j1"] = view("j1", "running", 4, {"epoch": 5, "history": hist(5)})
     assert store.composite_view(token, m, clock=lambda: t[0])[1] is v  # rebuilt at most every REFRESH_S
