@@ -8,7 +8,9 @@ if __name__ == "__main__":  # a session's script run
     # st.navigation only registers the page files; each runs later, in its own script run, where Streamlit shows a
     # broken page's error inside that page while this navigation stays up. On top: a sidebar took 300 of 1024 px.
     pages = [st.Page("pages/playground.py", title="Playground", icon=":material/scatter_plot:", default=True),
-             st.Page("pages/cnn.py", title="Images & CNNs", icon=":material/image:")]
+             st.Page("pages/cnn.py", title="Images & CNNs", icon=":material/image:"),
+             st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
+             st.Page("pages/course_map.py", title="Course map", icon=":material/map:", url_path="course-map")]
     labs = [st.Page(f"pages/labs/{name}.py", title=title, icon=icon, url_path=f"lab-{name}")
             for name, title, icon in (
                 ("activations", "Activations", ":material/show_chart:"),

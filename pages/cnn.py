@@ -19,6 +19,7 @@ from ui import controls as C
 from ui import run_controls as R
 from ui import session as S
 from ui import share_panel as SP
+from ui.compare_panel import compare_tools
 from ui.links import cuda_available, notice
 from ui.live import live_charts
 
@@ -151,6 +152,7 @@ running = view is not None and view.status in ACTIVE
 with st.container(border=True, key=f"{P}-runbar"):
     bar = st.container(horizontal=True, gap="small")  # wraps instead of cutting "Pause" to "P..." at 1024 px
     R.run_buttons(P, SLOT, view, [bar] * 5)
+    compare_tools(P, SLOT, "CNN", bar, st.container(), DEFAULT)  # Pin to compare, Change one knob
     R.core_training(P)
     row = R.widget_row(P, [("train", "optimizer", "Optimizer"), ("train", "schedule", "LR schedule"),
                            ("train", "l2", "L2 strength")])  # three a row: "he (kaiming) uniform" must fit

@@ -12,6 +12,7 @@ from ui import controls as C
 from ui import run_controls as R
 from ui import session as S
 from ui import share_panel as SP
+from ui.compare_panel import compare_tools
 from ui.links import notice
 from ui.live import SNAPSHOT_S, live_charts
 from ui.pace import pace_controls
@@ -64,6 +65,7 @@ with top:
     ):
         st.session_state[C.key(P, "data", "seed")] = random.randrange(1, 2**31 - 1)
     pace_controls(P, bar)  # how to watch it: speed, and whether it runs until paused
+    compare_tools(P, SLOT, "Playground", bar, top, DEFAULT)  # Pin to compare, Change one knob
 
 col_setup, col_main = st.columns([1, 2], gap="medium")
 with col_main:

@@ -113,6 +113,39 @@ def _cnn_patcher(snap: dict, opts: dict[str, str]) -> dict[str, dict[int, dict]]
 
 register_patcher("playground", _playground_patcher)
 register_patcher("cnn", _cnn_patcher)
+Source = Callable[[str, Any], "tuple[str, Any] | None"]
+SOURCES: list[Source] = []  # token -> (session, view) of things that are not one job (the Compare page's pins)
+
+
+def register_source(fn: Source) -> None:
+    """A token the job manager does not know may name a composite view (e.g. a comparison of several jobs)."""
+    SOURCES.append(fn)
+
+
+def find_view(manager: Any, token: str) -> tuple[str, Any] | None:
+    """The job (or registered composite) behind a token; None if nothing is."""
+    found = manager.find(token)
+    for source in SOURCES if found is None else ():
+        found = source(token, manager)
+        if found is not None:
+            break
+    return found
+
+
+def _compare_patcher(snap: dict, opts: dict[str, str]) -> dict[str, dict[int, dict]]:
+    from ui.compare_plots import compare_patches
+
+    return compare_patches(snap)
+
+
+def _compare_source(token: str, manager: Any) -> tuple[str, Any] | None:
+    from ui.compare_store import composite_view
+
+    return composite_view(token, manager)
+
+
+register_patcher("compare", _compare_patcher)  # a variant group's job, or the pinned runs' composite
+register_source(_compare_source)
 
 
 NO_JOB = b'{"error": "no such job"}'
@@ -131,7 +164,7 @@ def snapshot_payload(job_id: str, seq: int, status: str, kind: str, opts: dict[s
     from ui.services import job_manager
 
     manager = job_manager()
-    found = manager.find(job_id)
+    found = find_view(manager, job_id)
     if found is None:
         return 404, NO_JOB
     session, view = found
@@ -183,7 +216,7 @@ async def held_payload(job_id: str, seq: int, status: str, kind: str, opts: dict
     deadline = time.monotonic() + hold_s
     continuation = opts.get("left", "0") not in ("", "0")
     while True:
-        found = job_manager().find(job_id)
+        found = find_view(job_manager(), job_id)
         if found is None:
             return 404, NO_JOB
         if continuation or _is_news(found[1], seq, status, queue) or time.monotonic() >= deadline:

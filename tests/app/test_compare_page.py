@@ -1,0 +1,85 @@
+"""AppTest of comparing runs: pin a Playground run, train three dropout variants as one group job, and read the
+Compare page's overlaid curves, highlighted differences and export."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def wait_until(at: AppTest, done, timeout: float = 120.0) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        at.run()
+        if done(at):
+            return
+        time.sleep(0.5)
+    raise AssertionError("timed out")
+
+
+def test_an_empty_comparison_says_what_to_do() -> None:
+    at = AppTest.from_file(os.path.join(ROOT, "pages", "compare.py"), default_timeout=60).run()
+    assert not at.exception
+    assert any("Nothing pinned yet" in i.value for i in at.info)
+
+
+def test_pin_then_change_one_knob_then_compare() -> None:
+    at = AppTest.from_file(os.path.join(ROOT, "app.py"), default_timeout=90)
+    for k, v in {"train.epochs": "15", "train.until_paused": "false", "train.speed": "fast"}.items():
+        at.query_params[k] = v
+    at.run()
+    assert at.button(key="pg.pin").disabled  # nothing to pin before a run
+    at.button(key="pg.train").click().run()
+    wait_until(at, lambda a: "finished" in (a.get("progress")[0].proto.text if a.get("progress") else ""))
+    at.button(key="pg.pin").click().run()
+    assert any("Pinned Playground run 1" in s.value for s in at.success)
+    assert at.button(key="pg.pin").disabled  # pinned once
+    assert at.selectbox(key="pg.knob").value == "dropout" and at.selectbox(key="pg.knob").help
+    at.text_input(key="pg.knob_values.dropout").set_value("0, 0.2, 0.5")
+    at.button(key="pg.knob_train").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert any("3 variants of dropout" in s.value for s in at.success)
+
+    at.switch_page("pages/compare.py").run()
+    assert not at.exception
+
+    def group_done(a: AppTest) -> bool:
+        return "finished" in " ".join(m.value for m in a.markdown if "Variant group" in m.value)
+
+    wait_until(at, group_done)
+    figs = {f["layout"]["title"]["text"].split(" (")[0]: f for f in charts(at)}
+    loss = figs["Loss"]
+    names = [t["name"] for t in loss["data"]]
+    assert names[:2] == ["Playground run 1 · train", "Playground run 1 · validation"]
+    assert "dropout = 0.5 · validation" in names and len(names) == 8  # 4 runs x (train, validation)
+    assert "Accuracy" in figs
+    results = at.dataframe[0].value
+    assert list(results["run"]) == ["Playground run 1", "dropout = 0", "dropout = 0.2", "dropout = 0.5"]
+    assert list(results["model.dropout"]) == ["0", "0", "0.2", "0.5"]  # the one differing field is a column
+    assert set(results["status"]) == {"finished"} and list(results["epochs"]) == [15] * 4
+    assert {d.label for d in at.get("download_button")} >= {"Export CSV", "Export JSON"}
+    assert any("Playground run 1 and dropout = 0 have the same settings" in c.value for c in at.caption)
+
+    at.multiselect(key="cmp.unpin_choice").set_value(["1. Playground run 1"]).run()
+    at.button(key="cmp.unpin").click().run()
+    assert len(at.dataframe[0].value) == 3
+    at.button(key="cmp.clear").click().run()
+    assert any("Nothing pinned yet" in i.value for i in at.info)
+
+
+def test_the_cnn_page_offers_pin_and_its_own_knobs() -> None:
+    at = AppTest.from_file(os.path.join(ROOT, "pages", "cnn.py"), default_timeout=90).run()
+    assert not at.exception
+    assert at.button(key="cnn.pin").disabled and at.button(key="cnn.pin").help
+    knob = at.selectbox(key="cnn.knob")
+    assert knob.value == "dense_dropout" and "width" not in knob.options
+    assert at.text_input(key="cnn.knob_values.dense_dropout").value == "0, 0.25, 0.5"

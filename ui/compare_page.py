@@ -1,0 +1,171 @@
+"""The body of the Compare page: the pinned runs' curves overlaid (live while any runs, through the live route's
+"compare" patcher, no rerun per update), the variant group's run bar, a table of their settings with the fields
+that differ highlighted, their final metrics, unpin / clear, and the CSV / JSON export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from nnlib.compare import comparison_csv, comparison_json, config_diff
+from nnlib.compare.variants import flat_fields
+from nnlib.jobs.manager import JobNotFound
+from ui import compare_store as store
+from ui import session as S
+from ui.compare_panel import GROUP_SLOT
+from ui.compare_plots import compare_figures, final_row
+from ui.live import live_charts
+
+HIGHLIGHT = "background-color: #fff3cd; font-weight: 600"
+GROUP_COMMANDS = (("Pause", "pause", ":material/pause:", "Pause every variant after the current epoch."),
+                  ("Resume", "resume", ":material/play_circle:", "Continue every variant."),
+                  ("Step", "step", ":material/skip_next:", "Train exactly one more epoch of every variant, then "
+                                                          "pause."),
+                  ("Stop", "stop", ":material/stop:", "End every variant now; their curves stay pinned."))
+
+
+def run_dicts(pins: list[store.Pin]) -> list[dict[str, Any]]:
+    """Pins as the export's runs (label, status, config, history)."""
+    return [{"label": p.label, "status": p.status, "config": p.config, "history": p.history} for p in pins]
+
+
+def same_settings(pins: list[store.Pin]) -> list[list[str]]:
+    """Labels of runs whose configs are equal (their curves coincide: a student should not think one is missing)."""
+    import json
+
+    by_config: dict[str, list[str]] = {}
+    for p in pins:
+        by_config.setdefault(json.dumps(p.config, sort_keys=True), []).append(p.label)
+    return [labels for labels in by_config.values() if len(labels) > 1]
+
+
+def group_bar(pins: list[store.Pin]) -> None:
+    """Status and Pause / Resume / Step / Stop of this session's variant group, while it exists."""
+    job_id = st.session_state.get(f"job_{GROUP_SLOT}")
+    if not job_id:
+        return
+    try:
+        view = S.manager().view(S.session_id(), job_id)
+    except JobNotFound:
+        st.session_state.pop(f"job_{GROUP_SLOT}", None)
+        return
+    n = sum(p.job_id == job_id for p in pins)
+    with st.container(border=True, key="cmp-groupbar"):
+        bar = st.container(horizontal=True, gap="small", vertical_alignment="center")
+        active = view.status in store.ACTIVE
+        for label, cmd, icon, tip in GROUP_COMMANDS:
+            if cmd == ("pause" if view.status == "paused" else "resume"):
+                continue
+            bar.button(label, key=f"cmp.group.{cmd}", icon=icon, help=tip, disabled=not active,
+                       on_click=S.command, args=(GROUP_SLOT, cmd))
+        bar.markdown(f"**Variant group** ({n} pinned runs trained in one job): {view.status}"
+                     + (f" · {view.error}" if view.error else ""))
+
+
+def settings_table(pins: list[store.Pin], differs: list[str], all_fields: bool) -> Any:
+    """Rows: settings; columns: runs. Differing settings highlighted (all of them, or only those)."""
+    flats = [flat_fields(p.config) for p in pins]
+    keys = list(flats[0]) if all_fields else differs
+    df = pd.DataFrame({p.label: [_shown(f.get(k)) for k in keys] for p, f in zip(pins, flats, strict=True)},
+                      index=keys)
+    if df.columns.duplicated().any():
+        df.columns = [f"{c} ({i})" for i, c in enumerate(df.columns, start=1)]
+    return df.style.apply(lambda row: [HIGHLIGHT if row.name in differs else ""] * len(row), axis=1)
+
+
+def _shown(v: Any) -> str:
+    if isinstance(v, (list, tuple)):
+        return ",".join(str(x) for x in v) or "none"
+    if isinstance(v, dict):
+        return "custom"
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def results_table(pins: list[store.Pin], differs: list[str]) -> Any:
+    """One row per run: what differs, its status and its final numbers."""
+    rows = []
+    for p in pins:
+        flat = flat_fields(p.config)
+        row = {"run": p.label, "page": p.page, "status": p.status}
+        row.update({k: _shown(flat.get(k)) for k in differs})
+        row.update(final_row({"history": p.history}))
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    fmt = {c: "{:.4f}" for c in df.columns if df[c].dtype.kind == "f" and c != "at epoch"}
+    return df.style.format(fmt, na_rep="–").set_properties(subset=differs, **{"background-color": "#fff3cd"})
+
+
+def _choices(pins: list[store.Pin]) -> dict[str, str]:
+    """'2. dropout = 0.2' -> pin id: what the unpin list shows (numbered, so equal labels stay apart)."""
+    return {f"{i}. {p.label}": p.pin_id for i, p in enumerate(pins, start=1)}
+
+
+def _unpin_selected(choices: dict[str, str]) -> None:
+    person = S.person_id()
+    for shown in st.session_state.get("cmp.unpin_choice") or []:
+        if shown in choices:
+            store.unpin(person, choices[shown])
+    st.session_state["cmp.unpin_choice"] = []
+
+
+def _clear() -> None:
+    store.clear(S.person_id())
+
+
+def manage(pins: list[store.Pin]) -> None:
+    """Unpin chosen runs, or clear the comparison."""
+    choices = _choices(pins)
+    c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
+    c1.multiselect("Runs to unpin", list(choices), key="cmp.unpin_choice",
+                   help="Remove runs from the comparison (their jobs go on).")
+    c2.button("Unpin", key="cmp.unpin", icon=":material/remove_circle:", on_click=_unpin_selected,
+              args=(choices,), width="stretch", help="Unpin the runs chosen on the left.")
+    c3.button("Clear all", key="cmp.clear", icon=":material/delete_sweep:", on_click=_clear, width="stretch",
+              help="Unpin every run.")
+
+
+def export(person: str, manager: Any) -> None:
+    """CSV and JSON downloads, built when clicked from the pins as they are then (the live charts do not rerun the
+    page, so anything built at render time would miss the epochs trained since)."""
+    def runs() -> list[dict[str, Any]]:
+        return run_dicts(store.pins(person, manager))
+
+    c1, c2 = st.columns(2)
+    c1.download_button("Export CSV", lambda: comparison_csv(runs()), "comparison.csv", "text/csv", key="cmp.csv",
+                       icon=":material/download:", width="stretch", on_click="ignore",
+                       help="One row per run and epoch: the differing settings, then every metric.")
+    c2.download_button("Export JSON", lambda: comparison_json(runs()), "comparison.json", "application/json",
+                       key="cmp.json", icon=":material/download:", width="stretch", on_click="ignore",
+                       help="Every run's full config and history.")
+
+
+def compare_body() -> None:
+    """The whole page below its title."""
+    person, manager = S.person_id(), S.manager()
+    pins = store.pins(person, manager)
+    token = store.compare_token(person, S.session_id())
+    group_bar(pins)
+    if not pins:
+        st.info("Nothing pinned yet. On the Playground or the Images & CNNs page, press **Train**, then **Pin to "
+                "compare**, or use **Change one knob** to train variants side by side.", icon=":material/push_pin:")
+        return
+    snap = store.composite_snapshot(pins)
+    active = any(p.active for p in pins)
+    figs = compare_figures(snap)
+    if active:  # the browser polls the composite of the pins and patches the curves in place, no rerun
+        live_charts("cmp.live", figs, [list(figs)], token, "compare", True, -1, "running")
+    else:
+        for col, (fid, fig) in zip(st.columns(len(figs)), figs.items(), strict=True):
+            col.plotly_chart(fig, key=f"cmp.fig.{fid}", config={"displayModeBar": False}, width="stretch")
+    differs = config_diff([p.config for p in pins])
+    for twins in same_settings(pins):
+        st.caption(f":material/info: {' and '.join(twins)} have the same settings (same seed, same data), so their "
+                   "curves lie on top of each other.")
+    st.markdown("**Runs** — settings that differ are highlighted" if differs else "**Runs** — same settings")
+    st.dataframe(results_table(pins, differs), hide_index=True, width="stretch", key="cmp.results")
+    with st.expander("All settings, side by side", expanded=False):
+        st.dataframe(settings_table(pins, differs, all_fields=True), width="stretch", key="cmp.settings")
+    manage(pins)
+    export(person, manager)

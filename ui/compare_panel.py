@@ -1,0 +1,179 @@
+"""What a run's page adds for comparing: "Pin to compare" and "Change one knob" (N variants that differ in one
+field, trained side by side as one group job), plus the group's own run bar. Labs reuse `start_group` and
+`pin_job`; the Compare page itself is ui/compare_page.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from nnlib.compare import VariantError, knobs_for, variant_labels, variants
+from nnlib.compare.group import GROUP_FN, group_budget, group_payload
+from nnlib.compare.knobs import KNOBS, Knob
+from nnlib.config import RunConfig
+from nnlib.jobs.manager import JobLimitError, JobNotFound
+from ui import compare_store as store
+from ui import session as S
+
+GROUP_SLOT = "group"  # session_state["job_group"]: the session's variant group (ui.session.command works on it)
+MSG = "compare.msg"
+
+
+def compare_link(container: Any, label: str = "Open Compare") -> None:
+    """A link to the Compare page that keeps the session (a plain link reloads it); plain text if the page runs
+    outside the app's navigation (a page's own AppTest)."""
+    try:
+        container.page_link("pages/compare.py", label=label, icon=":material/compare_arrows:")
+    except Exception:  # noqa: BLE001 - StreamlitAPIException / page not found outside st.navigation
+        container.markdown(f"[{label}](/compare)")
+
+
+def job_of(slot: str) -> str | None:
+    """The job a page's slot started (not an imported run file: it has no job to follow)."""
+    return st.session_state.get(f"job_{slot}")
+
+
+def pin_job(job_id: str, label: str, page: str, config: RunConfig | dict[str, Any],
+            member: int | None = None) -> str | None:
+    """Pin a job of this session (a group member by its index); a sentence if it cannot be pinned, else None."""
+    m = S.manager()
+    try:
+        view = m.view(S.session_id(), job_id)
+    except JobNotFound:
+        return "That run is gone (it ended long ago, or was reset): train it again to pin it."
+    cfg = config.to_dict() if isinstance(config, RunConfig) else config
+    pin = store.Pin(store.new_pin_id(), label, page, cfg, job_id=job_id, member=member,
+                    **store.run_of(view, member))
+    return store.pin(S.person_id(), pin)
+
+
+def _pin_clicked(prefix: str, slot: str, page: str) -> None:
+    job_id = job_of(slot)
+    stored = st.session_state.get(f"{prefix}.job_cfg")
+    if not job_id or not stored or stored[0] != job_id:
+        st.session_state[MSG] = ("warning", "Train a run first, then pin it.")
+        return
+    n = st.session_state.get(f"{prefix}.pin_count", 0) + 1
+    st.session_state[f"{prefix}.pin_count"] = n
+    problem = pin_job(job_id, f"{page} run {n}", page, RunConfig.from_json(stored[1]))
+    st.session_state[MSG] = ("warning", problem) if problem else ("success", f"Pinned {page} run {n}.")
+
+
+def pin_button(prefix: str, slot: str, page: str, container: Any) -> None:
+    """'Pin to compare' for the page's current job (running or finished)."""
+    job_id = job_of(slot)
+    pinned = store.is_pinned(S.person_id(), job_id)
+    container.button("Pinned" if pinned else "Pin to compare", key=f"{prefix}.pin", icon=":material/push_pin:",
+                     disabled=not job_id or pinned, on_click=_pin_clicked, args=(prefix, slot, page),
+                     help="Add this run (running or finished) to the Compare page, where pinned runs' curves are "
+                          "overlaid and their settings compared.")
+
+
+# ---------------------------------------------------------------- variant groups
+
+def start_group(configs: list[RunConfig], labels: list[str], page: str) -> str | None:
+    """Submit configs as one group job (replacing this session's previous group) and pin every member; returns a
+    sentence if that cannot be done, else None. Labs call this with their own variants."""
+    person, m = S.person_id(), S.manager()
+    try:
+        payload = group_payload(configs, labels)
+    except VariantError as e:
+        return "These variants cannot train: " + "; ".join(e.problems) + "."
+    old = st.session_state.pop(f"job_{GROUP_SLOT}", None)
+    if old:
+        for p in store.pins(person, m):
+            if p.job_id == old:
+                store.unpin(person, p.pin_id)
+        try:
+            m.remove(S.session_id(), old)
+        except JobNotFound:
+            pass
+    try:
+        job_id = m.submit(S.session_id(), payload, GROUP_FN, person=person, budget=group_budget(configs))
+    except JobLimitError as e:
+        return str(e)
+    st.session_state[f"job_{GROUP_SLOT}"] = job_id
+    problems = [p for i, (c, lab) in enumerate(zip(configs, labels, strict=True))
+                if (p := pin_job(job_id, lab, page, c, member=i))]
+    return problems[0] if problems else None
+
+
+def parse_values(knob: Knob, text: str) -> list[str]:
+    """'0, 0.2, 0.5' -> ['0', '0.2', '0.5']; hidden layers are separated by ';' ('4; 8,8; 16,16,16')."""
+    seps = ";" if knob.name == "hidden" else ",;"
+    for s in seps[1:]:
+        text = text.replace(s, seps[0])
+    return [v.strip() for v in text.split(seps[0]) if v.strip()]
+
+
+def _knob_submitted(prefix: str, page: str) -> None:
+    ready = st.session_state.get(f"{prefix}.ready")
+    if ready is None:
+        st.session_state[MSG] = ("error", "This setup cannot train yet: fix the problems shown in red first.")
+        return
+    cfg: RunConfig = ready[0]
+    knob = KNOBS[st.session_state[f"{prefix}.knob"]]
+    raw = st.session_state.get(f"{prefix}.knob_values.{knob.name}")
+    values = [knob.shown(v) for v in raw] if isinstance(raw, list) else parse_values(knob, str(raw or ""))
+    try:
+        configs = variants(cfg, knob.name, values)
+    except VariantError as e:
+        st.session_state[MSG] = ("error", "These variants cannot train: " + "; ".join(e.problems) + ".")
+        return
+    problem = start_group(configs, variant_labels(knob.name, configs), page)
+    st.session_state[MSG] = (("error", problem) if problem else
+                             ("success", f"{len(configs)} variants of {knob.label.lower()} are training side by "
+                                         "side (one job): watch them on the Compare page."))
+
+
+def knob_values_widget(prefix: str, knob: Knob) -> None:
+    key = f"{prefix}.knob_values.{knob.name}"
+    if knob.choices and not isinstance(knob.suggested[0], bool):
+        st.multiselect("Values", knob.choices, default=list(knob.suggested), key=key, max_selections=6,
+                       help=f"{knob.help} One run per value (2 to 6).")
+    else:
+        sep = "; " if knob.name == "hidden" else ", "
+        st.text_input("Values", value=sep.join(knob.shown(v) for v in knob.suggested), key=key,
+                      help=f"{knob.help} One run per value (2 to 6), separated by '{sep.strip()}'.")
+
+
+def knob_popover(prefix: str, page: str, container: Any, default: RunConfig) -> None:
+    """'Change one knob': choose a field and its values; Train trains them side by side as one job. The knobs
+    offered are those of the setup the page last validated (`default` before it has)."""
+    ready = st.session_state.get(f"{prefix}.ready")
+    cfg = ready[0] if ready else default
+    with container.popover("Change one knob", icon=":material/tune:",
+                           help="Train 2 to 6 copies of this setup that differ in one setting only (same seed, "
+                                "same data), side by side, and overlay their curves on the Compare page."):
+        options = [k.name for k in knobs_for(cfg)]
+        if st.session_state.get(f"{prefix}.knob") not in options:  # e.g. width, kept from a dense net, on a CNN
+            st.session_state.pop(f"{prefix}.knob", None)
+        first = next((n for n in ("dropout", "dense_dropout") if n in options), options[0])
+        name = st.selectbox("Knob", options, index=options.index(first), key=f"{prefix}.knob",
+                            format_func=lambda n: KNOBS[n].label,
+                            help="The one setting the variants differ in; everything else is this page's setup.")
+        knob = KNOBS[name]
+        st.caption(f"{knob.help} Now: **{knob.shown(knob.get(cfg))}**.")
+        knob_values_widget(prefix, knob)
+        st.button("Train the variants", key=f"{prefix}.knob_train", type="primary", icon=":material/play_arrow:",
+                  on_click=_knob_submitted, args=(prefix, page),
+                  help="Start one job that trains every variant lockstep, epoch by epoch (it counts as one of "
+                       "your two jobs); a previous group is replaced.")
+
+
+def messages(container: Any) -> None:
+    """The last pin / group message, shown once, with a link to the Compare page."""
+    msg = st.session_state.pop(MSG, None)
+    if msg:
+        kind, text = msg
+        getattr(container, kind)(text)
+        if kind == "success":
+            compare_link(container)
+
+
+def compare_tools(prefix: str, slot: str, page: str, bar: Any, below: Any, default: RunConfig) -> None:
+    """The page hook: Pin and Change-one-knob in the run bar, their messages below it."""
+    pin_button(prefix, slot, page, bar)
+    knob_popover(prefix, page, bar, default)
+    messages(below)

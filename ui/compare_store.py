@@ -1,0 +1,182 @@
+"""The pinned runs of each person, kept on the server (not in a session) so they survive page switches and
+reloads, and the composite "job" the Compare page's live charts poll: every pinned run's curves in one snapshot.
+
+A pin refers to a job by its unguessable token (and, for a variant group, the member's index) and keeps the last
+curves it saw, so a run the job manager has forgotten stays comparable. No Streamlit here: the live route reads it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+import zlib
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from nnlib.jobs.records import ACTIVE, JobView
+
+MAX_PINS = 8  # overlaid curves stay readable, and one composite snapshot stays small
+MAX_PEOPLE = 2000  # people whose pins are kept (the least recently seen are forgotten first)
+ENDED = ("finished", "stopped", "failed", "diverged", "early_stopped")  # how a group member can end on its own
+REFRESH_S = 0.25  # least seconds between two composite snapshots of one comparison (each carries every curve)
+
+
+@dataclass(frozen=True)
+class Pin:
+    """One pinned run: where it came from, its config (a RunConfig dict) and its last known curves and status."""
+
+    pin_id: str
+    label: str
+    page: str
+    config: dict[str, Any]
+    job_id: str | None = None
+    member: int | None = None  # index of the run in a variant group's snapshot
+    status: str = "queued"
+    reason: str = ""
+    epoch: int = 0
+    elapsed: float = 0.0  # seconds of training
+    history: dict[str, list] = field(default_factory=dict)
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+
+@dataclass
+class _PinSet:
+    pins: list[Pin] = field(default_factory=list)
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    session_id: str = ""  # the session of the last Compare page that looked (its live polls keep it alive)
+    composite: tuple[float, JobView] | None = None
+
+
+_lock = threading.RLock()
+_people: OrderedDict[str, _PinSet] = OrderedDict()
+_tokens: dict[str, str] = {}  # composite token -> person
+
+
+def _set(person: str) -> _PinSet:
+    with _lock:
+        s = _people.get(person)
+        if s is None:
+            s = _people[person] = _PinSet()
+            _tokens[s.token] = person
+            while len(_people) > MAX_PEOPLE:
+                _, old = _people.popitem(last=False)
+                _tokens.pop(old.token, None)
+        _people.move_to_end(person)
+        return s
+
+
+def run_of(view: JobView, member: int | None) -> dict[str, Any]:
+    """A job's (or a group member's) status, reason, epoch and curves, from its latest snapshot."""
+    snap = view.snapshot or {}
+    if member is not None:
+        runs = snap.get("runs") or []
+        snap = runs[member] if member < len(runs) else {}
+        status = snap.get("status", view.status)
+        if status not in ENDED:  # not ended on its own: as active (or ended) as its group ("ready" = no epoch yet)
+            status = view.status
+    else:
+        status = view.status
+    reason = view.error or snap.get("reason", "")
+    return {"status": status, "reason": reason, "epoch": int(snap.get("epoch", 0) or 0),
+            "elapsed": float(snap.get("elapsed", 0.0) or 0.0), "history": snap.get("history") or {}}
+
+
+def _refreshed(pin: Pin, manager: Any) -> Pin:
+    if pin.job_id is None or not pin.active:
+        return pin
+    found = manager.find(pin.job_id)
+    if found is None:  # forgotten by the manager: keep the last curves, say it ended
+        return replace(pin, status="stopped" if pin.active else pin.status)
+    return replace(pin, **run_of(found[1], pin.member))
+
+
+def pin(person: str, new: Pin) -> str | None:
+    """Add a pin; a sentence if it cannot be added (already pinned, or the set is full), else None."""
+    with _lock:
+        s = _set(person)
+        if any(p.job_id == new.job_id and p.member == new.member for p in s.pins if p.job_id):
+            return f"{new.label} is already pinned."
+        if len(s.pins) >= MAX_PINS:
+            return f"At most {MAX_PINS} runs can be compared at once: unpin one on the Compare page first."
+        s.pins.append(new)
+        s.composite = None
+        return None
+
+
+def new_pin_id() -> str:
+    return secrets.token_urlsafe(6)
+
+
+def unpin(person: str, pin_id: str) -> None:
+    with _lock:
+        s = _set(person)
+        s.pins = [p for p in s.pins if p.pin_id != pin_id]
+        s.composite = None
+
+
+def clear(person: str) -> None:
+    with _lock:
+        s = _set(person)
+        s.pins, s.composite = [], None
+
+
+def pins(person: str, manager: Any) -> list[Pin]:
+    """The person's pins with their curves brought up to date from the running jobs."""
+    with _lock:
+        s = _set(person)
+        s.pins = [_refreshed(p, manager) for p in s.pins]
+        return list(s.pins)
+
+
+def is_pinned(person: str, job_id: str | None, member: int | None = None) -> bool:
+    with _lock:
+        return any(p.job_id == job_id and p.member == member for p in _set(person).pins) if job_id else False
+
+
+def compare_token(person: str, session_id: str) -> str:
+    """The token the Compare page's live charts poll (the route serves `composite_view(token)` under it)."""
+    with _lock:
+        s = _set(person)
+        s.session_id = session_id
+        return s.token
+
+
+def composite_snapshot(current: list[Pin]) -> dict[str, Any]:
+    """Every pin's curves as the runs of one snapshot (the shape a variant group's snapshot has)."""
+    runs = [{"label": p.label, "status": p.status, "reason": p.reason, "epoch": p.epoch, "history": p.history}
+            for p in current]
+    return {"kind": "compare", "runs": runs, "epoch": max((p.epoch for p in current), default=0),
+            "epochs": 0, "elapsed": max((p.elapsed for p in current), default=0.0), "until_paused": True,
+            "history": {}, "status": "running"}
+
+
+def composite_view(token: str, manager: Any, clock: Any = time.monotonic) -> tuple[str, JobView] | None:
+    """(session, view) of a comparison for the live route, or None for an unknown token. Rebuilt at most every
+    REFRESH_S; its sequence number changes whenever a pinned run's does; it is "running" while any pin is active."""
+    with _lock:
+        person = _tokens.get(token)
+        if person is None or person not in _people:
+            return None
+        s = _people[person]
+        now = clock()
+        if s.composite is not None and now - s.composite[0] < REFRESH_S:
+            return s.session_id, s.composite[1]
+        s.pins = [_refreshed(p, manager) for p in s.pins]
+        seqs = []
+        for p in s.pins:
+            found = manager.find(p.job_id) if p.job_id and p.active else None
+            if found is not None:  # watched here: not idle, even if the page that started it was closed/reloaded
+                manager.touch(found[0])
+            seqs.append((p.pin_id, p.status, p.epoch, found[1].snapshot_seq if found else -1))
+        seq = zlib.crc32(repr(seqs).encode()) & 0x7FFFFFFF
+        active = any(p.active for p in s.pins)
+        view = JobView(job_id=token, status="running" if active else "finished", queue_position=None,
+                       snapshot=composite_snapshot(s.pins), snapshot_seq=seq, result=None, error=None,
+                       submitted_at=0.0, started_at=None, finished_at=None)
+        s.composite = (now, view)
+        return s.session_id, view
