@@ -27,6 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from ui.metrics_route import LIVE_REQUESTS
+
 PREFIX = "/nnlive"
 POLL_MS = 40  # least gap between two polls of one browser (the route holds a poll until there is news)
 HOLD_S = 2.0  # how long the route holds a poll that has nothing new
@@ -221,6 +223,7 @@ def routes() -> list[Any]:
     from starlette.responses import FileResponse, Response
 
     async def snap(request: Request) -> Response:
+        LIVE_REQUESTS.hit()  # /nnlive/metrics reports polls per second
         job_id = request.path_params["job_id"][:64]
         wait = admit(job_id, request.client.host if request.client else "")
         if wait is not None:
@@ -249,7 +252,11 @@ def routes() -> list[Any]:
 
     from starlette.routing import Route
 
-    return [Route(f"{PREFIX}/snap/{{job_id}}", snap), Route(f"{PREFIX}/plotly-{plotly_version()}.min.js", plotly_js)]
+    from ui.health_route import routes as health_routes
+    from ui.metrics_route import routes as metrics_routes
+
+    return [Route(f"{PREFIX}/snap/{{job_id}}", snap), Route(f"{PREFIX}/plotly-{plotly_version()}.min.js", plotly_js),
+            *health_routes(), *metrics_routes()]
 
 
 def plotly_path() -> str:

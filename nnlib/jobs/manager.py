@@ -29,7 +29,7 @@ from nnlib.jobs.records import (
     Session,
     Worker,
 )
-from nnlib.jobs.watchdog import DEFAULT_BUDGET, JobBudget, process_usage
+from nnlib.jobs.watchdog import DEFAULT_BUDGET, JobBudget, ProcessUsage, process_usage
 
 __all__ = ["JobLimitError", "JobManager", "JobNotFound", "JobView", "JobBudget"]
 
@@ -192,18 +192,34 @@ class JobManager(WorkerPoolMixin):
             return None if job is None else (job.session_id, self._view_locked(job))
 
     def stats(self) -> dict:
-        """Pool health for an admin panel or a log line."""
+        """Pool health for an admin panel, the health route (ui.health_route) and the metrics route."""
         with self._lock:
+            ready = [w for w in self._workers if w.ready]
+            engine_errors = [w.engine_error for w in ready if w.engine_error]
+            by_state: dict[str, int] = {}
+            for job in self._jobs.values():
+                by_state[job.status] = by_state.get(job.status, 0) + 1
             return {
                 "workers": self.max_workers,
                 "workers_alive": len(self._workers),
-                "workers_ready": sum(w.ready for w in self._workers),
+                "workers_ready": len(ready),
+                # ready workers whose warm-up loaded the engine (0 without preload: nothing was loaded)
+                "workers_engine_ok": sum(not w.engine_error for w in ready) if self._worker_args[4] else 0,
+                "engine_error": engine_errors[-1] if engine_errors else None,
                 "busy": sum(w.job_id is not None for w in self._workers),
                 "queued": len(self._queue),
                 "jobs_total": len(self._jobs),
+                "jobs_by_state": by_state,
                 "sessions": len(self._sessions),
                 "startup_failures": self._startup_failures,
+                "closed": self._closed.is_set(),
             }
+
+    def worker_usage(self) -> list[tuple[int, bool, ProcessUsage | None]]:
+        """(pid, busy, CPU and memory now) of each worker process, for the metrics route."""
+        with self._lock:
+            workers = [(w.process.pid or 0, w.job_id is not None) for w in self._workers]
+        return [(pid, busy, process_usage(pid) if pid else None) for pid, busy in workers]
 
     def shutdown(self) -> None:
         """Stop everything and terminate the workers; idempotent (also runs at interpreter exit)."""

@@ -123,6 +123,7 @@ class WorkerPoolMixin:
             return self._dispatch_locked()
         if kind == "ready":
             w.ready = True
+            w.engine_error = msg[2] if len(msg) > 2 else None
             self._startup_failures = 0
             return self._dispatch_locked()
         log.warning("job manager: unexpected worker message %r", kind)
