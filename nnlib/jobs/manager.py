@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from nnlib.jobs.backends import backend_from_env
 from nnlib.jobs.control import COMMANDS
 from nnlib.jobs.fairness import FairQueue
 from nnlib.jobs.pool import WorkerPoolMixin
@@ -29,7 +30,7 @@ from nnlib.jobs.records import (
     Session,
     Worker,
 )
-from nnlib.jobs.watchdog import DEFAULT_BUDGET, JobBudget, ProcessUsage, process_usage
+from nnlib.jobs.watchdog import DEFAULT_BUDGET, JobBudget, ProcessUsage, usage_of
 
 __all__ = ["JobLimitError", "JobManager", "JobNotFound", "JobView", "JobBudget"]
 
@@ -62,6 +63,8 @@ class JobManager(WorkerPoolMixin):
         result_ttl: float = 600.0,
         job_budget: JobBudget = DEFAULT_BUDGET,
         clock: Callable[[], float] = time.monotonic,
+        backend: str | None = None,
+        ray_address: str | None = None,
     ) -> None:
         if max_workers is None:
             max_workers = int(os.environ.get("NNLIB_WORKERS", os.cpu_count() or 1))
@@ -88,6 +91,12 @@ class JobManager(WorkerPoolMixin):
         self._workers: list[Worker] = []
         self._startup_failures = 0
         self._respawn_after = 0.0
+        self.backend = backend or backend_from_env()  # "local" processes, or "ray" actors (RAY_ADDRESS)
+        self._remote = None
+        if self.backend == "ray":
+            from nnlib.jobs.backends.ray_backend import RayBackend
+
+            self._remote = RayBackend(self._ctx, self._worker_args, ray_address)
         for _ in range(self.max_workers):  # pre-start: the first job should not wait for a torch import
             self._workers.append(self._spawn())
         self._drain_thread = threading.Thread(target=self._drain_loop, name="nnlib-jobs-drain", daemon=True)
@@ -213,13 +222,14 @@ class JobManager(WorkerPoolMixin):
                 "sessions": len(self._sessions),
                 "startup_failures": self._startup_failures,
                 "closed": self._closed.is_set(),
+                "backend": self.backend,
             }
 
     def worker_usage(self) -> list[tuple[int, bool, ProcessUsage | None]]:
         """(pid, busy, CPU and memory now) of each worker process, for the metrics route."""
         with self._lock:
-            workers = [(w.process.pid or 0, w.job_id is not None) for w in self._workers]
-        return [(pid, busy, process_usage(pid) if pid else None) for pid, busy in workers]
+            workers = [(w.process, w.job_id is not None) for w in self._workers]
+        return [(p.pid or 0, busy, usage_of(p) if p.pid else None) for p, busy in workers]
 
     def shutdown(self) -> None:
         """Stop everything and terminate the workers; idempotent (also runs at interpreter exit)."""
@@ -330,7 +340,7 @@ class JobManager(WorkerPoolMixin):
                 continue
             worker = idle.pop(0)
             worker.job_id, worker.stop_deadline = job.job_id, None
-            usage = process_usage(worker.process.pid or 0)
+            usage = usage_of(worker.process)
             worker.cpu_at_start = usage.cpu_seconds if usage else 0.0
             job.worker = worker
             job.status = "paused" if job.paused else "running"

@@ -9,6 +9,7 @@ import importlib
 import os
 import signal
 import sys
+import threading
 import traceback
 from collections import deque
 from collections.abc import Callable
@@ -68,7 +69,8 @@ def worker_main(
     warmup_fn: str | None = None,
 ) -> None:
     """Process entry point: announce readiness, then take ("job", ...) messages until told to exit."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's business; it shuts us down
+    if threading.current_thread() is threading.main_thread():  # (a Ray actor runs this loop in a thread)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's business; it shuts us down
     if project_root not in sys.path:
         sys.path.insert(0, project_root)
     limit_threads(torch_threads, preload_torch)
