@@ -62,7 +62,8 @@ def exposition(stats: dict[str, Any], usage: list[tuple[int, bool, Any]], live: 
         lines.append(f"# TYPE {name} {kind}")
         for labels, value in samples:
             label_text = ",".join(f'{k}="{_escape(v)}"' for k, v in labels.items())
-            lines.append(f"{name}{{{label_text}}} {value:g}" if label_text else f"{name} {value:g}")
+            number = str(int(value)) if float(value).is_integer() else f"{float(value):.6g}"  # bytes stay exact
+            lines.append(f"{name}{{{label_text}}} {number}" if label_text else f"{name} {number}")
 
     metric("nnlib_queue_length", "gauge", "Jobs waiting for a free worker.", [({}, stats.get("queued", 0))])
     states = ("queued", "running", "paused", "finished", "stopped", "failed")

@@ -17,7 +17,7 @@ LIVE = "() => { const r = document.querySelector('.nnlive'); return r ? {...r.da
 EPOCHS = 60
 
 
-def train_once(url: str, artifacts: str) -> dict:
+def train_once(url: str, artifacts: str, shot: str = "container_playground") -> dict:
     """The dataset of the live view once the run finished (status, epoch, ...)."""
     from playwright.sync_api import sync_playwright
 
@@ -34,7 +34,7 @@ def train_once(url: str, artifacts: str) -> dict:
                             timeout=180.0)
             return live
         finally:
-            page.screenshot(path=os.path.join(artifacts, "container_playground.png"), full_page=True)
+            page.screenshot(path=os.path.join(artifacts, f"{shot}.png"), full_page=True)
             browser.close()
 
 
@@ -43,7 +43,7 @@ def main(argv: list[str]) -> int:
     artifacts = argv[2] if len(argv) > 2 else "test-artifacts"
     live = train_once(url, artifacts)
     health = urllib.request.urlopen(f"{url}/nnlive/health", timeout=10).read().decode()
-    print(f"container check: Playground run in the image: status={live.get('status')} epoch={live.get('epoch')} "
+    print(f"container check: Playground run at {url}: status={live.get('status')} epoch={live.get('epoch')} "
           f"health={health}")
     return 0 if live.get("status") == "finished" and health == "ok" else 1
 

@@ -38,16 +38,6 @@ def wait_for(pred: Callable[[], Any], timeout: float = 120.0, what: str = "condi
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[LocalRayCluster]:
-    c = LocalRayCluster().start()
-    yield c
-    import ray
-
-    ray.shutdown()
-    c.stop()
-
-
-@pytest.fixture(scope="module")
 def ray_pool(cluster: LocalRayCluster) -> Iterator[JobManager]:
     m = JobManager(max_workers=2, preload_torch=False, max_jobs_per_session=4, stop_grace=2.0, backend="ray",
                    ray_address=cluster.address)
