@@ -152,12 +152,16 @@ def test_the_image_installs_only_what_the_app_needs():
 
 
 def test_every_package_the_app_imports_is_a_runtime_requirement():
-    """Imports of app.py, pages/, ui/ and nnlib/ resolve to the stdlib, the project, or requirements.txt."""
+    """Imports of app.py, pages/, ui/ and nnlib/ resolve to the stdlib, the project, or requirements.txt; the optional
+    job backends (nnlib/jobs/backends/, imported only when configured) may also use requirements-ray.txt, which the
+    image installs too."""
     import ast
 
     dist_of = {"PIL": "pillow", "sklearn": "scikit-learn", "yaml": "pyyaml"}
     provided_by = {"starlette": "streamlit"}  # streamlit's own dependency, the ASGI app it serves routes through
     runtime = set(_requirements("requirements.txt"))
+    optional = set(_requirements("requirements-ray.txt"))
+    backends = os.path.join(ROOT, "nnlib", "jobs", "backends") + os.sep
     missing = set()
     files = [os.path.join(ROOT, "app.py")]
     for folder in ("nnlib", "ui", "pages"):
@@ -175,6 +179,6 @@ def test_every_package_the_app_imports_is_a_runtime_requirement():
                 if top in sys.stdlib_module_names or top in ("nnlib", "ui", "pages"):
                     continue
                 dist = provided_by.get(top) or dist_of.get(top, top).lower()
-                if dist not in runtime:
+                if dist not in runtime and not (path.startswith(backends) and dist in optional):
                     missing.add(f"{top} ({os.path.relpath(path, ROOT)})")
     assert not missing, f"imported but not in requirements.txt: {sorted(missing)}"
