@@ -43,6 +43,9 @@ def ray_pool(cluster: LocalRayCluster) -> Iterator[JobManager]:
                    ray_address=cluster.address)
     yield m
     m.shutdown()
+    import ray
+
+    ray.shutdown()  # this test process's driver connection: the rest of the suite runs without it
 
 
 @pytest.fixture
