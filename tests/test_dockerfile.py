@@ -1,6 +1,7 @@
 """The Dockerfile stays lint-clean and keeps what a classroom server needs: a non-root user, port 8501, a HEALTHCHECK
-on streamlit's /_stcore/health and a server bound to 0.0.0.0. Fast and static; the real build and health check is
-bench/container_check.sh."""
+on the app's own /nnlive/health (ok only when a worker has loaded the engine), a server bound to 0.0.0.0, a torch
+build chosen by a build argument, Ray installed, data on a /data volume. Fast and static; the real build, start,
+health check and a Playground run inside the image is .ci/container_check (CI runs it after `make test`)."""
 
 import json
 import os
@@ -83,12 +84,31 @@ def test_exposes_8501():
     assert "8501" in ports
 
 
-def test_healthcheck_probes_streamlit_health_endpoint():
+def test_healthcheck_probes_the_apps_own_health_route():
+    """Streamlit's /_stcore/health says ok even when torch cannot load; /nnlive/health asks the job workers."""
+    from ui.health_route import HEALTH_PATH
+
     checks = args_of("HEALTHCHECK")
     assert len(checks) == 1 and checks[0].upper() != "NONE"
     cmd = checks[0].split("CMD", 1)
     assert len(cmd) == 2, "HEALTHCHECK without CMD"
-    assert "127.0.0.1:8501/_stcore/health" in cmd[1] or "localhost:8501/_stcore/health" in cmd[1]
+    assert f"127.0.0.1:8501{HEALTH_PATH}" in cmd[1] or f"localhost:8501{HEALTH_PATH}" in cmd[1]
+
+
+def test_a_build_argument_selects_the_torch_build():
+    """PyTorch's CPU wheels by default (no 4.3 GB of CUDA); torch/torchvision at requirements.txt's own pins."""
+    assert any(a.startswith("TORCH_INDEX=https://download.pytorch.org/whl/cpu") for a in args_of("ARG"))
+    installs = " ".join(a for a in args_of("RUN") if "pip install" in a)
+    assert '--index-url "$TORCH_INDEX"' in installs and "requirements.txt" in installs
+    assert "torch(vision)?==" in installs  # the pins are read from requirements.txt, not repeated
+
+
+def test_ray_is_installed_and_data_lives_on_a_volume():
+    installs = " ".join(a for a in args_of("RUN") if "pip install" in a)
+    assert "requirements-ray.txt" in installs
+    env = " ".join(args_of("ENV"))
+    assert "NNLIB_DATA_DIR=/data" in env
+    assert any("/data" in exec_form(a) for a in args_of("VOLUME"))
 
 
 def test_server_listens_on_all_interfaces_port_8501():
@@ -132,12 +152,16 @@ def test_the_image_installs_only_what_the_app_needs():
 
 
 def test_every_package_the_app_imports_is_a_runtime_requirement():
-    """Imports of app.py, pages/, ui/ and nnlib/ resolve to the stdlib, the project, or requirements.txt."""
+    """Imports of app.py, pages/, ui/ and nnlib/ resolve to the stdlib, the project, or requirements.txt; the optional
+    job backends (nnlib/jobs/backends/, imported only when configured) may also use requirements-ray.txt, which the
+    image installs too."""
     import ast
 
     dist_of = {"PIL": "pillow", "sklearn": "scikit-learn", "yaml": "pyyaml"}
     provided_by = {"starlette": "streamlit"}  # streamlit's own dependency, the ASGI app it serves routes through
     runtime = set(_requirements("requirements.txt"))
+    optional = set(_requirements("requirements-ray.txt"))
+    backends = os.path.join(ROOT, "nnlib", "jobs", "backends") + os.sep
     missing = set()
     files = [os.path.join(ROOT, "app.py")]
     for folder in ("nnlib", "ui", "pages"):
@@ -155,6 +179,6 @@ def test_every_package_the_app_imports_is_a_runtime_requirement():
                 if top in sys.stdlib_module_names or top in ("nnlib", "ui", "pages"):
                     continue
                 dist = provided_by.get(top) or dist_of.get(top, top).lower()
-                if dist not in runtime:
+                if dist not in runtime and not (path.startswith(backends) and dist in optional):
                     missing.add(f"{top} ({os.path.relpath(path, ROOT)})")
     assert not missing, f"imported but not in requirements.txt: {sorted(missing)}"

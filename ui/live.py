@@ -31,6 +31,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from ui.metrics_route import LIVE_REQUESTS
+
 PREFIX = "/nnlive"
 POLL_MS = 40  # least gap between two polls of one browser (the route holds a poll until there is news)
 HOLD_S = 2.0  # how long the route holds a poll that has nothing new
@@ -298,6 +300,7 @@ def routes() -> list[Any]:
                         headers={"Retry-After": str(max(1, round(wait))), "Cache-Control": "no-store"})
 
     async def snap(request: Request) -> Response:
+        LIVE_REQUESTS.hit()  # /nnlive/metrics reports polls per second
         job_id = request.path_params["job_id"][:64]
         too_many = await refused(request)
         if too_many is not None:
@@ -329,11 +332,15 @@ def routes() -> list[Any]:
 
     from starlette.routing import Route
 
+    from ui.health_route import routes as health_routes
+    from ui.metrics_route import routes as metrics_routes
+
     # `:path` (any rest of the path, slashes too): a token with a trailing slash is a 404 here, not Starlette's
     # slash redirect, which fails (500) on a query string that is not UTF-8
     return [Route(f"{PREFIX}/snap/{{job_id:path}}", snap),
             Route(f"{PREFIX}/page/{{job_id:path}}", page, methods=["POST"]),
-            Route(f"{PREFIX}/plotly-{plotly_version()}.min.js", plotly_js)]
+            Route(f"{PREFIX}/plotly-{plotly_version()}.min.js", plotly_js),
+            *health_routes(), *metrics_routes()]
 
 
 def plotly_path() -> str:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from nnlib.jobs.backends import backend_from_env
 from nnlib.jobs.control import COMMANDS
 from nnlib.jobs.fairness import FairQueue, expected_wait, time_left
 from nnlib.jobs.pool import WorkerPoolMixin
@@ -30,7 +31,7 @@ from nnlib.jobs.records import (
     Session,
     Worker,
 )
-from nnlib.jobs.watchdog import DEFAULT_BUDGET, JobBudget, process_usage
+from nnlib.jobs.watchdog import DEFAULT_BUDGET, JobBudget, ProcessUsage, usage_of
 
 __all__ = ["JobLimitError", "JobManager", "JobNotFound", "JobView", "JobBudget"]
 
@@ -68,6 +69,8 @@ class JobManager(WorkerPoolMixin):
         result_ttl: float = 600.0,
         job_budget: JobBudget = DEFAULT_BUDGET,
         clock: Callable[[], float] = time.monotonic,
+        backend: str | None = None,
+        ray_address: str | None = None,
     ) -> None:
         if max_workers is None:
             max_workers = int(os.environ.get("NNLIB_WORKERS", os.cpu_count() or 1))
@@ -97,6 +100,12 @@ class JobManager(WorkerPoolMixin):
         self._workers: list[Worker] = []
         self._startup_failures = 0
         self._respawn_after = 0.0
+        self.backend = backend or backend_from_env()  # "local" processes, or "ray" actors (RAY_ADDRESS)
+        self._remote = None
+        if self.backend == "ray":
+            from nnlib.jobs.backends.ray_backend import RayBackend
+
+            self._remote = RayBackend(self._ctx, self._worker_args, ray_address)
         for _ in range(self.max_workers):  # pre-start: the first job should not wait for a torch import
             self._workers.append(self._spawn())
         self._drain_thread = threading.Thread(target=self._drain_loop, name="nnlib-jobs-drain", daemon=True)
@@ -212,18 +221,35 @@ class JobManager(WorkerPoolMixin):
             return None if job is None else (job.session_id, self._view_locked(job))
 
     def stats(self) -> dict:
-        """Pool health for an admin panel or a log line."""
+        """Pool health for an admin panel, the health route (ui.health_route) and the metrics route."""
         with self._lock:
+            ready = [w for w in self._workers if w.ready]
+            engine_errors = [w.engine_error for w in ready if w.engine_error]
+            by_state: dict[str, int] = {}
+            for job in self._jobs.values():
+                by_state[job.status] = by_state.get(job.status, 0) + 1
             return {
                 "workers": self.max_workers,
                 "workers_alive": len(self._workers),
-                "workers_ready": sum(w.ready for w in self._workers),
+                "workers_ready": len(ready),
+                # ready workers whose warm-up loaded the engine (0 without preload: nothing was loaded)
+                "workers_engine_ok": sum(not w.engine_error for w in ready) if self._worker_args[4] else 0,
+                "engine_error": engine_errors[-1] if engine_errors else None,
                 "busy": sum(w.job_id is not None for w in self._workers),
                 "queued": len(self._queue),
                 "jobs_total": len(self._jobs),
+                "jobs_by_state": by_state,
                 "sessions": len(self._sessions),
                 "startup_failures": self._startup_failures,
+                "closed": self._closed.is_set(),
+                "backend": self.backend,
             }
+
+    def worker_usage(self) -> list[tuple[int, bool, ProcessUsage | None]]:
+        """(pid, busy, CPU and memory now) of each worker process, for the metrics route."""
+        with self._lock:
+            workers = [(w.process, w.job_id is not None) for w in self._workers]
+        return [(p.pid or 0, busy, usage_of(p) if p.pid else None) for p, busy in workers]
 
     def shutdown(self) -> None:
         """Stop everything and terminate the workers; idempotent (also runs at interpreter exit)."""
@@ -344,7 +370,7 @@ class JobManager(WorkerPoolMixin):
                 continue
             worker = idle.pop(0)
             worker.job_id, worker.stop_deadline = job.job_id, None
-            usage = process_usage(worker.process.pid or 0)
+            usage = usage_of(worker.process)
             worker.cpu_at_start = usage.cpu_seconds if usage else 0.0
             job.worker = worker
             job.status = "paused" if job.paused else "running"

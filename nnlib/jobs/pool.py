@@ -13,7 +13,7 @@ from multiprocessing.connection import wait
 from typing import TYPE_CHECKING, Any
 
 from nnlib.jobs.records import ACTIVE, WAIT_S, Job, Session, Worker, describe_exit, start_without_main
-from nnlib.jobs.watchdog import JobBudget, budget_message, over_budget, process_usage
+from nnlib.jobs.watchdog import JobBudget, budget_message, over_budget, usage_of
 from nnlib.jobs.worker import worker_main
 
 log = logging.getLogger("nnlib.jobs.manager")
@@ -40,6 +40,7 @@ class WorkerPoolMixin:
         _worker_args: tuple
         _ctx: Any
         _clock: Any
+        _remote: Any
 
         def _dispatch_locked(self) -> list[Worker]: ...
         def _finish_locked(self, job: Job, status: str, result: Any = None, error: str | None = None) -> None: ...
@@ -48,6 +49,9 @@ class WorkerPoolMixin:
         def _send(self, workers: list[Worker]) -> None: ...
 
     def _spawn(self) -> Worker:
+        if self._remote is not None:  # another backend (nnlib.jobs.backends): e.g. an actor on a Ray cluster
+            process, conn = self._remote.spawn()
+            return Worker(process=process, conn=conn)
         parent, child = self._ctx.Pipe(duplex=True)
         process = self._ctx.Process(
             target=worker_main, args=(child, *self._worker_args), name="nnlib-job-worker", daemon=True
@@ -116,7 +120,7 @@ class WorkerPoolMixin:
             job = self._jobs.get(job_id)
             if job is not None and job.status in ACTIVE:
                 self._finish_locked(job, status, result, error)
-            usage = process_usage(w.process.pid or 0)
+            usage = usage_of(w.process)
             if usage and usage.rss_mb > self.job_budget.memory_mb / 2:  # memory the job left behind would count
                 w.kill_reason = "recycle"  # against the next job: replace this worker (no new jobs meanwhile)
                 w.outbox.append(("exit",))
@@ -124,6 +128,7 @@ class WorkerPoolMixin:
             return self._dispatch_locked()
         if kind == "ready":
             w.ready = True
+            w.engine_error = msg[2] if len(msg) > 2 else None
             self._startup_failures = 0
             return self._dispatch_locked()
         log.warning("job manager: unexpected worker message %r", kind)
@@ -181,7 +186,7 @@ class WorkerPoolMixin:
             job = self._jobs.get(w.job_id) if w.job_id else None
             if job is None or job.budget is None or w.kill_reason:
                 continue
-            usage = process_usage(w.process.pid or 0)
+            usage = usage_of(w.process)
             verdict = over_budget(usage, w.cpu_at_start, job.budget) if usage else None
             if verdict:
                 log.warning("job %s over its %s budget: killing its worker", job.job_id[:6], verdict)

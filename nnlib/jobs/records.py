@@ -82,6 +82,7 @@ class Worker:
     process: BaseProcess
     conn: Connection
     ready: bool = False
+    engine_error: str | None = None  # why its warm-up could not load the training engine (None: it loaded)
     conn_open: bool = True
     job_id: str | None = None
     stop_deadline: float | None = None  # monotonic time after which a job that ignores "stop" is killed

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -43,6 +44,12 @@ def process_usage(pid: int) -> ProcessUsage | None:
     except (IndexError, ValueError):
         return None
     return ProcessUsage(cpu_seconds=cpu, rss_mb=rss)
+
+
+def usage_of(process: Any) -> ProcessUsage | None:
+    """A worker's usage: a local process read from /proc, a remote one (a Ray actor) as it last reported itself."""
+    report = getattr(process, "usage", None)
+    return report() if callable(report) else process_usage(process.pid or 0)
 
 
 def over_budget(usage: ProcessUsage, cpu_at_start: float, budget: JobBudget) -> str | None:

@@ -9,6 +9,7 @@ import importlib
 import os
 import signal
 import sys
+import threading
 import traceback
 from collections import deque
 from collections.abc import Callable
@@ -47,17 +48,20 @@ def limit_threads(torch_threads: int, import_torch: bool) -> None:
         torch_mod.set_num_threads(torch_threads)
 
 
-def warm_up(fn_path: str | None) -> None:
+def warm_up(fn_path: str | None) -> str | None:
     """Call the default job module's optional `warmup()` (imports, compiled kernels) before the first job, so a
-    student's first Train does not wait for it. Failures only cost that head start."""
+    student's first Train does not wait for it. Returns why the engine could not load (None: it did), which the
+    "ready" message carries to the manager, so a health check can tell a pool whose every run would fail."""
     if not fn_path:
-        return
+        return None
     try:
         module = importlib.import_module(fn_path.partition(":")[0])
         if callable(getattr(module, "warmup", None)):
             module.warmup()
-    except Exception:  # noqa: BLE001 - a failed warm-up must not kill the worker
-        traceback.print_exc()
+    except BaseException as e:  # noqa: BLE001 - a failed warm-up must not kill the worker (an OSError of a
+        traceback.print_exc()  # missing native library, a SystemExit from a broken import alike)
+        return f"{type(e).__name__}: {e}"
+    return None
 
 
 def worker_main(
@@ -65,13 +69,14 @@ def worker_main(
     warmup_fn: str | None = None,
 ) -> None:
     """Process entry point: announce readiness, then take ("job", ...) messages until told to exit."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's business; it shuts us down
+    if threading.current_thread() is threading.main_thread():  # (a Ray actor runs this loop in a thread)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's business; it shuts us down
     if project_root not in sys.path:
         sys.path.insert(0, project_root)
     limit_threads(torch_threads, preload_torch)
-    warm_up(warmup_fn)
+    engine_error = warm_up(warmup_fn)
     try:
-        conn.send(("ready", os.getpid()))
+        conn.send(("ready", os.getpid(), engine_error))
     except OSError:
         return
     inbox: deque[tuple] = deque()
