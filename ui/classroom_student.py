@@ -186,5 +186,5 @@ def show_leaderboard(task: Any, class_runs: list[Any], names: dict[str, str]) ->
     if not board:
         st.caption("No run qualifies yet.")
     for e in board:
-        st.markdown(f"{e.rank}. **{names.get(e.owner, 'someone')}** · {e.shown} · "
+        st.markdown(f"**{e.rank}.** {names.get(e.owner, 'someone')} · {e.shown} · "
                     f"[config]({config_link(e.config)})")

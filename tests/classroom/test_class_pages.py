@@ -116,8 +116,9 @@ def test_a_locked_field_holds_against_a_session_edit_and_the_run_is_saved(class_
     (run,) = runs.class_runs(class_db, klass.id)
     assert run.status == "finished" and run.metrics["epochs"] == 4 and run.metrics["params"] == 2 * 3 + 3 + 3 + 1
     at.run()
-    assert "My saved runs (1)" in [e.label for e in at.expander][0] or any(
-        "My saved runs (1)" in e.label for e in at.expander)
+    assert any(e.label.startswith("My saved runs (1)") for e in at.expander)
+    at.button(key=f"pg.open.{run.id}").click().run()
+    assert any(m.value.startswith("Run imported: 4 epochs") for m in at.success), texts(at)
 
 
 def _submit_from_session() -> None:
