@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 import streamlit as st
 
-from nnlib.classroom.admission import ClassLimits, model_params, refusal
+from nnlib.classroom.admission import class_refusal
 from nnlib.classroom.auth import TeacherGate
 from nnlib.classroom.presets import ClassPreset, apply_preset
 from nnlib.classroom.recorder import ACTIVE, RunRecorder
@@ -130,18 +130,13 @@ def admit(slot: str, payload: dict[str, Any]) -> dict[str, Any]:
     ctx = context()
     if ctx is None or not isinstance(payload.get("config"), dict):
         return payload
-    preset = class_preset(ctx) if slot == PRESET_SLOT else None
+    try:
+        preset = class_preset(ctx) if slot == PRESET_SLOT else None
+        live = [(t.owner, t.config_json) for t, _, v in recorder().tracked(ctx.class_id) if v.status in ACTIVE]
+    except StoreError:
+        raise JobLimitError("The class database is not reachable right now; try again in a minute.") from None
     config = apply_preset(payload["config"], preset) if preset else payload["config"]
-    cfg = RunConfig.from_dict(config)
-    from nnlib.validation import estimate_cost, run_epochs
-
-    cost = estimate_cost(cfg)
-    live = [(t, v) for t, _, v in recorder().tracked(ctx.class_id) if v.status in ACTIVE]
-    mine = [t for t, _ in live if t.owner == ctx.owner]
-    why = refusal(ClassLimits.from_env(), epochs=run_epochs(cfg), params=model_params(cfg),
-                  cpu_seconds=cost.cpu_seconds, class_active=len(live), student_active=len(mine),
-                  student_cpu_active=sum(estimate_cost(RunConfig.from_json(t.config_json)).cpu_seconds
-                                         for t in mine))
+    why = class_refusal(live, ctx.owner, RunConfig.from_dict(config))
     if why:
         raise JobLimitError(why)
     return {**payload, "config": config}

@@ -66,3 +66,15 @@ def model_params(cfg: RunConfig) -> int:
     layers = cnn_layers(model.cnn, cfg.dataset_info.get("shape"), _outputs(cfg), widen_factor(model.activation),
                         activation=model.activation)
     return int(totals(layers)[0])
+
+
+def class_refusal(live: list[tuple[str, str]], class_owner: str, cfg: RunConfig,
+                  limits: ClassLimits | None = None) -> str | None:
+    """The refusal for `class_owner` submitting `cfg`, given the class's active jobs as (owner, config JSON)
+    pairs (RunRecorder.tracked filtered to active ones); None if it may start."""
+    from nnlib.validation import estimate_cost, run_epochs
+
+    mine = [config for owner, config in live if owner == class_owner]
+    return refusal(limits or ClassLimits.from_env(), epochs=run_epochs(cfg), params=model_params(cfg),
+                   cpu_seconds=estimate_cost(cfg).cpu_seconds, class_active=len(live), student_active=len(mine),
+                   student_cpu_active=sum(estimate_cost(RunConfig.from_json(c)).cpu_seconds for c in mine))
