@@ -156,3 +156,21 @@ def test_the_server_applies_the_preset_to_whatever_payload_a_class_member_submit
     at.run()
     assert [m.value for m in at.markdown] == ["refused: Your class allows at most 2 epochs per run (this one asks "
                                               "for 4); lower the epochs."]
+
+
+def test_a_hidden_field_is_not_shown_and_keeps_the_preset_value(class_db):
+    from nnlib.store import students
+
+    klass = classes.create_class(class_db, "c")
+    hidden_preset = PRESET.replace(model={"activation": "sigmoid"})
+    presets.save_preset(class_db, klass.id, "p", hidden_preset.to_json(indent=None), [], ["model.activation"])
+    ann = students.join(class_db, klass.id, "Ann", "browser:y")
+    at = AppTest.from_file(os.path.join(PAGES, "playground.py"), default_timeout=120)
+    at.session_state["class.ctx"] = CR.ClassContext(klass.id, klass.code, klass.name, ann.id, ann.name)
+    at.run()
+    assert "pg.model.activation" not in [s.key for s in at.selectbox]
+    assert "pg.model.initializer" in [s.key for s in at.selectbox]  # the rest of the tab is there
+    at.session_state["pg.model.activation"] = "relu"  # a session edit of the hidden field
+    at.run()
+    ready_cfg, payload = at.session_state["pg.ready"]
+    assert ready_cfg.model.activation == "sigmoid" and payload["config"]["model"]["activation"] == "sigmoid"
