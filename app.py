@@ -10,7 +10,8 @@ if __name__ == "__main__":  # a session's script run
     pages = [st.Page("pages/playground.py", title="Playground", icon=":material/scatter_plot:", default=True),
              st.Page("pages/cnn.py", title="Images & CNNs", icon=":material/image:"),
              st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
-             st.Page("pages/course_map.py", title="Course map", icon=":material/map:", url_path="course-map")]
+             st.Page("pages/course_map.py", title="Course map", icon=":material/map:", url_path="course-map"),
+             st.Page("pages/teacher.py", title="Teacher", icon=":material/school:", url_path="teacher")]
     labs = [st.Page(f"pages/labs/{name}.py", title=title, icon=icon, url_path=f"lab-{name}")
             for name, title, icon in (
                 ("activations", "Activations", ":material/show_chart:"),
@@ -35,6 +36,9 @@ else:  # imported by the ASGI server
     from ui.services import job_manager
 
     job_manager()  # start the worker processes now, so they are warm when the first student presses Train
+    from ui.classroom import start_classroom
+
+    start_classroom()  # open + migrate the class database, apply the retention rule, start the run recorder
     from ui.playground_views import warm_up
 
     warm_up()  # and import torch for the untrained preview, which the first visitor's charts wait for

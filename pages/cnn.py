@@ -12,6 +12,7 @@ import streamlit as st
 from nnlib.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 from nnlib.data.errors import DataError
 from nnlib.models.presets import preset_spec
+from ui import classroom_student as CS
 from ui import cnn_controls as CC
 from ui import cnn_plots as CP
 from ui import cnn_predict as CPred
@@ -338,6 +339,7 @@ else:  # no trained weights here (any more: the server drops them NNLIB_RESULT_T
     st.session_state.pop(f"{P}.model", None)
 
 # ---------------------------------------------------------------- share, import, export
+CS.runs_panel(P, SLOT, image_page=True)  # saved runs (ui.classroom_student)
 with st.expander("Share, import and export", expanded=False):
     SP.share_import_export(P, SLOT, cfg, share_link(cfg), view, run_cfg, image_page=True,
                            probe=int(st.session_state.get(f"{P}.probe", 0)))

@@ -8,6 +8,8 @@ import streamlit as st
 
 from nnlib.config import AUGMENTATIONS, FEATURE_HELP, RunConfig
 from nnlib.data.catalog import DATASETS, names_of_kind
+from ui import classroom as CR
+from ui import classroom_student as CS
 from ui import controls as C
 from ui import run_controls as R
 from ui import session as S
@@ -33,7 +35,7 @@ MORE_TRAINING = [[("train", "optimizer", "Optimizer")], [("train", "loss", "Loss
 # ---------------------------------------------------------------- first visit: the URL decides the setup
 C.restore_settings(P)  # what a page switch or a hidden widget made Streamlit drop
 if f"{P}.restored" not in st.session_state:
-    cfg0, link_notes = C.restore_from_url(DEFAULT)
+    cfg0, link_notes = C.restore_from_url(DEFAULT, ("class",))  # `class`: a class link (ui.classroom_student)
     C.seed_state(P, cfg0, force=True)
     st.session_state[f"{P}.restored"] = True
     st.session_state[f"{P}.url_errors"] = link_notes
@@ -41,7 +43,9 @@ imported_cfg = SP.pending_import(P)
 if imported_cfg is not None:
     C.seed_state(P, imported_cfg, force=True)
 
+CS.join_gate(P)  # a class link: pick a display name first
 st.markdown("### Neural-network playground")
+CS.class_bar(P)  # a class member: the preset's locked/hidden fields, before the widgets
 if st.session_state.get(f"{P}.url_errors"):
     st.warning(notice(st.session_state[f"{P}.url_errors"]), icon=":material/link:")
 SP.import_message(P)
@@ -142,7 +146,7 @@ with train_tab:
             row.update(R.widget_row(P, items))
         R.optimizer_extras(P, row["optimizer"], row["schedule"], 2)
 
-cfg = C.config_from_state(P, DEFAULT)
+cfg = CR.enforce_config(C.config_from_state(P, DEFAULT))  # a class preset's locked fields, on the server
 C.remember_settings(P)
 problems = cfg.validate()
 if problems:
@@ -196,5 +200,6 @@ if shown.config is not None:
 cold_note.empty()
 
 # ---------------------------------------------------------------- share, import, export
+CS.runs_panel(P, SLOT, image_page=False)
 with st.expander("Share, import and export", expanded=False):
     SP.share_import_export(P, SLOT, cfg, C.share_link(cfg), view, run_cfg, image_page=False)

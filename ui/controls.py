@@ -24,6 +24,16 @@ def key(prefix: str, section: str, name: str) -> str:
     return f"{prefix}.{section}.{name}"
 
 
+def class_rule(prefix: str, section: str, name: str) -> str | None:
+    """"hidden" | "locked" | None: what the class preset does to this field's widget (ui.classroom sets
+    `{prefix}.rules`; the server enforces the values whatever the widgets do)."""
+    rules = st.session_state.get(f"{prefix}.rules")
+    field_name = f"{section}.{name}"
+    if not rules:
+        return None
+    return "hidden" if field_name in rules["hidden"] else "locked" if field_name in rules["locked"] else None
+
+
 def seed_state(prefix: str, cfg: RunConfig, force: bool = False) -> None:
     """Put a config's values into the widgets' session_state keys (first run, URL restore, JSON import)."""
     for section in SECTIONS:
@@ -143,6 +153,10 @@ def choice(prefix: str, section: str, name: str, label: str, options: list[str] 
     if st.session_state.get(k) not in opts:
         st.session_state[k] = opts[0]
     fmt = (lambda n: reg[n].label) if isinstance(reg, Registry) else (lambda n: str(n).replace("_", " "))
+    rule = class_rule(prefix, section, name)
+    if rule == "hidden":
+        return st.session_state[k]
+    kw["disabled"] = kw.get("disabled", False) or rule == "locked"
     return st.selectbox(label, opts, key=k, format_func=fmt, help=_help(section, name, reg, st.session_state[k]), **kw)
 
 
@@ -166,6 +180,10 @@ def number(
     step = cast(step) if step is not None else None
     if fmt is None and not is_int and step:  # as many decimals as the step has: beta2 0.999 must not read 1.00
         fmt = f"%.{max(2, math.ceil(-math.log10(step) - 1e-9))}f"
+    rule = class_rule(prefix, section, name)
+    if rule == "hidden":
+        return st.session_state[k]
+    kw["disabled"] = kw.get("disabled", False) or rule == "locked"
     if slider:
         return st.slider(label, lo, hi, step=step, key=k, help=help or _help(section, name), format=fmt, **kw)
     return st.number_input(label, lo, hi, step=step, key=k, help=help or _help(section, name), format=fmt, **kw)
@@ -184,6 +202,10 @@ def device_choice(prefix: str, label: str = "Device") -> str:
 
 
 def toggle(prefix: str, section: str, name: str, label: str, **kw: Any) -> bool:
+    rule = class_rule(prefix, section, name)
+    if rule == "hidden":
+        return bool(st.session_state.get(key(prefix, section, name)))
+    kw["disabled"] = kw.get("disabled", False) or rule == "locked"
     return st.toggle(label, key=key(prefix, section, name), help=_help(section, name), **kw)
 
 
@@ -191,7 +213,11 @@ def learning_rate(prefix: str, label: str = "Learning rate") -> float:
     k = key(prefix, "train", "lr")
     current = float(st.session_state.get(k, 0.03))
     steps = sorted(set(LR_STEPS) | {current})
-    return st.select_slider(label, steps, key=k, help=_help("train", "lr"), format_func=lambda v: f"{v:g}")
+    rule = class_rule(prefix, "train", "lr")
+    if rule == "hidden":
+        return current
+    return st.select_slider(label, steps, key=k, help=_help("train", "lr"), format_func=lambda v: f"{v:g}",
+                            disabled=rule == "locked")
 
 
 def multi(prefix: str, section: str, name: str, label: str, help_of: Mapping[str, str] | None = None) -> tuple:
@@ -199,7 +225,11 @@ def multi(prefix: str, section: str, name: str, label: str, help_of: Mapping[str
     k = key(prefix, section, name)
     st.session_state[k] = [v for v in st.session_state.get(k, ()) if v in meta["choices"]]
     text = meta["help"] + ("\n\n" + "\n\n".join(f"**{n}**: {h}" for n, h in help_of.items()) if help_of else "")
-    return tuple(st.pills(label, list(meta["choices"]), selection_mode="multi", key=k, help=text) or ())
+    rule = class_rule(prefix, section, name)
+    if rule == "hidden":
+        return tuple(st.session_state[k])
+    return tuple(st.pills(label, list(meta["choices"]), selection_mode="multi", key=k, help=text,
+                          disabled=rule == "locked") or ())
 
 
 def seed_layers(prefix: str, hidden: tuple[int, ...]) -> None:
@@ -215,6 +245,10 @@ def hidden_layers(prefix: str, max_layers: int = 10, max_width: int = 256, per_r
     nk = f"{prefix}.n_layers"
     if nk not in st.session_state:
         seed_layers(prefix, tuple(st.session_state.get(key(prefix, "model", "hidden"), (4, 2))))
+    rule = class_rule(prefix, "model", "hidden")
+    if rule == "hidden":
+        return tuple(st.session_state.get(key(prefix, "model", "hidden"), ()))
+    locked = rule == "locked"
     n = st.session_state[nk]
     c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
     if c2.button(
@@ -222,7 +256,7 @@ def hidden_layers(prefix: str, max_layers: int = 10, max_width: int = 256, per_r
         icon=":material/add:",
         key=f"{prefix}.add_layer",
         help="Add a hidden layer",
-        disabled=n >= max_layers,
+        disabled=locked or n >= max_layers,
         width="stretch",
     ):
         st.session_state.setdefault(f"{prefix}.width.{n}", st.session_state.get(f"{prefix}.width.{n - 1}", 4))
@@ -232,7 +266,7 @@ def hidden_layers(prefix: str, max_layers: int = 10, max_width: int = 256, per_r
         icon=":material/remove:",
         key=f"{prefix}.del_layer",
         help="Remove the last hidden layer",
-        disabled=n == 0,
+        disabled=locked or n == 0,
         width="stretch",
     ):
         n -= 1
@@ -247,7 +281,8 @@ def hidden_layers(prefix: str, max_layers: int = 10, max_width: int = 256, per_r
             widths.append(
                 int(
                     cols[i % len(cols)].number_input(
-                        f"layer {i + 1}", 1, max_width, key=wk, help="Neurons in this hidden layer."
+                        f"layer {i + 1}", 1, max_width, key=wk, help="Neurons in this hidden layer.",
+                        disabled=locked,
                     )
                 )
             )

@@ -29,6 +29,7 @@ def person_id() -> str:
             cookies, address = dict(st.context.cookies), st.context.ip_address
         except Exception:  # noqa: BLE001 - no client context (bare script run): fall back to the session
             cookies, address = {}, None
+        address = address if isinstance(address, str) else None  # AppTest's context gives a mock, not an address
         st.session_state.nn_person = person_key(cookies, address, session_id())
         st.session_state.nn_address = address or None
     return st.session_state.nn_person
@@ -66,11 +67,16 @@ def show_imported(slot: str, view: JobView) -> None:
 
 
 def start_job(slot: str, payload: dict[str, Any]) -> str:
-    """Replace this page's job by a new one (the old one is stopped and forgotten)."""
+    """Replace this page's job by a new one (the old one is stored if it ended, then stopped and forgotten). A
+    class member's payload gets the class preset and limits first (ui.classroom.admit: JobLimitError)."""
+    from ui import classroom
+
+    payload = classroom.admit(slot, payload)
     m = manager()
     st.session_state.pop(f"imported_{slot}", None)
     old = st.session_state.get(f"job_{slot}")
     if old:
+        classroom.record_now(old)
         try:
             m.remove(session_id(), old)
         except JobNotFound:
@@ -84,6 +90,7 @@ def start_job(slot: str, payload: dict[str, Any]) -> str:
     job_id = m.submit(session_id(), payload, person=person_id(), budget=budget, address=client_address(),
                       expected_s=expected)
     st.session_state[f"job_{slot}"] = job_id
+    classroom.track(slot, job_id, payload)
     return job_id
 
 
@@ -122,6 +129,9 @@ def reset(slot: str) -> None:
     st.session_state.pop(f"imported_{slot}", None)
     job_id = st.session_state.pop(f"job_{slot}", None)
     if job_id:
+        from ui import classroom
+
+        classroom.record_now(job_id)
         try:
             manager().remove(session_id(), job_id)
         except JobNotFound:

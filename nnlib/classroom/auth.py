@@ -1,0 +1,72 @@
+"""The teacher's password gate: only a salted scrypt hash is kept in memory, an attempt is compared in constant
+time, and failed attempts are limited per person/address so a student cannot guess it in a loop."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import secrets
+import threading
+import time
+from collections.abc import Callable
+
+SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}  # ~50 ms per check: cheap for a teacher, slow for a loop
+
+
+def hash_password(password: str, salt: bytes) -> bytes:
+    return hashlib.scrypt(password.encode("utf-8"), salt=salt, **SCRYPT)
+
+
+class AttemptLimiter:
+    """At most `max_failures` failed attempts per key within `window` seconds; then wait until the oldest ages."""
+
+    def __init__(self, max_failures: int = 5, window: float = 300.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_failures, self.window, self._clock = max_failures, window, clock
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def wait_seconds(self, key: str) -> float:
+        """0 if `key` may try now, else how long until it may."""
+        with self._lock:
+            now = self._clock()
+            recent = [t for t in self._failures.get(key, []) if now - t < self.window]
+            self._failures[key] = recent
+            if len(recent) < self.max_failures:
+                return 0.0
+            return self.window - (now - recent[0])
+
+    def failed(self, key: str) -> None:
+        with self._lock:
+            self._failures.setdefault(key, []).append(self._clock())
+
+    def succeeded(self, key: str) -> None:
+        with self._lock:
+            self._failures.pop(key, None)
+
+
+class TeacherGate:
+    """Checks teacher passwords against one configured password (None: teacher features are off)."""
+
+    def __init__(self, password: str | None, limiter: AttemptLimiter | None = None) -> None:
+        self._salt = secrets.token_bytes(16)
+        self._hash = hash_password(password, self._salt) if password else None
+        self.limiter = limiter or AttemptLimiter()
+
+    @property
+    def enabled(self) -> bool:
+        return self._hash is not None
+
+    def check(self, attempt: str, who: str) -> tuple[bool, str]:
+        """(unlocked, a sentence for the page). `who` is the person/address the attempts are counted against."""
+        if self._hash is None:
+            return False, "Teacher features are off on this server (no teacher password is set)."
+        wait = self.limiter.wait_seconds(who)
+        if wait > 0:
+            return False, f"Too many wrong passwords; try again in {math.ceil(wait)} seconds."
+        if hmac.compare_digest(hash_password(attempt or "", self._salt), self._hash):
+            self.limiter.succeeded(who)
+            return True, "Unlocked."
+        self.limiter.failed(who)
+        return False, "Wrong password."

@@ -1,0 +1,76 @@
+"""Class presets enforced on the server: whatever a class member submits (widgets, an edited URL, a hand-made
+session state), the preset's locked and hidden fields are put back before the config is validated and trained.
+
+`apply_preset` is the one function that does it; pages call it when they build the config and ui.session calls
+it again just before a class member's job is submitted, so a field can only change through the teacher.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, fields
+from typing import Any
+
+from nnlib.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+
+SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
+LOCKABLE: tuple[str, ...] = tuple(f"{s}.{f.name}" for s, cls in SECTIONS.items() for f in fields(cls))
+
+
+@dataclass(frozen=True)
+class ClassPreset:
+    """The class's starting config (RunConfig.to_dict()) and the fields students may not change / not see."""
+
+    config: dict[str, Any]
+    locked: frozenset[str] = frozenset()
+    hidden: frozenset[str] = frozenset()
+
+    @property
+    def enforced(self) -> frozenset[str]:
+        """Hidden fields are locked too: a student cannot set what they cannot see."""
+        return self.locked | self.hidden
+
+    @classmethod
+    def from_json(cls, config_json: str, locked: tuple[str, ...] | list[str] = (),
+                  hidden: tuple[str, ...] | list[str] = ()) -> ClassPreset:
+        cfg = RunConfig.from_json(config_json).checked()
+        return cls(cfg.to_dict(), frozenset(locked) & set(LOCKABLE), frozenset(hidden) & set(LOCKABLE))
+
+
+def unknown_fields(names: list[str] | tuple[str, ...]) -> list[str]:
+    """Names a teacher form or a stored preset gives that are not config fields ("section.field")."""
+    return [n for n in names if n not in LOCKABLE]
+
+
+def apply_preset(submitted: dict[str, Any], preset: ClassPreset) -> dict[str, Any]:
+    """A copy of `submitted` (RunConfig.to_dict() form) with every enforced field set to the preset's value."""
+    out = copy.deepcopy(submitted) if isinstance(submitted, dict) else {}
+    for name in preset.enforced:
+        section, field_name = name.split(".", 1)
+        if not isinstance(out.get(section), dict):
+            out[section] = {}
+        out[section][field_name] = copy.deepcopy(preset.config.get(section, {}).get(field_name))
+    return out
+
+
+def enforce(cfg: RunConfig, preset: ClassPreset) -> RunConfig:
+    """The RunConfig a class member may train: `cfg` with the preset's locked and hidden fields."""
+    return RunConfig.from_dict(apply_preset(cfg.to_dict(), preset))
+
+
+def differences(config: dict[str, Any], preset: ClassPreset) -> list[str]:
+    """What a student changed from the preset, as 'train.lr 0.03 -> 0.1' (the teacher's table)."""
+    out = []
+    for name in LOCKABLE:
+        section, field_name = name.split(".", 1)
+        mine = config.get(section, {}).get(field_name)
+        theirs = preset.config.get(section, {}).get(field_name)
+        if json.dumps(mine, sort_keys=True, default=str) != json.dumps(theirs, sort_keys=True, default=str):
+            out.append(f"{name} {_short(theirs)} -> {_short(mine)}")
+    return out
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, default=str) if isinstance(value, (list, dict)) else str(value)
+    return text if len(text) <= 30 else text[:27] + "..."

@@ -1,0 +1,42 @@
+"""The Teacher page: unlock with the server's teacher password, create a class and its preset, watch the class
+table live (stop a run, show one to everyone) and set challenges with their leaderboards."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from nnlib.store.db import StoreError
+from ui import classroom_teacher as T
+
+st.markdown("### Teacher")
+if not T.is_teacher():
+    T.login_form()
+    st.stop()
+try:
+    klass = T.class_picker()
+except StoreError as e:
+    st.error(f"The class database cannot be opened: {e}")
+    st.stop()
+if klass is None:
+    st.stop()
+table_tab, preset_tab, challenge_tab = st.tabs(["Class table", "Preset", "Challenges"])
+with preset_tab:
+    T.preset_editor(klass)
+
+
+@st.fragment(run_every=2.0)
+def live_table() -> None:
+    """Refreshed every 2 s on its own, so the rest of the page is not redrawn."""
+    T.class_table(klass)
+
+
+@st.fragment(run_every=3.0)
+def leaderboards() -> None:
+    T.leaderboards(klass)
+
+
+with table_tab:
+    live_table()
+with challenge_tab:
+    T.challenge_form(klass)
+    leaderboards()

@@ -1,0 +1,176 @@
+"""The Teacher page and a class member's Playground in AppTest, on a fresh SQLite database: the gate, a class,
+a preset whose locked field holds against a session-state edit, and the finished run saved and listed."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from nnlib.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from nnlib.store import classes, presets, runs
+from ui import classroom as CR
+
+PAGES = os.path.join(os.path.dirname(__file__), "..", "..", "pages")
+PRESET = RunConfig(data=DataConfig(dataset="xor", n_samples=200), model=ModelConfig(hidden=(3,)),
+                   train=TrainConfig(lr=0.1, epochs=4, until_paused=False))
+
+
+@pytest.fixture
+def class_db(tmp_path, monkeypatch):
+    monkeypatch.setenv("NNLIB_DATABASE_URL", f"sqlite:///{tmp_path / 'c.sqlite3'}")
+    monkeypatch.setenv("NNLIB_TEACHER_PASSWORD", "let me in")
+    CR.close_classroom()
+    yield CR.engine()
+    CR.close_classroom()
+
+
+def page(name: str, **query: str) -> AppTest:
+    at = AppTest.from_file(os.path.join(PAGES, name), default_timeout=120)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    return " ".join(str(e.value) for kind in ("markdown", "error", "info", "success", "caption", "code")
+                    for e in at.get(kind))
+
+
+def test_teacher_page_is_off_without_a_password(class_db, monkeypatch):
+    monkeypatch.delenv("NNLIB_TEACHER_PASSWORD")
+    CR.close_classroom()
+    at = page("teacher.py")
+    assert "Teacher features are off" in texts(at) and not at.exception
+
+
+def test_teacher_unlocks_creates_a_class_and_saves_a_preset(class_db):
+    at = page("teacher.py")
+    at.text_input(key="teacher.password").set_value("wrong")
+    at.button[0].click().run()
+    assert "Wrong password." in texts(at)
+    at.text_input(key="teacher.password").set_value("let me in")
+    at.button[0].click().run()
+    at.text_input(key="teacher.class_name").set_value("Group B")
+    next(b for b in at.button if b.label == "Create class").click().run()
+    (klass,) = classes.all_classes(class_db)
+    assert klass.name == "Group B" and f"?class={klass.code}" in texts(at)
+    at.text_area(key=f"teacher.preset_json.{klass.id}").set_value(PRESET.to_json())
+    at.multiselect(key=f"teacher.locked.{klass.id}").set_value(["train.lr", "model.hidden"])
+    next(b for b in at.button if b.label == "Save preset").click().run()
+    assert "Preset saved." in texts(at), texts(at)
+    saved = presets.current_preset(class_db, klass.id)
+    assert saved.locked == ("model.hidden", "train.lr") and RunConfig.from_json(saved.config) == PRESET
+    at.text_area(key=f"teacher.preset_json.{klass.id}").set_value('{"train": {"lr": -1}}')
+    next(b for b in at.button if b.label == "Save preset").click().run()
+    assert "This config cannot be used" in texts(at)
+
+
+def _teacher_action_without_unlocking() -> None:
+    import streamlit as st
+
+    from nnlib.store import classes as K
+    from ui import classroom as CR2
+    from ui import classroom_teacher as T
+
+    klass = K.create_class(CR2.engine(), "x")
+    for action in (lambda: T.create_class("y"), lambda: T.stop_run(klass.id, "job"),
+                   lambda: T.share_run(klass.id, 1, True), lambda: T.save_preset(klass.id, "{}", [], []),
+                   lambda: T.add_challenge(klass.id, "t", "fewest_params", 0.9, None)):
+        try:
+            action()
+            st.write("allowed")
+        except T.NotAllowed as e:
+            st.write(f"refused: {e}")
+
+
+def test_every_teacher_action_is_checked_on_the_server(class_db):
+    at = AppTest.from_function(_teacher_action_without_unlocking, default_timeout=60).run()
+    said = [m.value for m in at.markdown]
+    assert len(said) == 5 and all(s.startswith("refused: only the teacher") for s in said), said
+
+
+def test_a_locked_field_holds_against_a_session_edit_and_the_run_is_saved(class_db):
+    klass = classes.create_class(class_db, "Group B")
+    presets.save_preset(class_db, klass.id, "p", PRESET.to_json(indent=None), ["train.lr", "model.hidden"], [])
+    at = page("playground.py", **{"class": klass.code.lower()})
+    assert f"Join the class **{klass.name}**" in texts(at)
+    at.text_input(key="class.name").set_value("Ann").run()
+    at.button(key="class.join").click().run()
+    assert "you are **Ann**" in texts(at) and "learning rate" in texts(at)
+    assert at.select_slider(key="pg.train.lr").disabled and at.select_slider(key="pg.train.lr").value == 0.1
+    assert at.number_input(key="pg.train.epochs").value == 4 and not at.number_input(key="pg.train.epochs").disabled
+    at.session_state["pg.train.lr"] = 3.0  # what a hand-edited session (or URL) would do
+    at.session_state["pg.width.0"] = 64
+    at.button(key="pg.train").click().run()
+    job_id = at.session_state["job_playground"]
+    ((tracked, _, _),) = CR.recorder().tracked(klass.id)
+    trained = json.loads(tracked.config_json)
+    assert tracked.job_id == job_id and trained["train"]["lr"] == 0.1 and trained["model"]["hidden"] == [3]
+    deadline = time.time() + 120
+    while time.time() < deadline and not runs.class_runs(class_db, klass.id):
+        time.sleep(0.3)
+    (run,) = runs.class_runs(class_db, klass.id)
+    assert run.status == "finished" and run.metrics["epochs"] == 4 and run.metrics["params"] == 2 * 3 + 3 + 3 + 1
+    at.run()
+    assert any(e.label.startswith("My saved runs (1)") for e in at.expander)
+    at.button(key=f"pg.open.{run.id}").click().run()
+    assert any(m.value.startswith("Run imported: 4 epochs") for m in at.success), texts(at)
+
+
+def _submit_from_session() -> None:
+    import streamlit as st
+
+    from nnlib.jobs.manager import JobLimitError
+    from ui import session as S
+
+    try:
+        st.session_state["job"] = S.start_job("playground", st.session_state["payload"])
+    except JobLimitError as e:
+        st.write(f"refused: {e}")
+
+
+def test_the_server_applies_the_preset_to_whatever_payload_a_class_member_submits(class_db, monkeypatch):
+    from nnlib.store import students
+
+    klass = classes.create_class(class_db, "c")
+    presets.save_preset(class_db, klass.id, "p", PRESET.to_json(indent=None), ["train.lr"], ["data.dataset"])
+    ann = students.join(class_db, klass.id, "Ann", "browser:x")
+    edited = PRESET.replace(train={"lr": 3.0, "epochs": 3}, data={"dataset": "circle"}).to_dict()
+    at = AppTest.from_function(_submit_from_session, default_timeout=60)
+    at.session_state["class.ctx"] = CR.ClassContext(klass.id, klass.code, klass.name, ann.id, ann.name)
+    at.session_state["payload"] = {"config": edited, "interval": 0.5}
+    at.run()
+    ((tracked, session_id, _),) = CR.recorder().tracked(klass.id)
+    trained = json.loads(tracked.config_json)
+    assert (trained["train"]["lr"], trained["data"]["dataset"], trained["train"]["epochs"]) == (0.1, "xor", 3)
+    assert tracked.owner == f"student:{ann.id}"
+    from ui.services import job_manager
+
+    job_manager().command(session_id, tracked.job_id, "stop")
+    monkeypatch.setenv("NNLIB_CLASS_MAX_EPOCHS", "2")  # admission: a clear sentence, no job
+    at.session_state["payload"] = {"config": PRESET.to_dict()}
+    at.run()
+    assert [m.value for m in at.markdown] == ["refused: Your class allows at most 2 epochs per run (this one asks "
+                                              "for 4); lower the epochs."]
+
+
+def test_a_hidden_field_is_not_shown_and_keeps_the_preset_value(class_db):
+    from nnlib.store import students
+
+    klass = classes.create_class(class_db, "c")
+    hidden_preset = PRESET.replace(model={"activation": "sigmoid"})
+    presets.save_preset(class_db, klass.id, "p", hidden_preset.to_json(indent=None), [], ["model.activation"])
+    ann = students.join(class_db, klass.id, "Ann", "browser:y")
+    at = AppTest.from_file(os.path.join(PAGES, "playground.py"), default_timeout=120)
+    at.session_state["class.ctx"] = CR.ClassContext(klass.id, klass.code, klass.name, ann.id, ann.name)
+    at.run()
+    assert "pg.model.activation" not in [s.key for s in at.selectbox]
+    assert "pg.model.initializer" in [s.key for s in at.selectbox]  # the rest of the tab is there
+    at.session_state["pg.model.activation"] = "relu"  # a session edit of the hidden field
+    at.run()
+    ready_cfg, payload = at.session_state["pg.ready"]
+    assert ready_cfg.model.activation == "sigmoid" and payload["config"]["model"]["activation"] == "sigmoid"

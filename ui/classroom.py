@@ -1,0 +1,171 @@
+"""The classroom's server-side services and the hooks ui.session calls around a job: who owns a run (a class
+member, else the browser), the class preset and admission limits applied before a job is submitted, and the
+recorder that stores every ended run in the database.
+
+A class member is identified by (class, display name): the `students` row, bound to the browser that chose the
+name (nnlib.jobs.identity's person key, a hash of Streamlit's XSRF cookie token). Outside a class, runs belong to
+that person key, so the same browser finds them after a reload or a server restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+import streamlit as st
+
+from nnlib.classroom.admission import class_refusal
+from nnlib.classroom.auth import TeacherGate
+from nnlib.classroom.presets import ClassPreset, apply_preset
+from nnlib.classroom.recorder import ACTIVE, RunRecorder
+from nnlib.config import RunConfig
+from nnlib.jobs.manager import JobLimitError
+from nnlib.store import presets
+from nnlib.store.db import StoreError, open_engine
+from ui import session as S
+
+log = logging.getLogger(__name__)
+CTX_KEY = "class.ctx"
+PAGES = {"playground": "playground", "cnn": "cnn"}  # job slot -> the page a stored run reopens on
+PRESET_SLOT = "playground"  # class presets are Playground setups; other pages only get the class's limits
+
+_lock = threading.Lock()
+_services: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class ClassContext:
+    """This session's class membership (set by the join form, kept in session_state)."""
+
+    class_id: int
+    code: str
+    class_name: str
+    student_id: int
+    student_name: str
+
+    @property
+    def owner(self) -> str:
+        return f"student:{self.student_id}"
+
+
+def engine() -> sa.Engine:
+    """The process's database engine (migrated at first use); StoreError with a sentence if it cannot open."""
+    with _lock:
+        if "engine" not in _services:
+            _services["engine"] = open_engine()
+        return _services["engine"]
+
+
+def _pack(config_json: str, snapshot: dict, weights: dict) -> bytes:
+    from ui.run_file import export_run
+
+    return export_run(RunConfig.from_json(config_json), snapshot, weights)
+
+
+def recorder() -> RunRecorder:
+    """The process's run recorder (started with the first page that needs it, or at server start)."""
+    eng = engine()
+    with _lock:
+        if "recorder" not in _services:
+            from ui.services import job_manager
+
+            _services["recorder"] = RunRecorder(eng, job_manager().find, _pack)
+        return _services["recorder"]
+
+
+def teacher_gate() -> TeacherGate:
+    """The password gate: NNLIB_TEACHER_PASSWORD, else `teacher_password` in Streamlit secrets, else off."""
+    with _lock:
+        if "gate" not in _services:
+            password = os.environ.get("NNLIB_TEACHER_PASSWORD") or None
+            if password is None:
+                try:
+                    password = st.secrets.get("teacher_password") or None
+                except Exception:  # noqa: BLE001 - no secrets file: teacher features stay off
+                    password = None
+            _services["gate"] = TeacherGate(password)
+        return _services["gate"]
+
+
+def start_classroom() -> None:
+    """At server start: open and migrate the database, start the recorder (its first tick applies retention)."""
+    try:
+        recorder()
+    except StoreError as e:
+        log.error("classroom features are off: %s", e)
+
+
+def context() -> ClassContext | None:
+    return st.session_state.get(CTX_KEY)
+
+
+def owner() -> str:
+    """Whom this session's stored runs belong to."""
+    ctx = context()
+    return ctx.owner if ctx else S.person_id()
+
+
+def class_preset(ctx: ClassContext | None = None) -> ClassPreset | None:
+    """The class's current preset, read from the database (so a teacher's change applies at the next Train)."""
+    ctx = ctx or context()
+    if ctx is None:
+        return None
+    row = presets.current_preset(engine(), ctx.class_id)
+    return ClassPreset.from_json(row.config, row.locked, row.hidden) if row else None
+
+
+def enforce_config(cfg: RunConfig, slot: str = PRESET_SLOT) -> RunConfig:
+    """What a class member may train on this page: `cfg` with the preset's locked and hidden fields."""
+    preset = class_preset() if slot == PRESET_SLOT else None
+    return cfg if preset is None else RunConfig.from_dict(apply_preset(cfg.to_dict(), preset))
+
+
+def admit(slot: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload a class member may submit (preset applied), or JobLimitError saying why not. Outside a class
+    the payload is unchanged (the job manager's own limits apply)."""
+    ctx = context()
+    if ctx is None or not isinstance(payload.get("config"), dict):
+        return payload
+    try:
+        preset = class_preset(ctx) if slot == PRESET_SLOT else None
+        live = [(t.owner, t.config_json) for t, _, v in recorder().tracked(ctx.class_id) if v.status in ACTIVE]
+    except StoreError:
+        raise JobLimitError("The class database is not reachable right now; try again in a minute.") from None
+    config = apply_preset(payload["config"], preset) if preset else payload["config"]
+    why = class_refusal(live, ctx.owner, RunConfig.from_dict(config))
+    if why:
+        raise JobLimitError(why)
+    return {**payload, "config": config}
+
+
+def track(slot: str, job_id: str, payload: dict[str, Any]) -> None:
+    """Register a submitted job with the recorder so it is stored when it ends."""
+    if slot not in PAGES or not isinstance(payload.get("config"), dict):
+        return
+    try:
+        ctx = context()
+        recorder().track(job_id, owner(), ctx.class_id if ctx else None, PAGES[slot],
+                         RunConfig.from_dict(payload["config"]).to_json(indent=None))
+    except StoreError as e:  # the run still trains; it is only not kept
+        log.error("run %s will not be stored: %s", job_id, e)
+
+
+def record_now(job_id: str) -> None:
+    """Store an ended job before its page forgets it (Train again, Reset)."""
+    try:
+        recorder().record_now(job_id)
+    except StoreError:
+        pass
+
+
+def close_classroom() -> None:
+    """Stop the recorder and forget the engine and the gate (tests switching databases or passwords)."""
+    with _lock:
+        rec = _services.pop("recorder", None)
+        _services.clear()
+    if rec is not None:
+        rec.close()

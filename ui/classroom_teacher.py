@@ -1,0 +1,234 @@
+"""The teacher's side of the classroom: the password gate, classes and their presets, the live class table
+(stop a run, show a run to everyone) and challenges.
+
+Every action is a function that checks, on the server, that this session unlocked the teacher gate and that the
+class / run / job it names belongs together -- the page only draws buttons that call them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from nnlib.classroom.challenges import KINDS
+from nnlib.classroom.presets import LOCKABLE, ClassPreset, differences, unknown_fields
+from nnlib.classroom.recorder import live_row
+from nnlib.config import ConfigError, RunConfig
+from nnlib.store import challenges, classes, presets, runs, students
+from ui import classroom as CR
+from ui import session as S
+
+TEACHER_KEY = "teacher.ok"
+
+
+class NotAllowed(PermissionError):
+    """A teacher action from a session that is not the teacher's, or on something outside the class."""
+
+
+def is_teacher() -> bool:
+    return bool(st.session_state.get(TEACHER_KEY))
+
+
+def unlock(attempt: str) -> tuple[bool, str]:
+    """Check a password (rate-limited per person/address); on success this session is the teacher's."""
+    ok, message = CR.teacher_gate().check(attempt, S.person_id())
+    if ok:
+        st.session_state[TEACHER_KEY] = True
+    return ok, message
+
+
+def _require(class_id: int | None = None) -> Any:
+    if not is_teacher():
+        raise NotAllowed("only the teacher can do this: unlock the Teacher page first")
+    if class_id is None:
+        return None
+    klass = classes.by_id(CR.engine(), class_id)
+    if klass is None:
+        raise NotAllowed("no such class")
+    return klass
+
+
+def create_class(name: str) -> classes.ClassRow:
+    _require()
+    return classes.create_class(CR.engine(), name)
+
+
+def save_preset(class_id: int, config_json: str, locked: list[str], hidden: list[str]) -> presets.PresetRow:
+    """Store a preset after checking it: a valid Playground config, and only real field names."""
+    _require(class_id)
+    bad = unknown_fields([*locked, *hidden])
+    if bad:
+        raise ValueError(f"these are not settings: {', '.join(bad)}")
+    cfg = RunConfig.from_json(config_json).checked()  # ConfigError with the problems
+    if cfg.is_image:
+        raise ValueError("a class preset is a Playground (2D) setup, not an image one")
+    return presets.save_preset(CR.engine(), class_id, "preset", cfg.to_json(indent=None), locked, hidden)
+
+
+def add_challenge(class_id: int, title: str, kind: str, threshold: float | None,
+                  max_epochs: int | None) -> challenges.ChallengeRow:
+    _require(class_id)
+    if kind not in KINDS:
+        raise ValueError(f"unknown challenge kind {kind!r}")
+    return challenges.add_challenge(CR.engine(), class_id, title or KINDS[kind], kind, threshold, max_epochs)
+
+
+def stop_run(class_id: int, job_id: str) -> bool:
+    """Stop a class member's running job; False if it is not a job of this class (or already gone)."""
+    _require(class_id)
+    from ui.services import job_manager
+
+    for t, session_id, _view in CR.recorder().tracked(class_id):
+        if t.job_id == job_id:
+            job_manager().command(session_id, job_id, "stop")
+            return True
+    return False
+
+
+def share_run(class_id: int, run_id: int, shared: bool) -> bool:
+    """Show a class's stored run to every class member (or stop showing it)."""
+    _require(class_id)
+    return runs.set_shared(CR.engine(), run_id, class_id, shared)
+
+
+# ---------------------------------------------------------------- the page's sections
+
+def login_form() -> None:
+    gate = CR.teacher_gate()
+    if not gate.enabled:
+        st.info("Teacher features are off on this server: set the environment variable NNLIB_TEACHER_PASSWORD "
+                "(or `teacher_password` in .streamlit/secrets.toml) and restart the server.",
+                icon=":material/lock:")
+        return
+    with st.form("teacher.login"):
+        attempt = st.text_input("Teacher password", type="password", key="teacher.password",
+                                help="Set by whoever started the server (NNLIB_TEACHER_PASSWORD).")
+        if st.form_submit_button("Unlock", type="primary", help="Open the teacher's tools for this browser tab."):
+            ok, message = unlock(attempt)
+            if ok:
+                st.rerun()
+            st.error(message)
+
+
+def class_picker() -> classes.ClassRow | None:
+    """Create a class, or pick one; returns the chosen class."""
+    with st.form("teacher.new_class", clear_on_submit=True):
+        c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+        name = c1.text_input("New class name", key="teacher.class_name", help="e.g. 'Intro to NNs, group B'.")
+        if c2.form_submit_button("Create class", help="A new class with a short join code.") and name.strip():
+            st.session_state["teacher.class_id"] = create_class(name).id
+    known = classes.all_classes(CR.engine())
+    if not known:
+        st.caption("No class yet: create one above.")
+        return None
+    ids = [k.id for k in known]
+    if st.session_state.get("teacher.class_id") not in ids:
+        st.session_state["teacher.class_id"] = ids[0]
+    by_id = {k.id: k for k in known}
+    chosen = st.selectbox("Class", ids, key="teacher.class_id", format_func=lambda i: f"{by_id[i].name} "
+                          f"({by_id[i].code})", help="The class whose preset, table and challenges are shown.")
+    klass = by_id[chosen]
+    st.markdown(f"Join code **{klass.code}** · class link (students open it and pick a display name):")
+    st.code(f"{_base_url()}?class={klass.code}", language=None)
+    return klass
+
+
+def _base_url() -> str:
+    try:
+        url = (st.context.url or "").split("?")[0]
+    except Exception:  # noqa: BLE001 - no client context
+        url = ""
+    return url.rsplit("/teacher", 1)[0].rstrip("/") + "/"
+
+
+def preset_editor(klass: classes.ClassRow) -> None:
+    current = presets.current_preset(CR.engine(), klass.id)
+    with st.form(f"teacher.preset.{klass.id}"):
+        st.markdown("**Class preset**: the setup students start from; locked settings cannot be changed, hidden "
+                    "ones are not shown (both are enforced by the server).")
+        text = st.text_area("Preset config (JSON)", value=current.config if current else RunConfig().to_json(),
+                            height=160, key=f"teacher.preset_json.{klass.id}",
+                            help="A RunConfig as JSON: the Playground's 'Config (JSON)' download pastes here.")
+        locked = st.multiselect("Locked settings", list(LOCKABLE), default=list(current.locked) if current else [],
+                                key=f"teacher.locked.{klass.id}", help="Shown but disabled for students.")
+        hidden = st.multiselect("Hidden settings", list(LOCKABLE), default=list(current.hidden) if current else [],
+                                key=f"teacher.hidden.{klass.id}", help="Not shown to students; fixed to the "
+                                "preset's value.")
+        if st.form_submit_button("Save preset", type="primary", help="Students get it at their next Train."):
+            try:
+                save_preset(klass.id, text, locked, hidden)
+                st.success("Preset saved.")
+            except ConfigError as e:
+                st.error("This config cannot be used:\n\n" + "\n".join(f"- {x}" for x in e.errors))
+            except ValueError as e:
+                st.error(f"This preset cannot be used: {e}.")
+
+
+def class_table(klass: classes.ClassRow) -> None:
+    """Live: each student's running jobs and stored runs, with Stop and Show to everyone."""
+    eng = CR.engine()
+    names = {f"student:{s.id}": s.name for s in students.class_students(eng, klass.id)}
+    row = presets.current_preset(eng, klass.id)
+    preset = ClassPreset.from_json(row.config, row.locked, row.hidden) if row else None
+    live = [(t, v) for t, _, v in CR.recorder().tracked(klass.id) if v.status in ("queued", "running", "paused")]
+    st.markdown(f"**Students** ({len(names)}) · **running now** ({len(live)})")
+    for t, view in live:
+        r = live_row(view)
+        c1, c2 = st.columns([6, 1], vertical_alignment="center")
+        metric = f" · val accuracy {100 * r['val_accuracy']:.1f}%" if r["val_accuracy"] is not None else ""
+        c1.markdown(f"**{names.get(t.owner, '?')}** · {r['status']} · epoch {r['epoch']}{metric}"
+                    + _diff(t.config_json, preset))
+        if c2.button("Stop", key=f"teacher.stop.{t.job_id}", help="End this student's run now."):
+            stop_run(klass.id, t.job_id)
+    stored = runs.class_runs(eng, klass.id, limit=200)
+    st.markdown(f"**Finished runs** ({len(stored)})")
+    for run in stored[:60]:
+        c1, c2 = st.columns([6, 1], vertical_alignment="center")
+        m = run.metrics
+        metric = (f" · val accuracy {100 * m['val_accuracy']:.1f}%" if m.get("val_accuracy") is not None else
+                  f" · val loss {m['val_loss']:.4g}" if m.get("val_loss") is not None else "")
+        c1.markdown(f"**{names.get(run.owner, '?')}** · {run.status} · {m.get('epochs', 0)} epochs{metric} · "
+                    f"{m.get('params', '?')} parameters" + (" · :material/campaign: shown to everyone"
+                                                            if run.shared else "") + _diff(run.config, preset))
+        label = "Unshare" if run.shared else "Show to everyone"
+        if c2.button(label, key=f"teacher.share.{run.id}", help="List this run as the class's reference run on "
+                     "every student's Playground."):
+            share_run(klass.id, run.id, not run.shared)
+            st.rerun()
+
+
+def _diff(config_json: str, preset: ClassPreset | None) -> str:
+    if preset is None:
+        return ""
+    changed = differences(RunConfig.from_json(config_json).to_dict(), preset)
+    return (" · changed: " + "; ".join(changed[:4]) + ("…" if len(changed) > 4 else "")) if changed else \
+        " · the preset as given"
+
+
+def challenge_form(klass: classes.ClassRow) -> None:
+    with st.form(f"teacher.challenge.{klass.id}", clear_on_submit=True):
+        st.markdown("**New challenge**")
+        c1, c2, c3, c4 = st.columns([3, 3, 1, 1], vertical_alignment="bottom")
+        title = c1.text_input("Title", key=f"teacher.ch_title.{klass.id}", help="What students read, e.g. "
+                              "'Spiral: 95% with the fewest parameters'.")
+        kind = c2.selectbox("Goal", list(KINDS), format_func=KINDS.get, key=f"teacher.ch_kind.{klass.id}",
+                            help="How entries are ranked: parameters among runs with val accuracy >= threshold, "
+                                 "or the lowest val loss reached within the epoch limit.")
+        threshold = c3.number_input("Threshold", 0.0, 1.0, 0.95, 0.01, key=f"teacher.ch_thr.{klass.id}",
+                                    help="Validation accuracy a run must reach (fewest-parameters goal).")
+        epochs = c4.number_input("Epoch limit", 1, 10000, 200, key=f"teacher.ch_ep.{klass.id}",
+                                 help="Only the first N epochs count (lowest-val-loss goal).")
+        if st.form_submit_button("Add challenge", help="Students see it with a live leaderboard."):
+            add_challenge(klass.id, title, kind, threshold if kind == "fewest_params" else None,
+                          int(epochs) if kind == "lowest_val_loss" else None)
+
+
+def leaderboards(klass: classes.ClassRow) -> None:
+    from ui.classroom_student import show_leaderboard
+
+    eng = CR.engine()
+    names = {f"student:{s.id}": s.name for s in students.class_students(eng, klass.id)}
+    class_runs = runs.class_runs(eng, klass.id)
+    for task in challenges.class_challenges(eng, klass.id):
+        show_leaderboard(task, class_runs, names)
