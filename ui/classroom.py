@@ -142,6 +142,29 @@ def admit(slot: str, payload: dict[str, Any]) -> dict[str, Any]:
     return {**payload, "config": config}
 
 
+def admit_group(page: str, configs: list[RunConfig]) -> list[RunConfig]:
+    """The variants a class member may train as one group job (the preset applied to each, on the Playground), or
+    JobLimitError: a knob the preset locks cannot be varied, and the class's limits apply to the group's cost.
+    Outside a class the configs are unchanged."""
+    ctx = context()
+    if ctx is None:
+        return configs
+    try:
+        preset = class_preset(ctx) if page == PRESET_SLOT else None
+        live = [(t.owner, t.config_json) for t, _, v in recorder().tracked(ctx.class_id) if v.status in ACTIVE]
+    except StoreError:
+        raise JobLimitError("The class database is not reachable right now; try again in a minute.") from None
+    admitted = [RunConfig.from_dict(apply_preset(c.to_dict(), preset)) if preset else c for c in configs]
+    if len({c.to_json(indent=None) for c in admitted}) < len(configs):
+        raise JobLimitError("Your class's preset fixes the setting these variants change, so they would all "
+                            "train the same run: pick a knob your teacher left open.")
+    for cfg in admitted:
+        why = class_refusal(live, ctx.owner, cfg)
+        if why:
+            raise JobLimitError(why)
+    return admitted
+
+
 def track(slot: str, job_id: str, payload: dict[str, Any]) -> None:
     """Register a submitted job with the recorder so it is stored when it ends."""
     if slot not in PAGES or not isinstance(payload.get("config"), dict):

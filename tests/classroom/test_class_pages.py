@@ -174,3 +174,47 @@ def test_a_hidden_field_is_not_shown_and_keeps_the_preset_value(class_db):
     at.run()
     ready_cfg, payload = at.session_state["pg.ready"]
     assert ready_cfg.model.activation == "sigmoid" and payload["config"]["model"]["activation"] == "sigmoid"
+
+
+def _submit_group_from_session() -> None:
+    import streamlit as st
+
+    from nnlib.compare import variant_labels, variants
+    from nnlib.config import RunConfig
+    from ui.compare_panel import start_group
+
+    configs = variants(RunConfig.from_dict(st.session_state["base"]), st.session_state["knob"],
+                       st.session_state["values"])
+    st.write(f"answer: {start_group(configs, variant_labels(st.session_state['knob'], configs), 'playground')}")
+
+
+def test_a_class_member_cannot_vary_a_locked_knob_and_a_group_keeps_the_preset(class_db, monkeypatch):
+    from nnlib.jobs.manager import JobManager
+    from nnlib.store import students
+
+    submitted: list[dict] = []
+    real_submit = JobManager.submit
+    monkeypatch.setattr(JobManager, "submit", lambda self, sid, payload, *a, **k: (
+        submitted.append(payload), real_submit(self, sid, payload, *a, **k))[1])
+    klass = classes.create_class(class_db, "c")
+    presets.save_preset(class_db, klass.id, "p", PRESET.to_json(indent=None), ["train.lr"], [])
+    ann = students.join(class_db, klass.id, "Ann", "browser:z")
+    at = AppTest.from_function(_submit_group_from_session, default_timeout=60)
+    at.session_state["class.ctx"] = CR.ClassContext(klass.id, klass.code, klass.name, ann.id, ann.name)
+    at.session_state["base"] = PRESET.to_dict()
+    at.session_state["knob"], at.session_state["values"] = "lr", ["0.01", "0.1", "1"]
+    at.run()
+    assert not submitted and "job_group" not in at.session_state
+    assert at.markdown[0].value.startswith("answer: Your class's preset fixes the setting these variants change")
+    at.session_state["base"] = PRESET.replace(train={"lr": 3.0}).to_dict()  # an edited session's base run
+    at.session_state["knob"], at.session_state["values"] = "dropout", ["0", "0.5"]
+    at.run()
+    assert at.markdown[0].value == "answer: None"
+    ((payload,),) = [submitted]
+    assert [c["train"]["lr"] for c in payload["configs"]] == [0.1, 0.1]
+    assert [c["model"]["dropout"] for c in payload["configs"]] == [0.0, 0.5]
+    from ui.services import job_manager
+
+    m = job_manager()
+    sid, _ = m.find(at.session_state["job_group"])
+    m.command(sid, at.session_state["job_group"], "stop")
