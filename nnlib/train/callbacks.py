@@ -73,7 +73,9 @@ class History(Callback):
         if norms is not None:
             scalars["weight_norm"] = math.sqrt(sum(w * w for w in norms))
         for k, v in scalars.items():
-            col = self.columns.setdefault(k, [None] * (n - 1))
+            col = self.columns.get(k)
+            if col is None:  # not setdefault: its default would build an n-long list every epoch (quadratic)
+                col = self.columns[k] = [None] * (n - 1)
             value = None if v != v else float(v)
             if len(col) < n:
                 col.append(value)

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nnlib.train.fast_eval import split_logs
 from nnlib.train.fast_kernel import (
     _ALPHA,
     _BETA1,
@@ -35,13 +37,14 @@ from nnlib.train.fast_kernel import (
 )
 
 if HAVE_NUMBA:
+    from nnlib.train import fast_eval
     from nnlib.train.fast_kernel import _epoch
 
 if TYPE_CHECKING:
     from torch import nn
 
-__all__ = ["ACTIVATIONS", "HAVE_NUMBA", "LOSSES", "OPTIMIZERS", "FastMLP", "kernel_activations", "supports",
-           "warmup", "worthwhile"]
+__all__ = ["ACTIVATIONS", "HAVE_NUMBA", "LOSSES", "OPTIMIZERS", "EvalSet", "FastMLP", "kernel_activations",
+           "split_logs", "supports", "warmup", "worthwhile"]
 
 
 def supports(activations: str | Sequence[str], optimizer: str, loss: str) -> bool:
@@ -128,6 +131,20 @@ def _plain(a: np.ndarray, dtype: type) -> np.ndarray:
     compile another specialization of the kernel, seconds of latency."""
     a = np.ascontiguousarray(a, dtype=dtype)
     return a if a.flags.writeable else a.copy()
+
+
+@dataclass
+class EvalSet:
+    """Splits prepared once for the per-epoch evaluation kernel, stacked so one forward pass covers them all:
+    inputs, targets as the kernel reads them, each split's rows (bounds), and the buffers the kernels fill."""
+
+    names: list[str]
+    x: np.ndarray
+    yf: np.ndarray
+    yi: np.ndarray
+    bounds: np.ndarray
+    za: np.ndarray
+    res: np.ndarray
 
 
 class FastMLP:
@@ -232,8 +249,53 @@ class FastMLP:
 
     def grad_norms(self) -> list[float]:
         """L2 norm of each weight matrix's gradient (data + penalty) at the last step, like w.grad.norm()."""
-        g, off = self._state[0], self._poff
-        return [float(np.linalg.norm(g[off[i]:off[i + 1]])) for i in range(0, len(self._params), 2)]
+        return self.norms()[1]
+
+    def norms(self) -> tuple[list[float], list[float]]:
+        """(L2 norm of each weight matrix, of its gradient at the last step), in one compiled pass."""
+        out = np.zeros(len(self._params), np.float64)
+        fast_eval.norms(self._addrs, self._poff, self._state[0], out)
+        half = len(out) // 2
+        return out[:half].tolist(), out[half:].tolist()
+
+    def layer_outputs(self, x: np.ndarray) -> np.ndarray:
+        """Every layer's output for the rows of x, unit-major [layers + 1, widest layer, rows]: [0] the inputs, [-1]
+        the net's output (logits or values), the rest the hidden activations (the live view's neuron maps)."""
+        x = _plain(x, np.float32)
+        if x.ndim != 2 or x.shape[1] != self._dims[0]:
+            raise ValueError(f"x must be [n, {self._dims[0]}], got {x.shape}")
+        za = np.zeros((len(self._dims), int(self._dims.max()), len(x)), np.float32)
+        fast_eval.forward(self._addrs, self._dims, self._acts, x, za)
+        return za
+
+    def eval_set(self, splits: dict[str, tuple[np.ndarray, np.ndarray]]) -> EvalSet:
+        """Prepare named (x, y) splits for `evaluate` (y: class ids for cross entropy, else values)."""
+        names = list(splits)
+        xs = [_plain(x, np.float32).reshape(len(x), -1) for x, _ in splits.values()]
+        x = _plain(np.concatenate(xs), np.float32) if xs else np.zeros((0, int(self._dims[0])), np.float32)
+        if x.shape[1] != self._dims[0]:
+            raise ValueError(f"x must be [n, {self._dims[0]}], got {x.shape}")
+        ys = [np.asarray(y) for _, y in splits.values()]
+        if self._ctl[_LOSS] == 4:
+            yi, yf = _plain(np.concatenate([y.reshape(-1) for y in ys]), np.int64), self._no_float
+            if len(yi) and (yi.min() < 0 or yi.max() >= self._dims[-1]):
+                raise ValueError("y holds a class id outside the outputs")
+        else:
+            yf = _plain(np.concatenate([y.reshape(len(y), -1) for y in ys]), np.float32)
+            yi = self._no_int
+            if yf.shape != (len(x), self._dims[-1]):
+                raise ValueError(f"y must be [{len(x)}, {self._dims[-1]}], got {yf.shape}")
+        bounds = np.concatenate([[0], np.cumsum([len(v) for v in xs])]).astype(np.int64)
+        za = np.zeros((len(self._dims), int(self._dims.max()), len(x)), np.float32)
+        return EvalSet(names, x, yf, yi, bounds, za, np.zeros((len(names), 7), np.float64))
+
+    def evaluate(self, prepared: EvalSet) -> np.ndarray:
+        """One forward pass over every prepared split and their metric sums, [splits, 7] (see
+        `fast_eval.split_logs` for the log entries)."""
+        fast_eval.forward(self._addrs, self._dims, self._acts, prepared.x, prepared.za)
+        fast_eval.metrics(prepared.za[-1, :self._dims[-1]], prepared.yf, prepared.yi, int(self._ctl[_LOSS]),
+                          prepared.bounds, prepared.res)
+        return prepared.res
 
 
 def warmup() -> float:
@@ -245,6 +307,9 @@ def warmup() -> float:
     if HAVE_NUMBA:
         w = [np.zeros((2, 2), np.float32), np.zeros((1, 2), np.float32)]
         b = [np.zeros(2, np.float32), np.zeros(1, np.float32)]
-        FastMLP(w, b, "tanh", "mse", "sgd", {"lr": 0.0}).train_epoch(
-            np.zeros((2, 2), np.float32), np.zeros((2, 1), np.float32), np.arange(2), 2)
+        fast = FastMLP(w, b, "tanh", "mse", "sgd", {"lr": 0.0})
+        x, y = np.zeros((2, 2), np.float32), np.zeros((2, 1), np.float32)
+        fast.train_epoch(x, y, np.arange(2), 2)
+        fast.evaluate(fast.eval_set({"train": (x, y)}))
+        fast.norms()
     return time.perf_counter() - start
