@@ -205,6 +205,11 @@ class FastMLP:
         return self._params[0::2]
 
     @property
+    def dims(self) -> list[int]:
+        """Units per layer, inputs first: [inputs, hidden..., outputs]."""
+        return self._dims.tolist()
+
+    @property
     def steps(self) -> int:
         """Optimizer steps taken so far (torch's state['step'])."""
         return int(self._ctl[_STEP])
