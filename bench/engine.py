@@ -142,15 +142,24 @@ def app_trainer(spec: NetSpec, x: np.ndarray, y: np.ndarray) -> Run:
     cfg = RunConfig().replace(data={"dataset": "xor", "n_samples": 2 * N_TRAIN},
                               model={"hidden": spec.sizes[1:-1], "activation": ACTIVATION,
                                      "initializer": "xavier_uniform"},
-                              train={"optimizer": "sgd", "lr": LR, "batch_size": BATCH, "epochs": 1_000_000})
+                              train={"optimizer": "sgd", "lr": LR, "batch_size": BATCH, "epochs": 10_000})
     data = load_data(cfg)
     build = payload_builder(cfg)
     ctl = JobControl(min_interval=SNAPSHOT_S)
-    trainer = Trainer(cfg, data, callbacks=[LiveSnapshot(ctl.offer, lambda t, final: pickle.dumps(build(t, final)))])
-    assert trainer.fast is not None
+
+    def start() -> Trainer:
+        live = LiveSnapshot(ctl.offer, lambda t, final: pickle.dumps(build(t, final)))
+        trainer = Trainer(cfg, data, callbacks=[live])
+        assert trainer.fast is not None
+        return trainer
+
+    state = {"trainer": start()}
 
     def run(epochs: int) -> int:
-        trainer.run(epochs=epochs, gate=ctl.epoch_gate)
+        """Like the Trainer column, a new run once the longest run a page allows (10,000 epochs) is done."""
+        if state["trainer"].epoch + epochs > cfg.train.epochs:
+            state["trainer"] = start()
+        state["trainer"].run(epochs=epochs, gate=ctl.epoch_gate)
         return epochs * N_TRAIN
 
     run.snapshots = lambda: ctl.sent  # type: ignore[attr-defined]

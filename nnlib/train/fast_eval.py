@@ -76,16 +76,19 @@ if HAVE_NUMBA:
                         dst[r] = _act(dst[r] + bj, act)
 
     @njit(**_JIT)
-    def metrics(out, yf, yi, loss, bounds, res):  # type: ignore[no-untyped-def]
+    def metrics(out, yf, yi, loss, bounds, want_loss, res):  # type: ignore[no-untyped-def]
         """Per segment s (rows bounds[s]:bounds[s + 1], one split each) of the outputs `out` [k, n] (unit-major,
         as `forward` leaves them): the loss (mean, like torch's reduction) and the sums behind accuracy / RMSE /
         R^2, into res[s].
 
         loss: index into fast_kernel.LOSSES; yi (class ids) for cross entropy, else yf [n, k]. Accuracy counts
-        argmax == class (cross entropy) or (output > 0) == int(target), as `Trainer.evaluate` does."""
+        argmax == class (cross entropy) or (output > 0) == int(target), as `Trainer.evaluate` does. The loss of a
+        segment with want_loss[s] == 0 is not computed (the training split's: its exps and logs are half the
+        cost, and the epoch's batches already give the training loss); it reads NaN."""
         k = out.shape[0]
         for s in range(bounds.shape[0] - 1):
             lo, hi = bounds[s], bounds[s + 1]
+            with_loss = want_loss[s] != 0
             total = 0.0
             correct = 0
             sq = 0.0
@@ -98,11 +101,13 @@ if HAVE_NUMBA:
                     for j in range(1, k):
                         if out[j, r] > mx:
                             mx, best = out[j, r], j
+                    correct += best == yi[r]
+                    if not with_loss:
+                        continue
                     se = 0.0
                     for j in range(k):
                         se += math.exp(np.float64(out[j, r]) - mx)
                     total += mx + math.log(se) - out[yi[r], r]
-                    correct += best == yi[r]
                     continue
                 for j in range(k):
                     o, y = np.float64(out[j, r]), np.float64(yf[r, j])
@@ -110,6 +115,8 @@ if HAVE_NUMBA:
                     sq += e * e
                     ysum += y
                     ysq += y * y
+                    if not with_loss:
+                        continue
                     if loss == 0:
                         total += e * e
                     elif loss == 1:
@@ -120,7 +127,7 @@ if HAVE_NUMBA:
                         total += max(o, 0.0) - o * y + math.log1p(math.exp(-abs(o)))
                 correct += (1 if out[0, r] > 0 else 0) == int(yf[r, 0])
             n = hi - lo
-            res[s, M_LOSS] = total / max(1, n if loss == 4 else n * k)
+            res[s, M_LOSS] = total / max(1, n if loss == 4 else n * k) if with_loss else np.nan
             res[s, M_CORRECT] = correct
             res[s, M_SQERR] = sq
             res[s, M_YSUM] = ysum
@@ -130,18 +137,22 @@ if HAVE_NUMBA:
 
     @njit(**_JIT)
     def norms(addrs, poff, grads, out):  # type: ignore[no-untyped-def]
-        """out[l] = ||W_l|| and out[layers + l] = ||dL/dW_l|| (the weight matrices, not the biases)."""
+        """out[l] = ||W_l|| and out[layers + l] = ||dL/dW_l|| (the weight matrices, not the biases); out[-1] the
+        number of weights exactly 0 (L1's dead connections)."""
         n_layers = addrs.shape[0] // 2
+        zeros = 0
         for layer in range(n_layers):
             lo, hi = poff[2 * layer], poff[2 * layer + 1]
             w = numba.carray(_f32_ptr(addrs[2 * layer]), (hi - lo,))
             sw = 0.0
             sg = 0.0
             for i in range(hi - lo):
+                zeros += w[i] == 0
                 sw += np.float64(w[i]) * w[i]
                 sg += np.float64(grads[lo + i]) * grads[lo + i]
             out[layer] = math.sqrt(sw)
             out[n_layers + layer] = math.sqrt(sg)
+        out[out.shape[0] - 1] = zeros
 
 
 def split_logs(split: str, res: np.ndarray, problem: str) -> dict[str, float]:

@@ -143,6 +143,7 @@ class EvalSet:
     yf: np.ndarray
     yi: np.ndarray
     bounds: np.ndarray
+    want_loss: np.ndarray
     za: np.ndarray
     res: np.ndarray
 
@@ -187,6 +188,7 @@ class FastMLP:
         self._ctl[_OPT] = OPTIMIZERS.index(optimizer)
         self._hp = _hyper_slots(optimizer, hyper, l1, l2)
         self._scratch: tuple[np.ndarray, np.ndarray] | None = None
+        self._data: tuple[Any, Any, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
         self._no_int = np.zeros(0, np.int64)
         self._no_float = np.zeros((0, dims[-1]), np.float32)
 
@@ -225,19 +227,7 @@ class FastMLP:
     def train_epoch(self, x: np.ndarray, y: np.ndarray, order: np.ndarray,
                     batch_size: int) -> tuple[float, float]:
         """One epoch over x[order] in mini-batches; returns (mean batch data loss, mean batch penalty)."""
-        x = _plain(x, np.float32)
-        if x.ndim != 2 or x.shape[1] != self._dims[0]:
-            raise ValueError(f"x must be [n, {self._dims[0]}], got {x.shape}")
-        if self._ctl[_LOSS] == 4:
-            yi, yf = _plain(y, np.int64).reshape(-1), self._no_float
-            n_y = len(yi)
-        else:
-            yf, yi = _plain(y, np.float32).reshape(len(y), -1), self._no_int
-            n_y = len(yf)
-            if yf.shape[1] != self._dims[-1]:
-                raise ValueError(f"y must have {self._dims[-1]} column(s), got {yf.shape}")
-        if n_y != len(x):
-            raise ValueError(f"x has {len(x)} rows but y has {n_y}")
+        x, yf, yi = self._checked_data(x, y)
         order = _plain(order, np.int64)
         if batch_size < 1:
             raise ValueError("batch_size must be >= 1")
@@ -252,16 +242,45 @@ class FastMLP:
         n = max(1, n_batches)
         return float(self._hp[_OUT_LOSS]) / n, float(self._hp[_OUT_PEN]) / n
 
+    def _checked_data(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """x, y as the kernel reads them, checked; remembered for the arrays last seen (the Trainer passes the
+        same training set every epoch, and these checks cost about as much as a small net's epoch)."""
+        if self._data is not None and self._data[0] is x and self._data[1] is y:
+            return self._data[2]
+        xk = _plain(x, np.float32)
+        if xk.ndim != 2 or xk.shape[1] != self._dims[0]:
+            raise ValueError(f"x must be [n, {self._dims[0]}], got {xk.shape}")
+        if self._ctl[_LOSS] == 4:
+            yi, yf = _plain(y, np.int64).reshape(-1), self._no_float
+            n_y = len(yi)
+        else:
+            yf, yi = _plain(y, np.float32).reshape(len(y), -1), self._no_int
+            n_y = len(yf)
+            if yf.shape[1] != self._dims[-1]:
+                raise ValueError(f"y must have {self._dims[-1]} column(s), got {yf.shape}")
+        if n_y != len(xk):
+            raise ValueError(f"x has {len(xk)} rows but y has {n_y}")
+        yk = yi if self._ctl[_LOSS] == 4 else yf
+        if xk is not x or not (yk is y or yk.base is y):  # converted copies: the caller's arrays may still change
+            return xk, yf, yi
+        self._data = (x, y, (xk, yf, yi))  # holding x and y keeps their ids from being reused
+        return xk, yf, yi
+
     def grad_norms(self) -> list[float]:
         """L2 norm of each weight matrix's gradient (data + penalty) at the last step, like w.grad.norm()."""
         return self.norms()[1]
 
     def norms(self) -> tuple[list[float], list[float]]:
         """(L2 norm of each weight matrix, of its gradient at the last step), in one compiled pass."""
-        out = np.zeros(len(self._params), np.float64)
+        weights, grads, _ = self.weight_stats()
+        return weights, grads
+
+    def weight_stats(self) -> tuple[list[float], list[float], int]:
+        """(weight norms, gradient norms, weights exactly 0) of the weight matrices, in one compiled pass."""
+        out = np.zeros(len(self._params) + 1, np.float64)
         fast_eval.norms(self._addrs, self._poff, self._state[0], out)
-        half = len(out) // 2
-        return out[:half].tolist(), out[half:].tolist()
+        half = len(self._params) // 2
+        return out[:half].tolist(), out[half:2 * half].tolist(), int(out[-1])
 
     def layer_outputs(self, x: np.ndarray) -> np.ndarray:
         """Every layer's output for the rows of x, unit-major [layers + 1, widest layer, rows]: [0] the inputs, [-1]
@@ -274,7 +293,8 @@ class FastMLP:
         return za
 
     def eval_set(self, splits: dict[str, tuple[np.ndarray, np.ndarray]]) -> EvalSet:
-        """Prepare named (x, y) splits for `evaluate` (y: class ids for cross entropy, else values)."""
+        """Prepare named (x, y) splits for `evaluate` (y: class ids for cross entropy, else values). A split
+        named "train" gets no loss, as in `Trainer.evaluate`."""
         names = list(splits)
         xs = [_plain(x, np.float32).reshape(len(x), -1) for x, _ in splits.values()]
         x = _plain(np.concatenate(xs), np.float32) if xs else np.zeros((0, int(self._dims[0])), np.float32)
@@ -292,14 +312,15 @@ class FastMLP:
                 raise ValueError(f"y must be [{len(x)}, {self._dims[-1]}], got {yf.shape}")
         bounds = np.concatenate([[0], np.cumsum([len(v) for v in xs])]).astype(np.int64)
         za = np.zeros((len(self._dims), int(self._dims.max()), len(x)), np.float32)
-        return EvalSet(names, x, yf, yi, bounds, za, np.zeros((len(names), 7), np.float64))
+        want_loss = np.array([name != "train" for name in names], np.int64)  # see fast_eval.metrics
+        return EvalSet(names, x, yf, yi, bounds, want_loss, za, np.zeros((len(names), 7), np.float64))
 
     def evaluate(self, prepared: EvalSet) -> np.ndarray:
         """One forward pass over every prepared split and their metric sums, [splits, 7] (see
         `fast_eval.split_logs` for the log entries)."""
         fast_eval.forward(self._addrs, self._dims, self._acts, prepared.x, prepared.za)
         fast_eval.metrics(prepared.za[-1, :self._dims[-1]], prepared.yf, prepared.yi, int(self._ctl[_LOSS]),
-                          prepared.bounds, prepared.res)
+                          prepared.bounds, prepared.want_loss, prepared.res)
         return prepared.res
 
 

@@ -213,8 +213,7 @@ class Trainer:
         if math.isfinite(data_loss + pen):
             logs.update(self.evaluate_all(skip_train="train_accuracy" in logs, skip_test=self.cfg.is_image))
         if self.fast is not None:
-            logs["weight_norms"], logs["grad_norms"] = self.fast.norms()
-            logs["zero_weights"] = count_zeros(self.fast.weights)
+            logs["weight_norms"], logs["grad_norms"], logs["zero_weights"] = self.fast.weight_stats()
         else:
             weights = weight_tensors(self.model)
             logs["weight_norms"] = [float(w.detach().norm()) for w in weights]
