@@ -218,7 +218,7 @@ def main() -> None:
     x, y = xor_data()
     names = args.only or list(METHODS)
     header = f"{'network':<16}" + "".join(f"{n + ' ex/s':>24}" for n in names)
-    header += "".join(f"{n + ' / ' + names[0]:>32}" for n in names[1:])
+    header += "".join(f"{'  ' + n + ' / ' + names[0]:>34}" for n in names[1:])
     print(f"batch {BATCH}, {N_TRAIN} points, SGD lr {LR}, BCE, 1 thread, {args.rounds} interleaved rounds of "
           f"~{args.seconds:g} CPU-s per method, median; load average at start {os.getloadavg()[0]:.1f}")
     print(header)
@@ -232,7 +232,7 @@ def main() -> None:
                 samples[n].append(measure(n, runs[n], args.seconds))
         rates = [statistics.median(samples[n]) for n in names]
         row = f"{spec.name:<16}" + "".join(f"{r:>24,.0f}" for r in rates)
-        row += "".join(f"{r / rates[0]:>31.1f}x" for r in rates[1:])
+        row += "".join(f"{r / rates[0]:>33.1f}x" for r in rates[1:])
         print(row, flush=True)
         if "fast_mlp" in names:
             kernel = rates[names.index("fast_mlp")]
