@@ -81,6 +81,10 @@ class Trainer:
         self._mode_matters = any(isinstance(m, (nn.Dropout, nn.Dropout2d, nn.modules.batchnorm._BatchNorm))
                                  for m in self.model.modules())
         self.fast = self._make_fast() if fast is not False else None
+        if self.fast is not None:  # torch.randperm's batch order from self.generator's seed, without torch
+            from nnlib.train.batch_order import BatchOrder
+
+            self._fast_order = BatchOrder(t.seed)
         self._fast_eval: Any = None  # the splits as the fast path's evaluation kernel reads them (fast_mlp.EvalSet)
         self._problem = cfg.problem
         if fast and self.fast is None:
@@ -199,11 +203,11 @@ class Trainer:
             cb.on_epoch_begin(self, epoch, logs)
         self._use_scheduled_lr()
         x, y = self.splits["train"]  # type: ignore[misc]
-        order = torch.randperm(len(x), generator=self.generator)
         if self.fast is not None:  # no torch per epoch: the kernel trains the parameters' memory in place
-            data_loss, pen = self.fast.train_epoch(self.data.x_train, self._fast_targets(), order.numpy(),
-                                                   self.cfg.train.batch_size)
+            data_loss, pen = self.fast.train_epoch(self.data.x_train, self._fast_targets(),
+                                                   self._fast_order.permutation(len(x)), self.cfg.train.batch_size)
         else:
+            order = torch.randperm(len(x), generator=self.generator)
             self.model.train()
             data_loss, pen, grad_norms = self._torch_epoch(x, y, order.to(self.device))
             if self._batch_train_accuracy is not None and self.cfg.is_image:
