@@ -6,6 +6,10 @@ per visit, when the page title showed, when a spinner showed and when the first 
 only within one run: the machine is shared.
 
     .venv/bin/python bench/cold_start.py --root . --root /tmp/old-checkout --trials 3
+
+`--engine` measures the engine's cold start instead (no server, no browser): `python -m nnlib train --config
+examples/xor.json --epochs 200` from process start to exit, a fresh worker process's first epoch (import, kernel
+load, data, model, one epoch), and what part of it is `import torch` and loading the numba kernels alone.
 """
 
 from __future__ import annotations
@@ -76,12 +80,60 @@ def visit(browser, url: str) -> dict[str, float | None]:
     return {"title": title, "spinner": spinner, "chart": chart or network, "network": network}
 
 
+ENGINE_STEPS = {
+    "import torch alone": "import torch",
+    "import numpy + load the numba kernels alone": "from nnlib.train import fast_mlp; fast_mlp.warmup()",
+    "fresh worker: first epoch of the default net": (
+        "from nnlib.config import RunConfig\nfrom nnlib.train.trainer import Trainer\n"
+        "t = Trainer(RunConfig().replace(train={'epochs': 1}))\nt.run()\nassert t.fast is not None"),
+}
+
+
+def timed_process(argv: list[str], root: str) -> float:
+    """Wall seconds from start to exit of one child process run in `root`."""
+    env = {**os.environ, "PYTHONPATH": root}
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, err = proc.communicate(timeout=600)
+    seconds = time.perf_counter() - t0
+    if proc.returncode:
+        raise RuntimeError(f"{' '.join(argv)} failed: {err.decode()[-500:]}")
+    return seconds
+
+
+def engine_cold_start(root: str, trials: int) -> None:
+    """Median over `trials` of each engine start (alternating, so load hits each alike); numba's cache warm."""
+    import tempfile
+
+    out = tempfile.mkdtemp(prefix="nnlib-cold-")
+    runs = {"python -m nnlib train --config examples/xor.json --epochs 200":
+            [sys.executable, "-m", "nnlib", "train", "--config", "examples/xor.json", "--epochs", "200", "--quiet",
+             "--out", out]}
+    runs.update({name: [sys.executable, "-c", code] for name, code in ENGINE_STEPS.items()})
+    for argv in runs.values():  # fills numba's on-disk cache and the OS file cache
+        timed_process(argv, root)
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(trials):
+        for name, argv in runs.items():
+            times[name].append(timed_process(argv, root))
+    print(f"engine cold start in {root}, median of {trials} (load average {os.getloadavg()[0]:.1f}):")
+    for name, values in times.items():
+        print(f"    {name}: {statistics.median(values):.2f} s")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--root", action="append", required=True, help="a checkout to serve (repeat to compare)")
+    ap.add_argument("--root", action="append", help="a checkout to serve (repeat to compare)")
+    ap.add_argument("--engine", action="store_true", help="the engine's cold start (CLI, fresh worker) instead")
     ap.add_argument("--trials", type=int, default=2)
     ap.add_argument("--settle", type=float, default=3.0, help="seconds between server start and the first visit")
     args = ap.parse_args()
+    if args.engine:
+        for root in args.root or ["."]:
+            engine_cold_start(os.path.abspath(root), args.trials)
+        return
+    if not args.root:
+        ap.error("--root is required (or --engine)")
     from playwright.sync_api import sync_playwright
 
     results: dict[str, list[dict]] = {r: [] for r in args.root}

@@ -1,13 +1,17 @@
 """Engine speed benchmark: examples/s of a plain PyTorch loop vs nnlib's fast path on TF-Playground nets.
 
-Run `python bench/engine.py [--seconds S]`. Each method is a factory in METHODS: add a column (e.g. the full
-nnlib Trainer) by registering `name -> factory(spec, x, y) -> run(epochs) -> examples trained`.
+Run `python bench/engine.py [--seconds S] [--rounds R]`. Each method is a factory in METHODS
+(`name -> factory(spec, x, y) -> run(epochs) -> examples trained`). Rates are CPU-time based (this process, one
+thread) and the methods take turns in R interleaved rounds (median per method), so a load that comes and goes on
+a shared machine hits every column alike; compare the ratios, which are measured in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import pickle
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -123,23 +127,62 @@ def nnlib_trainer(spec: NetSpec, x: np.ndarray, y: np.ndarray, fast: bool | None
     return run
 
 
+def app_trainer(spec: NetSpec, x: np.ndarray, y: np.ndarray) -> Run:
+    """(d) The Trainer as a worker runs it for the Playground (nnlib.train.job.run_training): history, the
+    page's LiveSnapshot offered every epoch and built + pickled (what goes down the pipe) at the app's snapshot
+    rate through the job's JobControl gate."""
+    from nnlib.config import RunConfig
+    from nnlib.data.bundle import load_data
+    from nnlib.jobs.control import JobControl
+    from nnlib.train.job import payload_builder
+    from nnlib.train.live_snapshot import LiveSnapshot
+    from nnlib.train.trainer import Trainer
+    from ui.live import SNAPSHOT_S
+
+    cfg = RunConfig().replace(data={"dataset": "xor", "n_samples": 2 * N_TRAIN},
+                              model={"hidden": spec.sizes[1:-1], "activation": ACTIVATION,
+                                     "initializer": "xavier_uniform"},
+                              train={"optimizer": "sgd", "lr": LR, "batch_size": BATCH, "epochs": 10_000})
+    data = load_data(cfg)
+    build = payload_builder(cfg)
+    ctl = JobControl(min_interval=SNAPSHOT_S)
+
+    def start() -> Trainer:
+        live = LiveSnapshot(ctl.offer, lambda t, final: pickle.dumps(build(t, final)))
+        trainer = Trainer(cfg, data, callbacks=[live])
+        assert trainer.fast is not None
+        return trainer
+
+    state = {"trainer": start()}
+
+    def run(epochs: int) -> int:
+        """Like the Trainer column, a new run once the longest run a page allows (10,000 epochs) is done."""
+        if state["trainer"].epoch + epochs > cfg.train.epochs:
+            state["trainer"] = start()
+        state["trainer"].run(epochs=epochs, gate=ctl.epoch_gate)
+        return epochs * N_TRAIN
+
+    run.snapshots = lambda: ctl.sent  # type: ignore[attr-defined]
+    return run
+
+
 # name -> factory; the first one is the baseline the ratios are relative to
 METHODS: dict[str, Callable[[NetSpec, np.ndarray, np.ndarray], Run]] = {
     "plain torch": plain_torch,
     "fast_mlp": fast_mlp,
     "Trainer": nnlib_trainer,
+    "Trainer+live (app)": app_trainer,
     "Trainer autograd": lambda spec, x, y: nnlib_trainer(spec, x, y, fast=False),
 }
 
 
 def measure(name: str, fn: Run, seconds: float = 3.0) -> float:
-    """Examples/s of `fn`: one warm-up epoch, then doubling epoch counts until `seconds` are spent."""
-    fn(1)
+    """Examples per CPU-second of `fn`: doubling epoch counts until `seconds` of this process's CPU are spent."""
     epochs, done, elapsed = 1, 0, 0.0
     while elapsed < seconds:
-        start = time.perf_counter()
+        start = time.process_time()
         done += fn(epochs)
-        elapsed += time.perf_counter() - start
+        elapsed += time.process_time() - start
         epochs *= 2
     return done / elapsed
 
@@ -167,20 +210,34 @@ def first_call_latency(cold: bool) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=3.0, help="time budget per network and method")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (median per method)")
+    parser.add_argument("--only", nargs="*", default=None, help="these methods only (the first is the baseline)")
     parser.add_argument("--no-cold", action="store_true", help="skip the cold-compile latency measurement")
     args = parser.parse_args()
     torch.set_num_threads(1)
     x, y = xor_data()
-    names = list(METHODS)
+    names = args.only or list(METHODS)
     header = f"{'network':<16}" + "".join(f"{n + ' ex/s':>24}" for n in names)
-    header += "".join(f"{n + ' / ' + names[0]:>32}" for n in names[1:])
-    print(f"batch {BATCH}, {N_TRAIN} points, SGD lr {LR}, BCE, 1 thread, ~{args.seconds:g} s each")
+    header += "".join(f"{'  ' + n + ' / ' + names[0]:>34}" for n in names[1:])
+    print(f"batch {BATCH}, {N_TRAIN} points, SGD lr {LR}, BCE, 1 thread, {args.rounds} interleaved rounds of "
+          f"~{args.seconds:g} CPU-s per method, median; load average at start {os.getloadavg()[0]:.1f}")
     print(header)
     for spec in NETS:
-        rates = [measure(n, METHODS[n](spec, x, y), args.seconds) for n in names]
+        runs = {n: METHODS[n](spec, x, y) for n in names}
+        for run in runs.values():
+            run(1)  # warm-up: compile / load kernels, first allocations
+        samples: dict[str, list[float]] = {n: [] for n in names}
+        for _ in range(args.rounds):
+            for n in names:
+                samples[n].append(measure(n, runs[n], args.seconds))
+        rates = [statistics.median(samples[n]) for n in names]
         row = f"{spec.name:<16}" + "".join(f"{r:>24,.0f}" for r in rates)
-        row += "".join(f"{r / rates[0]:>31.1f}x" for r in rates[1:])
+        row += "".join(f"{r / rates[0]:>33.1f}x" for r in rates[1:])
         print(row, flush=True)
+        if "fast_mlp" in names:
+            kernel = rates[names.index("fast_mlp")]
+            print("".join(f"    {n} / kernel alone: {rates[i] / kernel:.2f}x" for i, n in enumerate(names)
+                          if n.startswith("Trainer")), flush=True)
     first_call_latency(cold=False)  # make sure numba's on-disk cache is populated
     print(f"fast_mlp first call (fresh process: import + first epoch), numba cache warm: "
           f"{first_call_latency(cold=False):.2f} s")

@@ -337,8 +337,18 @@ def main() -> None:
     ap.add_argument("--sessions", default="1,10,40", help="comma-separated numbers of polling sessions")
     ap.add_argument("--kind", choices=("playground", "cnn"), default="playground",
                     help="which page's live view the polling sessions watch")
+    ap.add_argument("--update-cost-only", action="store_true", help="only the server-free cost of one update")
     args = ap.parse_args()
     if args.kind == "playground":
+        print("one live update of the default net (2-4-2-1), CPU ms: worker = build + pickle the snapshot, route = "
+              "patches + JSON for a browser 5 epochs behind")
+        from bench.live_update import update_cost
+
+        for r in update_cost():
+            print(f"    history {r['epochs']:>6} epochs: worker {r['worker ms']:.2f} ms ({r['pickle KB']:.0f} KB "
+                  f"pickled), route {r['route ms']:.2f} ms ({r['body KB']:.1f} KB body)", flush=True)
+        if args.update_cost_only:
+            return
         plain, live, built = publishing_overhead()
         print(f"training 3000 epochs of 2-4-2-1 unpaced: engine alone {plain:.2f} s, with the live pipeline "
               f"{live:.2f} s (+{100 * (live / plain - 1):.1f}%, {built} snapshots built)")

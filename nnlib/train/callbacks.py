@@ -68,17 +68,25 @@ class History(Callback):
 
     def _write_last(self, values: Logs) -> None:
         n = len(self.records)
-        scalars = {k: v for k, v in values.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        columns = self.columns
+        for k, v in values.items():
+            kind = type(v)
+            if kind is float or kind is int or (isinstance(v, (int, float)) and kind is not bool):
+                self._put(columns, k, n, None if v != v else float(v))
         norms = values.get("weight_norms")
         if norms is not None:
-            scalars["weight_norm"] = math.sqrt(sum(w * w for w in norms))
-        for k, v in scalars.items():
-            col = self.columns.setdefault(k, [None] * (n - 1))
-            value = None if v != v else float(v)
-            if len(col) < n:
-                col.append(value)
-            else:
-                col[n - 1] = value
+            self._put(columns, "weight_norm", n, math.sqrt(sum(w * w for w in norms)))
+
+    @staticmethod
+    def _put(columns: dict[str, list[Any]], key: str, n: int, value: float | None) -> None:
+        """Epoch n's value of a column (appended, or overwritten when the epoch already has one)."""
+        col = columns.get(key)
+        if col is None:  # not setdefault: its default would build an n-long list every epoch (quadratic)
+            col = columns[key] = [None] * (n - 1)
+        if len(col) < n:
+            col.append(value)
+        else:
+            col[n - 1] = value
 
     def column(self, key: str) -> list[Any]:
         """One metric per epoch (None where an epoch lacks it, NaN kept as None for the scalar columns)."""

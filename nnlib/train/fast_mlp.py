@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nnlib.train.fast_eval import split_logs
 from nnlib.train.fast_kernel import (
     _ALPHA,
     _BETA1,
@@ -35,13 +37,14 @@ from nnlib.train.fast_kernel import (
 )
 
 if HAVE_NUMBA:
+    from nnlib.train import fast_eval
     from nnlib.train.fast_kernel import _epoch
 
 if TYPE_CHECKING:
     from torch import nn
 
-__all__ = ["ACTIVATIONS", "HAVE_NUMBA", "LOSSES", "OPTIMIZERS", "FastMLP", "kernel_activations", "supports",
-           "warmup", "worthwhile"]
+__all__ = ["ACTIVATIONS", "HAVE_NUMBA", "LOSSES", "OPTIMIZERS", "EvalSet", "FastMLP", "kernel_activations",
+           "split_logs", "supports", "warmup", "worthwhile"]
 
 
 def supports(activations: str | Sequence[str], optimizer: str, loss: str) -> bool:
@@ -130,6 +133,21 @@ def _plain(a: np.ndarray, dtype: type) -> np.ndarray:
     return a if a.flags.writeable else a.copy()
 
 
+@dataclass
+class EvalSet:
+    """Splits prepared once for the per-epoch evaluation kernel, stacked so one forward pass covers them all:
+    inputs, targets as the kernel reads them, each split's rows (bounds), and the buffers the kernels fill."""
+
+    names: list[str]
+    x: np.ndarray
+    yf: np.ndarray
+    yi: np.ndarray
+    bounds: np.ndarray
+    want_loss: np.ndarray
+    za: np.ndarray
+    res: np.ndarray
+
+
 class FastMLP:
     """Trains a Linear/activation stack in place through numpy views of its torch parameters.
 
@@ -170,6 +188,7 @@ class FastMLP:
         self._ctl[_OPT] = OPTIMIZERS.index(optimizer)
         self._hp = _hyper_slots(optimizer, hyper, l1, l2)
         self._scratch: tuple[np.ndarray, np.ndarray] | None = None
+        self._data: tuple[Any, Any, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
         self._no_int = np.zeros(0, np.int64)
         self._no_float = np.zeros((0, dims[-1]), np.float32)
 
@@ -188,6 +207,11 @@ class FastMLP:
         return self._params[0::2]
 
     @property
+    def dims(self) -> list[int]:
+        """Units per layer, inputs first: [inputs, hidden..., outputs]."""
+        return self._dims.tolist()
+
+    @property
     def steps(self) -> int:
         """Optimizer steps taken so far (torch's state['step'])."""
         return int(self._ctl[_STEP])
@@ -203,19 +227,7 @@ class FastMLP:
     def train_epoch(self, x: np.ndarray, y: np.ndarray, order: np.ndarray,
                     batch_size: int) -> tuple[float, float]:
         """One epoch over x[order] in mini-batches; returns (mean batch data loss, mean batch penalty)."""
-        x = _plain(x, np.float32)
-        if x.ndim != 2 or x.shape[1] != self._dims[0]:
-            raise ValueError(f"x must be [n, {self._dims[0]}], got {x.shape}")
-        if self._ctl[_LOSS] == 4:
-            yi, yf = _plain(y, np.int64).reshape(-1), self._no_float
-            n_y = len(yi)
-        else:
-            yf, yi = _plain(y, np.float32).reshape(len(y), -1), self._no_int
-            n_y = len(yf)
-            if yf.shape[1] != self._dims[-1]:
-                raise ValueError(f"y must have {self._dims[-1]} column(s), got {yf.shape}")
-        if n_y != len(x):
-            raise ValueError(f"x has {len(x)} rows but y has {n_y}")
+        x, yf, yi = self._checked_data(x, y)
         order = _plain(order, np.int64)
         if batch_size < 1:
             raise ValueError("batch_size must be >= 1")
@@ -230,10 +242,86 @@ class FastMLP:
         n = max(1, n_batches)
         return float(self._hp[_OUT_LOSS]) / n, float(self._hp[_OUT_PEN]) / n
 
+    def _checked_data(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """x, y as the kernel reads them, checked; remembered for the arrays last seen (the Trainer passes the
+        same training set every epoch, and these checks cost about as much as a small net's epoch)."""
+        if self._data is not None and self._data[0] is x and self._data[1] is y:
+            return self._data[2]
+        xk = _plain(x, np.float32)
+        if xk.ndim != 2 or xk.shape[1] != self._dims[0]:
+            raise ValueError(f"x must be [n, {self._dims[0]}], got {xk.shape}")
+        if self._ctl[_LOSS] == 4:
+            yi, yf = _plain(y, np.int64).reshape(-1), self._no_float
+            n_y = len(yi)
+        else:
+            yf, yi = _plain(y, np.float32).reshape(len(y), -1), self._no_int
+            n_y = len(yf)
+            if yf.shape[1] != self._dims[-1]:
+                raise ValueError(f"y must have {self._dims[-1]} column(s), got {yf.shape}")
+        if n_y != len(xk):
+            raise ValueError(f"x has {len(xk)} rows but y has {n_y}")
+        yk = yi if self._ctl[_LOSS] == 4 else yf
+        if xk is not x or not (yk is y or yk.base is y):  # converted copies: the caller's arrays may still change
+            return xk, yf, yi
+        self._data = (x, y, (xk, yf, yi))  # holding x and y keeps their ids from being reused
+        return xk, yf, yi
+
     def grad_norms(self) -> list[float]:
         """L2 norm of each weight matrix's gradient (data + penalty) at the last step, like w.grad.norm()."""
-        g, off = self._state[0], self._poff
-        return [float(np.linalg.norm(g[off[i]:off[i + 1]])) for i in range(0, len(self._params), 2)]
+        return self.norms()[1]
+
+    def norms(self) -> tuple[list[float], list[float]]:
+        """(L2 norm of each weight matrix, of its gradient at the last step), in one compiled pass."""
+        weights, grads, _ = self.weight_stats()
+        return weights, grads
+
+    def weight_stats(self) -> tuple[list[float], list[float], int]:
+        """(weight norms, gradient norms, weights exactly 0) of the weight matrices, in one compiled pass."""
+        out = np.zeros(len(self._params) + 1, np.float64)
+        fast_eval.norms(self._addrs, self._poff, self._state[0], out)
+        half = len(self._params) // 2
+        return out[:half].tolist(), out[half:2 * half].tolist(), int(out[-1])
+
+    def layer_outputs(self, x: np.ndarray) -> np.ndarray:
+        """Every layer's output for the rows of x, unit-major [layers + 1, widest layer, rows]: [0] the inputs, [-1]
+        the net's output (logits or values), the rest the hidden activations (the live view's neuron maps)."""
+        x = _plain(x, np.float32)
+        if x.ndim != 2 or x.shape[1] != self._dims[0]:
+            raise ValueError(f"x must be [n, {self._dims[0]}], got {x.shape}")
+        za = np.zeros((len(self._dims), int(self._dims.max()), len(x)), np.float32)
+        fast_eval.forward(self._addrs, self._dims, self._acts, x, za)
+        return za
+
+    def eval_set(self, splits: dict[str, tuple[np.ndarray, np.ndarray]]) -> EvalSet:
+        """Prepare named (x, y) splits for `evaluate` (y: class ids for cross entropy, else values). A split
+        named "train" gets no loss, as in `Trainer.evaluate`."""
+        names = list(splits)
+        xs = [_plain(x, np.float32).reshape(len(x), -1) for x, _ in splits.values()]
+        x = _plain(np.concatenate(xs), np.float32) if xs else np.zeros((0, int(self._dims[0])), np.float32)
+        if x.shape[1] != self._dims[0]:
+            raise ValueError(f"x must be [n, {self._dims[0]}], got {x.shape}")
+        ys = [np.asarray(y) for _, y in splits.values()]
+        if self._ctl[_LOSS] == 4:
+            yi, yf = _plain(np.concatenate([y.reshape(-1) for y in ys]), np.int64), self._no_float
+            if len(yi) and (yi.min() < 0 or yi.max() >= self._dims[-1]):
+                raise ValueError("y holds a class id outside the outputs")
+        else:
+            yf = _plain(np.concatenate([y.reshape(len(y), -1) for y in ys]), np.float32)
+            yi = self._no_int
+            if yf.shape != (len(x), self._dims[-1]):
+                raise ValueError(f"y must be [{len(x)}, {self._dims[-1]}], got {yf.shape}")
+        bounds = np.concatenate([[0], np.cumsum([len(v) for v in xs])]).astype(np.int64)
+        za = np.zeros((len(self._dims), int(self._dims.max()), len(x)), np.float32)
+        want_loss = np.array([name != "train" for name in names], np.int64)  # see fast_eval.metrics
+        return EvalSet(names, x, yf, yi, bounds, want_loss, za, np.zeros((len(names), 7), np.float64))
+
+    def evaluate(self, prepared: EvalSet) -> np.ndarray:
+        """One forward pass over every prepared split and their metric sums, [splits, 7] (see
+        `fast_eval.split_logs` for the log entries)."""
+        fast_eval.forward(self._addrs, self._dims, self._acts, prepared.x, prepared.za)
+        fast_eval.metrics(prepared.za[-1, :self._dims[-1]], prepared.yf, prepared.yi, int(self._ctl[_LOSS]),
+                          prepared.bounds, prepared.want_loss, prepared.res)
+        return prepared.res
 
 
 def warmup() -> float:
@@ -245,6 +333,12 @@ def warmup() -> float:
     if HAVE_NUMBA:
         w = [np.zeros((2, 2), np.float32), np.zeros((1, 2), np.float32)]
         b = [np.zeros(2, np.float32), np.zeros(1, np.float32)]
-        FastMLP(w, b, "tanh", "mse", "sgd", {"lr": 0.0}).train_epoch(
-            np.zeros((2, 2), np.float32), np.zeros((2, 1), np.float32), np.arange(2), 2)
+        fast = FastMLP(w, b, "tanh", "mse", "sgd", {"lr": 0.0})
+        x, y = np.zeros((2, 2), np.float32), np.zeros((2, 1), np.float32)
+        fast.train_epoch(x, y, np.arange(2), 2)
+        fast.evaluate(fast.eval_set({"train": (x, y)}))
+        fast.norms()
+        from nnlib.train.batch_order import BatchOrder
+
+        BatchOrder(0).permutation(2)
     return time.perf_counter() - start

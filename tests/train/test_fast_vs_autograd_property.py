@@ -8,6 +8,7 @@ epochs from the same built model. Weights and every history column must agree to
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 
 from nnlib.config import FEATURES, RunConfig
 from nnlib.losses import LOSSES
+from nnlib.models.build import core_mlp
 from nnlib.optimizers import OPTIMIZERS
 from nnlib.schedules import SCHEDULES
 from nnlib.train import fast_mlp
@@ -88,7 +90,41 @@ def test_fast_path_trains_what_autograd_trains(cfg: RunConfig) -> None:
         a, b = fast.history.column(key), slow.history.column(key)
         assert all(close(x, y) for x, y in zip(a, b, strict=True)), f"{key}: fast {a} vs autograd {b}"
     assert fast.history.column("zero_weights") == slow.history.column("zero_weights")
+    for ra, rb in zip(fast.history.records, slow.history.records, strict=True):  # computed by the kernel vs torch
+        for key in ("weight_norms", "grad_norms"):
+            assert all(close(x, y) for x, y in zip(ra[key], rb[key], strict=True)), f"{key}: {ra[key]} vs {rb[key]}"
     for (name, pa), pb in zip(fast.model.named_parameters(), slow.model.parameters(), strict=True):
         a, b = pa.detach().numpy(), pb.detach().numpy()
         scale = max(1.0, float(np.abs(b).max()))
         np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-5 * scale, err_msg=name)
+
+
+def agree(key: str, a: float, b: float, n_rows: int) -> bool:
+    """Equal to float32 tolerance; an accuracy may differ by one example whose output sits within rounding of
+    the decision threshold (0 for a logit, a tie between two classes), where no two summation orders agree."""
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    if key.endswith("_accuracy"):
+        return abs(a - b) <= 1.0 / n_rows + 1e-9
+    return math.isclose(a, b, rel_tol=2e-4, abs_tol=2e-5)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cfg=run_configs(), epochs=st.integers(0, 2))
+def test_fast_evaluation_equals_torch_evaluation(cfg: RunConfig, epochs: int) -> None:
+    """The compiled per-epoch evaluation (every split's loss and accuracy / RMSE / R^2) and weight norms give what
+    torch computes on the very same weights, untrained or after a few epochs of the kernel's training."""
+    assume(cfg.validate() == [])
+    fast = Trainer(cfg, fast=True)
+    assert fast.fast is not None
+    fast.run(epochs=epochs)
+    torch_path = Trainer(cfg, fast.data, model=copy.deepcopy(fast.model), fast=False)
+    got, want = fast.evaluate_all(), torch_path.evaluate_all()
+    assert got.keys() == want.keys()
+    for key, value in want.items():
+        split = key.split("_")[0]
+        n_rows = len(getattr(fast.data, f"x_{split}"))
+        assert agree(key, got[key], value, n_rows), f"{key}: kernel {got[key]} vs torch {value}"
+    weight_norms, _ = fast.fast.norms()
+    torch_norms = [float(lin.weight.detach().norm()) for lin in core_mlp(torch_path.model).linears()]
+    assert all(close(a, b) for a, b in zip(weight_norms, torch_norms, strict=True))
