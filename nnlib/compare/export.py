@@ -1,0 +1,62 @@
+"""A comparison as files: every run's config and history, as JSON (complete) and CSV (one row per run and epoch,
+the config fields that differ as columns), so a student can plot it elsewhere or hand it in."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from nnlib.compare.variants import config_diff, flat_fields
+
+EXPORT_METRICS = ("train_loss", "val_loss", "test_loss", "train_accuracy", "val_accuracy", "test_accuracy",
+                  "train_rmse", "val_rmse", "test_rmse", "lr")
+
+
+def _clean(v: Any) -> Any:
+    return None if isinstance(v, float) and not math.isfinite(v) else v
+
+
+def comparison_json(runs: Sequence[dict[str, Any]]) -> str:
+    """{"differs": [...], "runs": [{"label", "status", "config", "history"}]}: runs are dicts with those keys
+    (config a RunConfig dict, history the snapshot's columns); NaN/inf become null so any JSON reader copes."""
+    out = {"differs": config_diff([r["config"] for r in runs]),
+           "runs": [{"label": r.get("label", f"run {i}"), "status": r.get("status", ""), "config": r["config"],
+                     "history": {k: [_clean(v) for v in col] for k, col in (r.get("history") or {}).items()}}
+                    for i, r in enumerate(runs, start=1)]}
+    return json.dumps(out, indent=1, allow_nan=False)
+
+
+def comparison_csv(runs: Sequence[dict[str, Any]]) -> str:
+    """One row per (run, epoch): run label, the differing config fields, epoch and the metrics any run has."""
+    differs = config_diff([r["config"] for r in runs])
+    metrics = [m for m in EXPORT_METRICS if any((r.get("history") or {}).get(m) for r in runs)]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["run", *differs, "epoch", *metrics])
+    for r in runs:
+        hist = r.get("history") or {}
+        flat = flat_fields(r["config"])
+        fixed = [_text(flat.get(k)) for k in differs]
+        epochs = hist.get("epoch") or []
+        for i, ep in enumerate(epochs):
+            row = [_text(_value(hist.get(m), i)) for m in metrics]
+            w.writerow([r.get("label", ""), *fixed, int(ep), *row])
+    return buf.getvalue()
+
+
+def _value(col: list | None, i: int) -> Any:
+    return col[i] if col is not None and i < len(col) else None
+
+
+def _text(v: Any) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return ""
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    if isinstance(v, (list, tuple)):
+        return ",".join(map(str, v))
+    return str(v)

@@ -1,0 +1,165 @@
+"""A group run: up to MAX_VARIANTS configs trained side by side in ONE job, lockstep epoch by epoch in one worker.
+
+A variant group costs one slot of the person's job quota and one worker, whatever its size. Each variant keeps its
+own model, optimizer, data and torch RNG state (saved and restored around its epochs), so every variant's history
+is exactly what training it alone with the same seed gives. Pause, step and stop act on the whole group; one
+snapshot carries every variant's curves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from nnlib.compare.variants import MAX_VARIANTS, MIN_VARIANTS, VariantError, check_all, from_dicts
+from nnlib.config import MAX_LIVE_MINUTES, RunConfig
+from nnlib.jobs.watchdog import JobBudget
+from nnlib.validation import MAX_RUN_CPU_SECONDS, MAX_RUN_MEMORY_MB, WORKER_BASE_MB, RunCost, estimate_cost
+
+GROUP_FN = "nnlib.compare.group:run_group"
+GROUP_INTERVAL_S = 0.2  # least seconds between two snapshots of a group (each carries every variant's curves)
+CURVE_KEYS = ("epoch", "train_loss", "val_loss", "test_loss", "train_accuracy", "val_accuracy", "test_accuracy",
+              "train_rmse", "val_rmse", "test_rmse", "lr")
+
+
+def group_cost(configs: Sequence[RunConfig]) -> RunCost:
+    """The group's estimated cost: the sum of its runs' (one worker's own memory counted once)."""
+    costs = [estimate_cost(c) for c in configs]
+    return RunCost(cpu_seconds=sum(c.cpu_seconds for c in costs),
+                   memory_mb=WORKER_BASE_MB + sum(c.memory_mb - WORKER_BASE_MB for c in costs),
+                   open_ended=any(c.open_ended for c in costs))
+
+
+def group_problems(configs: Sequence[RunConfig]) -> list[str]:
+    """Why this group cannot run (sentences), or []: its size, each run's own checks, and the summed cost."""
+    if not MIN_VARIANTS <= len(configs) <= MAX_VARIANTS:
+        return [f"a group trains {MIN_VARIANTS} to {MAX_VARIANTS} runs side by side, not {len(configs)}"]
+    problems = check_all(configs)
+    if problems:
+        return problems
+    if len({c.is_image for c in configs}) > 1:
+        return ["a group cannot mix image runs with 2D runs"]
+    cost = group_cost(configs)
+    if not cost.open_ended and cost.cpu_seconds > MAX_RUN_CPU_SECONDS:
+        problems.append(f"together these runs would need about {cost.cpu_seconds / 60:,.0f} minutes of CPU time; "
+                        f"a group may use {MAX_RUN_CPU_SECONDS / 60:.0f}: use fewer values, fewer epochs or a "
+                        "smaller model")
+    if cost.memory_mb - WORKER_BASE_MB > MAX_RUN_MEMORY_MB:
+        problems.append(f"together these runs would need about {cost.memory_mb - WORKER_BASE_MB:,.0f} MB of memory; "
+                        f"a group may use {MAX_RUN_MEMORY_MB:,.0f} MB: use fewer values or a smaller model")
+    return problems
+
+
+def group_payload(configs: Sequence[RunConfig], labels: Sequence[str]) -> dict[str, Any]:
+    """The job payload of a group (plain data); VariantError if the group cannot run."""
+    problems = group_problems(configs)
+    if len(labels) != len(configs):
+        problems.append(f"{len(labels)} labels for {len(configs)} runs")
+    if problems:
+        raise VariantError(problems)
+    return {"configs": [c.to_dict() for c in configs], "labels": list(labels), "interval": GROUP_INTERVAL_S}
+
+
+def group_budget(configs: Sequence[RunConfig]) -> JobBudget:
+    """The ceilings the group's job is held to (as a single run's, from the summed cost)."""
+    cost = group_cost(configs)
+    return JobBudget(cpu_seconds=cost.cpu_budget, memory_mb=cost.memory_ceiling_mb)
+
+
+class _Member:
+    """One variant of a running group: its trainer and its own torch RNG stream."""
+
+    def __init__(self, cfg: RunConfig, label: str, data_cache: dict[str, Any]) -> None:
+        import torch
+
+        from nnlib.data.bundle import load_data
+        from nnlib.train.trainer import Trainer
+        from nnlib.validation import run_epochs
+
+        self.cfg, self.label = cfg, label
+        horizon = run_epochs(cfg)
+        run_cfg = cfg if horizon == cfg.train.epochs else cfg.replace(train={"epochs": horizon})
+        key = _data_key(cfg)
+        if key not in data_cache:
+            data_cache[key] = load_data(cfg)
+        self.trainer = Trainer(run_cfg, data_cache[key])  # seeds torch's global RNG and draws the weights
+        self.rng = torch.get_rng_state()  # dropout draws from here, as it would in a run of its own
+
+    def epoch(self) -> None:
+        """Train one epoch with this variant's RNG stream in place."""
+        import torch
+
+        torch.set_rng_state(self.rng)
+        self.trainer.run(epochs=1)
+        self.rng = torch.get_rng_state()
+
+    def stop(self) -> None:
+        """End an unfinished variant as a stopped run (its end-of-training callbacks run, as when stopped alone)."""
+        if not self.trainer.done:
+            self.trainer.run(gate=lambda: False)
+
+    def snapshot(self) -> dict[str, Any]:
+        from nnlib.inspect.snapshot import history_columns, status_of
+
+        t = self.trainer
+        status = status_of(t, t.done)
+        if status["status"] == "paused":  # between two lockstep epochs: the group runs
+            status["status"] = "running"
+        cols = history_columns(t.history.records, t.history.columns)
+        return {**status, "label": self.label, "config": self.cfg.to_dict(), "until_paused": self.cfg.open_ended,
+                "history": {k: v for k, v in cols.items() if k in CURVE_KEYS}}
+
+
+def _data_key(cfg: RunConfig) -> str:
+    """Variants with equal data settings share one loaded dataset."""
+    import json
+
+    return json.dumps(cfg.to_dict()["data"], sort_keys=True)
+
+
+def group_snapshot(members: Sequence[_Member], final: bool, status: str = "") -> dict[str, Any]:
+    """Every variant's status and curves; the top level summarizes the group for the run bar and status line."""
+    runs = [m.snapshot() for m in members]
+    statuses = {r["status"] for r in runs}
+    overall = status or ("running" if "running" in statuses or "ready" in statuses else "finished")
+    return {"kind": "group", "runs": runs, "status": overall, "reason": "", "final": final,
+            "epoch": max((r["epoch"] for r in runs), default=0), "epochs": max((r["epochs"] for r in runs), default=0),
+            "elapsed": sum(r["elapsed"] for r in runs), "device": runs[0]["device"] if runs else "",
+            "fast_path": all(r["fast_path"] for r in runs), "best_epoch": None,
+            "until_paused": any(r["until_paused"] for r in runs), "history": {}}
+
+
+def run_group(payload: dict[str, Any], ctl: Any) -> dict[str, Any]:
+    """The job function: train payload["configs"] lockstep, one epoch of each per round, under one control."""
+    from nnlib.train.job import TrainingClock
+
+    configs = from_dicts(payload["configs"])
+    labels = list(payload.get("labels") or [f"run {i}" for i in range(1, len(configs) + 1)])
+    problems = group_problems(configs)
+    if problems:
+        raise VariantError(problems)
+    ctl.configure(interval=payload.get("interval", GROUP_INTERVAL_S), epochs_per_second=configs[0].epochs_per_second)
+    data_cache: dict[str, Any] = {}
+    members = [_Member(c, lab, data_cache) for c, lab in zip(configs, labels, strict=True)]
+    for m in members:
+        m.trainer.interrupt = ctl.should_stop
+    ctl.publish(group_snapshot(members, False), force=True)
+    open_ended = any(c.open_ended for c in configs)
+    clock = TrainingClock(60.0 * MAX_LIVE_MINUTES if open_ended else float("inf"))
+    while any(not m.trainer.done for m in members):
+        if not clock.gate(ctl.epoch_gate):
+            break
+        for m in members:
+            if not m.trainer.done:
+                m.epoch()
+            if ctl.stop_requested:
+                break
+        ctl.offer(lambda: group_snapshot(members, False))
+    for m in members:
+        m.stop()
+        if clock.expired and m.trainer.status == "stopped":
+            m.trainer.stop_reason = (f"the server ends a group after {MAX_LIVE_MINUTES} minutes of training "
+                                     f"({m.trainer.epoch} epochs)")
+    stopped = ctl.stop_requested or clock.expired
+    ctl.publish(group_snapshot(members, True, "stopped" if stopped else "finished"), force=True)
+    return {"statuses": [m.trainer.status for m in members], "epochs": [m.trainer.epoch for m in members]}

@@ -1,0 +1,113 @@
+"""'Change one knob': N copies of a run that differ in exactly one field (same seed, same data), and, for any set
+of configs, which fields differ -- what a comparison table highlights."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from nnlib.compare.knobs import KNOBS, Knob
+from nnlib.config import ConfigError, RunConfig
+
+MAX_VARIANTS = 6  # a group trains in one worker, lockstep: more would crawl and crowd the overlaid charts
+MIN_VARIANTS = 2
+
+
+class VariantError(ValueError):
+    """Every reason the requested variants cannot run, each a sentence for the student."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def knob_of(field: str) -> Knob:
+    """The knob named `field` (its name, "dropout", or its path, "model.dropout"); VariantError if none."""
+    if field in KNOBS:
+        return KNOBS[field]
+    for k in KNOBS.values():
+        if k.path == field:
+            return k
+    raise VariantError([f"{field!r} is not a knob that can be varied; choose one of {', '.join(KNOBS)}"])
+
+
+def variants(cfg: RunConfig, field: str, values: Sequence[Any]) -> list[RunConfig]:
+    """One config per value, identical to `cfg` but for `field` (a knob name or path), each validated.
+
+    Same seed and same data for all, so the curves differ only because of the knob. Raises VariantError listing
+    every problem: an unknown knob, too few or too many values, a value that does not parse, repeats, and each
+    variant's own validation problems (prefixed by the value that causes them).
+    """
+    knob = knob_of(field)
+    problems: list[str] = []
+    if not knob.applies(cfg):
+        kind = "a convolutional network" if cfg.model.cnn is not None else "a dense network"
+        problems.append(f"{knob.label} does not apply to {kind}")
+    if not MIN_VARIANTS <= len(values) <= MAX_VARIANTS:
+        problems.append(f"give {MIN_VARIANTS} to {MAX_VARIANTS} values of {knob.label.lower()}, not {len(values)}")
+    parsed: list[Any] = []
+    for raw in values:
+        try:
+            parsed.append(knob.parse(raw))
+        except ValueError as e:
+            problems.append(f"{knob.label}: {e}")
+    seen: set[str] = set()
+    for v in parsed:
+        if knob.shown(v) in seen:
+            problems.append(f"{knob.label} {knob.shown(v)} is listed twice")
+        seen.add(knob.shown(v))
+    if problems:
+        raise VariantError(problems)
+    out = []
+    for v in parsed:
+        variant = knob.set(cfg, v)
+        for p in variant.validate():
+            problems.append(f"{knob.label} = {knob.shown(v)}: {p}")
+        out.append(variant)
+    if problems:
+        raise VariantError(problems)
+    return out
+
+
+def variant_labels(field: str, configs: Sequence[RunConfig]) -> list[str]:
+    """'dropout = 0.2' for each variant: what legends and tables call them."""
+    knob = knob_of(field)
+    return [f"{knob.name} = {knob.shown(knob.get(c))}" for c in configs]
+
+
+def flat_fields(cfg: RunConfig | dict[str, Any]) -> dict[str, Any]:
+    """{"train.lr": 0.03, ...}: a config as one level of named fields (a CNN spec is one field, model.cnn)."""
+    d = cfg.to_dict() if isinstance(cfg, RunConfig) else cfg
+    return {f"{sect}.{k}": v for sect, values in d.items() for k, v in values.items()}
+
+
+def config_diff(configs: Sequence[RunConfig | dict[str, Any]]) -> list[str]:
+    """The field paths ("model.dropout") whose value is not the same in every config, in RunConfig's order."""
+    if not configs:
+        return []
+    flats = [flat_fields(c) for c in configs]
+    keys = list(flats[0])
+    for f in flats[1:]:
+        keys += [k for k in f if k not in keys]
+    return [k for k in keys if len({repr(f.get(k)) for f in flats}) > 1]
+
+
+def check_all(configs: Sequence[RunConfig]) -> list[str]:
+    """Each config's validation problems, prefixed by its position (for groups built from elsewhere)."""
+    problems = []
+    for i, c in enumerate(configs, start=1):
+        problems += [f"run {i}: {p}" for p in c.validate()]
+    return problems
+
+
+def from_dicts(dicts: Sequence[Any]) -> list[RunConfig]:
+    """Configs from plain dicts, every problem a sentence (VariantError)."""
+    out, problems = [], []
+    for i, d in enumerate(dicts, start=1):
+        try:
+            out.append(RunConfig.from_dict(d))
+        except ConfigError as e:
+            problems += [f"run {i}: {p}" for p in e.errors]
+    if problems:
+        raise VariantError(problems)
+    return out

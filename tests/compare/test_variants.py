@@ -1,0 +1,77 @@
+"""variants / config_diff / knobs: one field differs, every problem is a sentence, the diff names what differs."""
+
+from __future__ import annotations
+
+import pytest
+
+from nnlib.compare import KNOBS, VariantError, config_diff, knobs_for, variant_labels, variants
+from nnlib.config import CNNSpec, RunConfig
+
+BASE = RunConfig().replace(train={"epochs": 5, "until_paused": False})
+
+
+def test_dropout_variants_differ_in_dropout_only() -> None:
+    vs = variants(BASE, "dropout", ["0", "0.2", 0.5])
+    assert [v.model.dropout for v in vs] == [0.0, 0.2, 0.5]
+    assert config_diff(vs) == ["model.dropout"]
+    assert all(v.train.seed == BASE.train.seed and v.data == BASE.data for v in vs)
+    assert variant_labels("dropout", vs) == ["dropout = 0", "dropout = 0.2", "dropout = 0.5"]
+
+
+def test_knob_path_and_choices() -> None:
+    vs = variants(BASE, "train.optimizer", ["sgd", "momentum", "adam"])
+    assert [v.train.optimizer for v in vs] == ["sgd", "momentum", "adam"]
+    assert config_diff(vs) == ["train.optimizer"]
+
+
+def test_width_and_depth_reshape_hidden_layers() -> None:
+    cfg = BASE.replace(model={"hidden": (4, 2)})
+    assert [v.model.hidden for v in variants(cfg, "width", [2, 8])] == [(2, 2), (8, 8)]
+    assert [v.model.hidden for v in variants(cfg, "depth", [1, 3])] == [(4,), (4, 4, 4)]
+    assert [v.model.hidden for v in variants(cfg, "hidden", ["8,8", "none"])] == [(8, 8), ()]
+
+
+def test_every_problem_is_a_sentence() -> None:
+    with pytest.raises(VariantError) as e:
+        variants(BASE, "dropout", ["0.2", "abc", "0.2", "0.95"])
+    text = " | ".join(e.value.problems)
+    assert "'abc' is not a number" in text
+    assert "listed twice" in text
+    with pytest.raises(VariantError) as e:
+        variants(BASE, "dropout", ["0.1", "0.95"])
+    assert any(p.startswith("Dropout = 0.95:") for p in e.value.problems)
+    with pytest.raises(VariantError, match="2 to 6 values"):
+        variants(BASE, "lr", [0.1])
+    with pytest.raises(VariantError, match="2 to 6 values"):
+        variants(BASE, "lr", [0.1 * i for i in range(1, 9)])
+    with pytest.raises(VariantError, match="not a knob"):
+        variants(BASE, "train.nonsense", [1, 2])
+    with pytest.raises(VariantError, match="not one of"):
+        variants(BASE, "optimizer", ["sgd", "lion"])
+
+
+def test_knobs_for_conv_nets() -> None:
+    cnn = RunConfig().replace(data={"dataset": "digits"}, model={"cnn": CNNSpec()})
+    names = [k.name for k in knobs_for(cnn)]
+    assert "dense_dropout" in names and "width" not in names and "dropout" not in names
+    assert "dense_dropout" not in [k.name for k in knobs_for(BASE)]
+    vs = variants(cnn.replace(train={"epochs": 2}), "dense_dropout", [0, 0.5])
+    assert [v.model.cnn.dense_dropout for v in vs] == [0.0, 0.5]
+    assert config_diff(vs) == ["model.cnn"]
+    with pytest.raises(VariantError, match="does not apply"):
+        variants(cnn, "width", [2, 4])
+
+
+def test_every_knob_has_help_and_its_suggestions_make_valid_variants() -> None:
+    cnn = RunConfig().replace(data={"dataset": "digits", "n_samples": 300}, model={"cnn": CNNSpec()},
+                              train={"epochs": 2})
+    for knob in KNOBS.values():
+        assert knob.help.strip(), knob.name
+        cfg = cnn if knob.cnn_only else BASE
+        assert len(variants(cfg, knob.name, list(knob.suggested))) == len(knob.suggested)
+
+
+def test_config_diff_of_dicts_and_nothing() -> None:
+    a, b = BASE.to_dict(), BASE.replace(train={"lr": 0.1}, data={"noise": 10.0}).to_dict()
+    assert config_diff([a, b]) == ["data.noise", "train.lr"]
+    assert config_diff([a]) == [] and config_diff([]) == []
