@@ -90,3 +90,30 @@ def test_fitting_lab_remedies_list_the_baseline_first():
     bad = lab("fitting", **{"fitting.experiment": "remedies", "fitting.remedies": "more_data",
                             "fitting.n_samples": "400"})
     assert any("above 800" in w.value for w in bad.warning)
+
+
+def figure_titled(at: AppTest, title: str) -> dict:
+    return next(f for f in charts(at) if (f["layout"].get("title") or {}).get("text") == title)
+
+
+def test_activations_lab_shows_relu_dying_at_a_high_rate():
+    at = lab("activations", **{"activations.dead_lr": "1.5"})
+    assert [t["name"] for t in figure_titled(at, "Dead hidden units (fraction)")["data"]] == [
+        "ReLU, lr 0.01", "ReLU, lr 1.5", "leaky ReLU, lr 1.5"]
+    train_until_done(at, "lab_activations")
+    low, high, leaky = (arr(t["y"]) for t in figure_titled(at, "Dead hidden units (fraction)")["data"])
+    assert len(high) == 60 and high[-1] > 0.3 and high[-1] > 3 * low[-1] and leaky.max() == 0
+
+
+def test_initialization_lab_trains_each_initializer_and_zeros_stays_flat():
+    at = lab("initialization", **{"init.initializers": "zeros,xavier_normal"})
+    train_until_done(at, "lab_initialization")
+    zeros, xavier = (arr(t["y"]) for t in figure_titled(at, "Training loss")["data"])
+    assert np.ptp(zeros) < 0.01 and xavier[-1] < 0.1
+
+
+def test_optimizers_lab_races_on_digits():
+    at = lab("optimizers", **{"optimizers.optimizers": "sgd,adam"})
+    train_until_done(at, "lab_optimizers")
+    sgd, adam = (arr(t["y"]) for t in figure_titled(at, "Validation accuracy")["data"])
+    assert len(adam) == 15 and adam[-1] > 0.9 and adam[-1] > sgd[-1]

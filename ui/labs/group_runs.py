@@ -22,10 +22,10 @@ for _kind, _fn in PATCHERS.items():
     register_patcher(_kind, _fn)
 
 
-def _start(slot: str, configs: list[RunConfig], labels: list[str], shown: dict[str, Any]) -> None:
+def _start(slot: str, configs: list[RunConfig], labels: list[str], shown: dict[str, Any], watch: list[str]) -> None:
     """Train's callback: replace this lab's group by a new one (the old is stopped and forgotten)."""
     try:
-        payload = group_payload(configs, labels)
+        payload = group_payload(configs, labels, watch)
         S.reset(slot)
         job_id = S.manager().submit(S.session_id(), payload, fn=GROUP_FN, person=S.person_id(),
                                     budget=group_budget(configs))
@@ -42,9 +42,10 @@ def _stop(slot: str) -> None:
 
 def group_panel(slot: str, configs: Sequence[RunConfig], labels: Sequence[str], figures: dict[str, Figure],
                 rows: list[list[str]], kind: str, opts: dict[str, str] | None = None,
-                train_label: str = "Train") -> JobView | None:
+                train_label: str = "Train", watch: Sequence[str] = ()) -> JobView | None:
     """Train / Stop for this experiment and its charts: live while the group trains, final when it is done, the
-    empty figures before. Returns the job's view (None before the first Train)."""
+    empty figures before. `watch` asks the runs for extra columns (e.g. "dead_units"). Returns the job's view (None
+    before the first Train)."""
     problems = group_problems(list(configs))
     view = S.current_view(slot)
     running = view is not None and view.status in ACTIVE
@@ -53,7 +54,7 @@ def group_panel(slot: str, configs: Sequence[RunConfig], labels: Sequence[str], 
               disabled=bool(problems), help="Train every run of this experiment side by side on the server (one "
               "job; a running one is replaced).", on_click=_start,
               args=(slot, list(configs), list(labels), {"figures": figures, "rows": rows, "kind": kind,
-                                                        "opts": dict(opts or {})}))
+                                                        "opts": dict(opts or {})}, list(watch)))
     b2.button("Stop", key=f"{slot}.stop", icon=":material/stop:", width="stretch", disabled=not running,
               help="End the runs now; their curves stay.", on_click=_stop, args=(slot,))
     for p in problems:

@@ -20,8 +20,8 @@ from ui.plots import PALETTE, _layout
 Figure = dict[str, Any]
 Patches = dict[str, dict[int, dict[str, Any]]]
 MAX_POINTS = 300  # per curve on the wire; a lab run has at most 500 epochs
-SPLIT_NAMES = {"train": "train", "val": "validation"}
-SPLIT_DASH = {"train": "solid", "val": "dash"}
+SPLIT_NAMES = {"train": "train", "val": "validation", "": ""}  # "": a column of its own (e.g. dead_fraction)
+SPLIT_DASH = {"train": "solid", "val": "dash", "": "solid"}
 
 
 def _series(hist: dict[str, Any], key: str) -> tuple[np.ndarray, np.ndarray]:
@@ -60,7 +60,7 @@ def overlay_patch(runs: Sequence[dict[str, Any]], splits: Sequence[str] = ("trai
     out = {}
     for i, run in enumerate(runs):
         for j, s in enumerate(splits):
-            x, y = _series(run.get("history") or {}, f"{s}_{metric}")
+            x, y = _series(run.get("history") or {}, f"{s}_{metric}" if s else metric)
             out[i * len(splits) + j] = {"x": x, "y": y}
     return out
 
@@ -138,6 +138,8 @@ PATCHERS: dict[str, Callable[[dict[str, Any], dict[str, str]], Patches]] = {
     "lab_sweep": lambda snap, opts: {"loss": overlay_patch(_runs(snap), ("train", "val")),
                                      "sweep": sweep_patch(_runs(snap), _sweep_xs(snap, opts))},
     "lab_overlay": lambda snap, opts: {"loss": overlay_patch(_runs(snap), ("train", "val"))},
+    "lab_dead": lambda snap, opts: {"dead": overlay_patch(_runs(snap), ("",), "dead_fraction"),
+                                    "loss": overlay_patch(_runs(snap))},
     "lab_accuracy": lambda snap, opts: {"loss": overlay_patch(_runs(snap), ("train", "val")),
                                         "accuracy": overlay_patch(_runs(snap), ("val",), "accuracy")},
 }
