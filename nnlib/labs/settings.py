@@ -88,6 +88,8 @@ class NormLab:
     channels: int = num(4, 1, 8, "Channels C of each example.")
     side: int = num(2, 1, 4, "Height = width of each channel's map.")
     groups: int = num(2, 1, 8, "Group norm: channels are split into G groups of C/G. Formula: G must divide C")
+    high_lr: float = num(2.0, 0.01, 10.0, "The SGD rate of the with/without batch norm runs. Formula: w <- w - lr "
+                         "grad L", step=0.01)
     seed: int = num(0, 0, 10_000, _SEED)
 
     def problems(self) -> list[str]:

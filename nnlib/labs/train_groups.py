@@ -50,6 +50,19 @@ def optimizer_group(optimizers: Sequence[str], lr: float = 0.01, epochs: int = 1
     return configs, variant_labels("optimizer", configs)
 
 
+def norm_group(lr: float = 2.0, norms: Sequence[str] = ("none", "batch"), epochs: int = 30, seed: int = 0) -> Group:
+    """A deep sigmoid net (six layers of 16) on the circle at a high SGD rate, without and with normalization:
+    without, the saturated sigmoids stall the signal and the loss stays near ln 2; batch norm keeps every layer's
+    pre-activations at mean 0 and variance 1, where the sigmoid still has slope, so the same rate trains."""
+    base = RunConfig().replace(
+        data={"dataset": "circle", "n_samples": 500, "seed": seed},
+        model={"hidden": (16,) * 6, "activation": "sigmoid", "initializer": "xavier_uniform"},
+        train={"optimizer": "sgd", "lr": lr, "batch_size": 25, "epochs": epochs, "until_paused": False,
+               "speed": "fast", "seed": seed})
+    configs = variants(base, "norm", list(norms))
+    return configs, [f"{'no' if c.model.norm == 'none' else c.model.norm} norm, lr {lr:g}" for c in configs]
+
+
 def symmetric_layers(weights: Sequence[object]) -> list[bool]:
     """For each hidden layer's weight matrix [out, in]: whether all its units (rows) are still identical -- the
     symmetry all-zeros initialization can never break (torch tensors or numpy arrays)."""

@@ -117,3 +117,10 @@ def test_optimizers_lab_races_on_digits():
     train_until_done(at, "lab_optimizers")
     sgd, adam = (arr(t["y"]) for t in figure_titled(at, "Validation accuracy")["data"])
     assert len(adam) == 15 and adam[-1] > 0.9 and adam[-1] > sgd[-1]
+
+
+def test_pooling_norm_lab_trains_with_and_without_batch_norm():
+    at = lab("pooling_norm", **{"norm.high_lr": "2"})
+    train_until_done(at, "lab_pooling_norm")
+    plain, batch = (arr(t["y"]) for t in figure_titled(at, "Validation accuracy")["data"])
+    assert len(batch) == 30 and batch[-1] > 0.9 > plain[-1]

@@ -72,3 +72,13 @@ def test_a_group_watching_dead_units_records_them_for_every_run():
     assert [len(r["history"]["dead_fraction"]) for r in runs] == [4, 4, 4]
     alone = trained(configs[1], DeadUnits()).history.columns["dead_fraction"]
     assert runs[1]["history"]["dead_fraction"] == alone
+
+
+def test_batch_norm_trains_the_deep_sigmoid_net_at_a_rate_that_stalls_it_without():
+    from nnlib.labs.train_groups import norm_group
+
+    configs, labels = norm_group(lr=2.0, epochs=30)
+    assert labels == ["no norm, lr 2", "batch norm, lr 2"]
+    plain, batch = (trained(c).history.columns for c in configs)
+    assert plain["val_accuracy"][-1] < 0.7 and plain["train_loss"][-1] > 0.6  # near ln 2: stalled
+    assert batch["val_accuracy"][-1] > 0.9
