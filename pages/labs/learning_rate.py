@@ -45,7 +45,9 @@ if settings is not None:
         configs, labels = schedule_group(base, settings.schedules, settings.schedule_lr)
         st.caption(" · ".join(f"**{SCHEDULES[s].label}**: `{SCHEDULES[s].formula}`" for s in settings.schedules)
                    + f" (step size {base.train.lr_step}, γ = {base.train.lr_gamma:g}, plateau patience "
-                   f"{base.train.lr_patience}).")
+                   f"{base.train.lr_patience}). Lines that coincide hide each other: reduce-on-plateau keeps the "
+                   "constant rate until the validation loss stops improving, and an exponential decay by γ = 0.5 "
+                   "per epoch has almost no rate left after ten epochs.")
         figures = {"loss": overlay_figure("Training loss per epoch (log scale)", labels, log_y=True),
                    "lr": rate_figure(labels, [planned_rates(c) for c in configs])}
         view = group_panel(SLOT, configs, labels, figures, [["lr", "loss"]], "lab_schedules")
