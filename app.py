@@ -17,6 +17,8 @@ if __name__ == "__main__":  # a session's script run
                 ("activations", "Activations", ":material/show_chart:"),
                 ("initialization", "Initialization", ":material/stacked_line_chart:"),
                 ("optimizers", "Optimizers", ":material/route:"),
+                ("learning_rate", "Learning rate", ":material/speed:"),
+                ("fitting", "Over- & underfitting", ":material/ssid_chart:"),
                 ("losses", "Losses", ":material/functions:"),
                 ("convolution", "Convolution", ":material/grid_on:"),
                 ("pooling_norm", "Pooling & norm", ":material/view_module:"),

@@ -55,6 +55,21 @@ AUGMENT_HELP = {"shift": "Random shift by up to 1/12 of the image side (1 px on 
                 "flip": "Random horizontal flip (wrong for digits: a mirrored 2 is no digit).",
                 "rotate": "Random rotation up to 10 degrees.", "noise": "Add gaussian pixel noise (std 0.1)."}
 
+CONV_NORMS = ("none", "batch", "layer", "instance", "group")
+MLP_NORMS = ("none", "batch", "layer")
+NORM_GROUPS = 4  # group norm's G; a block whose channel count it does not divide uses the largest divisor below
+NORM_FORMULA = "Normalize before the activation: y = gamma (x - mu) / sqrt(var + eps) + beta."
+LEGACY_BATCH_NORM = ("Old name of norm = batch, kept so links and run files made before `norm` existed still open: "
+                     "true becomes norm = batch (unless norm names another) and is then cleared.")
+
+
+def _fold_legacy_batch_norm(section: Any) -> None:
+    """Turn the old `batch_norm=True` into `norm="batch"` and clear it, so `norm` alone says what is built and no
+    config carries a True that widget state seeded from it could later turn back into batch norm."""
+    if section.batch_norm and section.norm == "none":
+        object.__setattr__(section, "norm", "batch")
+    object.__setattr__(section, "batch_norm", False)
+
 
 def num(default: float | int, lo: float, hi: float, help: str, step: float | None = None) -> Any:
     return field(default=default, metadata={"min": lo, "max": hi, "step": step, "help": help})
@@ -105,8 +120,16 @@ class ConvBlock:
                        "avg the mean.")
     pool_size: int = num(2, 1, 4, "Pooling window size.")
     pool_stride: int = num(2, 1, 4, "Pooling step.")
-    batch_norm: bool = flag(False, "Normalize each channel over the batch before the activation.")
+    norm: str = choice("none", CONV_NORMS, NORM_FORMULA + " What shares mu and var: batch = one channel over the "
+                       "batch and all positions (N, H, W); layer = one image over all channels and positions "
+                       "(C, H, W); instance = one channel of one image (H, W); group = one image over "
+                       f"{NORM_GROUPS} groups of channels (C/G, H, W; fewer groups when C does not divide). Each "
+                       "adds gamma and beta per channel: 2C parameters.")
+    batch_norm: bool = flag(False, LEGACY_BATCH_NORM)
     dropout: float = num(0.0, 0.0, 0.9, "Channel dropout rate after the block.")
+
+    def __post_init__(self) -> None:
+        _fold_legacy_batch_norm(self)
 
 
 @dataclass(frozen=True)
@@ -127,9 +150,14 @@ class ModelConfig:
     layer_activations: tuple[str, ...] = seq((), "Optional activation per hidden layer (empty = all the same).")
     initializer: str = choice("xavier_uniform", INITIALIZERS, "How the starting weights are drawn.")
     dropout: float = num(0.0, 0.0, 0.9, "Probability of zeroing each hidden unit during training.", step=0.05)
-    batch_norm: bool = flag(False, "Batch normalization: normalize each hidden layer's pre-activations over the "
-                            "mini-batch, then scale and shift (gamma, beta).")
+    norm: str = choice("none", MLP_NORMS, NORM_FORMULA + " on each hidden layer's pre-activations. What shares mu "
+                       "and var: batch = one neuron over the mini-batch; layer = all neurons of one example (no "
+                       "batch statistics: the same in training and evaluation). Adds gamma and beta per neuron.")
+    batch_norm: bool = flag(False, LEGACY_BATCH_NORM)
     cnn: CNNSpec | None = field(default=None, metadata={"help": "Convolutional network spec (images only)."})
+
+    def __post_init__(self) -> None:
+        _fold_legacy_batch_norm(self)
 
 
 @dataclass(frozen=True)
@@ -346,7 +374,7 @@ def mlp_param_count(cfg: RunConfig, n_inputs: int | None = None) -> int:
         hidden = i < len(sizes) - 2
         k = widen_factor(_layer_activation(cfg, i)) if hidden else 1
         total += a * b * k + b * k
-        if hidden and cfg.model.batch_norm:
+        if hidden and cfg.model.norm != "none":
             total += 2 * b * k
         if hidden and _layer_activation(cfg, i) == "prelu":
             total += b

@@ -267,7 +267,7 @@ def _likely_fast_path(cfg: RunConfig, n_in: int) -> bool:
     """Whether the Trainer will probably take the numba fast path (its exact test needs the built model; this is
     the config-level approximation of nnlib.train.fast_mlp.worthwhile and the kernel's layer types)."""
     m = cfg.model
-    if cfg.is_image or m.cnn is not None or m.dropout or m.batch_norm:
+    if cfg.is_image or m.cnn is not None or m.dropout or m.norm != "none":
         return False
     if {m.activation, *m.layer_activations} & {"prelu", "maxout"}:
         return False

@@ -176,7 +176,7 @@ with col_model:
         with m1:
             C.number(P, "model", "dropout", "Dropout rate")
         with m2:
-            C.toggle(P, "model", "batch_norm", "Batch norm")
+            C.choice(P, "model", "norm", "Normalization")
 
 cfg = C.config_from_state(P, DEFAULT)
 cfg = cfg.replace(model={"cnn": spec})
@@ -225,7 +225,7 @@ with col_model:
                 rows = summarize(spec, shape, cfg.n_classes, cfg.model.activation)
             else:
                 sizes_mlp = mlp_layer_sizes(cfg, int(np.prod(shape)))
-                rows = mlp_summary(sizes_mlp, layer_activations(cfg), cfg.model.batch_norm)
+                rows = mlp_summary(sizes_mlp, layer_activations(cfg), cfg.model.norm)
         except Exception as e:  # noqa: BLE001 - ShapeError etc.: already listed above as a problem
             st.caption(f"No summary for this spec: {e}")
         else:

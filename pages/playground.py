@@ -137,7 +137,7 @@ with net_tab:
     with n1:
         C.number(P, "model", "dropout", "Dropout rate")
     with n2:
-        C.toggle(P, "model", "batch_norm", "Batch norm")
+        C.choice(P, "model", "norm", "Normalization")
 with train_tab:
     R.core_training(P, per_row=2)
     with st.expander("Optimizer, loss, schedule, regularization, device, seed"):

@@ -17,9 +17,9 @@ from nnlib.models.presets import CNN_PRESETS, DEFAULT_PRESET, preset_names, pres
 from ui import controls as C
 
 BLOCK_FIELDS = ("kind", "out_channels", "kernel", "stride", "padding", "pool", "pool_size", "pool_stride",
-                "batch_norm", "dropout")
+                "norm", "dropout")
 LABELS = {"kind": "Kind", "out_channels": "K", "kernel": "F", "stride": "S", "padding": "P", "pool": "Pool",
-          "pool_size": "Pool F", "pool_stride": "Pool S", "batch_norm": "BN", "dropout": "Drop"}
+          "pool_size": "Pool F", "pool_stride": "Pool S", "norm": "Norm", "dropout": "Drop"}
 MAX_BLOCKS = 12
 
 
@@ -104,21 +104,15 @@ def _select(prefix: str, i: int, name: str, label: str, show_label: bool) -> str
 
 
 def _block_row(prefix: str, i: int) -> ConvBlock:
-    widths = [1.7, 1, 1, 1, 1, 1.5, 1, 1, 0.8, 1.2]
+    widths = [1.7, 1, 1, 1, 1, 1.5, 1, 1, 1.6, 1.2]
     cols = st.columns([0.3, *widths], vertical_alignment="bottom")
     first = i == 0
     cols[0].markdown(f"**{i + 1}**")
     vals: dict[str, Any] = {}
     for c, name in zip(cols[1:], BLOCK_FIELDS, strict=True):
         with c:
-            if name in ("kind", "pool"):
+            if name in ("kind", "pool", "norm"):
                 vals[name] = _select(prefix, i, name, LABELS[name], first)
-            elif name == "batch_norm":
-                k = _k(prefix, i, name)
-                st.session_state.setdefault(k, False)
-                if first:  # a checkbox's own label sits beside it, too wide for this column: a heading instead
-                    st.markdown(LABELS[name], help=field_meta(ConvBlock, name)["help"])
-                vals[name] = st.checkbox(LABELS[name], key=k, label_visibility="collapsed")
             else:  # pool size and stride mean nothing without pooling
                 vals[name] = _num(prefix, i, name, LABELS[name], first,
                                   disabled=name in ("pool_size", "pool_stride") and vals.get("pool") == "none")

@@ -19,7 +19,7 @@ from nnlib.validation import MAX_RUN_CPU_SECONDS, MAX_RUN_MEMORY_MB, WORKER_BASE
 GROUP_FN = "nnlib.compare.group:run_group"
 GROUP_INTERVAL_S = 0.2  # least seconds between two snapshots of a group (each carries every variant's curves)
 CURVE_KEYS = ("epoch", "train_loss", "val_loss", "test_loss", "train_accuracy", "val_accuracy", "test_accuracy",
-              "train_rmse", "val_rmse", "test_rmse", "lr")
+              "train_rmse", "val_rmse", "test_rmse", "lr", "dead_fraction")
 
 
 def group_cost(configs: Sequence[RunConfig]) -> RunCost:
@@ -50,14 +50,19 @@ def group_problems(configs: Sequence[RunConfig]) -> list[str]:
     return problems
 
 
-def group_payload(configs: Sequence[RunConfig], labels: Sequence[str]) -> dict[str, Any]:
-    """The job payload of a group (plain data); VariantError if the group cannot run."""
+def group_payload(configs: Sequence[RunConfig], labels: Sequence[str], watch: Sequence[str] = ()) -> dict[str, Any]:
+    """The job payload of a group (plain data); VariantError if the group cannot run. `watch` names extra
+    per-epoch columns to record (nnlib.train.callbacks.WATCHERS, e.g. "dead_units")."""
     problems = group_problems(configs)
     if len(labels) != len(configs):
         problems.append(f"{len(labels)} labels for {len(configs)} runs")
+    from nnlib.train.callbacks import WATCHERS
+
+    problems += [f"unknown column {w!r} to watch" for w in watch if w not in WATCHERS]
     if problems:
         raise VariantError(problems)
-    return {"configs": [c.to_dict() for c in configs], "labels": list(labels), "interval": GROUP_INTERVAL_S}
+    return {"configs": [c.to_dict() for c in configs], "labels": list(labels), "interval": GROUP_INTERVAL_S,
+            "watch": list(watch)}
 
 
 def group_budget(configs: Sequence[RunConfig]) -> JobBudget:
@@ -69,10 +74,11 @@ def group_budget(configs: Sequence[RunConfig]) -> JobBudget:
 class _Member:
     """One variant of a running group: its trainer and its own torch RNG stream."""
 
-    def __init__(self, cfg: RunConfig, label: str, data_cache: dict[str, Any]) -> None:
+    def __init__(self, cfg: RunConfig, label: str, data_cache: dict[str, Any], watch: Sequence[str] = ()) -> None:
         import torch
 
         from nnlib.data.bundle import load_data
+        from nnlib.train.callbacks import WATCHERS
         from nnlib.train.trainer import Trainer
         from nnlib.validation import run_epochs
 
@@ -82,7 +88,8 @@ class _Member:
         key = _data_key(cfg)
         if key not in data_cache:
             data_cache[key] = load_data(cfg)
-        self.trainer = Trainer(run_cfg, data_cache[key])  # seeds torch's global RNG and draws the weights
+        callbacks = [WATCHERS[w]() for w in watch if w in WATCHERS]
+        self.trainer = Trainer(run_cfg, data_cache[key], callbacks)  # seeds torch's global RNG and draws the weights
         self.rng = torch.get_rng_state()  # dropout draws from here, as it would in a run of its own
 
     def epoch(self) -> None:
@@ -140,7 +147,8 @@ def run_group(payload: dict[str, Any], ctl: Any) -> dict[str, Any]:
         raise VariantError(problems)
     ctl.configure(interval=payload.get("interval", GROUP_INTERVAL_S), epochs_per_second=configs[0].epochs_per_second)
     data_cache: dict[str, Any] = {}
-    members = [_Member(c, lab, data_cache) for c, lab in zip(configs, labels, strict=True)]
+    watch = list(payload.get("watch") or ())
+    members = [_Member(c, lab, data_cache, watch) for c, lab in zip(configs, labels, strict=True)]
     for m in members:
         m.trainer.interrupt = ctl.should_stop
     ctl.publish(group_snapshot(members, False), force=True)

@@ -147,7 +147,7 @@ KNOBS: dict[str, Knob] = {k.name: k for k in (
     _field("l1", "L1 strength", "train", "l1", (0.0, 0.001, 0.01)),
     _field("activation", "Activation", "model", "activation", ("tanh", "relu", "sigmoid")),
     _field("initializer", "Initializer", "model", "initializer", ("xavier_uniform", "he_normal", "zeros")),
-    _field("batch_norm", "Batch norm", "model", "batch_norm", (False, True)),
+    _field("norm", "Normalization", "model", "norm", ("none", "batch", "layer"), mlp_only=True),
     Knob("hidden", "Hidden layers", "model.hidden", _meta("model", "hidden")["help"] + " Write widths like 8,8.",
          lambda c: c.model.hidden, lambda c, v: c.replace(model={"hidden": v}), _layers, mlp_only=True,
          suggested=((4,), (8, 8), (16, 16, 16))),

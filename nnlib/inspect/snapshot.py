@@ -12,7 +12,7 @@ import numpy as np
 
 SCALAR_KEYS = ("epoch", "train_loss", "train_penalty", "train_accuracy", "train_rmse", "train_r2", "val_loss",
                "val_accuracy", "val_rmse", "val_r2", "test_loss", "test_accuracy", "test_rmse", "test_r2", "lr",
-               "wall_time", "zero_weights")
+               "wall_time", "zero_weights", "dead_fraction")  # dead_fraction: only when a DeadUnits callback runs
 
 
 def history_columns(records: list[dict[str, Any]], columns: dict[str, list] | None = None) -> dict[str, list]:

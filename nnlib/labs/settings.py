@@ -17,6 +17,7 @@ from nnlib.labs.loss_lab import LINE_LOSSES
 from nnlib.labs.optimizer_paths import MAX_STEPS, PATH_OPTIMIZERS
 from nnlib.labs.pool_norm import NORMS, POOLS
 from nnlib.labs.surfaces import SURFACES
+from nnlib.labs.train_settings import FittingLab, LearningRateLab
 from nnlib.labs.zoo import ZOO
 from nnlib.validation import _bounds
 
@@ -87,6 +88,8 @@ class NormLab:
     channels: int = num(4, 1, 8, "Channels C of each example.")
     side: int = num(2, 1, 4, "Height = width of each channel's map.")
     groups: int = num(2, 1, 8, "Group norm: channels are split into G groups of C/G. Formula: G must divide C")
+    high_lr: float = num(2.0, 0.01, 10.0, "The SGD rate of the with/without batch norm runs. Formula: w <- w - lr "
+                         "grad L", step=0.01)
     seed: int = num(0, 0, 10_000, _SEED)
 
     def problems(self) -> list[str]:
@@ -131,6 +134,8 @@ class ActivationLab:
     activation: str = choice("tanh", ACTIVATIONS, "The activation to plot with its derivative.")
     lo: float = num(-6.0, -50.0, 0.0, "Left end of the plotted range.", step=0.5)
     hi: float = num(6.0, 0.0, 50.0, "Right end of the plotted range.", step=0.5)
+    dead_lr: float = num(1.5, 0.01, 5.0, "The high learning rate of the dead-ReLU runs: one step w <- w - lr grad L "
+                         "this large pushes many units below 0 for every input.", step=0.01)
 
     def problems(self) -> list[str]:
         return [] if self.lo < self.hi else ["the left end must be below the right end"]
@@ -165,7 +170,7 @@ class DropoutLab:
 LAB_SETTINGS: dict[str, type] = {
     "conv": ConvLab, "bottleneck": BottleneckLab, "transposed": TransposedLab, "pool": PoolLab, "norm": NormLab,
     "optimizers": OptimizerLab, "losses": LossLab, "activations": ActivationLab, "init": InitLab, "zoo": ZooLab,
-    "dropout": DropoutLab}
+    "dropout": DropoutLab, "learning_rate": LearningRateLab, "fitting": FittingLab}
 
 
 def lab_problems(settings: Any) -> list[str]:

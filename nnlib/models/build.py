@@ -30,7 +30,7 @@ def build_model(cfg: RunConfig, input_shape: tuple[int, ...], n_classes: int | N
         n_in = math.prod(input_shape)
         sizes = mlp_layer_sizes(cfg, n_in)
         sizes[-1] = n_out
-        model = MLP(sizes, layer_activations(cfg), cfg.model.batch_norm, cfg.model.dropout)
+        model = MLP(sizes, layer_activations(cfg), cfg.model.norm, cfg.model.dropout)
         if len(input_shape) > 1:
             model = nn.Sequential(nn.Flatten(), model)
     initialize(model, cfg.model.initializer)

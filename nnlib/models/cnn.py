@@ -8,11 +8,8 @@ from torch import nn
 
 from nnlib.activations import make_activation, widen_factor
 from nnlib.config import CNNSpec, ConvBlock
+from nnlib.models.norms import norm2d
 from nnlib.models.shapes import cnn_layers
-
-
-def _norm(channels: int, on: bool) -> nn.Module:
-    return nn.BatchNorm2d(channels) if on else nn.Identity()
 
 
 def _act(name: str, channels: int) -> nn.Module:
@@ -35,7 +32,7 @@ class ConvBlockModule(nn.Module):
 
     def __init__(self, index: int, b: ConvBlock, c_in: int, activation: str) -> None:
         super().__init__()
-        self.index, self.kind = index, b.kind
+        self.index, self.kind, self.norm_kind = index, b.kind, b.norm
         self.tag = f"block {index} ({b.kind})"
         act = b.activation or activation
         k, f, s, p = b.out_channels, b.kernel, b.stride, b.padding
@@ -43,15 +40,15 @@ class ConvBlockModule(nn.Module):
         self._conv_names: list[tuple[str, str]] = []  # (display name, attribute)
         if b.kind == "conv":
             self.conv = nn.Conv2d(c_in, k, f, s, p, bias=True)
-            self.bn = _norm(k, b.batch_norm)
+            self.bn = norm2d(b.norm, k)
             self.act = _act(act, k)
             self._conv_names = [(f"{self.tag} conv {f}x{f}", "conv")]
         elif b.kind == "separable":
             self.depthwise = nn.Conv2d(c_in, c_in, f, s, p, groups=c_in, bias=True)
-            self.bn1 = _norm(c_in, b.batch_norm)
+            self.bn1 = norm2d(b.norm, c_in)
             self.act1 = _act(act, c_in)
             self.pointwise = nn.Conv2d(c_in, k, 1, bias=True)
-            self.bn2 = _norm(k, b.batch_norm)
+            self.bn2 = norm2d(b.norm, k)
             self.act2 = _act(act, k)
             self._conv_names = [(f"{self.tag} depthwise {f}x{f}", "depthwise"),
                                 (f"{self.tag} pointwise 1x1", "pointwise")]
@@ -59,10 +56,10 @@ class ConvBlockModule(nn.Module):
             if f % 2 == 0 or p != f // 2:
                 raise ValueError(f"{self.tag}: a residual block needs an odd kernel and padding = kernel//2")
             self.conv1 = nn.Conv2d(c_in, k, f, s, p, bias=True)
-            self.bn1 = _norm(k, b.batch_norm)
+            self.bn1 = norm2d(b.norm, k)
             self.act1 = _act(act, k)
             self.conv2 = nn.Conv2d(k, k, f, 1, p, bias=True)
-            self.bn2 = _norm(k, b.batch_norm)
+            self.bn2 = norm2d(b.norm, k)
             self._conv_names = [(f"{self.tag} conv1 {f}x{f}", "conv1"),
                                 (f"{self.tag} conv2 {f}x{f}", "conv2")]
             if c_in != k or s != 1:

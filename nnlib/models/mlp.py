@@ -1,4 +1,5 @@
-"""Dense networks like TF Playground's, with every knob of the lecture (per-layer activation, BN, dropout)."""
+"""Dense networks like TF Playground's, with every knob of the lecture (per-layer activation, batch or layer norm,
+dropout)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,19 @@ import torch
 from torch import nn
 
 from nnlib.activations import make_activation, widen_factor
+from nnlib.models.norms import norm1d
 
 
 class HiddenLayer(nn.Module):
-    """Linear -> [batch norm] -> activation -> [dropout]: one column of neurons in the playground's diagram."""
+    """Linear -> [batch or layer norm] -> activation -> [dropout]: one column of neurons in the playground's
+    diagram."""
 
-    def __init__(self, n_in: int, width: int, activation: str, batch_norm: bool, dropout: float) -> None:
+    def __init__(self, n_in: int, width: int, activation: str, norm: str, dropout: float) -> None:
         super().__init__()
         k = widen_factor(activation)
         self.activation_name = activation
         self.linear = nn.Linear(n_in, width * k)
-        self.norm = nn.BatchNorm1d(width * k) if batch_norm else nn.Identity()
+        self.norm = norm1d(norm, width * k)
         self.act = make_activation(activation, width * k)
         self.drop = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
 
@@ -25,12 +28,12 @@ class HiddenLayer(nn.Module):
 
 
 class MLP(nn.Module):
-    def __init__(self, sizes: list[int], activations: list[str], batch_norm: bool = False,
+    def __init__(self, sizes: list[int], activations: list[str], norm: str = "none",
                  dropout: float = 0.0) -> None:
         super().__init__()
         self.sizes = sizes
         self.hidden = nn.ModuleList(
-            HiddenLayer(a, b, act, batch_norm, dropout)
+            HiddenLayer(a, b, act, norm, dropout)
             for a, b, act in zip(sizes[:-2], sizes[1:-1], activations, strict=True)
         )
         self.out = nn.Linear(sizes[-2], sizes[-1])

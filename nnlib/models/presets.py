@@ -20,7 +20,7 @@ Shape = tuple[int, int, int]
 def _conv(k: int, f: int = 3, p: int | None = None, s: int = 1, pool: str = "none", bn: bool = False,
           kind: str = "conv") -> ConvBlock:
     return ConvBlock(kind=kind, out_channels=k, kernel=f, stride=s, padding=f // 2 if p is None else p,
-                     pool=pool, batch_norm=bn)
+                     pool=pool, norm="batch" if bn else "none")
 
 
 def _tiny(shape: Shape) -> CNNSpec:

@@ -17,7 +17,7 @@ class LayerInfo:
     out_shape: tuple[int, ...]
     params: int
     macs: int
-    kind: str = ""  # conv | batch_norm | activation | pool | head | dense | output (maps rows to modules)
+    kind: str = ""  # conv | norm | activation | pool | head | dense | output (maps rows to modules)
     formula: str = ""  # the parameter count spelled out, e.g. "3 x 3 x 1 x 8 + 8"
     size_formula: str = ""  # the output size spelled out, e.g. "(28 - 3 + 2*1) / 1 + 1 = 28"
 
@@ -93,11 +93,11 @@ def cnn_layers(spec: Any, input_shape: tuple[int, int, int], n_outputs: int,
         else:
             raise ShapeError(f"{tag}: unknown block kind {b.kind!r}")
         c, h, w = li.out_shape
-        if b.batch_norm:
+        if b.norm != "none":
             bn_channels = {"conv": c, "separable": c_in + c, "residual": 2 * c}[b.kind]
             bn_formula = {"conv": f"2 x {c}", "separable": f"2 x ({c_in} + {c})",
                           "residual": f"2 x 2 x {c}"}[b.kind]
-            out.append(LayerInfo(f"{tag} batch norm", (c, h, w), 2 * bn_channels, 0, "batch_norm",
+            out.append(LayerInfo(f"{tag} {b.norm} norm", (c, h, w), 2 * bn_channels, 0, "norm",
                                  f"{bn_formula} (gamma, beta)"))
         if act == "prelu":
             out.append(_prelu(tag, (c, h, w), act_units))

@@ -45,11 +45,11 @@ def summarize(spec: CNNSpec, input_shape: tuple[int, int, int], n_outputs: int, 
 
 
 def mlp_summary(layer_sizes: Sequence[int], activations: str | Sequence[str] = "relu",
-                batch_norm: bool = False) -> list[Row]:
+                norm: str = "none") -> list[Row]:
     """The same table for a dense net [inputs, hidden..., outputs] built like `nnlib.models.mlp.MLP`.
 
     `activations` is one name for all hidden layers or one per layer; maxout widens a layer's Linear (and its
-    batch norm) k times, PReLU adds one learned slope per neuron.
+    batch or layer norm) k times, PReLU adds one learned slope per neuron; `norm` is ModelConfig.norm.
     """
     sizes = list(layer_sizes)
     n_hidden = len(sizes) - 2
@@ -62,8 +62,8 @@ def mlp_summary(layer_sizes: Sequence[int], activations: str | Sequence[str] = "
         formula = f"{n} x {width} + {width}" if k == 1 else f"({n} x {width} + {width}) x {k}"
         rows.append(_row(f"hidden {j} ({act})", "dense", (width,), n * width * k + width * k, n * width * k,
                          formula))
-        if batch_norm:
-            rows.append(_row(f"hidden {j} batch norm", "batch_norm", (width,), 2 * width * k, 0,
+        if norm != "none":
+            rows.append(_row(f"hidden {j} {norm} norm", "norm", (width,), 2 * width * k, 0,
                              f"2 x {width * k} (gamma, beta)"))
         if act == "prelu":
             rows.append(_row(f"hidden {j} prelu", "activation", (width,), width, 0, f"1 x {width} (slopes)"))
@@ -76,7 +76,7 @@ def _row_modules(model: Any) -> dict[str, Any]:
     """Summary row name -> the submodule whose output has that row's shape."""
     out: dict[str, Any] = dict(model.conv_layers())
     for block in model.blocks:
-        out[f"{block.tag} batch norm"] = block.last_norm()
+        out[f"{block.tag} {block.norm_kind} norm"] = block.last_norm()
         out[f"{block.tag} prelu"] = block.last_activation()
         out[block.tag + " pool"] = block.pool
     for j, layer in enumerate(model.dense, start=1):

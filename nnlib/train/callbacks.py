@@ -191,3 +191,49 @@ class Progress(Callback):
 
     def on_train_end(self, trainer: Trainer, logs: Logs) -> None:
         self.bar.close()
+
+
+def dead_fraction(trainer: Trainer) -> float | None:
+    """Fraction of a dense net's hidden units that pass no gradient for any training example: d act / d z = 0
+    everywhere (a dead ReLU's pre-activation z is negative for every input, so its weights never change again).
+    None for a conv net. Computed in evaluation mode, without dropout, on the training inputs."""
+    import torch
+
+    from nnlib.models.build import core_mlp
+
+    mlp = core_mlp(trainer.model)
+    pair = trainer.splits.get("train")
+    x = pair[0] if pair else None
+    if mlp is None or x is None or not len(mlp.hidden):
+        return None
+    was = mlp.training
+    mlp.eval()
+    dead = total = 0
+    try:
+        h = x.reshape(len(x), -1)
+        for layer in mlp.hidden:
+            with torch.no_grad():
+                z = layer.norm(layer.linear(h))
+            z.requires_grad_(True)
+            a = layer.act(z)
+            (grad,) = torch.autograd.grad(a.sum(), z)
+            dead += int((grad == 0).all(dim=0).sum())
+            total += z.shape[1]
+            h = a.detach()
+    finally:
+        mlp.train(was)
+    return dead / total if total else None
+
+
+class DeadUnits(Callback):
+    """Adds `dead_fraction` (see `dead_fraction`) to every epoch's history: how many hidden units a high learning
+    rate has killed for good. Reads the weights only, so the fast path stays on."""
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: Logs) -> None:
+        frac = dead_fraction(trainer)
+        if frac is not None:
+            trainer.history.update_last({"dead_fraction": frac})
+
+
+# Callbacks a job payload may ask for by name (plain data crosses the process boundary, classes do not).
+WATCHERS: dict[str, type[Callback]] = {"dead_units": DeadUnits}

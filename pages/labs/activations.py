@@ -5,8 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from nnlib.labs.activation_lab import activation_curve, all_activation_curves
+from nnlib.labs.train_groups import dead_relu_group
 from ui.labs import widgets as W
 from ui.labs.curve_plots import activation_figure, all_activations_figure
+from ui.labs.group_runs import group_panel
+from ui.labs.train_plots import overlay_figure
 
 LAB = "activations"
 
@@ -44,5 +47,13 @@ if settings is not None:
         st.caption("No saturation in this range: the slope never drops below 5% of its maximum.")
     with st.expander("All activations at a glance", expanded=False):
         st.plotly_chart(overview(settings.lo, settings.hi), key="all_activations_chart")
-W.coming_next("the fraction of dead ReLU units in a network as it trains with a high learning rate, beside leaky "
-              "ReLU (trained through the job pool, like the Playground).")
+st.markdown("#### Dead ReLUs at a high learning rate")
+st.markdown("A unit is **dead** when its derivative is 0 for every training example (a ReLU whose pre-activation "
+            "is negative for every input): no gradient reaches its weights, so it never comes back. One large step "
+            "can kill many at once. Three runs of a 2-16×4-1 net on the spirals, plain SGD: ReLU at a low rate, "
+            "ReLU at a high rate, and leaky ReLU (slope 0.01 below 0, never exactly flat) at the same high rate.")
+dead_lr = W.log_slider(LAB, "dead_lr", "High learning rate")
+configs, labels = dead_relu_group(high_lr=dead_lr)
+group_panel("lab_activations", configs, labels,
+            {"dead": overlay_figure("Dead hidden units (fraction)", labels, ("",), "fraction of units"),
+             "loss": overlay_figure("Training loss", labels)}, [["dead", "loss"]], "lab_dead", watch=("dead_units",))

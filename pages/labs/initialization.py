@@ -6,8 +6,11 @@ from __future__ import annotations
 import streamlit as st
 
 from nnlib.labs.init_depth import compare_initializers
+from nnlib.labs.train_groups import init_group
 from ui.labs import widgets as W
+from ui.labs.group_runs import group_panel
 from ui.labs.network_plots import init_hist_figure, init_std_figure
+from ui.labs.train_plots import overlay_figure
 
 LAB = "init"
 
@@ -47,5 +50,12 @@ elif settings is not None:
     st.caption("At the last layer: " + "; ".join(
         f"{name.replace('_', ' ')} std {s.std:.2g}, saturated {s.saturated:.0%}, exactly 0 {s.zero:.0%}"
         for name, s in last.items()) + ".")
-W.coming_next("training each initializer on a dataset and overlaying the loss curves (all-zeros cannot break "
-              "symmetry), through the job pool.")
+if settings is not None and settings.initializers:
+    st.markdown("#### Trained: the loss each initializer leads to")
+    st.markdown("Each initializer on the same 2-8×4-1 net on the circle (SGD, lr 0.1, the activation above). With "
+                "**all zeros** every unit of a layer computes the same output and gets the same gradient, so the "
+                "units stay copies of each other: the symmetry is never broken and the loss stays at ln 2 ≈ 0.693. "
+                "Tiny weights (normal 0.01) start the same way: the signal and the gradient vanish through depth.")
+    configs, labels = init_group(settings.initializers, settings.activation)
+    group_panel("lab_initialization", configs, labels, {"loss": overlay_figure("Training loss", labels)},
+                [["loss"]], "lab_rates")

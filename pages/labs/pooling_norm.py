@@ -8,8 +8,11 @@ import streamlit as st
 
 from nnlib.labs.conv import small_int_matrix
 from nnlib.labs.pool_norm import NORM_FORMULAS, POOL_FORMULAS, POOLS, normalize, pool_walk
+from nnlib.labs.train_groups import norm_group
 from ui.labs import widgets as W
 from ui.labs.grid_plots import norm_figure, pool_outputs_figure, pool_walk_figure
+from ui.labs.group_runs import group_panel
+from ui.labs.train_plots import overlay_figure
 
 LABS = ("pool", "norm")
 
@@ -66,4 +69,13 @@ if norm is not None:
     st.caption(f"{norm.kind} norm: {NORM_FORMULAS[norm.kind]} -- {len(stats)} groups of statistics.")
     st.plotly_chart(fig, key="norm_chart")
     st.dataframe(stats, hide_index=True)
-W.coming_next("training a deep net with and without batch norm at a high learning rate (through the job pool).")
+st.markdown("#### Training with and without batch norm at a high learning rate")
+st.markdown("Six sigmoid layers of 16 on the circle, plain SGD at a rate that is too high for them: without "
+            "normalization the pre-activations drift into the sigmoid's flat tails and the loss stays near ln 2; "
+            "batch norm puts each layer back at mean 0 and variance 1 on every batch, so the same rate trains.")
+bn_lr = W.log_slider("norm", "high_lr", "High learning rate")
+configs, labels = norm_group(bn_lr)
+group_panel("lab_pooling_norm", configs, labels,
+            {"loss": overlay_figure("Loss: train (solid), validation (dashed)", labels, ("train", "val")),
+             "accuracy": overlay_figure("Validation accuracy", labels, ("val",), "accuracy")},
+            [["loss", "accuracy"]], "lab_accuracy")

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 import torch
 
-from nnlib.config import CNNSpec, ConvBlock
+from nnlib.config import CONV_NORMS, CNNSpec, ConvBlock
 from nnlib.models.cnn import build_cnn
 from nnlib.models.shapes import ShapeError, cnn_layers
 from nnlib.models.summary import check_against_module, summarize
@@ -16,11 +16,11 @@ DIGITS, MNIST, CIFAR = (1, 8, 8), (1, 28, 28), (3, 32, 32)
 
 
 @pytest.mark.parametrize("kind", ["conv", "separable", "residual"])
-@pytest.mark.parametrize("bn", [False, True])
+@pytest.mark.parametrize("norm", CONV_NORMS)
 @pytest.mark.parametrize("pool", ["max", "avg", "none"])
-def test_block_kinds_match_summary(kind: str, bn: bool, pool: str) -> None:
-    blocks = (ConvBlock(kind=kind, out_channels=6, batch_norm=bn, pool=pool, dropout=0.2),
-              ConvBlock(kind=kind, out_channels=6, stride=2, batch_norm=bn, pool="none"))  # same K, stride 2
+def test_block_kinds_match_summary(kind: str, norm: str, pool: str) -> None:
+    blocks = (ConvBlock(kind=kind, out_channels=6, norm=norm, pool=pool, dropout=0.2),
+              ConvBlock(kind=kind, out_channels=6, stride=2, norm=norm, pool="none"))  # same K, stride 2
     for head in ("flatten", "global_avg", "global_max"):
         spec = CNNSpec(blocks=blocks, head=head, dense=(12,), dense_dropout=0.1)
         assert check_against_module(spec, MNIST, 10, "relu") == []

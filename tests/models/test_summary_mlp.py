@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import pytest
 
+from nnlib.config import MLP_NORMS
 from nnlib.models.summary import mlp_summary
 
 
 @pytest.mark.parametrize("acts", [["relu", "relu"], ["maxout", "prelu"], ["tanh", "maxout"]])
-@pytest.mark.parametrize("bn", [False, True])
-def test_mlp_summary_matches_module(acts: list[str], bn: bool) -> None:
+@pytest.mark.parametrize("norm", MLP_NORMS)
+def test_mlp_summary_matches_module(acts: list[str], norm: str) -> None:
     from nnlib.models.mlp import MLP
 
     sizes = [64, 12, 7, 10]
-    rows = mlp_summary(sizes, acts, batch_norm=bn)
-    model = MLP(sizes, acts, bn, 0.0)
+    rows = mlp_summary(sizes, acts, norm=norm)
+    model = MLP(sizes, acts, norm, 0.0)
     assert rows[-1]["params"] == sum(p.numel() for p in model.parameters())
     assert rows[1]["formula"].startswith(("64 x 12 + 12 =", "(64 x 12 + 12) x 2 ="))
 

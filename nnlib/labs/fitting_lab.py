@@ -1,0 +1,91 @@
+"""Lab 10.5, over- and underfitting: train vs validation loss as capacity grows (a width sweep) and as the
+training set grows, and the overfitting setup with each remedy (L2, L1, dropout, early stopping, more data) as a
+variant overlaid on the baseline. Builds the group runs' configs and reads the curves; no training here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from nnlib.compare.variants import variant_labels, variants
+from nnlib.config import RunConfig
+
+REMEDIES = ("l2", "l1", "dropout", "early_stopping", "more_data")
+REMEDY_LABELS = {"l2": "L2", "l1": "L1", "dropout": "dropout", "early_stopping": "early stopping",
+                 "more_data": "more data"}
+
+
+def overfit_problem(n_samples: int = 100, noise: float = 50.0, width: int = 64, epochs: int = 300,
+                    seed: int = 0) -> RunConfig:
+    """XOR with half its points' positions noised, only `n_samples` of them (half for training), two ReLU layers
+    of `width` and Adam: a net big enough to memorize the noise, so the validation loss turns up."""
+    return RunConfig().replace(
+        data={"dataset": "xor", "n_samples": n_samples, "noise": noise, "seed": seed},
+        model={"hidden": (width, width), "activation": "relu", "initializer": "xavier_uniform"},
+        train={"optimizer": "adam", "lr": 0.01, "batch_size": 10, "epochs": epochs, "until_paused": False,
+               "speed": "fast", "seed": seed, "l1": 0.0, "l2": 0.0, "patience": 0})
+
+
+def capacity_group(base: RunConfig, widths: Sequence[int]) -> tuple[list[RunConfig], list[str]]:
+    """The base net at each width (every hidden layer as wide): capacity is the only difference."""
+    configs = variants(base, "width", list(widths))
+    return configs, variant_labels("width", configs)
+
+
+def data_group(base: RunConfig, sizes: Sequence[int]) -> tuple[list[RunConfig], list[str]]:
+    """The base run on more and more examples (the same generator, so a larger set contains more of the same)."""
+    configs = variants(base, "n_samples", list(sizes))
+    return configs, variant_labels("n_samples", configs)
+
+
+def remedy_config(base: RunConfig, remedy: str, strength: Mapping[str, float]) -> RunConfig:
+    """The baseline with one remedy switched on at `strength[remedy]` (a rate, a penalty, a patience in epochs, or
+    a factor for the number of examples)."""
+    s = strength[remedy]
+    if remedy == "l2":
+        return base.replace(train={"l2": float(s)})
+    if remedy == "l1":
+        return base.replace(train={"l1": float(s)})
+    if remedy == "dropout":
+        return base.replace(model={"dropout": float(s)})
+    if remedy == "early_stopping":
+        return base.replace(train={"patience": int(s)})
+    if remedy == "more_data":
+        return base.replace(data={"n_samples": int(base.data.n_samples * s)})
+    raise ValueError(f"unknown remedy {remedy!r}; use one of {', '.join(REMEDIES)}")
+
+
+def remedy_group(base: RunConfig, remedies: Sequence[str],
+                 strength: Mapping[str, float]) -> tuple[list[RunConfig], list[str]]:
+    """The baseline first, then one variant per remedy, labelled with its strength."""
+    configs, labels = [base], ["baseline"]
+    for r in remedies:
+        configs.append(remedy_config(base, r, strength))
+        s = strength[r]
+        amount = f"x{s:g}" if r == "more_data" else f"{int(s)} epochs" if r == "early_stopping" else f"{s:g}"
+        labels.append(f"{REMEDY_LABELS[r]} {amount}")
+    return configs, labels
+
+
+def final_losses(run: Mapping[str, Any]) -> tuple[float | None, float | None]:
+    """(train, validation) loss of a run's last epoch so far: one point each of the capacity and data-size
+    curves (it moves while the group trains)."""
+    hist = run.get("history") or {}
+
+    def last(key: str) -> float | None:
+        values = [v for v in hist.get(key) or [] if v is not None]
+        return values[-1] if values else None
+
+    return last("train_loss"), last("val_loss")
+
+
+def sweep_points(runs: Sequence[Mapping[str, Any]]) -> tuple[list[float | None], list[float | None]]:
+    """Each run's final train and validation loss, in run order: the points of the U-shaped curve."""
+    ends = [final_losses(r) for r in runs]
+    return [e[0] for e in ends], [e[1] for e in ends]
+
+
+def best_index(values: Sequence[float | None]) -> int | None:
+    """Where the validation curve is lowest (the bottom of the U); None before any run has a value."""
+    known = [(v, i) for i, v in enumerate(values) if v is not None]
+    return min(known)[1] if known else None

@@ -1,0 +1,64 @@
+"""Lab 10.4, learning rate and schedules: the same problem trained with a rate too small (slow), good, and too
+large (divergent) as one group run, and each schedule's planned rate (nnlib.schedules.lr_at) beside the loss it
+gives. Builds the group's configs and judges the curves; training goes through the job pool (nnlib.compare.group)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from nnlib.config import RunConfig
+from nnlib.schedules import lr_at
+
+RATE_ROLES = ("too small", "good", "too large")
+SLOW_DROP = 0.5  # a run whose loss has not even halved from its first epoch learns too slowly to wait for
+
+
+def lr_problem(epochs: int = 100, seed: int = 0) -> RunConfig:
+    """The lab's one problem: TF Playground's circle, a 2-8-8-1 tanh net, plain SGD on mini-batches of 10, watched
+    at the Playground's normal pace so the three curves visibly race."""
+    return RunConfig().replace(
+        data={"dataset": "circle", "n_samples": 500, "seed": seed},
+        model={"hidden": (8, 8), "activation": "tanh", "initializer": "xavier_uniform"},
+        train={"optimizer": "sgd", "batch_size": 10, "epochs": epochs, "until_paused": False, "speed": "normal",
+               "seed": seed, "schedule": "constant"})
+
+
+def rate_group(base: RunConfig, rates: Sequence[float]) -> tuple[list[RunConfig], list[str]]:
+    """One config per learning rate (same seed, data, net): the group's configs and their legend labels."""
+    configs = [base.replace(train={"lr": float(r)}) for r in rates]
+    roles = RATE_ROLES if len(rates) == len(RATE_ROLES) else [""] * len(rates)
+    labels = [f"lr = {r:g}" + (f" ({role})" if role else "") for r, role in zip(rates, roles, strict=True)]
+    return configs, labels
+
+
+def schedule_group(base: RunConfig, schedules: Sequence[str], lr: float) -> tuple[list[RunConfig], list[str]]:
+    """One config per schedule, all starting at `lr`: the rate curves differ, nothing else."""
+    configs = [base.replace(train={"lr": float(lr), "schedule": s}) for s in schedules]
+    return configs, [s.replace("_", " ") for s in schedules]
+
+
+def planned_rates(cfg: RunConfig, val_losses: Sequence[float] = ()) -> list[float]:
+    """The rate of every epoch 1..epochs as the Trainer will set it (lr_at after 0, 1, ... finished epochs).
+
+    Reduce-on-plateau depends on the validation losses: without them its plan is flat (no plateau seen yet)."""
+    return [lr_at(e, cfg.train, val_losses) for e in range(cfg.train.epochs)]
+
+
+def verdict(losses: Sequence[float | None]) -> str:
+    """'diverges' (the loss ends above where it began, or blows up), 'slow' (it has not halved) or 'converges'."""
+    seen = [v for v in losses if v is not None]
+    if not seen:
+        return "no epoch yet"
+    first, last = seen[0], seen[-1]
+    if any(not math.isfinite(v) for v in seen) or len(seen) < len(losses) or last > first:
+        return "diverges"
+    return "slow" if last > SLOW_DROP * first else "converges"
+
+
+def outcome(label: str, losses: Sequence[float | None]) -> str:
+    """One sentence per finished run: 'lr = 10 (too large): diverges (training loss 0.87 -> 5.2).'"""
+    seen = [v for v in losses if v is not None]
+    if not seen:
+        return f"**{label}**: no finished epoch."
+    return f"**{label}**: {verdict(losses)} (training loss {seen[0]:.3g} → {seen[-1]:.3g})."

@@ -1,0 +1,77 @@
+"""What a student may set in the labs that train (learning rate, fitting, and the training parts of the concept
+labs): bounds and tooltips in the same field metadata as RunConfig, registered in nnlib.labs.settings.LAB_SETTINGS
+so the lab widgets, links and `lab_problems` treat them like every other lab's settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nnlib.config import choice, num, seq
+from nnlib.labs.fitting_lab import REMEDIES
+from nnlib.schedules import SCHEDULES
+
+_SEED = "Seed of the data, the initial weights and the shuffling: the same seed gives the same curves."
+WIDTHS = ("1", "2", "4", "8", "16", "32", "64", "128")
+SIZES = ("25", "50", "100", "200", "400", "800")
+EXPERIMENTS_LR = ("rates", "schedules")
+EXPERIMENTS_FIT = ("capacity", "data", "remedies")
+
+
+@dataclass(frozen=True)
+class LearningRateLab:
+    experiment: str = choice("rates", EXPERIMENTS_LR, "rates: one problem with a rate too small, good and too "
+                             "large; schedules: one starting rate, each schedule's rate curve beside its loss.")
+    small: float = num(0.001, 1e-5, 10.0, "The rate that is too small: each step w <- w - lr grad L barely moves.",
+                       step=0.0001)
+    good: float = num(0.3, 1e-5, 10.0, "A good rate for this problem: the loss falls fast and settles.",
+                      step=0.01)
+    large: float = num(10.0, 1e-5, 10.0, "The rate that is too large: each step overshoots the minimum, so the loss "
+                       "jumps up instead of down.", step=0.1)
+    schedules: tuple = seq(("constant", "step", "exponential", "cosine", "plateau"), "The schedules to compare, "
+                           "all starting at the schedule rate.", choices=SCHEDULES)
+    schedule_lr: float = num(0.3, 1e-5, 10.0, "Starting rate lr_0 of every schedule. Formula: step lr_t = lr_0 "
+                             "gamma^floor(t/s); cosine lr_t = lr_0 (1 + cos(pi t/T))/2", step=0.01)
+    epochs: int = num(100, 10, 300, "Epochs T each run trains (about 3 s per 100 at the Playground's pace).")
+    seed: int = num(0, 0, 10_000, _SEED)
+
+    def problems(self) -> list[str]:
+        out = []
+        if self.experiment == "rates" and not self.small < self.good < self.large:
+            out.append("order the rates: too small < good < too large")
+        if self.experiment == "schedules" and len(self.schedules) < 2:
+            out.append("pick at least two schedules to compare")
+        return out
+
+
+@dataclass(frozen=True)
+class FittingLab:
+    experiment: str = choice("capacity", EXPERIMENTS_FIT, "capacity: the same data with wider and wider nets; data: "
+                             "the same net on more and more examples; remedies: the overfitting net with each "
+                             "regularizer beside it.")
+    widths: tuple = seq(("1", "4", "16", "128"), "Neurons in each of the two hidden layers (capacity grows ~ "
+                        "width^2).", choices=WIDTHS)
+    sizes: tuple = seq(("25", "50", "100", "400", "800"), "Number of examples generated (half train, a quarter "
+                       "validation).", choices=SIZES)
+    remedies: tuple = seq(REMEDIES, "Remedies trained beside the baseline, one each.", choices=REMEDIES)
+    n_samples: int = num(100, 20, 800, "Examples of the overfitting setup (capacity and remedies).", step=10)
+    noise: float = num(50.0, 0.0, 50.0, "Position noise in percent: more noise, more to memorize.", step=5.0)
+    width: int = num(64, 1, 128, "Width of the overfitting net (data sweep and remedies).")
+    l2: float = num(0.01, 0.0001, 1.0, "L2 strength lambda. Formula: L + (lambda/2) sum w^2", step=0.0001)
+    l1: float = num(0.001, 0.0001, 1.0, "L1 strength lambda. Formula: L + lambda sum |w|", step=0.0001)
+    dropout: float = num(0.3, 0.05, 0.9, "Dropout rate p. Formula: h * mask / (1 - p), mask ~ Bernoulli(1 - p)",
+                         step=0.05)
+    patience: int = num(20, 1, 200, "Early stopping: stop after this many epochs without a better validation loss "
+                        "and keep the best weights.")
+    more_data: float = num(8.0, 1.5, 8.0, "More data: this many times the examples (capped at 800).", step=0.5)
+    epochs: int = num(300, 20, 500, "Epochs each run trains.")
+    seed: int = num(0, 0, 10_000, _SEED)
+
+    def problems(self) -> list[str]:
+        picked = {"capacity": self.widths, "data": self.sizes, "remedies": ("baseline", *self.remedies)}
+        if len(picked[self.experiment]) < 2:
+            return ["pick at least two values (or one remedy) to compare"]
+        if len(picked[self.experiment]) > 6:
+            return ["at most six runs train side by side: pick fewer"]
+        if self.experiment == "remedies" and "more_data" in self.remedies and self.n_samples * self.more_data > 800:
+            return [f"{self.n_samples} x {self.more_data:g} examples is above 800: lower one of them"]
+        return []

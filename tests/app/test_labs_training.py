@@ -1,0 +1,126 @@
+"""AppTest of the labs that train: the page renders its controls and empty figures, Train submits ONE group job to
+the shared JobManager (never training in the page), and the finished figures hold the runs' own numbers."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
+
+
+def lab(name: str, **query: str) -> AppTest:
+    at = AppTest.from_file(os.path.join(ROOT, "pages", "labs", f"{name}.py"), default_timeout=120)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def arr(v: object) -> np.ndarray:
+    if isinstance(v, dict) and "bdata" in v:
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
+    return np.array(v, dtype=float)
+
+
+def train_until_done(at: AppTest, slot: str, timeout: float = 180) -> None:
+    at.button(key=f"{slot}.train").click().run()
+    assert not at.exception and not at.error, (at.exception, at.error)
+    assert at.session_state[f"job_{slot}"]  # a job of the shared manager, not a loop in the page
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        time.sleep(1)
+        at.run()
+        if any("finished" in p.proto.text for p in at.get("progress")):
+            return
+    raise AssertionError("the group did not finish")
+
+
+def test_learning_rate_lab_trains_the_three_rates_as_one_group():
+    at = lab("learning_rate", **{"learning_rate.epochs": "40"})
+    [fig] = charts(at)
+    assert [t["name"] for t in fig["data"]] == ["lr = 0.001 (too small)", "lr = 0.3 (good)", "lr = 10 (too large)"]
+    assert all(len(t["x"]) == 0 for t in fig["data"])
+    train_until_done(at, "lab_learning_rate")
+    [fig] = charts(at)
+    assert [len(arr(t["y"])) for t in fig["data"]] == [40, 40, 40]
+    text = " ".join(m.value for m in at.markdown)
+    assert "**lr = 0.001 (too small)**: slow" in text and "**lr = 0.3 (good)**: converges" in text
+    assert "**lr = 10 (too large)**: diverges" in text
+
+
+def test_learning_rate_lab_schedules_draw_their_planned_rates():
+    at = lab("learning_rate", **{"learning_rate.experiment": "schedules", "learning_rate.schedules": "step,cosine",
+                                 "learning_rate.epochs": "60"})
+    lr_fig = next(f for f in charts(at) if f["layout"]["title"]["text"].startswith("Learning rate"))
+    step, cosine = (arr(t["y"]) for t in lr_fig["data"])
+    assert step[0] == np.float32(0.3) and step[30] == np.float32(0.15) and len(step) == 60
+    assert cosine[-1] < 0.001
+    again = lab("learning_rate", **{"learning_rate.experiment": "schedules", "learning_rate.schedules": "step"})
+    assert any("at least two schedules" in w.value for w in again.warning)
+
+
+def test_fitting_lab_capacity_sweep_finishes_with_the_u():
+    at = lab("fitting", **{"fitting.widths": "1,4,128", "fitting.epochs": "200"})
+    sweep = charts(at)[0]
+    assert list(arr(sweep["data"][0]["x"])) == [1, 4, 128]
+    train_until_done(at, "lab_fitting")
+    sweep, loss = charts(at)
+    train, val = arr(sweep["data"][0]["y"]), arr(sweep["data"][1]["y"])
+    assert train[0] > train[1] > train[2]
+    assert val[1] < val[0] and val[1] < val[2]  # the bottom of the U, marked by the star
+    assert sweep["data"][2]["x"] == [4.0]
+    assert len(loss["data"]) == 6 and len(arr(loss["data"][1]["y"])) == 200
+
+
+def test_fitting_lab_remedies_list_the_baseline_first():
+    at = lab("fitting", **{"fitting.experiment": "remedies", "fitting.remedies": "l2,dropout"})
+    [loss] = charts(at)
+    assert [t["name"] for t in loss["data"]][::2] == ["baseline · train", "L2 0.01 · train", "dropout 0.3 · train"]
+    bad = lab("fitting", **{"fitting.experiment": "remedies", "fitting.remedies": "more_data",
+                            "fitting.n_samples": "400"})
+    assert any("above 800" in w.value for w in bad.warning)
+
+
+def figure_titled(at: AppTest, title: str) -> dict:
+    return next(f for f in charts(at) if (f["layout"].get("title") or {}).get("text") == title)
+
+
+def test_activations_lab_shows_relu_dying_at_a_high_rate():
+    at = lab("activations", **{"activations.dead_lr": "1.5"})
+    assert [t["name"] for t in figure_titled(at, "Dead hidden units (fraction)")["data"]] == [
+        "ReLU, lr 0.01", "ReLU, lr 1.5", "leaky ReLU, lr 1.5"]
+    train_until_done(at, "lab_activations")
+    low, high, leaky = (arr(t["y"]) for t in figure_titled(at, "Dead hidden units (fraction)")["data"])
+    assert len(high) == 60 and high[-1] > 0.3 and high[-1] > 3 * low[-1] and leaky.max() == 0
+
+
+def test_initialization_lab_trains_each_initializer_and_zeros_stays_flat():
+    at = lab("initialization", **{"init.initializers": "zeros,xavier_normal"})
+    train_until_done(at, "lab_initialization")
+    zeros, xavier = (arr(t["y"]) for t in figure_titled(at, "Training loss")["data"])
+    assert np.ptp(zeros) < 0.01 and xavier[-1] < 0.1
+
+
+def test_optimizers_lab_races_on_digits():
+    at = lab("optimizers", **{"optimizers.optimizers": "sgd,adam"})
+    train_until_done(at, "lab_optimizers")
+    sgd, adam = (arr(t["y"]) for t in figure_titled(at, "Validation accuracy")["data"])
+    assert len(adam) == 15 and adam[-1] > 0.9 and adam[-1] > sgd[-1]
+
+
+def test_pooling_norm_lab_trains_with_and_without_batch_norm():
+    at = lab("pooling_norm", **{"norm.high_lr": "2"})
+    train_until_done(at, "lab_pooling_norm")
+    plain, batch = (arr(t["y"]) for t in figure_titled(at, "Validation accuracy")["data"])
+    assert len(batch) == 30 and batch[-1] > 0.9 > plain[-1]

@@ -1,0 +1,72 @@
+"""Lab 10.5's numbers on its own setup: the validation loss is U-shaped in the width while the training loss falls,
+more data closes the gap, and every remedy ends with a lower validation loss than the overfitting baseline."""
+
+from __future__ import annotations
+
+import pytest
+
+from nnlib.compare.variants import config_diff
+from nnlib.labs.fitting_lab import (
+    REMEDIES,
+    best_index,
+    capacity_group,
+    data_group,
+    final_losses,
+    overfit_problem,
+    remedy_config,
+    remedy_group,
+    sweep_points,
+)
+from nnlib.train.trainer import Trainer
+
+STRENGTH = {"l2": 0.01, "l1": 0.001, "dropout": 0.3, "early_stopping": 20, "more_data": 8}
+
+
+def ends(configs):
+    """Each config trained alone: its (train, validation) loss at the last epoch, as a group snapshot holds them."""
+    runs = []
+    for c in configs:
+        t = Trainer(c)
+        t.run()
+        runs.append({"history": t.history.columns})
+    return sweep_points(runs)
+
+
+def test_capacity_sweep_gives_the_u_shaped_validation_curve():
+    configs, labels = capacity_group(overfit_problem(), [1, 4, 16, 128])
+    assert labels == ["width = 1", "width = 4", "width = 16", "width = 128"]
+    assert [c.model.hidden for c in configs] == [(1, 1), (4, 4), (16, 16), (128, 128)]
+    train, val = ends(configs)
+    assert train == sorted(train, reverse=True)  # more capacity, better fit of the training set
+    bottom = best_index(val)
+    assert bottom not in (0, len(val) - 1)  # underfit on the left, overfit on the right
+    assert val[-1] > 2 * val[bottom] and train[-1] < 0.01  # the widest memorizes: training ~0, validation up
+
+
+def test_more_data_closes_the_gap():
+    configs, labels = data_group(overfit_problem(), [50, 800])
+    assert labels == ["n_samples = 50", "n_samples = 800"]
+    (train_few, train_many), (val_few, val_many) = ends(configs)
+    assert val_few - train_few > 1.0 and val_many - train_many < 0.3
+    assert train_many > train_few  # harder to memorize, ...
+    assert val_many < val_few / 2  # ... better on unseen points
+
+
+def test_each_remedy_changes_one_thing_and_beats_the_baseline():
+    base = overfit_problem()
+    configs, labels = remedy_group(base, REMEDIES, STRENGTH)
+    assert labels == ["baseline", "L2 0.01", "L1 0.001", "dropout 0.3", "early stopping 20 epochs", "more data x8"]
+    expected = ["train.l2", "train.l1", "model.dropout", "train.patience", "data.n_samples"]
+    assert [config_diff([base, c]) for c in configs[1:]] == [[e] for e in expected]
+    assert configs[-1].data.n_samples == 800
+    _, val = ends(configs)
+    assert all(v < val[0] for v in val[1:]), val
+
+
+def test_unknown_remedy_and_reading_runs():
+    with pytest.raises(ValueError, match="unknown remedy"):
+        remedy_config(overfit_problem(), "magic", {"magic": 1.0})
+    runs = [{"history": {"train_loss": [0.9, 0.5], "val_loss": [0.8, None]}}, {"history": {}}]
+    assert final_losses(runs[0]) == (0.5, 0.8)  # a None (NaN) epoch is skipped
+    assert sweep_points(runs) == ([0.5, None], [0.8, None])
+    assert best_index([None, 0.7, 0.3, 0.9]) == 2 and best_index([None]) is None

@@ -1,0 +1,62 @@
+"""Lab 10.4's numbers: the three rates really are slow / good / divergent on the lab's problem, and every
+schedule's planned curve is the rate the Trainer used, epoch by epoch."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from nnlib.labs.lr_lab import lr_problem, outcome, planned_rates, rate_group, schedule_group, verdict
+from nnlib.train.trainer import Trainer
+
+
+def train_losses(cfg):
+    t = Trainer(cfg)
+    t.run()
+    return t.history.columns
+
+
+def test_too_small_is_slow_good_converges_too_large_diverges():
+    configs, labels = rate_group(lr_problem(epochs=100), (0.001, 0.3, 10.0))
+    assert labels == ["lr = 0.001 (too small)", "lr = 0.3 (good)", "lr = 10 (too large)"]
+    assert [c.train.lr for c in configs] == [0.001, 0.3, 10.0]
+    assert len({(c.train.seed, c.data.seed, c.model.hidden) for c in configs}) == 1
+    losses = [train_losses(c)["train_loss"] for c in configs]
+    assert [verdict(v) for v in losses] == ["slow", "converges", "diverges"]
+    small, good, large = (v[-1] for v in losses)
+    assert good < 0.05 < small and large > losses[2][0] > small  # the large rate ends above where it began
+
+
+def test_verdict_and_outcome_sentences():
+    assert verdict([1.0, 0.8, 0.6]) == "slow"
+    assert verdict([1.0, 0.4, 0.1]) == "converges"
+    assert verdict([1.0, 2.0, 1.5]) == "diverges"
+    assert verdict([1.0, None]) == "diverges"  # a NaN loss is stored as None
+    assert verdict([1.0, math.inf]) == "diverges"
+    assert verdict([]) == "no epoch yet"
+    assert outcome("lr = 10", [0.87, 5.2]) == "**lr = 10**: diverges (training loss 0.87 → 5.2)."
+
+
+@pytest.mark.parametrize(("schedule", "expected"), [
+    ("constant", lambda e: 0.3),
+    ("step", lambda e: 0.3 * 0.5 ** (e // 30)),
+    ("exponential", lambda e: 0.3 * 0.5 ** e),
+    ("cosine", lambda e: 0.3 * (1 + math.cos(math.pi * e / 100)) / 2),
+])
+def test_planned_rates_follow_the_lecture_formulas(schedule, expected):
+    [cfg], _ = schedule_group(lr_problem(epochs=100), [schedule], 0.3)
+    plan = planned_rates(cfg)
+    assert len(plan) == 100
+    assert plan == pytest.approx([expected(e) for e in range(100)])
+
+
+def test_the_trainer_uses_the_planned_rates_and_plateau_reacts_to_the_losses():
+    configs, labels = schedule_group(lr_problem(epochs=40), ["step", "plateau"], 0.3)
+    configs = [c.replace(train={"lr_step": 10, "lr_patience": 2}) for c in configs]
+    assert labels == ["step", "plateau"]
+    step_cols, plateau_cols = (train_losses(c) for c in configs)
+    assert step_cols["lr"] == pytest.approx(planned_rates(configs[0]))
+    assert planned_rates(configs[1]) == [0.3] * 40  # no validation loss seen: no plateau yet
+    assert plateau_cols["lr"] == pytest.approx(planned_rates(configs[1], plateau_cols["val_loss"]))
+    assert min(plateau_cols["lr"]) < 0.3  # the circle's validation loss stalls within 40 epochs

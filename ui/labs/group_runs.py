@@ -1,0 +1,78 @@
+"""Train a lab's experiment as one group run (nnlib.compare.group: N configs side by side in one job, one slot of
+the student's quota) through the shared JobManager, and watch it live through the live route like the Playground:
+Train / Stop, the overlaid curves patched in the browser while it trains, drawn statically once it is done."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import streamlit as st
+
+from nnlib.compare.group import GROUP_FN, group_budget, group_payload, group_problems
+from nnlib.compare.variants import VariantError
+from nnlib.config import RunConfig
+from nnlib.jobs.manager import JobLimitError, JobView
+from ui import session as S
+from ui.labs.train_plots import PATCHERS, Figure, filled
+from ui.live import live_charts, register_patcher
+from ui.run_controls import ACTIVE, finished_view
+
+for _kind, _fn in PATCHERS.items():
+    register_patcher(_kind, _fn)
+
+
+def _start(slot: str, configs: list[RunConfig], labels: list[str], shown: dict[str, Any], watch: list[str]) -> None:
+    """Train's callback: replace this lab's group by a new one (the old is stopped and forgotten)."""
+    try:
+        payload = group_payload(configs, labels, watch)
+        S.reset(slot)
+        job_id = S.manager().submit(S.session_id(), payload, fn=GROUP_FN, person=S.person_id(),
+                                    budget=group_budget(configs))
+    except (VariantError, JobLimitError) as e:
+        st.session_state[f"{slot}.error"] = str(e)
+        return
+    st.session_state[f"job_{slot}"] = job_id
+    st.session_state[f"{slot}.shown"] = (job_id, shown)  # the figures this job's numbers go into
+
+
+def _stop(slot: str) -> None:
+    S.command(slot, "stop")
+
+
+def group_panel(slot: str, configs: Sequence[RunConfig], labels: Sequence[str], figures: dict[str, Figure],
+                rows: list[list[str]], kind: str, opts: dict[str, str] | None = None,
+                train_label: str = "Train", watch: Sequence[str] = ()) -> JobView | None:
+    """Train / Stop for this experiment and its charts: live while the group trains, final when it is done, the
+    empty figures before. `watch` asks the runs for extra columns (e.g. "dead_units"). Returns the job's view (None
+    before the first Train)."""
+    problems = group_problems(list(configs))
+    view = S.current_view(slot)
+    running = view is not None and view.status in ACTIVE
+    b1, b2, bar = st.columns([1, 1, 4], vertical_alignment="center")
+    b1.button(train_label, key=f"{slot}.train", type="primary", icon=":material/play_arrow:", width="stretch",
+              disabled=bool(problems), help="Train every run of this experiment side by side on the server (one "
+              "job; a running one is replaced).", on_click=_start,
+              args=(slot, list(configs), list(labels), {"figures": figures, "rows": rows, "kind": kind,
+                                                        "opts": dict(opts or {})}, list(watch)))
+    b2.button("Stop", key=f"{slot}.stop", icon=":material/stop:", width="stretch", disabled=not running,
+              help="End the runs now; their curves stay.", on_click=_stop, args=(slot,))
+    for p in problems:
+        st.warning(f"Cannot train this: {p}.", icon=":material/error:")
+    if st.session_state.get(f"{slot}.error"):
+        st.error(st.session_state.pop(f"{slot}.error"))
+    stored = st.session_state.get(f"{slot}.shown")
+    if view is None or stored is None or stored[0] != view.job_id:
+        bar.caption("Press **Train** to run this experiment on the server and watch the curves grow.")
+        finished_view(st.container(), slot, None, {}, figures, rows)
+        return view
+    shown = stored[1]
+    if running:
+        bar.caption("Training on the server; changes to the controls apply to the next run.")
+        live_charts(f"{slot}.live", shown["figures"], shown["rows"], view.job_id, shown["kind"], True,
+                    view.snapshot_seq, view.status, shown["opts"])
+    else:
+        snap = view.snapshot or {}
+        final = filled(shown["figures"], PATCHERS[shown["kind"]](snap, shown["opts"]) if snap else {})
+        finished_view(st.container(), slot, view, snap, final, shown["rows"])
+    return view

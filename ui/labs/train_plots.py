@@ -1,0 +1,145 @@
+"""Pure figure builders of the labs that train a group of runs (no streamlit): every run's curve overlaid, the
+schedules' learning rates, and the capacity / data-size sweep (final train and validation loss per run, the U).
+
+Each builder has a patch function that turns a group snapshot ({"runs": [...]} from nnlib.compare.group) into new
+trace data, so the live route and the finished page draw the same traces from the same numbers.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from nnlib.labs.fitting_lab import best_index, sweep_points
+from ui.plots import PALETTE, _layout
+
+Figure = dict[str, Any]
+Patches = dict[str, dict[int, dict[str, Any]]]
+MAX_POINTS = 300  # per curve on the wire; a lab run has at most 500 epochs
+SPLIT_NAMES = {"train": "train", "val": "validation", "": ""}  # "": a column of its own (e.g. dead_fraction)
+SPLIT_DASH = {"train": "solid", "val": "dash", "": "solid"}
+
+
+def _series(hist: dict[str, Any], key: str) -> tuple[np.ndarray, np.ndarray]:
+    """(epochs, values) of one history column, thinned to MAX_POINTS (the last kept); None becomes NaN (a gap)."""
+    ys = list(hist.get(key) or [])
+    xs = list(hist.get("epoch") or range(1, len(ys) + 1))[: len(ys)]
+    idx = np.arange(len(xs))
+    if len(idx) > MAX_POINTS:
+        idx = np.unique(np.append(idx[:: math.ceil(len(idx) / MAX_POINTS)], len(idx) - 1))
+    x = np.asarray(xs, dtype=np.float32)[idx] if len(xs) else np.zeros(0, np.float32)
+    y = np.asarray([np.nan if v is None else v for v in ys[: len(xs)]], dtype=np.float32)[idx] if len(xs) \
+        else np.zeros(0, np.float32)
+    return x, y
+
+
+def _title(text: str) -> dict[str, Any]:
+    return {"text": text, "font": {"size": 13}}
+
+
+def overlay_figure(title: str, labels: Sequence[str], splits: Sequence[str] = ("train",), ytitle: str = "loss",
+                   log_y: bool = False) -> Figure:
+    """One line per run and split (train solid, validation dashed), one colour per run; filled by `overlay_patch`."""
+    data = [{"type": "scatter", "mode": "lines", "x": [], "y": [], "legendgroup": label,
+             "name": f"{label} · {SPLIT_NAMES[s]}" if len(splits) > 1 else label,
+             "line": {"color": PALETTE[i % len(PALETTE)], "width": 2, "dash": SPLIT_DASH[s]}}
+            for i, label in enumerate(labels) for s in splits]
+    layout = _layout(title=_title(title), height=340, xaxis={"title": {"text": "epoch"}},
+                     yaxis={"title": {"text": ytitle}, "type": "log" if log_y else "linear"},
+                     legend={"orientation": "h", "y": -0.25, "x": 0, "yanchor": "top"})
+    return {"data": data, "layout": layout}
+
+
+def overlay_patch(runs: Sequence[dict[str, Any]], splits: Sequence[str] = ("train",), metric: str = "loss"
+                  ) -> dict[int, dict[str, Any]]:
+    """Trace index -> the whole curve so far, for `overlay_figure`'s traces in the same order."""
+    out = {}
+    for i, run in enumerate(runs):
+        for j, s in enumerate(splits):
+            x, y = _series(run.get("history") or {}, f"{s}_{metric}" if s else metric)
+            out[i * len(splits) + j] = {"x": x, "y": y}
+    return out
+
+
+def rate_figure(labels: Sequence[str], planned: Sequence[Sequence[float]]) -> Figure:
+    """Each schedule's learning rate per epoch: the plan (lr_at) until the run replaces it with the rates used."""
+    data = [{"type": "scatter", "mode": "lines", "name": label, "legendgroup": label, "showlegend": False,
+             "x": np.arange(1, len(rates) + 1, dtype=np.float32), "y": np.asarray(rates, dtype=np.float32),
+             "line": {"color": PALETTE[i % len(PALETTE)], "width": 2, "shape": "hv"}}
+            for i, (label, rates) in enumerate(zip(labels, planned, strict=True))]
+    layout = _layout(title=_title("Learning rate per epoch (lr_t)"), height=340, xaxis={"title": {"text": "epoch"}},
+                     yaxis={"title": {"text": "learning rate"}}, showlegend=False)
+    return {"data": data, "layout": layout}
+
+
+def rate_patch(runs: Sequence[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """The rates the runs really used (the history's lr column): equal to the plan, except reduce-on-plateau,
+    which only the validation losses decide. Runs without epochs yet keep their plan."""
+    out = {}
+    for i, run in enumerate(runs):
+        x, y = _series(run.get("history") or {}, "lr")
+        if len(x):
+            out[i] = {"x": x, "y": y}
+    return out
+
+
+def sweep_figure(title: str, xs: Sequence[float], xtitle: str, log_x: bool = True) -> Figure:
+    """Final train and validation loss against capacity or data size, and a marker on the lowest validation."""
+    x = np.asarray(xs, dtype=np.float32)
+    nan = np.full(len(x), np.nan, np.float32)
+    data = [{"type": "scatter", "mode": "lines+markers", "name": f"{SPLIT_NAMES[s]} loss (last epoch)", "x": x,
+             "y": nan, "line": {"color": PALETTE[k], "width": 2, "dash": SPLIT_DASH[s]}}
+            for k, s in enumerate(("train", "val"))]
+    data.append({"type": "scatter", "mode": "markers", "name": "lowest validation loss", "x": [], "y": [],
+                 "marker": {"symbol": "star", "size": 16, "color": PALETTE[3]}})
+    layout = _layout(title=_title(title), height=340, xaxis={"title": {"text": xtitle},
+                                                             "type": "log" if log_x else "linear"},
+                     yaxis={"title": {"text": "loss"}}, legend={"orientation": "h", "y": -0.25, "x": 0,
+                                                                 "yanchor": "top"})
+    return {"data": data, "layout": layout}
+
+
+def sweep_patch(runs: Sequence[dict[str, Any]], xs: Sequence[float]) -> dict[int, dict[str, Any]]:
+    train, val = sweep_points(runs)
+    as_array = lambda vs: np.asarray([np.nan if v is None else v for v in vs], dtype=np.float32)  # noqa: E731
+    out: dict[int, dict[str, Any]] = {0: {"y": as_array(train)}, 1: {"y": as_array(val)}}
+    best = best_index(val)
+    out[2] = {"x": [float(xs[best])], "y": [float(val[best])]} if best is not None else {"x": [], "y": []}
+    return out
+
+
+def filled(figures: dict[str, Figure], patches: Patches) -> dict[str, Figure]:
+    """Copies of the figures with the patches applied: the finished page draws what the live view last showed."""
+    out = copy.deepcopy(figures)
+    for fid, patch in patches.items():
+        for idx, values in patch.items():
+            if fid in out and idx < len(out[fid]["data"]):
+                out[fid]["data"][idx].update(values)
+    return out
+
+
+# ---------------------------------------------------------------- the live route's patchers, by lab kind
+
+def _runs(snap: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(snap.get("runs") or [])
+
+
+def _sweep_xs(snap: dict[str, Any], opts: dict[str, str]) -> list[float]:
+    return [float(v) for v in (opts.get("xs") or "").split(",") if v] or list(range(1, len(_runs(snap)) + 1))
+
+
+PATCHERS: dict[str, Callable[[dict[str, Any], dict[str, str]], Patches]] = {
+    "lab_rates": lambda snap, opts: {"loss": overlay_patch(_runs(snap))},
+    "lab_schedules": lambda snap, opts: {"loss": overlay_patch(_runs(snap)), "lr": rate_patch(_runs(snap))},
+    "lab_sweep": lambda snap, opts: {"loss": overlay_patch(_runs(snap), ("train", "val")),
+                                     "sweep": sweep_patch(_runs(snap), _sweep_xs(snap, opts))},
+    "lab_overlay": lambda snap, opts: {"loss": overlay_patch(_runs(snap), ("train", "val"))},
+    "lab_dead": lambda snap, opts: {"dead": overlay_patch(_runs(snap), ("",), "dead_fraction"),
+                                    "loss": overlay_patch(_runs(snap))},
+    "lab_accuracy": lambda snap, opts: {"loss": overlay_patch(_runs(snap), ("train", "val")),
+                                        "accuracy": overlay_patch(_runs(snap), ("val",), "accuracy")},
+}
