@@ -9,7 +9,6 @@ from typing import Any
 import streamlit as st
 
 from nnlib.compare import VariantError, knobs_for, variant_labels, variants
-from nnlib.compare.group import GROUP_FN, group_budget, group_payload
 from nnlib.compare.knobs import KNOBS, Knob
 from nnlib.config import RunConfig
 from nnlib.jobs.manager import JobLimitError, JobNotFound
@@ -74,45 +73,22 @@ def pin_button(prefix: str, slot: str, page: str, container: Any) -> None:
 
 def start_group(configs: list[RunConfig], labels: list[str], page: str) -> str | None:
     """Submit configs as one group job (replacing this session's previous group) and pin every member; returns a
-    sentence if that cannot be done, else None. Labs call this with their own variants."""
-    from ui import classroom
-
+    sentence if that cannot be done, else None."""
     person, m = S.person_id(), S.manager()
-    try:
-        configs = classroom.admit_group(page, configs)
-        payload = group_payload(configs, labels)
-    except VariantError as e:
-        return "These variants cannot train: " + "; ".join(e.problems) + "."
-    except JobLimitError as e:
-        return str(e)
-    old = st.session_state.pop(f"job_{GROUP_SLOT}", None)
+    old = st.session_state.get(f"job_{GROUP_SLOT}")
     if old:
         for p in store.pins(person, m):
             if p.job_id == old:
                 store.unpin(person, p.pin_id)
-        try:
-            m.remove(S.session_id(), old)
-        except JobNotFound:
-            pass
     try:
-        job_id = m.submit(S.session_id(), payload, GROUP_FN, person=person, budget=group_budget(configs),
-                          address=S.client_address(), expected_s=_group_seconds(configs))
+        job_id, configs = S.start_group(GROUP_SLOT, configs, labels, page)
+    except VariantError as e:
+        return "These variants cannot train: " + "; ".join(e.problems) + "."
     except JobLimitError as e:
         return str(e)
-    st.session_state[f"job_{GROUP_SLOT}"] = job_id
     problems = [p for i, (c, lab) in enumerate(zip(configs, labels, strict=True))
                 if (p := pin_job(job_id, lab, page, c, member=i))]
     return problems[0] if problems else None
-
-
-def _group_seconds(configs: list[RunConfig]) -> float:
-    """How long a group probably holds its worker (the queue's expected waits): its members share one worker in
-    lockstep, so their CPU adds up, while a paced group lasts as long as its longest paced member."""
-    from nnlib.validation import estimate_cost
-
-    costs = [estimate_cost(c) for c in configs]
-    return max(sum(c.cpu_seconds for c in costs), max(S.expected_seconds(c, k) for c, k in zip(configs, costs,
-                                                                                                 strict=True)))
 
 
 def parse_values(knob: Knob, text: str) -> list[str]:

@@ -4,6 +4,7 @@ imported run file it is looking at, shown like a finished job until Train or Res
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 import streamlit as st
@@ -92,6 +93,28 @@ def start_job(slot: str, payload: dict[str, Any]) -> str:
     st.session_state[f"job_{slot}"] = job_id
     classroom.track(slot, job_id, payload)
     return job_id
+
+
+def start_group(slot: str, configs: list[RunConfig], labels: list[str], page: str,
+                watch: Sequence[str] = ()) -> tuple[str, list[RunConfig]]:
+    """Replace this slot's job by one group job (N variants side by side, nnlib.compare.group) and return its id
+    with the configs it trains (a class preset may have set fields); VariantError or JobLimitError with a sentence
+    if it cannot run. The same gates as start_job: the class preset and limits (ui.classroom.admit_group), the
+    per-address ceiling and the queue's expected wait."""
+    from nnlib.compare.group import GROUP_FN, group_budget, group_payload
+    from ui import classroom
+
+    configs = classroom.admit_group(page, configs)
+    payload = group_payload(configs, labels, watch)
+    reset(slot)
+    costs = [estimate_cost(c) for c in configs]
+    # the members share one worker in lockstep: their CPU adds up, while a paced group lasts as its longest member
+    expected = max(sum(c.cpu_seconds for c in costs), max(expected_seconds(c, k) for c, k in zip(configs, costs,
+                                                                                                 strict=True)))
+    job_id = manager().submit(session_id(), payload, GROUP_FN, person=person_id(), budget=group_budget(configs),
+                              address=client_address(), expected_s=expected)
+    st.session_state[f"job_{slot}"] = job_id
+    return job_id, configs
 
 
 def payload_run(payload: dict[str, Any]) -> tuple[RunConfig, RunCost] | None:

@@ -218,3 +218,19 @@ def test_a_class_member_cannot_vary_a_locked_knob_and_a_group_keeps_the_preset(c
     m = job_manager()
     sid, _ = m.find(at.session_state["job_group"])
     m.command(sid, at.session_state["job_group"], "stop")
+
+
+def test_a_labs_group_run_is_held_to_the_class_limits(class_db, monkeypatch):
+    """Labs train their experiments as group runs: a class member's lab run gets the class's limits too."""
+    from nnlib.store import students
+
+    klass = classes.create_class(class_db, "c")
+    ann = students.join(class_db, klass.id, "Ann", "browser:lab")
+    monkeypatch.setenv("NNLIB_CLASS_MAX_EPOCHS", "2")
+    at = AppTest.from_file(os.path.join(PAGES, "labs", "learning_rate.py"), default_timeout=120)
+    at.session_state["class.ctx"] = CR.ClassContext(klass.id, klass.code, klass.name, ann.id, ann.name)
+    at.run()
+    slot = next(b.key for b in at.button if b.key and b.key.endswith(".train")).removesuffix(".train")
+    at.button(key=f"{slot}.train").click().run()
+    assert f"job_{slot}" not in at.session_state
+    assert any("Your class allows at most 2 epochs per run" in e.value for e in at.error), texts(at)

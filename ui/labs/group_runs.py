@@ -9,7 +9,7 @@ from typing import Any
 
 import streamlit as st
 
-from nnlib.compare.group import GROUP_FN, group_budget, group_payload, group_problems
+from nnlib.compare.group import group_problems
 from nnlib.compare.variants import VariantError
 from nnlib.config import RunConfig
 from nnlib.jobs.manager import JobLimitError, JobView
@@ -25,14 +25,10 @@ for _kind, _fn in PATCHERS.items():
 def _start(slot: str, configs: list[RunConfig], labels: list[str], shown: dict[str, Any], watch: list[str]) -> None:
     """Train's callback: replace this lab's group by a new one (the old is stopped and forgotten)."""
     try:
-        payload = group_payload(configs, labels, watch)
-        S.reset(slot)
-        job_id = S.manager().submit(S.session_id(), payload, fn=GROUP_FN, person=S.person_id(),
-                                    budget=group_budget(configs))
+        job_id, _ = S.start_group(slot, configs, labels, page=slot, watch=watch)
     except (VariantError, JobLimitError) as e:
         st.session_state[f"{slot}.error"] = str(e)
         return
-    st.session_state[f"job_{slot}"] = job_id
     st.session_state[f"{slot}.shown"] = (job_id, shown)  # the figures this job's numbers go into
 
 
