@@ -1,0 +1,102 @@
+"""One compiled call that runs an epoch of many small MLPs: the classroom's nets advanced together.
+
+Each net keeps its own parameters, optimizer state, hyper-parameters, data and batch order; the call receives,
+per net, the raw addresses and shapes of exactly the arrays `fast_kernel._epoch` takes, rebuilds views of them and
+runs `_epoch` on each in turn. Reusing `_epoch` itself (not a copy of its maths) is what makes a net trained in a
+batch bitwise identical to the same net trained alone; batching saves the per-call dispatch and lets the caller
+release the GIL once for the whole class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from nnlib.train.fast_kernel import HAVE_NUMBA
+
+# number of dimensions of each of `_epoch`'s arguments, in its order:
+# addrs dims acts poff x yf yi order hp ctl st za dd wt
+EPOCH_ARG_NDIMS = (1, 1, 1, 1, 2, 2, 1, 1, 1, 1, 2, 4, 3, 1)
+EPOCH_ARG_DTYPES = (np.int64, np.int64, np.int64, np.int64, np.float32, np.float32, np.int64, np.int64,
+                    np.float64, np.int64, np.float32, np.float32, np.float32, np.float32)
+ROW_WIDTH = sum(1 + n for n in EPOCH_ARG_NDIMS)  # per argument: its address, then its shape
+
+if HAVE_NUMBA:
+    import numba
+    from numba import njit, types
+    from numba.extending import intrinsic
+
+    from nnlib.train.fast_kernel import _epoch
+
+    def _pointer_to(item_type):  # type: ignore[no-untyped-def]
+        """An intrinsic turning an int64 address into a pointer to `item_type` (what numba.carray views)."""
+
+        @intrinsic
+        def pointer(typingctx, addr):  # type: ignore[no-untyped-def]
+            sig = types.CPointer(item_type)(types.int64)
+
+            def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+                return builder.inttoptr(args[0], context.get_value_type(types.CPointer(item_type)))
+
+            return sig, codegen
+
+        return pointer
+
+    _i64_ptr = _pointer_to(types.int64)
+    _f64_ptr = _pointer_to(types.float64)
+    _f32_ptr = _pointer_to(types.float32)
+
+    @njit(cache=True, nogil=True)
+    def _epochs(table):  # type: ignore[no-untyped-def]
+        """Run `_epoch` once per row of `table` (one net each: address and shape of each argument, in order)."""
+        for j in range(table.shape[0]):
+            r = table[j]
+            _epoch(
+                numba.carray(_i64_ptr(r[0]), (r[1],)),
+                numba.carray(_i64_ptr(r[2]), (r[3],)),
+                numba.carray(_i64_ptr(r[4]), (r[5],)),
+                numba.carray(_i64_ptr(r[6]), (r[7],)),
+                numba.carray(_f32_ptr(r[8]), (r[9], r[10])),
+                numba.carray(_f32_ptr(r[11]), (r[12], r[13])),
+                numba.carray(_i64_ptr(r[14]), (r[15],)),
+                numba.carray(_i64_ptr(r[16]), (r[17],)),
+                numba.carray(_f64_ptr(r[18]), (r[19],)),
+                numba.carray(_i64_ptr(r[20]), (r[21],)),
+                numba.carray(_f32_ptr(r[22]), (r[23], r[24])),
+                numba.carray(_f32_ptr(r[25]), (r[26], r[27], r[28], r[29])),
+                numba.carray(_f32_ptr(r[30]), (r[31], r[32], r[33])),
+                numba.carray(_f32_ptr(r[34]), (r[35],)),
+            )
+
+
+def describe_call(args: Sequence[np.ndarray]) -> list[int]:
+    """One table row for one `_epoch` call: each argument's address then its shape.
+
+    Refuses anything the raw views would misread (wrong dtype, dimensions or memory layout): the compiled loop
+    trusts these numbers, so a wrong one must fail here, in Python, with a message.
+    """
+    if len(args) != len(EPOCH_ARG_NDIMS):
+        raise ValueError(f"an epoch call has {len(EPOCH_ARG_NDIMS)} arguments, got {len(args)}")
+    row: list[int] = []
+    for i, (a, ndim, dtype) in enumerate(zip(args, EPOCH_ARG_NDIMS, EPOCH_ARG_DTYPES)):
+        if not isinstance(a, np.ndarray) or a.dtype != dtype or a.ndim != ndim or not a.flags.c_contiguous \
+                or not a.flags.writeable:
+            raise ValueError(f"epoch argument {i} must be a writeable C-contiguous {np.dtype(dtype).name} "
+                             f"array of {ndim} dimension(s)")
+        row.append(a.__array_interface__["data"][0])
+        row.extend(a.shape)
+    return row
+
+
+def run_epochs(calls: Sequence[Sequence[np.ndarray]]) -> None:
+    """Run `_epoch(*call)` for every call in one compiled, GIL-free loop (results land in each call's arrays).
+
+    The caller keeps every array alive until this returns: the loop reads and writes them by address.
+    """
+    if not calls:
+        return
+    if not HAVE_NUMBA:
+        raise RuntimeError("the batched kernel needs numba, which is not installed")
+    table = np.array([describe_call(c) for c in calls], dtype=np.int64).reshape(len(calls), ROW_WIDTH)
+    _epochs(table)
