@@ -70,6 +70,7 @@ class Job:
     budget: JobBudget | None = None  # CPU-time and memory ceilings while it runs (None: not watched)
     ended: float | None = None  # manager-clock time it ended (its weights are dropped `result_ttl` later)
     stop_note: str | None = None  # why the server (not the student) stopped it, shown as its error
+    group: bool = False  # may share a worker with other small-MLP jobs (nnlib.jobs.batched.groupable)
 
 
 @dataclass(eq=False)
@@ -84,6 +85,7 @@ class Worker:
     cpu_at_start: float = 0.0  # the process's CPU-seconds when its current job started
     outbox: deque = field(default_factory=deque)  # appended under the manager lock, so sends keep their order
     send_lock: threading.Lock = field(default_factory=threading.Lock)
+    grouped: dict[str, float | None] = field(default_factory=dict)  # group jobs it hosts -> stop deadline
 
 
 @dataclass(eq=False)

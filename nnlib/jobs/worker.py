@@ -1,4 +1,5 @@
-"""Main loop of one pool process: runs jobs one at a time, so a crash or runaway job never hurts the server.
+"""Main loop of one pool process: runs jobs one at a time, so a crash or runaway job never hurts the server --
+or, for small-MLP jobs, hosts a group of them at once (`nnlib.jobs.batched.GroupHost`).
 
 Only stdlib imports at module level: a spawned worker starts in ~0.1 s unless it is asked to preload torch.
 """
@@ -82,6 +83,15 @@ def worker_main(
             return  # the manager is gone
         if msg[0] == "exit":
             return
+        if msg[0] == "gjob":  # the first job of a group: host it (and the ones that join) until all have ended
+            from nnlib.jobs.batched import GroupHost
+
+            host = GroupHost(conn, torch_threads, min_interval)
+            keep_going = host.serve(msg)
+            inbox.extend(host.leftover)
+            if not keep_going:
+                return
+            continue
         if msg[0] != "job":
             continue  # a command for a job that already ended
         _, job_id, fn_path, payload, paused = msg

@@ -30,9 +30,9 @@ class _Call:
     """One job's pending epoch: the kernel's arguments, and whether (and how) it has run."""
 
     args: tuple[np.ndarray, ...]
+    owner: int = field(default_factory=threading.get_ident)
     done: bool = False
     error: BaseException | None = None
-    submitted: float = field(default_factory=time.monotonic)
 
 
 class EpochBatcher:
@@ -54,6 +54,9 @@ class EpochBatcher:
         self.epochs = 0  # job epochs they ran
         self.largest = 0  # most epochs in one call
         self.kernel_seconds = 0.0
+        # per thread: CPU seconds to add to its own thread time so each job is charged its share of the kernel
+        # calls (the leading thread ran the others' epochs too); read by the group worker's CPU budget
+        self.ledger: dict[int, float] = {}
 
     def submit(self, args: tuple[np.ndarray, ...]) -> None:
         """Run `_epoch(*args)` in some batch; returns once it has run (its results are in its arrays)."""
@@ -80,18 +83,24 @@ class EpochBatcher:
         batch, self._pending = self._pending, []
         self._cond.release()
         error: BaseException | None = None
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.thread_time()
         try:
             run_epochs([c.args for c in batch])
         except BaseException as e:  # noqa: BLE001 - handed to every job of the batch, which then fails
             error = e
         finally:
-            elapsed = time.perf_counter() - started
+            elapsed, cpu = time.perf_counter() - started, time.thread_time() - cpu_started
             self._cond.acquire()
         self.kernel_seconds += elapsed
         self.batches += 1
         self.epochs += len(batch)
         self.largest = max(self.largest, len(batch))
+        leader = threading.get_ident()
+        self.ledger[leader] = self.ledger.get(leader, 0.0) - cpu
+        examples = [max(1, c.args[7].shape[0]) for c in batch]  # `order`: the examples this epoch trains on
+        total = sum(examples)
+        for c, n in zip(batch, examples):
+            self.ledger[c.owner] = self.ledger.get(c.owner, 0.0) + cpu * n / total
         for c in batch:
             c.done, c.error = True, error
         self._running = False
