@@ -57,6 +57,9 @@ def warm_up(fn_path: str | None) -> None:
         module = importlib.import_module(fn_path.partition(":")[0])
         if callable(getattr(module, "warmup", None)):
             module.warmup()
+        from nnlib.train.batched_kernel import warmup as warm_batched  # the loop a group worker's epochs run in
+
+        warm_batched()
     except Exception:  # noqa: BLE001 - a failed warm-up must not kill the worker
         traceback.print_exc()
 

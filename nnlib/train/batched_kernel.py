@@ -10,10 +10,11 @@ release the GIL once for the whole class.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from nnlib.train.fast_kernel import HAVE_NUMBA
+from nnlib.train.fast_kernel import _BS, HAVE_NUMBA
 
 # number of dimensions of each of `_epoch`'s arguments, in its order:
 # addrs dims acts poff x yf yi order hp ctl st za dd wt
@@ -100,3 +101,24 @@ def run_epochs(calls: Sequence[Sequence[np.ndarray]]) -> None:
         raise RuntimeError("the batched kernel needs numba, which is not installed")
     table = np.array([describe_call(c) for c in calls], dtype=np.int64).reshape(len(calls), ROW_WIDTH)
     _epochs(table)
+
+
+
+def prepared_call(fast: Any, x: np.ndarray, y: np.ndarray, order: np.ndarray, batch_size: int) -> tuple:
+    """The `_epoch` arguments of one epoch of a FastMLP (float targets, ready-made contiguous arrays), for callers
+    that drive `run_epochs` without threads: the benchmark and the warm-up. Jobs go through FastMLP.train_epoch."""
+    fast._ctl[_BS] = batch_size
+    za, dd = fast._buffers(batch_size)
+    return (fast._addrs, fast._dims, fast._acts, fast._poff, x, y, fast._no_int, order, fast._hp, fast._ctl,
+            fast._state, za, dd, fast._wt)
+
+
+def warmup() -> None:
+    """Compile (or load from numba's cache) the batched loop, so a group's first epoch does not wait for it."""
+    if not HAVE_NUMBA:
+        return
+    from nnlib.train.fast_mlp import FastMLP
+
+    fast = FastMLP([np.zeros((1, 1), np.float32)], [np.zeros(1, np.float32)], [], "mse", "sgd", {"lr": 0.0})
+    one = np.zeros((1, 1), np.float32)
+    run_epochs([prepared_call(fast, one, one.copy(), np.zeros(1, np.int64), 1)])
