@@ -7,7 +7,8 @@ Run `python bench/batched.py [--seconds S] [--jobs 1,8,32,64] [--pool-epochs E]`
   2 processes of N/2 (what two group workers do);
 - pool, one job per worker vs group workers: N full Playground training jobs (Trainer, history, live snapshots)
   through the JobManager with 2 workers, `group_size=1` (today's pool) vs `group_size=N/2`; wall time from the
-  first submission to the last result, and the slowest job's epochs / the fastest's when the first one finishes.
+  first submission to the last result, and with groups, from the moment every job has started until the first one
+  finishes, the epochs the slowest job made / the fastest's (with one job per worker most jobs are still queued).
 Examples/s are per wall-clock second (the load average is printed: other work on the box slows every column).
 """
 
@@ -104,12 +105,15 @@ def pool_jobs(n_jobs: int, group_size: int, epochs: int) -> tuple[float, float, 
         start, cpu = time.perf_counter(), workers_cpu()
         ids = [m.submit("bench", {"config": cfg.replace(train={"seed": i}).to_dict()},
                         "nnlib.train.job:run_training") for i in range(n_jobs)]
-        ratio = None
+        ratio, first = None, None
         while True:
             views = [m.view("bench", j) for j in ids]
-            if ratio is None and any(v.status == "finished" for v in views):
-                done = [(v.snapshot or {}).get("epoch", 0) if v.status != "finished" else epochs for v in views]
-                ratio = min(done) / max(done)
+            done = [epochs if v.status == "finished" else (v.snapshot or {}).get("epoch", 0) for v in views]
+            if first is None and min(done) > 0:
+                first = done  # every job has started: progress from here on is steady-state sharing
+            elif first is not None and ratio is None and max(done) == epochs:
+                gains = [b - a for a, b in zip(first, done)]
+                ratio = min(gains) / max(1, max(gains))
             if all(v.status not in ("queued", "running", "paused") for v in views):
                 break
             time.sleep(0.02)
@@ -118,7 +122,7 @@ def pool_jobs(n_jobs: int, group_size: int, epochs: int) -> tuple[float, float, 
         if failed:
             raise RuntimeError(f"bench jobs failed: {failed[:2]}")
         examples = n_jobs * epochs * N_TRAIN
-        return examples / wall, examples / max(cpu, 1e-9), ratio or 1.0
+        return examples / wall, examples / max(cpu, 1e-9), ratio if ratio is not None else float("nan")
     finally:
         m.shutdown()
 

@@ -28,6 +28,7 @@ GROUP_SIZE_ENV = "NNLIB_GROUP_SIZE"
 DEFAULT_GROUP_SIZE = 16
 TRAINING_FN = "nnlib.train.job:run_training"
 _BUDGET_CHECK_S = 0.2
+GATHER_S = 0.02  # longest a batch waits for a training job that is still evaluating or building its snapshot
 
 
 def group_size_from_env(default: int = DEFAULT_GROUP_SIZE) -> int:
@@ -90,6 +91,23 @@ class JobPipe:
         self._send(msg)
 
 
+class GroupControl(JobControl):
+    """A JobControl that tells its host when the job is waiting (paused, or waiting out its pace): a batch does
+    not wait for the epoch of a job that is not about to train."""
+
+    def __init__(self, conn: Any, job_id: str, waiting: set[int], **kwargs: Any) -> None:
+        super().__init__(conn, job_id, **kwargs)
+        self._waiting = waiting
+
+    def _wait(self, seconds: float) -> None:
+        me = threading.get_ident()
+        self._waiting.add(me)
+        try:
+            super()._wait(seconds)
+        finally:
+            self._waiting.discard(me)
+
+
 @dataclass(eq=False)
 class _Slot:
     job_id: str
@@ -111,7 +129,8 @@ class GroupHost:
         self.torch_threads = torch_threads
         self.min_interval = min_interval
         self.stop_grace = stop_grace
-        self.batcher = EpochBatcher()
+        self.waiting: set[int] = set()  # job threads inside their control's wait
+        self.batcher = EpochBatcher(expected=self._training_jobs, gather_s=GATHER_S)
         self.slots: dict[str, _Slot] = {}
         self.leftover: deque[tuple] = deque()  # messages for the plain worker loop once the group is empty
         self.exit_requested = False
@@ -165,11 +184,17 @@ class GroupHost:
         _, job_id, fn_path, payload, paused, cpu_seconds, memory_mb = msg
         budget = JobBudget(cpu_seconds, memory_mb) if cpu_seconds is not None else None
         slot = _Slot(job_id, budget, JobPipe(lambda m: self._send_from(job_id, m)))
-        ctl = JobControl(slot.pipe, job_id, paused=paused, min_interval=self.min_interval)
+        ctl = GroupControl(slot.pipe, job_id, self.waiting, paused=paused, min_interval=self.min_interval)
         slot.thread = threading.Thread(target=self._run, args=(slot, ctl, fn_path, payload),
                                        name=f"nnlib-group-job-{job_id[:6]}", daemon=True)
         self.slots[job_id] = slot
         slot.thread.start()
+
+    def _training_jobs(self) -> int:
+        """How many jobs should have an epoch in the next batch: alive, on the fast path, not waiting."""
+        users = self.batcher.users
+        return sum(1 for s in list(self.slots.values()) if s.thread is not None and s.thread.is_alive()
+                   and s.thread.ident in users and s.thread.ident not in self.waiting)
 
     def _run(self, slot: _Slot, ctl: JobControl, fn_path: str, payload: dict) -> None:
         from nnlib.jobs.worker import _run_one

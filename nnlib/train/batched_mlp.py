@@ -40,8 +40,9 @@ class EpochBatcher:
     wait for it; a call that arrives meanwhile rides in the next batch. Grouping only changes speed, never results.
 
     `expected()` (optional) says how many calls to wait for before running a batch (up to `gather_s` seconds):
-    tests use it to make batches deterministic; the group worker leaves it unset, so nobody waits for a peer that
-    is paused or evaluating.
+    tests use it to make batches deterministic; the group worker counts its jobs that are training (not paused,
+    not waiting out their pace), so each of them gets one epoch per batch -- without it, the threads that win the
+    GIL race after a batch would train more epochs than the others.
     """
 
     def __init__(self, expected: Callable[[], int] | None = None, gather_s: float = 1.0) -> None:
@@ -54,6 +55,7 @@ class EpochBatcher:
         self.epochs = 0  # job epochs they ran
         self.largest = 0  # most epochs in one call
         self.kernel_seconds = 0.0
+        self.users: set[int] = set()  # threads that have sent an epoch here (jobs on the fast path)
         # per thread: CPU seconds to add to its own thread time so each job is charged its share of the kernel
         # calls (the leading thread ran the others' epochs too); read by the group worker's CPU budget
         self.ledger: dict[int, float] = {}
@@ -62,6 +64,7 @@ class EpochBatcher:
         """Run `_epoch(*args)` in some batch; returns once it has run (its results are in its arrays)."""
         call = _Call(args)
         with self._cond:
+            self.users.add(call.owner)
             self._pending.append(call)
             self._cond.notify_all()
             while not call.done:
