@@ -56,15 +56,16 @@ def kernel_one_net(seconds: float) -> tuple[float, float]:
 
 def batched_rounds(n_nets: int, seconds: float, first_seed: int = 0) -> tuple[int, float, float]:
     """Epoch rounds of n_nets nets in one batched call each, for about `seconds`: (rounds, wall s, CPU s)."""
-    from nnlib.train.batched_kernel import prepared_call, run_epochs
+    from nnlib.train.batched_kernel import CallRows, prepared_call, run_epochs
 
     nets = [make_net(first_seed + i) for i in range(n_nets)]
     orders = [[rng.permutation(N_TRAIN).astype(np.int64) for _ in range(8)] for _, _, _, rng in nets]
     calls = [[prepared_call(f, x, y, orders[i][k], BATCH) for i, (f, x, y, _) in enumerate(nets)] for k in range(8)]
-    run_epochs(calls[0])
+    rows = CallRows()
+    run_epochs(calls[0], rows)
     rounds, start, cpu = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - start < seconds:
-        run_epochs(calls[rounds % 8])
+        run_epochs(calls[rounds % 8], rows)
         rounds += 1
     return rounds, time.perf_counter() - start, time.process_time() - cpu
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from nnlib.train import fast_mlp
-from nnlib.train.batched_kernel import run_epochs
+from nnlib.train.batched_kernel import CallRows, run_epochs
 
 __all__ = ["EpochBatcher", "KernelRouter", "install_router", "routed_to"]
 
@@ -55,6 +55,7 @@ class EpochBatcher:
         self.epochs = 0  # job epochs they ran
         self.largest = 0  # most epochs in one call
         self.kernel_seconds = 0.0
+        self._rows = CallRows()
         self.users: set[int] = set()  # threads that have sent an epoch here (jobs on the fast path)
         # per thread: CPU seconds to add to its own thread time so each job is charged its share of the kernel
         # calls (the leading thread ran the others' epochs too); read by the group worker's CPU budget
@@ -88,7 +89,7 @@ class EpochBatcher:
         error: BaseException | None = None
         started, cpu_started = time.perf_counter(), time.thread_time()
         try:
-            run_epochs([c.args for c in batch])
+            run_epochs([c.args for c in batch], self._rows)
         except BaseException as e:  # noqa: BLE001 - handed to every job of the batch, which then fails
             error = e
         finally:

@@ -146,3 +146,22 @@ def test_a_bad_row_is_refused_before_the_compiled_loop_reads_it() -> None:
         run_epochs([(*good[:4], job.x.astype(np.float64), *good[5:])])
     with pytest.raises(ValueError, match="argument 7"):
         run_epochs([(*good[:7], job.orders[0][::2], *good[8:])])
+
+
+def test_cached_rows_follow_every_array_that_changed() -> None:
+    from nnlib.train.batched_kernel import CallRows
+
+    job = Job({"sizes": [2, 3, 1], "acts": ["tanh"], "loss": "mse", "optimizer": "adam", "l1": 0.0, "l2": 0.0,
+               "batch_size": 2, "n": 6, "seed": 0, "lrs": [0.1, 0.1], "start": 0})
+    f, rows = job.fast, CallRows()
+    za, dd = f._buffers(2)
+    call = [f._addrs, f._dims, f._acts, f._poff, job.x, job.y, f._no_int, job.orders[0], f._hp, f._ctl, f._state,
+            za, dd, f._wt]
+    assert rows.row(call) == describe_call(call)
+    call[7] = job.orders[1][:4].copy()  # a new order (and length): the usual change between epochs
+    assert rows.row(call) == describe_call(call)
+    call[11], call[12] = f._buffers(3)  # a new batch size: new scratch buffers
+    call[4] = job.x.copy()
+    assert rows.row(call) == describe_call(call)
+    with pytest.raises(ValueError, match="argument 7"):
+        rows.row([*call[:7], job.orders[0][::2], *call[8:]])
