@@ -63,6 +63,23 @@ def groupable(fn: str, payload: dict) -> bool:
         return False
 
 
+def thread_cpu_seconds(native_id: int) -> float:
+    """CPU seconds of one thread of this process, from /proc/self/task/<tid>/stat (0 once it has gone).
+
+    Not pthread_getcpuclockid: it dereferences the thread's handle, which a thread ending meanwhile frees (that
+    crashed whole groups); and not /proc/<tid>/stat, which reports the whole process."""
+    try:
+        with open(f"/proc/self/task/{native_id}/stat", "rb") as f:
+            stat = f.read().decode("ascii", "replace")
+        fields = stat[stat.rindex(")") + 2:].split()
+        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS  # utime, stime
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
 class JobPipe:
     """One job's end of the shared pipe: commands routed to it by the host, anything it sends goes out under the
     host's send lock. Has the Connection methods JobControl and the worker's `_run_one` use."""
@@ -220,14 +237,10 @@ class GroupHost:
     def cpu_seconds(self, slot: _Slot) -> float:
         """CPU time this job used: its thread's own, minus kernel calls it ran for others, plus its share of the
         calls others ran for it (by examples)."""
-        ident = slot.thread.ident if slot.thread is not None else None
-        if ident is None:
+        thread = slot.thread
+        if thread is None or thread.native_id is None or not thread.is_alive():
             return 0.0
-        try:
-            own = time.clock_gettime(time.pthread_getcpuclockid(ident))
-        except (OSError, ValueError):
-            return 0.0
-        return own + self.batcher.ledger.get(ident, 0.0)
+        return thread_cpu_seconds(thread.native_id) + self.batcher.ledger.get(thread.ident or 0, 0.0)
 
     def _check_budgets(self) -> None:
         now = time.monotonic()
