@@ -15,11 +15,12 @@ import os
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
-from nnlib.jobs.control import JobControl
+from nnlib.jobs.control import BUILD_BUDGET, JobControl
 from nnlib.jobs.watchdog import JobBudget, budget_message
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ GROUP_SIZE_ENV = "NNLIB_GROUP_SIZE"
 DEFAULT_GROUP_SIZE = 16
 TRAINING_FN = "nnlib.train.job:run_training"
 _BUDGET_CHECK_S = 0.2
+GROUP_SNAPSHOT_SHARE = 0.4  # most of a core a group's snapshot building may take
 GATHER_S = 0.02  # longest a batch waits for a training job that is still evaluating or building its snapshot
 
 
@@ -110,11 +112,22 @@ class JobPipe:
 
 class GroupControl(JobControl):
     """A JobControl that tells its host when the job is waiting (paused, or waiting out its pace): a batch does
-    not wait for the epoch of a job that is not about to train."""
+    not wait for the epoch of a job that is not about to train. And one that shares the snapshot budget: alone, a
+    job may spend 1/BUILD_BUDGET of its time building snapshots; the jobs of a group share one core, so each
+    spaces its snapshots by the number of jobs training beside it, and the group's snapshots take at most
+    GROUP_SNAPSHOT_SHARE of the core (unpaced, they took 2.5x the CPU of the training itself)."""
 
-    def __init__(self, conn: Any, job_id: str, waiting: set[int], **kwargs: Any) -> None:
+    def __init__(self, conn: Any, job_id: str, waiting: set[int], peers: Callable[[], int],
+                 **kwargs: Any) -> None:
         super().__init__(conn, job_id, **kwargs)
         self._waiting = waiting
+        self._peers = peers
+
+    def _flush_if_due(self) -> None:
+        share = max(1, self._peers()) / (GROUP_SNAPSHOT_SHARE * BUILD_BUDGET)
+        gap = max(self.min_interval, BUILD_BUDGET * self._build_s * share)
+        if self._pending is not None and time.monotonic() - self._last_sent >= gap:
+            self.flush()
 
     def _wait(self, seconds: float) -> None:
         me = threading.get_ident()
@@ -201,7 +214,8 @@ class GroupHost:
         _, job_id, fn_path, payload, paused, cpu_seconds, memory_mb = msg
         budget = JobBudget(cpu_seconds, memory_mb) if cpu_seconds is not None else None
         slot = _Slot(job_id, budget, JobPipe(lambda m: self._send_from(job_id, m)))
-        ctl = GroupControl(slot.pipe, job_id, self.waiting, paused=paused, min_interval=self.min_interval)
+        ctl = GroupControl(slot.pipe, job_id, self.waiting, self._training_jobs, paused=paused,
+                           min_interval=self.min_interval)
         slot.thread = threading.Thread(target=self._run, args=(slot, ctl, fn_path, payload),
                                        name=f"nnlib-group-job-{job_id[:6]}", daemon=True)
         self.slots[job_id] = slot
