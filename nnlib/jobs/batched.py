@@ -26,7 +26,7 @@ from nnlib.jobs.watchdog import JobBudget, budget_message
 log = logging.getLogger(__name__)
 
 GROUP_SIZE_ENV = "NNLIB_GROUP_SIZE"
-DEFAULT_GROUP_SIZE = 16
+DEFAULT_GROUP_SIZE = 20  # x 2 workers (the default on 2 cores): a class of 40 trains at once
 TRAINING_FN = "nnlib.train.job:run_training"
 _BUDGET_CHECK_S = 0.2
 GROUP_SNAPSHOT_SHARE = 0.4  # most of a core a group's snapshot building may take
