@@ -27,7 +27,7 @@ def test_six_playground_sessions_train_at_once_with_two_workers(monkeypatch: pyt
 
     monkeypatch.setenv("NNLIB_WORKERS", "2")
     manager = services.job_manager()
-    assert manager.max_workers == 2 and manager.group_size > 1
+    assert manager.max_workers == 2
     wait_until(lambda: manager.stats()["workers_ready"] == 2, 120, "two workers")
     pages, jobs = [], []
     for _ in range(6):
