@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from nnlib.jobs.backends import backend_from_env
+from nnlib.jobs.batched import group_size_from_env, groupable
 from nnlib.jobs.control import COMMANDS
 from nnlib.jobs.fairness import FairQueue, expected_wait, time_left
 from nnlib.jobs.pool import WorkerPoolMixin
@@ -71,6 +72,8 @@ class JobManager(WorkerPoolMixin):
         clock: Callable[[], float] = time.monotonic,
         backend: str | None = None,
         ray_address: str | None = None,
+        group_size: int | None = None,
+        can_group: Callable[[str, dict], bool] = groupable,
     ) -> None:
         if max_workers is None:
             max_workers = int(os.environ.get("NNLIB_WORKERS", os.cpu_count() or 1))
@@ -87,6 +90,9 @@ class JobManager(WorkerPoolMixin):
         self.max_jobs_per_address = max_jobs_per_address or int(os.environ.get("NNLIB_JOBS_PER_ADDRESS", 16))
         self.result_ttl = result_ttl
         self.job_budget = job_budget
+        # up to `group_size` compatible jobs (can_group(fn, payload)) share one worker as one batched program
+        self.group_size = group_size_from_env() if group_size is None else max(1, group_size)
+        self._can_group = can_group
         self._clock = clock
         self._next_watch = 0.0
         warm = default_fn if preload_torch else None
@@ -140,6 +146,7 @@ class JobManager(WorkerPoolMixin):
             pickle.dumps(payload)
         except Exception as e:
             raise TypeError(f"the job payload must be plain data ({type(e).__name__}: {e})") from e
+        group = self.group_size > 1 and self._can_group(fn, payload)  # outside the lock: it may import numba
         with self._lock:
             if self._closed.is_set():
                 raise RuntimeError("the job manager has been shut down")
@@ -169,7 +176,7 @@ class JobManager(WorkerPoolMixin):
                 )
             job_id = secrets.token_urlsafe(16)
             self._jobs[job_id] = Job(job_id, session_id, fn, payload, submitted_at=time.time(), person=person,
-                                     budget=limit, address=address, expected_s=expected_s)
+                                     budget=limit, address=address, expected_s=expected_s, group=group)
             session.jobs[job_id] = None
             self._queue.push(person, job_id, address)
             to_send = self._dispatch_locked()
@@ -235,7 +242,8 @@ class JobManager(WorkerPoolMixin):
                 # ready workers whose warm-up loaded the engine (0 without preload: nothing was loaded)
                 "workers_engine_ok": sum(not w.engine_error for w in ready) if self._worker_args[4] else 0,
                 "engine_error": engine_errors[-1] if engine_errors else None,
-                "busy": sum(w.job_id is not None for w in self._workers),
+                "busy": sum(w.job_id is not None or bool(w.grouped) for w in self._workers),
+                "grouped_jobs": sum(len(w.grouped) for w in self._workers),
                 "queued": len(self._queue),
                 "jobs_total": len(self._jobs),
                 "jobs_by_state": by_state,
@@ -266,7 +274,7 @@ class JobManager(WorkerPoolMixin):
             if thread is not threading.current_thread():
                 thread.join(timeout=2.0)
         for w in workers:
-            if w.job_id is None and w.conn_open:
+            if w.job_id is None and not w.grouped and w.conn_open:
                 w.outbox.append(("exit",))
                 self._send([w])
             else:
@@ -335,7 +343,10 @@ class JobManager(WorkerPoolMixin):
         if job.status not in ("running", "paused") or worker is None:
             return None
         if cmd == "stop":
-            if worker.stop_deadline is None:
+            if job.job_id in worker.grouped:
+                if worker.grouped[job.job_id] is None:
+                    worker.grouped[job.job_id] = time.monotonic() + self.stop_grace
+            elif worker.stop_deadline is None:
                 worker.stop_deadline = time.monotonic() + self.stop_grace
         else:
             job.status = "running" if cmd == "resume" else "paused"
@@ -359,26 +370,54 @@ class JobManager(WorkerPoolMixin):
         job.worker = None
 
     def _dispatch_locked(self) -> list[Worker]:
-        """Hand queued jobs to idle ready workers (people in turn); returns the workers that now have mail."""
+        """Hand queued jobs (people in turn) to idle ready workers, or group jobs to the least busy worker that
+        hosts a group with room; returns the workers that now have mail. A job that must run alone and finds no
+        idle worker keeps the idle workers that free up for itself: group jobs behind it only join groups."""
         if self._closed.is_set():
             return []
-        idle = [w for w in self._workers if w.ready and w.conn_open and not w.job_id and not w.kill_reason]
+        if not any(w.ready and w.conn_open and not w.job_id and not w.kill_reason for w in self._workers):
+            return []  # every worker busy with a job of its own (or starting): nothing can move
         busy: list[Worker] = []
-        while self._queue and idle:
-            job = self._jobs.get(self._queue.pop())
-            if job is None or job.status != "queued":
+        reserve_idle = False
+        for job_id in self._queue.order():
+            job = self._jobs.get(job_id)
+            worker = None if job is None or job.status != "queued" else self._worker_for_locked(job, reserve_idle)
+            if job is not None and job.status == "queued" and worker is None:
+                reserve_idle = reserve_idle or not job.group
                 continue
-            worker = idle.pop(0)
+            if self._queue.order()[:1] == [job_id]:
+                self._queue.pop()  # the head: its person's turn passes to the next person, as always
+            else:
+                self._queue.remove(job_id)  # a group job overtaking one that waits for a worker of its own
+            if job is not None and worker is not None:
+                self._start_locked(job, worker)
+            busy.append(worker)
+        return busy
+
+    def _worker_for_locked(self, job: Job, reserve_idle: bool) -> Worker | None:
+        usable = [w for w in self._workers if w.ready and w.conn_open and not w.job_id and not w.kill_reason]
+        idle = [w for w in usable if not w.grouped]
+        if not job.group:
+            return None if reserve_idle or not idle else idle[0]
+        hosts = [w for w in usable if 0 < len(w.grouped) < self.group_size]
+        candidates = hosts if reserve_idle else hosts + idle
+        return min(candidates, key=lambda w: len(w.grouped)) if candidates else None  # spread over the cores
+
+    def _start_locked(self, job: Job, worker: Worker) -> None:
+        job.worker = worker
+        job.status = "paused" if job.paused else "running"
+        job.started_at = time.time()
+        if job.group:
+            worker.grouped[job.job_id] = None
+            budget = job.budget
+            worker.outbox.append(("gjob", job.job_id, job.fn, job.payload, job.paused,
+                                  budget.cpu_seconds if budget else None, budget.memory_mb if budget else None))
+        else:
             worker.job_id, worker.stop_deadline = job.job_id, None
             usage = usage_of(worker.process)
             worker.cpu_at_start = usage.cpu_seconds if usage else 0.0
-            job.worker = worker
-            job.status = "paused" if job.paused else "running"
-            job.started_at = time.time()
             worker.outbox.append(("job", job.job_id, job.fn, job.payload, job.paused))
-            job.payload = None
-            busy.append(worker)
-        return busy
+        job.payload = None
 
     def _send(self, workers: list[Worker]) -> None:
         """Write queued messages outside the manager lock (a pipe write can block); one writer per worker."""

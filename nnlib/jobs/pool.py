@@ -108,19 +108,22 @@ class WorkerPoolMixin:
         kind = msg[0]
         if kind == "snap":
             job = self._jobs.get(msg[1])
-            if job is not None and w.job_id == msg[1]:
+            if job is not None and (w.job_id == msg[1] or msg[1] in w.grouped):
                 job.snapshot = msg[2]
                 job.snapshot_seq += 1
             return []
         if kind == "done":
             _, job_id, status, result, error = msg
-            if w.job_id != job_id:
+            if job_id in w.grouped:
+                del w.grouped[job_id]
+            elif w.job_id == job_id:
+                w.job_id, w.stop_deadline = None, None
+            else:
                 return []
-            w.job_id, w.stop_deadline = None, None
             job = self._jobs.get(job_id)
             if job is not None and job.status in ACTIVE:
                 self._finish_locked(job, status, result, error)
-            usage = usage_of(w.process)
+            usage = usage_of(w.process) if not w.grouped else None
             if usage and usage.rss_mb > self.job_budget.memory_mb / 2:  # memory the job left behind would count
                 w.kill_reason = "recycle"  # against the next job: replace this worker (no new jobs meanwhile)
                 w.outbox.append(("exit",))
@@ -144,14 +147,20 @@ class WorkerPoolMixin:
             if w not in self._workers:
                 return
             self._workers.remove(w)
-            job = self._jobs.get(w.job_id) if w.job_id else None
-            if job is not None and job.status in ACTIVE:
-                if w.kill_reason == "stop":
+            # its own job, or every job of its group; in a group killed for ignoring "stop", the stopped ones
+            jobs = [(w.job_id, w.kill_reason == "stop")] if w.job_id else []
+            jobs += [(j, w.kill_reason == "stop" and deadline is not None) for j, deadline in w.grouped.items()]
+            for job_id, stopped in jobs:
+                job = self._jobs.get(job_id)
+                if job is None or job.status not in ACTIVE:
+                    continue
+                if stopped:
                     self._finish_locked(job, "stopped")
                 elif w.kill_reason in ("cpu", "memory") and job.budget is not None:
                     self._finish_locked(job, "failed", error=budget_message(w.kill_reason, job.budget))
                 else:
                     self._finish_locked(job, "failed", error=describe_exit(code))
+            w.grouped.clear()
             if not w.ready and not self._closed.is_set():
                 self._startup_failures += 1  # back off if workers cannot even start (broken environment)
                 self._respawn_after = time.monotonic() + min(30.0, 0.25 * 2**self._startup_failures)
@@ -162,7 +171,8 @@ class WorkerPoolMixin:
         now = time.monotonic()
         with self._lock:
             for w in self._workers:
-                if w.stop_deadline is not None and now > w.stop_deadline and not w.kill_reason:
+                deadlines = [d for d in (w.stop_deadline, *w.grouped.values()) if d is not None]
+                if deadlines and now > min(deadlines) and not w.kill_reason:
                     w.kill_reason = "stop"  # the job ignored "stop" for stop_grace seconds
                     w.process.kill()
             if now >= self._next_watch:
@@ -183,6 +193,9 @@ class WorkerPoolMixin:
     def _watch_locked(self) -> None:
         """Kill the worker of any job over its CPU-time or memory budget (_bury then fails it with the reason)."""
         for w in self._workers:
+            if w.grouped and not w.kill_reason:
+                self._watch_group_locked(w)
+                continue
             job = self._jobs.get(w.job_id) if w.job_id else None
             if job is None or job.budget is None or w.kill_reason:
                 continue
@@ -192,6 +205,16 @@ class WorkerPoolMixin:
                 log.warning("job %s over its %s budget: killing its worker", job.job_id[:6], verdict)
                 w.kill_reason = verdict
                 w.process.kill()
+
+    def _watch_group_locked(self, w: Worker) -> None:
+        """A group's memory is one process's: over the smallest ceiling of its jobs, the worker goes (and every job
+        in it fails with the memory reason). CPU budgets are per job, kept by the group host itself."""
+        budgets = [j.budget for j in (self._jobs.get(i) for i in w.grouped) if j is not None and j.budget]
+        usage = usage_of(w.process) if budgets else None
+        if usage is not None and usage.rss_mb > min(b.memory_mb for b in budgets):
+            log.warning("group worker over its memory ceiling (%.0f MB): killing it", usage.rss_mb)
+            w.kill_reason = "memory"
+            w.process.kill()
 
     def _janitor_loop(self) -> None:
         interval = min(max(min(self.session_timeout, self.idle_stop, self.result_ttl) / 4, 0.05), 5.0)

@@ -75,6 +75,7 @@ class Job:
     stop_note: str | None = None  # why the server (not the student) stopped it, shown as its error
     address: str | None = None  # the client address it came from (the per-address ceiling counts it)
     expected_s: float | None = None  # estimated seconds it runs (for queued jobs' expected wait); None: unknown
+    group: bool = False  # may share a worker with other small-MLP jobs (nnlib.jobs.batched.groupable)
 
 
 @dataclass(eq=False)
@@ -90,6 +91,7 @@ class Worker:
     cpu_at_start: float = 0.0  # the process's CPU-seconds when its current job started
     outbox: deque = field(default_factory=deque)  # appended under the manager lock, so sends keep their order
     send_lock: threading.Lock = field(default_factory=threading.Lock)
+    grouped: dict[str, float | None] = field(default_factory=dict)  # group jobs it hosts -> stop deadline
 
 
 @dataclass(eq=False)

@@ -1,4 +1,5 @@
-"""Main loop of one pool process: runs jobs one at a time, so a crash or runaway job never hurts the server.
+"""Main loop of one pool process: runs jobs one at a time, so a crash or runaway job never hurts the server --
+or, for small-MLP jobs, hosts a group of them at once (`nnlib.jobs.batched.GroupHost`).
 
 Only stdlib imports at module level: a spawned worker starts in ~0.1 s unless it is asked to preload torch.
 """
@@ -58,6 +59,9 @@ def warm_up(fn_path: str | None) -> str | None:
         module = importlib.import_module(fn_path.partition(":")[0])
         if callable(getattr(module, "warmup", None)):
             module.warmup()
+        from nnlib.train.batched_kernel import warmup as warm_batched  # the loop a group worker's epochs run in
+
+        warm_batched()
     except BaseException as e:  # noqa: BLE001 - a failed warm-up must not kill the worker (an OSError of a
         traceback.print_exc()  # missing native library, a SystemExit from a broken import alike)
         return f"{type(e).__name__}: {e}"
@@ -87,6 +91,15 @@ def worker_main(
             return  # the manager is gone
         if msg[0] == "exit":
             return
+        if msg[0] == "gjob":  # the first job of a group: host it (and the ones that join) until all have ended
+            from nnlib.jobs.batched import GroupHost
+
+            host = GroupHost(conn, torch_threads, min_interval)
+            keep_going = host.serve(msg)
+            inbox.extend(host.leftover)
+            if not keep_going:
+                return
+            continue
         if msg[0] != "job":
             continue  # a command for a job that already ended
         _, job_id, fn_path, payload, paused = msg

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 
 import torch
 from torch import nn
@@ -18,8 +19,17 @@ def layer_activations(cfg: RunConfig) -> list[str]:
     return [acts[i] if i < len(acts) and acts[i] else cfg.model.activation for i in range(len(cfg.model.hidden))]
 
 
+# the seed and the initializers share torch's global generator: a group worker builds its jobs' models on threads
+_SEEDED_BUILD = threading.Lock()
+
+
 def build_model(cfg: RunConfig, input_shape: tuple[int, ...], n_classes: int | None = None) -> nn.Module:
-    """Seeded: the same config builds bit-identical initial weights."""
+    """Seeded: the same config builds bit-identical initial weights (also when threads build models at once)."""
+    with _SEEDED_BUILD:
+        return _build_seeded(cfg, input_shape, n_classes)
+
+
+def _build_seeded(cfg: RunConfig, input_shape: tuple[int, ...], n_classes: int | None) -> nn.Module:
     torch.manual_seed(cfg.train.seed)
     n_out = output_units(cfg.loss, cfg.problem, n_classes or cfg.n_classes)
     if cfg.model.cnn is not None:

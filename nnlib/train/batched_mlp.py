@@ -1,0 +1,187 @@
+"""Many FastMLP nets, each trained by its own thread and its own Trainer, whose epochs run as one batched call.
+
+A group worker hosts a class's small jobs as threads of one process. Every job still builds its own Trainer and
+FastMLP and calls `FastMLP.train_epoch` as it would alone (same input checks, same schedule, same callbacks); the
+only difference is where that epoch's compiled call goes: `KernelRouter` hands it to the thread's `EpochBatcher`,
+which collects the calls of every job that is ready and runs them in one `batched_kernel.run_epochs` call. Each
+net's arrays are its own, so a net's result does not depend on which others shared its batch, or on a job joining
+or leaving mid-run: it is bitwise the same as training alone.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nnlib.train import fast_mlp
+from nnlib.train.batched_kernel import CallRows, run_epochs
+
+__all__ = ["EpochBatcher", "KernelRouter", "install_router", "routed_to"]
+
+
+@dataclass(eq=False)
+class _Call:
+    """One job's pending epoch: the kernel's arguments, and whether (and how) it has run."""
+
+    args: tuple[np.ndarray, ...]
+    owner: int = field(default_factory=threading.get_ident)
+    done: bool = False
+    error: BaseException | None = None
+
+
+class EpochBatcher:
+    """Leader/follower batching: the first waiting thread runs every pending call in one kernel call, the others
+    wait for it; a call that arrives meanwhile rides in the next batch. Grouping only changes speed, never results.
+
+    `expected()` (optional) says how many calls to wait for before running a batch (up to `gather_s` seconds):
+    tests use it to make batches deterministic; the group worker counts its jobs that are training (not paused,
+    not waiting out their pace), so each of them gets one epoch per batch -- without it, the threads that win the
+    GIL race after a batch would train more epochs than the others.
+    """
+
+    def __init__(self, expected: Callable[[], int] | None = None, gather_s: float = 1.0) -> None:
+        self._cond = threading.Condition()
+        self._pending: list[_Call] = []
+        self._running = False
+        self._expected = expected
+        self._gather_s = gather_s
+        self.batches = 0  # kernel calls made
+        self.epochs = 0  # job epochs they ran
+        self.largest = 0  # most epochs in one call
+        self.kernel_seconds = 0.0
+        self._rows = CallRows()
+        self.users: set[int] = set()  # threads that have sent an epoch here (jobs on the fast path)
+        # per thread: CPU seconds to add to its own thread time so each job is charged its share of the kernel
+        # calls (the leading thread ran the others' epochs too); read by the group worker's CPU budget
+        self.ledger: dict[int, float] = {}
+
+    def submit(self, args: tuple[np.ndarray, ...]) -> None:
+        """Run `_epoch(*args)` in some batch; returns once it has run (its results are in its arrays)."""
+        call = _Call(args)
+        with self._cond:
+            self.users.add(call.owner)
+            self._pending.append(call)
+            self._cond.notify_all()
+            while not call.done:
+                if self._running:
+                    self._cond.wait()
+                    continue
+                self._lead()
+        if call.error is not None:
+            raise call.error
+
+    def _lead(self) -> None:
+        """Under the lock: gather, then run the pending calls with the lock released (the kernel is GIL-free).
+        Marked running from the start, so a call arriving while the leader gathers waits instead of leading too."""
+        self._running = True
+        if self._expected is not None:
+            deadline = time.monotonic() + self._gather_s
+            while len(self._pending) < self._expected() and time.monotonic() < deadline:
+                self._cond.wait(timeout=max(0.0, deadline - time.monotonic()))
+        batch, self._pending = self._pending, []
+        self._cond.release()
+        error: BaseException | None = None
+        started, cpu_started = time.perf_counter(), time.thread_time()
+        try:
+            run_epochs([c.args for c in batch], self._rows)
+        except BaseException as e:  # noqa: BLE001 - handed to every job of the batch, which then fails
+            error = e
+        finally:
+            elapsed, cpu = time.perf_counter() - started, time.thread_time() - cpu_started
+            self._cond.acquire()
+        self.kernel_seconds += elapsed
+        self.batches += 1
+        self.epochs += len(batch)
+        self.largest = max(self.largest, len(batch))
+        leader = threading.get_ident()
+        self.ledger[leader] = self.ledger.get(leader, 0.0) - cpu
+        examples = [max(1, c.args[7].shape[0]) for c in batch]  # `order`: the examples this epoch trains on
+        total = sum(examples)
+        for c, n in zip(batch, examples):
+            self.ledger[c.owner] = self.ledger.get(c.owner, 0.0) + cpu * n / total
+        for c in batch:
+            c.done, c.error = True, error
+        self._running = False
+        self._cond.notify_all()
+
+
+class KernelRouter:
+    """Stands in for `fast_mlp._epoch`: a thread bound to a batcher (`routed_to`) sends its epochs there, any other
+    thread calls the kernel directly, exactly as before the router was installed."""
+
+    def __init__(self, direct: Callable[..., Any]) -> None:
+        self.direct = direct
+        self._local = threading.local()
+
+    def __call__(self, *args: np.ndarray) -> None:
+        batcher: EpochBatcher | None = getattr(self._local, "batcher", None)
+        if batcher is None:
+            self.direct(*args)
+        else:
+            batcher.submit(args)
+
+    def bind(self, batcher: EpochBatcher | None) -> EpochBatcher | None:
+        """Route this thread's epochs to `batcher` (None: straight to the kernel); returns the previous binding."""
+        previous = getattr(self._local, "batcher", None)
+        self._local.batcher = batcher
+        return previous
+
+
+_install_lock = threading.Lock()
+
+
+def install_router() -> KernelRouter:
+    """Put a KernelRouter in front of the kernel FastMLP calls (idempotent; unbound threads are unaffected).
+
+    FastMLP looks its kernel up as the module attribute `fast_mlp._epoch` at each epoch, so this is the one seam
+    where a job's Trainer, unchanged, can be batched with others.
+    """
+    with _install_lock:
+        current = getattr(fast_mlp, "_epoch", None)
+        if isinstance(current, KernelRouter):
+            return current
+        if current is None:
+            raise RuntimeError("the fast path's kernel is unavailable (numba is not installed)")
+        router = KernelRouter(current)
+        fast_mlp._epoch = router  # type: ignore[attr-defined]
+        return router
+
+
+@contextmanager
+def routed_to(batcher: EpochBatcher) -> Iterator[KernelRouter]:
+    """Within this block, the calling thread's FastMLP epochs run in `batcher`'s batched calls."""
+    router = install_router()
+    previous = router.bind(batcher)
+    try:
+        yield router
+    finally:
+        router.bind(previous)
+
+
+def train_together(jobs: Sequence[Callable[[], Any]], batcher: EpochBatcher) -> list[Any]:
+    """Run each callable in its own thread routed to `batcher`; returns their results in order (re-raising the
+    first error). What tests and the benchmark use to train several FastMLP nets as one batched program."""
+    results: list[Any] = [None] * len(jobs)
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            with routed_to(batcher):
+                results[i] = jobs[i]()
+        except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread below
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(jobs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return results

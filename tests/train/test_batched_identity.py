@@ -1,0 +1,167 @@
+"""A net trained inside a batch must end bitwise where it ends trained alone, whatever else shares its batches.
+
+Property test over every field that reaches the kernel (layer sizes, per-layer activations, loss, optimizer and its
+hyper-parameters, L1/L2, learning-rate schedule, batch size, data, seed), with jobs joining the batch late and
+leaving early, so the batches change composition from one step to the next.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nnlib.config import TrainConfig
+from nnlib.optimizers import optimizer_settings
+from nnlib.train.batched_kernel import describe_call, run_epochs
+from nnlib.train.batched_mlp import EpochBatcher, KernelRouter, install_router, routed_to, train_together
+from nnlib.train.fast_mlp import ACTIVATIONS, LOSSES, OPTIMIZERS, FastMLP
+
+
+@st.composite
+def job_specs(draw: st.DrawFn) -> dict:
+    loss = draw(st.sampled_from(LOSSES))
+    n_in = draw(st.integers(1, 3))
+    hidden = draw(st.lists(st.integers(1, 5), max_size=2))
+    n_out = draw(st.integers(2, 3)) if loss == "cross_entropy" else 1
+    epochs = draw(st.integers(1, 4))
+    return {
+        "sizes": [n_in, *hidden, n_out],
+        "acts": [draw(st.sampled_from(ACTIVATIONS)) for _ in hidden],
+        "loss": loss,
+        "optimizer": draw(st.sampled_from(OPTIMIZERS)),
+        "l1": draw(st.sampled_from([0.0, 0.001, 0.03])),
+        "l2": draw(st.sampled_from([0.0, 0.001, 0.03])),
+        "batch_size": draw(st.integers(1, 12)),
+        "n": draw(st.integers(1, 30)),
+        "seed": draw(st.integers(0, 2**16)),
+        "lrs": [draw(st.sampled_from([0.003, 0.01, 0.03, 0.1])) for _ in range(epochs)],
+        "start": draw(st.integers(0, 3)),  # the step at which this job joins the batch
+    }
+
+
+class Job:
+    """One net with its own data, orders and schedule, trainable one epoch at a time."""
+
+    def __init__(self, spec: dict) -> None:
+        self.spec = spec
+        rng = np.random.default_rng(spec["seed"])
+        sizes = spec["sizes"]
+        self.weights = [rng.normal(0, 0.7, (b, a)).astype(np.float32) for a, b in zip(sizes[:-1], sizes[1:])]
+        self.biases = [rng.normal(0, 0.1, b).astype(np.float32) for b in sizes[1:]]
+        self.x = rng.normal(size=(spec["n"], sizes[0])).astype(np.float32)
+        if spec["loss"] == "cross_entropy":
+            self.y = rng.integers(0, sizes[-1], spec["n"]).astype(np.int64)
+        elif spec["loss"] == "bce":
+            self.y = (rng.random((spec["n"], 1)) > 0.5).astype(np.float32)
+        else:
+            self.y = rng.normal(size=(spec["n"], 1)).astype(np.float32)
+        self.orders = [rng.permutation(spec["n"]).astype(np.int64) for _ in spec["lrs"]]
+        hyper = optimizer_settings(TrainConfig(optimizer=spec["optimizer"], lr=spec["lrs"][0]))[1]
+        self.fast = FastMLP(self.weights, self.biases, spec["acts"], spec["loss"], spec["optimizer"], hyper,
+                            spec["l1"], spec["l2"])
+        self.losses: list[tuple[float, float]] = []
+
+    def epoch(self, e: int) -> None:
+        self.fast.set_lr(self.spec["lrs"][e])
+        self.losses.append(self.fast.train_epoch(self.x, self.y, self.orders[e], self.spec["batch_size"]))
+
+    def outcome(self) -> list[np.ndarray]:
+        return [*self.weights, *self.biases, self.fast._state, np.array(self.losses, np.float64).reshape(-1)]
+
+
+def train_in_batches(jobs: list[Job]) -> EpochBatcher:
+    """Step s runs epoch s - start of every job active at s, all in one batched call (the batcher waits for them
+    all), one thread per job as in a group worker."""
+    active_now = [0]
+    batcher = EpochBatcher(expected=lambda: active_now[0], gather_s=30.0)
+    last = max(j.spec["start"] + len(j.spec["lrs"]) for j in jobs)
+    for step in range(last):
+        active = [(j, step - j.spec["start"]) for j in jobs if 0 <= step - j.spec["start"] < len(j.spec["lrs"])]
+        active_now[0] = len(active)
+        train_together([lambda j=j, e=e: j.epoch(e) for j, e in active], batcher)
+    return batcher
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(job_specs(), min_size=1, max_size=5))
+def test_each_net_in_a_changing_batch_ends_exactly_where_it_ends_alone(specs: list[dict]) -> None:
+    alone = [Job(s) for s in specs]
+    for job in alone:
+        for e in range(len(job.spec["lrs"])):
+            job.epoch(e)
+    together = [Job(s) for s in specs]
+    batcher = train_in_batches(together)
+    most_at_once = max(sum(1 for s in specs if s["start"] <= step < s["start"] + len(s["lrs"]))
+                       for step in range(8))
+    assert batcher.largest == most_at_once  # the nets really did share kernel calls
+    assert batcher.epochs == sum(len(s["lrs"]) for s in specs)
+    for a, b in zip(alone, together):
+        assert a.fast.steps == b.fast.steps
+        for x, y in zip(a.outcome(), b.outcome()):
+            np.testing.assert_array_equal(x, y)  # bitwise (NaN == NaN for a diverged net)
+
+
+def test_a_job_that_leaves_the_group_keeps_training_alone_from_the_same_state() -> None:
+    spec = {"sizes": [2, 4, 2, 1], "acts": ["tanh", "tanh"], "loss": "mse", "optimizer": "adam", "l1": 0.0,
+            "l2": 0.001, "batch_size": 10, "n": 25, "seed": 3, "lrs": [0.03] * 4, "start": 0}
+    alone, moved = Job(spec), Job(spec)
+    for e in range(4):
+        alone.epoch(e)
+    batcher = EpochBatcher()
+    train_together([lambda: [moved.epoch(e) for e in range(2)]], batcher)  # two epochs in the group...
+    moved.epoch(2)  # ...then two on this thread, which is not routed
+    moved.epoch(3)
+    assert batcher.epochs == 2
+    for x, y in zip(alone.outcome(), moved.outcome()):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_unrouted_threads_still_call_the_kernel_directly() -> None:
+    router = install_router()
+    assert isinstance(router, KernelRouter) and install_router() is router
+    spec = {"sizes": [2, 3, 1], "acts": ["relu"], "loss": "bce", "optimizer": "sgd", "l1": 0.0, "l2": 0.0,
+            "batch_size": 4, "n": 9, "seed": 1, "lrs": [0.1], "start": 0}
+    batcher = EpochBatcher()
+    job = Job(spec)
+    other = threading.Thread(target=lambda: job.epoch(0))
+    with routed_to(batcher):  # this thread is routed; the other one is not
+        other.start()
+        other.join()
+    assert batcher.epochs == 0 and job.fast.steps == 3
+
+
+def test_a_bad_row_is_refused_before_the_compiled_loop_reads_it() -> None:
+    job = Job({"sizes": [2, 1], "acts": [], "loss": "mse", "optimizer": "sgd", "l1": 0.0, "l2": 0.0,
+               "batch_size": 2, "n": 4, "seed": 0, "lrs": [0.1], "start": 0})
+    f = job.fast
+    za, dd = f._buffers(2)
+    good = (f._addrs, f._dims, f._acts, f._poff, job.x, job.y, f._no_int, job.orders[0], f._hp, f._ctl,
+            f._state, za, dd, f._wt)
+    assert len(describe_call(good)) > 0
+    with pytest.raises(ValueError, match="argument 4"):
+        run_epochs([(*good[:4], job.x.astype(np.float64), *good[5:])])
+    with pytest.raises(ValueError, match="argument 7"):
+        run_epochs([(*good[:7], job.orders[0][::2], *good[8:])])
+
+
+def test_cached_rows_follow_every_array_that_changed() -> None:
+    from nnlib.train.batched_kernel import CallRows
+
+    job = Job({"sizes": [2, 3, 1], "acts": ["tanh"], "loss": "mse", "optimizer": "adam", "l1": 0.0, "l2": 0.0,
+               "batch_size": 2, "n": 6, "seed": 0, "lrs": [0.1, 0.1], "start": 0})
+    f, rows = job.fast, CallRows()
+    za, dd = f._buffers(2)
+    call = [f._addrs, f._dims, f._acts, f._poff, job.x, job.y, f._no_int, job.orders[0], f._hp, f._ctl, f._state,
+            za, dd, f._wt]
+    assert rows.row(call) == describe_call(call)
+    call[7] = job.orders[1][:4].copy()  # a new order (and length): the usual change between epochs
+    assert rows.row(call) == describe_call(call)
+    call[11], call[12] = f._buffers(3)  # a new batch size: new scratch buffers
+    call[4] = job.x.copy()
+    assert rows.row(call) == describe_call(call)
+    with pytest.raises(ValueError, match="argument 7"):
+        rows.row([*call[:7], job.orders[0][::2], *call[8:]])
