@@ -43,7 +43,7 @@ def group_size_from_env(default: int = DEFAULT_GROUP_SIZE) -> int:
 
 def groupable(fn: str, payload: dict) -> bool:
     """Whether this job may share a worker: a Playground training run the fast path trains (a plain MLP on the CPU,
-    no dropout or batch norm, an activation/optimizer/loss the kernel reproduces). Anything else -- CNNs, image
+    no dropout or normalization, an activation/optimizer/loss the kernel reproduces). Anything else -- CNNs, image
     runs, autograd-only features, other job functions -- keeps a worker to itself. Torch-free and cheap."""
     if fn != TRAINING_FN or not isinstance(payload, dict):
         return False
@@ -53,7 +53,7 @@ def groupable(fn: str, payload: dict) -> bool:
 
         cfg = RunConfig.from_dict(payload.get("config"))
         m, t = cfg.model, cfg.train
-        if cfg.is_image or m.cnn is not None or m.dropout or m.batch_norm or t.device == "cuda":
+        if cfg.is_image or m.cnn is not None or m.dropout or m.norm != "none" or t.device == "cuda":
             return False
         n_hidden = len(m.hidden)
         # as nnlib.models.build.layer_activations picks them (that module imports torch; this runs in the server)

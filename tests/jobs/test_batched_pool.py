@@ -148,6 +148,7 @@ def test_only_fast_path_playground_runs_are_grouped() -> None:
     assert groupable("nnlib.train.job:run_training", {"config": base.to_dict()})
     assert not groupable("nnlib.train.job:run_training", {"config": base.replace(model={"dropout": 0.2}).to_dict()})
     assert not groupable("nnlib.train.job:run_training",
-                         {"config": base.replace(model={"batch_norm": True}).to_dict()})
+                         {"config": base.replace(model={"batch_norm": True}).to_dict()})  # an old link's field
+    assert not groupable("nnlib.train.job:run_training", {"config": base.replace(model={"norm": "layer"}).to_dict()})
     assert not groupable("tests.jobs.sample_jobs:count", {"config": base.to_dict()})
     assert not groupable("nnlib.train.job:run_training", {"config": {"model": {"hidden": "nonsense"}}})
