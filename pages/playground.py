@@ -197,6 +197,8 @@ if shown.config is not None:
             )
     else:
         R.finished_view(charts.container(), P, shown.view, snap, figs, ROWS)
+    if R.has_dropout(shown.config.to_dict()):
+        charts.caption(R.DROPOUT_LOSS_NOTE)
 cold_note.empty()
 
 # ---------------------------------------------------------------- share, import, export

@@ -13,6 +13,7 @@ from nnlib.compare import comparison_csv, comparison_json, config_diff
 from nnlib.compare.variants import flat_fields
 from nnlib.jobs.manager import JobNotFound
 from ui import compare_store as store
+from ui import run_controls as R
 from ui import session as S
 from ui.compare_panel import GROUP_SLOT
 from ui.compare_plots import compare_figures, final_row
@@ -159,6 +160,8 @@ def compare_body() -> None:
     else:
         for col, (fid, fig) in zip(st.columns(len(figs)), figs.items(), strict=True):
             col.plotly_chart(fig, key=f"cmp.fig.{fid}", config={"displayModeBar": False}, width="stretch")
+    if any(R.has_dropout(p.config) for p in pins):
+        st.caption(R.DROPOUT_LOSS_NOTE)
     differs = config_diff([p.config for p in pins])
     for twins in same_settings(pins):
         st.caption(f":material/info: {' and '.join(twins)} have the same settings (same seed, same data), so their "

@@ -150,8 +150,11 @@ def composite_snapshot(current: list[Pin]) -> dict[str, Any]:
     """Every pin's curves as the runs of one snapshot (the shape a variant group's snapshot has)."""
     runs = [{"label": p.label, "status": p.status, "reason": p.reason, "epoch": p.epoch, "history": p.history}
             for p in current]
-    return {"kind": "compare", "runs": runs, "epoch": max((p.epoch for p in current), default=0),
-            "epochs": 0, "elapsed": max((p.elapsed for p in current), default=0.0), "until_paused": True,
+    # the status line's epoch and time follow the runs that are training now (a paused or finished pin's count
+    # would stand still while the variants beside it move on)
+    moving = [p for p in current if p.status == "running"] or current
+    return {"kind": "compare", "runs": runs, "epoch": max((p.epoch for p in moving), default=0),
+            "epochs": 0, "elapsed": max((p.elapsed for p in moving), default=0.0), "until_paused": True,
             "history": {}, "status": "running"}
 
 

@@ -51,7 +51,7 @@ function statusLine(info) {
     parts.push(`Waiting for a free worker${where.length ? ` (${where.join(", ")})` : ""}…`);
   } else {
     parts.push(info.until_paused ? `<b>Epoch ${info.epoch}</b>` : `<b>Epoch ${info.epoch} / ${info.epochs}</b>`);
-    parts.push(`${fmt(info.elapsed, 1)} s`);
+    parts.push(`${fmt(info.elapsed, 1)} s of training`);  // computing time, not the pacing pauses
     if (info.train_loss !== null && info.train_loss !== undefined) parts.push(`train loss ${fmt(info.train_loss, 4)}`);
     if (info.val_loss !== null && info.val_loss !== undefined) parts.push(`validation loss ${fmt(info.val_loss, 4)}`);
     if (info.val_accuracy !== null && info.val_accuracy !== undefined)
@@ -113,6 +113,7 @@ export default function (component) {
   st.seq = data.seq;
   st.status = data.status;
   st.queue = 0;  // the first poll always hears where a queued job stands
+  st.fresh = true;  // and the first poll asks for the current state: a paused job has no news to end a held poll
   st.pending = new Set();  // charts merged but not drawn yet
   root.dataset.seq = String(st.seq);
   root.dataset.status = st.status;
@@ -225,7 +226,7 @@ export default function (component) {
     if (gen !== st.gen) return;
     const lx = st.figs.loss && st.figs.loss.data[0] ? toArray(st.figs.loss.data[0].x) : [];
     const have = lx.length ? lx[lx.length - 1] : 0;  // the last epoch this browser has
-    const q = new URLSearchParams({ seq: String(st.seq), status: st.status, kind: data.kind, have: String(have),
+    const q = new URLSearchParams({ seq: String(st.fresh ? -1 : st.seq), status: st.status, kind: data.kind, have: String(have),
                                     turn: String(st.next || 0), left: String(st.left || 0), ...data.opts });
     if (st.queue) q.set("queue", String(st.queue));  // the position this page shows: a change of it is news
     q.set("page", document.visibilityState === "hidden" ? "hidden" : "visible");  // a background tab polls rarely
@@ -242,6 +243,7 @@ export default function (component) {
           st.bar.querySelector(".nn-text").textContent = "This job is no longer available; press Train to start again.";
           return;
         }
+        st.fresh = false;
         const changed = msg ? merge(msg) : null;
         if (!msg && st.status === "queued" && st.info && st.info.wait_s != null) {  // count the wait down
           const left = st.info.wait_s - (performance.now() - st.infoAt) / 1000;

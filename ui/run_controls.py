@@ -48,7 +48,8 @@ def run_state(view: JobView | None, snap: dict[str, Any] | None = None) -> RunSt
     why = view.error or info["reason"]
     where = f" (position {view.queue_position} in the queue)" if view.status == "queued" and view.queue_position else ""
     epochs = f"Epoch {info['epoch']}" if open_ended else f"Epoch {info['epoch']} / {info['epochs']}"
-    text = (f"{epochs} · {info['elapsed']:.1f} s · {view.status}{where}" + (f": {why}" if why else "")
+    # elapsed counts the time spent computing epochs, not the pauses between them that pace a run for watching
+    text = (f"{epochs} · {info['elapsed']:.1f} s of training · {view.status}{where}" + (f": {why}" if why else "")
             + final_metrics(snap))
     enabled = {"train", "step", "reset"}
     if view.status in ACTIVE:
@@ -183,3 +184,17 @@ def finished_view(box: Any, prefix: str, view: JobView | None, snap: dict[str, A
     for row in rows:
         for col, fid in zip(box.columns(len(row)), row, strict=True):
             col.plotly_chart(figs[fid], key=f"{prefix}.fig.{fid}", config={"displayModeBar": False}, width="stretch")
+
+
+DROPOUT_LOSS_NOTE = (":material/info: With dropout, the **train** loss is averaged over the epoch's batches with "
+                     "units dropped (training mode), while the **validation** loss is measured on the whole network "
+                     "(dropout off, weights as they are at the end of the epoch) -- so train above validation is "
+                     "expected here, not a bug.")
+
+
+def has_dropout(config: dict[str, Any]) -> bool:
+    """Whether a run (RunConfig.to_dict() form) drops units while training, so its train loss reads higher."""
+    model = config.get("model") or {}
+    cnn = model.get("cnn") if isinstance(model.get("cnn"), dict) else {}
+    blocks = [b for b in cnn.get("blocks") or [] if isinstance(b, dict)]
+    return bool(model.get("dropout") or cnn.get("dense_dropout") or any(b.get("dropout") for b in blocks))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -161,3 +162,26 @@ def test_loss_curve_keeps_every_epoch_through_appends_and_at_the_end(server, pag
     page.wait_for_timeout(1500)  # the end's rerun draws the charts from the final snapshot
     assert page.evaluate(DRAWN_LOSS_X) == list(range(1, 61))
     shot(page, "live_curve_finished")
+
+
+def test_a_page_mounted_on_a_paused_job_shows_its_status_line(page) -> None:
+    """Coming back to the Playground (or a rerun) mounts the component with the job's current seq; a paused job
+    has no news for a held poll, so a walkthrough saw the status line gone. The first poll asks for the current
+    state whatever seq the page was built with; the route here answers only news, like the real one."""
+    paused = HARNESS.replace('seq: 0, status: "queued"', 'seq: 5, status: "paused"')
+    answer = _msg(5, "paused", 279, until_paused=True)
+    page.route(f"{ORIGIN}/", lambda r: r.fulfill(body=paused, content_type="text/html"))
+    page.route(f"{ORIGIN}/live.js", lambda r: r.fulfill(path=os.path.join(ROOT, "ui", "live.js"),
+                                                       content_type="text/javascript"))
+    page.route(f"{ORIGIN}/plotly.js", lambda r: r.fulfill(path=plotly_path(), content_type="text/javascript"))
+
+    def snap(route) -> None:
+        q = parse_qs(urlparse(route.request.url).query)
+        news = q.get("seq") != ["5"] or q.get("status") != ["paused"]
+        route.fulfill(status=200, body=json.dumps(answer), content_type="application/json") if news else \
+            route.fulfill(status=204, body="")
+
+    page.route(f"{ORIGIN}/snap/**", snap)
+    page.goto(f"{ORIGIN}/")
+    page.wait_for_selector("text=Epoch 279", timeout=15_000)
+    assert "paused" in page.evaluate("() => document.querySelector('.nn-text').textContent")

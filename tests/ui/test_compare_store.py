@@ -136,3 +136,15 @@ def test_a_member_seen_before_its_first_epoch_keeps_following_the_group() -> Non
     later = [{"label": "a", "status": "running", "epoch": 5, "history": hist(5)}]
     m.views["g"] = view("g", "running", 2, {"kind": "group", "runs": later})
     assert store.pins(person, m)[0].epoch == 5
+
+
+def test_the_status_line_follows_the_runs_that_are_training() -> None:
+    """A walkthrough saw "Epoch 276" stand still on the Compare page: it was a paused pin's count, while the three
+    variants beside it trained from 120 to 205 epochs."""
+    paused = store.Pin("a", "Playground run 1", "playground", {}, status="paused", epoch=276, elapsed=9.0)
+    variants = [store.Pin(f"v{i}", f"dropout = {d}", "playground", {}, status="running", epoch=120 + i, elapsed=2.0)
+                for i, d in enumerate((0, 0.2, 0.5))]
+    snap = store.composite_snapshot([paused, *variants])
+    assert (snap["epoch"], snap["elapsed"]) == (122, 2.0)
+    done = store.composite_snapshot([paused])  # nothing trains: the pins' own count
+    assert done["epoch"] == 276

@@ -83,3 +83,15 @@ def test_l1_runs_say_how_many_weights_are_exactly_zero():
     assert status_text(v.snapshot, "running")["zero_weights"] == 94
     v.snapshot["history"] = {"zero_weights": [0.0, 0.0]}
     assert "exactly 0" not in run_state(v).text and status_text(v.snapshot, "running")["zero_weights"] == 0
+
+
+def test_runs_with_dropout_get_the_train_above_validation_note() -> None:
+    """A walkthrough student read dropout's train loss above its validation loss as a bug: runs that drop units
+    while training say why, on the Playground and the Compare page."""
+    from nnlib.config import RunConfig
+    from ui.run_controls import has_dropout
+
+    assert has_dropout(RunConfig().replace(model={"dropout": 0.2}).to_dict())
+    assert not has_dropout(RunConfig().to_dict())
+    cnn = RunConfig.from_dict({"data": {"dataset": "digits"}, "model": {"cnn": {"dense_dropout": 0.5}}})
+    assert has_dropout(cnn.to_dict()) and not has_dropout({"model": {"cnn": "junk"}})
