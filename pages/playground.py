@@ -152,7 +152,7 @@ problems = cfg.validate()
 if problems:
     st.error("**This setup cannot train yet:**\n\n" + "\n".join(f"- {p}" for p in problems))
 else:
-    C.sync_url(cfg)
+    C.sync_url(cfg, CS.class_query())  # a class member's address keeps `class=CODE`: a reload stays in class
 R.ready_to_run(P, cfg, None if problems else {"config": cfg.to_dict(), "interval": SNAPSHOT_S})
 
 # ---------------------------------------------------------------- plots

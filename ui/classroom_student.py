@@ -32,11 +32,45 @@ def _when(t: float) -> str:
     return dt.datetime.fromtimestamp(t).strftime("%d %b %H:%M")
 
 
+def class_query() -> dict[str, str]:
+    """The parameter the Playground's address keeps for a class member (`class=CODE`), so a reload stays in the
+    class; empty outside a class."""
+    ctx = CR.context()
+    return {"class": ctx.code} if ctx else {}
+
+
+def _forget_class_link() -> None:
+    """Leaving (or not joining) drops `class=` from the address, so a reload does not ask to join again."""
+    if "class" in st.query_params:
+        del st.query_params["class"]
+
+
+def rejoin(code: str) -> CR.ClassContext | None:
+    """The membership this browser already has in the class `code` (a reload, or the class link opened again
+    after a server restart): its most recently chosen name there, else None (the join form asks for one)."""
+    klass = classes.by_code(CR.engine(), code)
+    if klass is None:
+        return None
+    mine = [s for s in students.class_students(CR.engine(), klass.id) if s.person == S.person_id()]
+    if not mine:
+        return None
+    student = max(mine, key=lambda s: (s.created_at, s.id))
+    return CR.ClassContext(klass.id, klass.code, klass.name, student.id, student.name)
+
+
 def join_gate(prefix: str) -> None:
-    """A class link's join form; stops the page until the student has a display name (or leaves the class)."""
+    """A class link's join form; stops the page until the student has a display name (or leaves the class). A
+    browser that already joined this class is back in it at once, with its name and its runs."""
     code = st.query_params.get("class")
     ctx = CR.context()
     if code and (ctx is None or ctx.code != classes.normalize_code(code)) and PENDING not in st.session_state:
+        try:
+            known = rejoin(code)
+        except StoreError:
+            known = None  # the form below says the class list cannot be read
+        if known is not None:
+            st.session_state[CR.CTX_KEY] = known
+            return
         st.session_state[PENDING] = classes.normalize_code(code)
     pending = st.session_state.get(PENDING)
     if not pending:
@@ -68,6 +102,7 @@ def join_gate(prefix: str) -> None:
                     st.rerun()
         if st.button("Continue without a class", key="class.skip", help="Use the playground on your own."):
             st.session_state.pop(PENDING, None)
+            _forget_class_link()
             st.rerun()
     st.stop()
 
@@ -112,6 +147,7 @@ def class_bar(prefix: str) -> None:
                                                              "class link and the same name)."):
             st.session_state.pop(CR.CTX_KEY, None)
             st.session_state.pop(f"{prefix}.rules", None)
+            _forget_class_link()
             st.rerun()
 
 

@@ -218,3 +218,42 @@ def test_a_class_member_cannot_vary_a_locked_knob_and_a_group_keeps_the_preset(c
     m = job_manager()
     sid, _ = m.find(at.session_state["job_group"])
     m.command(sid, at.session_state["job_group"], "stop")
+
+
+def test_a_reload_keeps_the_student_in_the_class_with_their_runs(class_db):
+    from nnlib.store import students
+
+    klass = classes.create_class(class_db, "Group C")
+    presets.save_preset(class_db, klass.id, "p", PRESET.to_json(indent=None), ["train.lr"], [])
+    at = AppTest.from_file(os.path.join(PAGES, "playground.py"), default_timeout=120)
+    at.session_state["nn_person"] = "browser:ann-laptop"  # the browser's cookie, the same after a reload
+    at.query_params["class"] = klass.code
+    at.run()
+    at.text_input(key="class.name").set_value("Ann").run()
+    at.button(key="class.join").click().run()
+    assert "you are **Ann**" in texts(at)
+    address = {k: at.query_params[k] for k in at.query_params}
+    assert address.get("class") in (klass.code, [klass.code]), address
+    (ann,) = students.class_students(class_db, klass.id)
+    runs.save_run(class_db, job_id="j-ann", owner=f"student:{ann.id}", class_id=klass.id, page="playground",
+                  status="finished", config_json=PRESET.to_json(indent=None), history={"epoch": [1]},
+                  metrics={"epochs": 1}, weights=None, created_at=time.time())
+
+    reloaded = AppTest.from_file(os.path.join(PAGES, "playground.py"), default_timeout=120)
+    reloaded.session_state["nn_person"] = "browser:ann-laptop"
+    for k, v in address.items():
+        reloaded.query_params[k] = v
+    reloaded.run()
+    assert not reloaded.exception and "Join the class" not in texts(reloaded)
+    assert "you are **Ann**" in texts(reloaded)
+    assert any(e.label.startswith("My saved runs (1)") for e in reloaded.expander)
+
+    stranger = AppTest.from_file(os.path.join(PAGES, "playground.py"), default_timeout=120)
+    stranger.session_state["nn_person"] = "browser:someone-else"  # the same address in another browser
+    for k, v in address.items():
+        stranger.query_params[k] = v
+    stranger.run()
+    assert f"Join the class **{klass.name}**" in texts(stranger) and "you are **Ann**" not in texts(stranger)
+
+    reloaded.button(key="class.leave").click().run()
+    assert "class" not in reloaded.query_params and "you are" not in texts(reloaded)
