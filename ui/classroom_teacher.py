@@ -192,8 +192,9 @@ def class_table(klass: classes.ClassRow) -> None:
                     f"{m.get('params', '?')} parameters" + (" · :material/campaign: shown to everyone"
                                                             if run.shared else "") + _diff(run.config, preset))
         label = "Unshare" if run.shared else "Show to everyone"
-        if c2.button(label, key=f"teacher.share.{run.id}", help="List this run as the class's reference run on "
-                     "every student's Playground."):
+        if c2.button(label, key=f"teacher.share.{run.id}", help="Show this run to every class member as a reference: "
+                     "overlaid on their Compare page and dashed on their Playground's loss chart (they can hide it, "
+                     "not remove it)."):
             share_run(klass.id, run.id, not run.shared)
             st.rerun()
 

@@ -7,7 +7,6 @@ import json
 import os
 import time
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from nnlib.config import DataConfig, ModelConfig, RunConfig, TrainConfig
@@ -17,15 +16,6 @@ from ui import classroom as CR
 PAGES = os.path.join(os.path.dirname(__file__), "..", "..", "pages")
 PRESET = RunConfig(data=DataConfig(dataset="xor", n_samples=200), model=ModelConfig(hidden=(3,)),
                    train=TrainConfig(lr=0.1, epochs=4, until_paused=False))
-
-
-@pytest.fixture
-def class_db(tmp_path, monkeypatch):
-    monkeypatch.setenv("NNLIB_DATABASE_URL", f"sqlite:///{tmp_path / 'c.sqlite3'}")
-    monkeypatch.setenv("NNLIB_TEACHER_PASSWORD", "let me in")
-    CR.close_classroom()
-    yield CR.engine()
-    CR.close_classroom()
 
 
 def page(name: str, **query: str) -> AppTest:
