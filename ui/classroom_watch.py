@@ -9,6 +9,9 @@ here: students reach jobs only through their own session (the job manager refuse
 
 from __future__ import annotations
 
+import secrets
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,9 +23,44 @@ from nnlib.jobs.records import JobView
 from nnlib.store import runs, students
 from ui import classroom as CR
 from ui import classroom_teacher as T
+from ui import session as S
+from ui.live import live_charts, register_source
 
 WATCH_KEY = "teacher.watch"  # ("job", job id) or ("run", run id), in a key no widget owns
 LIVE_PAGES = ("playground",)  # pages whose live view the teacher can follow (their boundary needs the 2D data)
+MAX_TOKENS = 500  # watch tokens kept (the oldest are forgotten first: their views then stop updating)
+
+# watch token -> (the student's job id, the teacher's session). The teacher's browser polls the live route with this
+# token, never the job's own: the route's page-state notes and closing beacon then reach no job (closing the
+# teacher's tab must not stop the student's run), and its heartbeat keeps the teacher's session alive, not the
+# student's (a student who closed the page still gets the run stopped).
+WATCH_TOKENS: OrderedDict[str, tuple[str, str]] = OrderedDict()
+_tokens_lock = threading.Lock()
+
+
+def watch_token(job_id: str, teacher_session: str) -> str:
+    """The read-only token the teacher's live view of `job_id` polls (one per job and teacher session)."""
+    with _tokens_lock:
+        for token, entry in WATCH_TOKENS.items():
+            if entry == (job_id, teacher_session):
+                WATCH_TOKENS.move_to_end(token)
+                return token
+        token = secrets.token_urlsafe(16)
+        WATCH_TOKENS[token] = (job_id, teacher_session)
+        while len(WATCH_TOKENS) > MAX_TOKENS:
+            WATCH_TOKENS.popitem(last=False)
+        return token
+
+
+def _watch_source(token: str, manager: Any) -> tuple[str, JobView] | None:
+    """The live route's lookup of a watch token: (the teacher's session, the student's job view)."""
+    with _tokens_lock:
+        entry = WATCH_TOKENS.get(token)
+    found = manager.find(entry[0]) if entry else None
+    return (entry[1], found[1]) if found else None
+
+
+register_source(_watch_source)
 
 
 @dataclass(frozen=True)
@@ -111,7 +149,6 @@ def _describe(config_json: str) -> str:
 
 def _live_playground(watched: Watched, view: JobView, active: bool) -> None:
     """The student's boundary, network and curves, patched in place by the live route while the job runs."""
-    from ui.live import live_charts
     from ui.playground_views import ROWS, data_view, preview_snapshot
     from ui.plots import playground_figures
 
@@ -119,7 +156,8 @@ def _live_playground(watched: Watched, view: JobView, active: bool) -> None:
     dv = data_view(RunConfig(data=cfg.data).to_json())
     snap = view.snapshot or preview_snapshot(cfg.to_json())
     figs = playground_figures(snap, dv["points"], dv["domain"], dv["features"], False, False, dv["n_classes"])
-    live_charts("teacher.live", figs, ROWS, view.job_id, "playground", active, view.snapshot_seq, view.status,
+    token = watch_token(view.job_id, S.session_id())
+    live_charts("teacher.live", figs, ROWS, token, "playground", active, view.snapshot_seq, view.status,
                 on_done=lambda: None)
 
 

@@ -66,6 +66,17 @@ def test_the_teacher_watches_a_run_live_read_only_stops_it_then_views_its_curves
                                                                             "teacher.watch.stop"], panel
     assert not any(b.label in ("Pause", "Resume", "Step") for b in teacher.button)
 
+    from ui import classroom_watch as W
+    from ui.live import note_page, snapshot_payload
+
+    (token,) = [t for t, (j, _) in W.WATCH_TOKENS.items() if j == job_id]  # what the teacher's browser polls
+    assert token != job_id
+    code, body = snapshot_payload(token, -1, "", "playground", {})
+    assert code == 200 and json.loads(body)["status"] == "running"
+    student_session = job_manager().find(job_id)[0]
+    assert not note_page(token, "closed")  # the teacher's tab closing (its beacon) reaches no job
+    assert job_manager()._sessions[student_session].page != "closed"
+
     teacher.button(key="teacher.watch.stop").click().run()
     _wait(lambda: job_manager().find(job_id) is None or job_manager().find(job_id)[1].status == "stopped",
           "the run to stop")
