@@ -3,13 +3,15 @@ Compare page (overlaid with the student's own pins, never unpinnable) and as das
 Playground's loss chart.
 
 The share flag lives in the database (nnlib.store.runs.set_shared), so references survive reloads and server
-restarts; a student may only hide one, for this session (a set kept in a session key no widget owns, so it
-outlives page switches).
+restarts; a student may only hide one (remembered per browser by this server process, like the Compare page's
+pins: page switches and reloads keep it hidden).
 """
 
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,8 +22,11 @@ from nnlib.store import runs
 from nnlib.store.db import StoreError
 from ui import classroom as CR
 from ui import compare_store as store
+from ui import session as S
 
-HIDDEN_KEY = "class.hidden_refs"
+MAX_PEOPLE = 5000  # browsers whose hidden references are remembered
+_hidden: OrderedDict[str, set[int]] = OrderedDict()  # person key -> ids of the shared runs it hid
+_lock = threading.Lock()
 LABEL = "Teacher's reference"
 REF_COLOR = "#7f7f7f"
 
@@ -50,14 +55,20 @@ def describe(run: runs.RunRow) -> str:
 
 
 def hidden_ids() -> set[int]:
-    return set(st.session_state.get(HIDDEN_KEY) or ())
+    """The references this browser hid (kept by the server like its pins, so a reload keeps them hidden)."""
+    with _lock:
+        return set(_hidden.get(S.person_id(), ()))
 
 
 def toggle_hidden(run_id: int) -> None:
-    """Hide a reference run from this session's charts (or show it again); nothing is deleted."""
-    hidden = hidden_ids()
-    hidden.symmetric_difference_update({run_id})
-    st.session_state[HIDDEN_KEY] = hidden
+    """Hide a reference run from this browser's charts (or show it again); nothing is deleted."""
+    person = S.person_id()
+    with _lock:
+        hidden = _hidden.pop(person, set())
+        hidden.symmetric_difference_update({run_id})
+        _hidden[person] = hidden  # most recently used last: the oldest browsers are forgotten first
+        while len(_hidden) > MAX_PEOPLE:
+            _hidden.popitem(last=False)
 
 
 def as_pin(run: runs.RunRow) -> store.Pin:

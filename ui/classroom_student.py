@@ -69,9 +69,15 @@ def join_gate(prefix: str) -> None:
         except StoreError:
             known = None  # the form below says the class list cannot be read
         if known is not None:
-            st.session_state[CR.CTX_KEY] = known
-            return
-        st.session_state[PENDING] = classes.normalize_code(code)
+            CR.set_context(known)
+            ctx = known
+            st.session_state.pop(f"{prefix}.class_seeded", None)  # another class's setup is not this one's
+        else:
+            st.session_state[PENDING] = classes.normalize_code(code)
+    if ctx is not None and f"{prefix}.class_seeded" not in st.session_state:
+        # this session's first run in a class it was already in: a bare class link starts from the preset like a
+        # first join; a reloaded address (the setup in it) keeps the student's own setup
+        st.session_state[f"{prefix}.class_seeded"] = any(k != "class" for k in st.query_params)
     pending = st.session_state.get(PENDING)
     if not pending:
         return
@@ -95,8 +101,7 @@ def join_gate(prefix: str) -> None:
                 except ValueError as e:  # NameTaken included: a sentence
                     st.error(str(e)[0].upper() + str(e)[1:] + ".")
                 else:
-                    st.session_state[CR.CTX_KEY] = CR.ClassContext(klass.id, klass.code, klass.name, student.id,
-                                                                   student.name)
+                    CR.set_context(CR.ClassContext(klass.id, klass.code, klass.name, student.id, student.name))
                     st.session_state.pop(PENDING, None)
                     st.session_state[f"{prefix}.class_seeded"] = False
                     st.rerun()
@@ -145,7 +150,7 @@ def class_bar(prefix: str) -> None:
                     + (f" · set by your teacher: {', '.join(locked)}" if locked else ""))
         if st.button("Leave class", key="class.leave", help="Use the playground on your own (rejoin with the "
                                                              "class link and the same name)."):
-            st.session_state.pop(CR.CTX_KEY, None)
+            CR.set_context(None)
             st.session_state.pop(f"{prefix}.rules", None)
             _forget_class_link()
             st.rerun()

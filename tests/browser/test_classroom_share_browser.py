@@ -89,6 +89,8 @@ def test_teacher_watches_a_run_read_only_and_shows_it_to_everyone(browser, tmp_p
         ben.wait_for_function(f"() => [...document.querySelectorAll('.js-plotly-plot')].some(p => (p.data || [])"
                               f".some(t => t.name === {REFERENCE + ' · validation'!r}))", timeout=60_000)
         shot(ben, "classroom-student-compare-reference")
+        ben.reload()  # a reload of the Compare page: still in the class, the reference still there
+        ben.wait_for_selector(f"text={REFERENCE}", timeout=90_000)
         ben.locator("[class*=st-key-cmp-ref-] button").first.click()  # Hide
         ben.wait_for_selector("text=hidden", timeout=60_000)
         assert ben.evaluate(f"() => ![...document.querySelectorAll('.js-plotly-plot')].some(p => (p.data || [])"

@@ -222,6 +222,7 @@ def test_a_reload_keeps_the_student_in_the_class_with_their_runs(class_db):
     at.text_input(key="class.name").set_value("Ann").run()
     at.button(key="class.join").click().run()
     assert "you are **Ann**" in texts(at)
+    at.number_input(key="pg.train.epochs").set_value(7).run()  # her own setup (epochs are not locked)
     address = {k: at.query_params[k] for k in at.query_params}
     assert address.get("class") in (klass.code, [klass.code]), address
     (ann,) = students.class_students(class_db, klass.id)
@@ -237,6 +238,15 @@ def test_a_reload_keeps_the_student_in_the_class_with_their_runs(class_db):
     assert not reloaded.exception and "Join the class" not in texts(reloaded)
     assert "you are **Ann**" in texts(reloaded)
     assert any(e.label.startswith("My saved runs (1)") for e in reloaded.expander)
+    assert reloaded.number_input(key="pg.train.epochs").value == 7  # the reloaded address keeps her setup
+
+    bare_link = AppTest.from_file(os.path.join(PAGES, "playground.py"), default_timeout=120)
+    bare_link.session_state["nn_person"] = "browser:ann-laptop"
+    bare_link.query_params["class"] = klass.code  # the class link alone (e.g. after a server restart)
+    bare_link.run()
+    assert "you are **Ann**" in texts(bare_link) and "Join the class" not in texts(bare_link)
+    assert bare_link.selectbox(key="pg.data.dataset").value == "xor"  # the class preset, not the page's default
+    assert bare_link.number_input(key="pg.train.epochs").value == PRESET.train.epochs
 
     stranger = AppTest.from_file(os.path.join(PAGES, "playground.py"), default_timeout=120)
     stranger.session_state["nn_person"] = "browser:someone-else"  # the same address in another browser
@@ -245,5 +255,14 @@ def test_a_reload_keeps_the_student_in_the_class_with_their_runs(class_db):
     stranger.run()
     assert f"Join the class **{klass.name}**" in texts(stranger) and "you are **Ann**" not in texts(stranger)
 
+    other_page = AppTest.from_file(os.path.join(PAGES, "playground.py"), default_timeout=120)
+    other_page.session_state["nn_person"] = "browser:ann-laptop"  # a reload of a page whose address has no class
+    other_page.run()
+    assert "you are **Ann**" in texts(other_page) and "Join the class" not in texts(other_page)
+
     reloaded.button(key="class.leave").click().run()
     assert "class" not in reloaded.query_params and "you are" not in texts(reloaded)
+    after_leaving = AppTest.from_file(os.path.join(PAGES, "playground.py"), default_timeout=120)
+    after_leaving.session_state["nn_person"] = "browser:ann-laptop"
+    after_leaving.run()
+    assert "you are" not in texts(after_leaving)

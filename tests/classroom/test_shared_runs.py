@@ -60,6 +60,9 @@ def test_a_shared_run_is_every_members_reference_on_compare_and_only_hideable(cl
     at.button(key=f"cmp.ref.{run_id}").click().run()  # Hide
     assert not any(n.startswith(REFERENCE) for n in _trace_names(at)) and "my run · validation" in _trace_names(at)
     assert at.button(key=f"cmp.ref.{run_id}").label == "Show"
+    reloaded = _open("compare.py", klass, ann, "browser:ann")  # a reload keeps it hidden (per browser)
+    assert reloaded.button(key=f"cmp.ref.{run_id}").label == "Show"
+    assert not any(n.startswith(REFERENCE) for n in _trace_names(reloaded))
     at.button(key=f"cmp.ref.{run_id}").click().run()
     assert f"{REFERENCE} · validation" in _trace_names(at)
 
