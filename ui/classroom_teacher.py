@@ -184,7 +184,7 @@ def class_table(klass: classes.ClassRow) -> None:
                     + _diff(t.config_json, preset))
         if t.page in W.LIVE_PAGES and c2.button("Watch", key=f"teacher.watch.{t.job_id}", help="Follow this run "
                                                 "live, read-only: its curves and decision boundary as it learns."):
-            W.open_job(t.job_id)
+            W.open_job(klass.id, t.job_id)
             st.rerun()
         if c3.button("Stop", key=f"teacher.stop.{t.job_id}", help="End this student's run now."):
             stop_run(klass.id, t.job_id)
@@ -199,7 +199,7 @@ def class_table(klass: classes.ClassRow) -> None:
                     f"{m.get('params', '?')} parameters" + (" · :material/campaign: shown to everyone"
                                                             if run.shared else "") + _diff(run.config, preset))
         if c3.button("View", key=f"teacher.view.{run.id}", help="This run's curves, read-only."):
-            W.open_run(run.id)
+            W.open_run(klass.id, run.id)
             st.rerun()
         label = "Unshare" if run.shared else "Show to everyone"
         if c2.button(label, key=f"teacher.share.{run.id}", help="Show this run to every class member as a reference: "

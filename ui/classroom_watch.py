@@ -26,7 +26,7 @@ from ui import classroom_teacher as T
 from ui import session as S
 from ui.live import live_charts, register_source
 
-WATCH_KEY = "teacher.watch"  # ("job", job id) or ("run", run id), in a key no widget owns
+WATCH_KEY = "teacher.watch"  # (class id, "job", job id) or (class id, "run", run id), in a key no widget owns
 LIVE_PAGES = ("playground",)  # pages whose live view the teacher can follow (their boundary needs the 2D data)
 MAX_TOKENS = 500  # watch tokens kept (the oldest are forgotten first: their views then stop updating)
 
@@ -92,12 +92,12 @@ def stored_run(class_id: int, run_id: int) -> Watched | None:
     return Watched(run.owner, run.page, run.config, stored=run) if run else None
 
 
-def open_job(job_id: str) -> None:
-    st.session_state[WATCH_KEY] = ("job", job_id)
+def open_job(class_id: int, job_id: str) -> None:
+    st.session_state[WATCH_KEY] = (class_id, "job", job_id)
 
 
-def open_run(run_id: int) -> None:
-    st.session_state[WATCH_KEY] = ("run", run_id)
+def open_run(class_id: int, run_id: int) -> None:
+    st.session_state[WATCH_KEY] = (class_id, "run", run_id)
 
 
 def close() -> None:
@@ -108,9 +108,9 @@ def watch_panel(klass: Any) -> None:
     """The view the class table's Watch / View opened, above the table (outside its 2-second refresh, so the live
     charts are mounted once and patched by the browser)."""
     target = st.session_state.get(WATCH_KEY)
-    if not target:
+    if not target or target[0] != klass.id:  # nothing opened, or opened in another class (the teacher switched)
         return
-    kind, ident = target
+    _, kind, ident = target
     try:
         watched = watched_job(klass.id, ident) if kind == "job" else stored_run(klass.id, int(ident))
     except T.NotAllowed as e:
