@@ -266,3 +266,12 @@ def test_a_reload_keeps_the_student_in_the_class_with_their_runs(class_db):
     after_leaving.session_state["nn_person"] = "browser:ann-laptop"
     after_leaving.run()
     assert "you are" not in texts(after_leaving)
+
+
+def test_continue_without_a_class_leaves_the_join_form_for_good(class_db):
+    at = page("playground.py", **{"class": "NOSUCH"})
+    assert "No class has the code NOSUCH" in texts(at)
+    at.button(key="class.skip").click().run()
+    assert "class" not in at.query_params and "Join the class" not in texts(at) and "No class has" not in texts(at)
+    at.run()  # the next run (any widget) does not bring the form back
+    assert "No class has" not in texts(at) and not at.exception
