@@ -9,6 +9,7 @@ import streamlit as st
 from nnlib.config import AUGMENTATIONS, FEATURE_HELP, RunConfig
 from nnlib.data.catalog import DATASETS, names_of_kind
 from ui import classroom as CR
+from ui import classroom_shared as CSH
 from ui import classroom_student as CS
 from ui import controls as C
 from ui import run_controls as R
@@ -152,7 +153,7 @@ problems = cfg.validate()
 if problems:
     st.error("**This setup cannot train yet:**\n\n" + "\n".join(f"- {p}" for p in problems))
 else:
-    C.sync_url(cfg)
+    C.sync_url(cfg, CS.class_query())  # a class member's address keeps `class=CODE`: a reload stays in class
 R.ready_to_run(P, cfg, None if problems else {"config": cfg.to_dict(), "interval": SNAPSHOT_S})
 
 # ---------------------------------------------------------------- plots
@@ -182,6 +183,7 @@ if shown.config is not None:
         first_draw.empty()
     figs = playground_figures(snap, dv["points"], dv["domain"], dv["features"], show_test, discretize,
                               dv["n_classes"])
+    figs["loss"]["data"] += CSH.reference_loss_traces(CSH.reference_runs("playground"))  # teacher's, dashed
     if running and view is not None:
         with charts:
             live_charts(

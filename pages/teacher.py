@@ -1,5 +1,5 @@
 """The Teacher page: unlock with the server's teacher password, create a class and its preset, watch the class
-table live (stop a run, show one to everyone) and set challenges with their leaderboards."""
+table live (follow a student's run read-only, stop it, show one to everyone) and set challenges and leaderboards."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import streamlit as st
 
 from nnlib.store.db import StoreError
 from ui import classroom_teacher as T
+from ui import classroom_watch as W
 
 st.markdown("### Teacher")
 if not T.is_teacher():
@@ -36,6 +37,7 @@ def leaderboards() -> None:
 
 
 with table_tab:
+    W.watch_panel(klass)  # a student's run, read-only (outside the table's refresh: its charts are mounted once)
     live_table()
 with challenge_tab:
     T.challenge_form(klass)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,8 +100,34 @@ def start_classroom() -> None:
         log.error("classroom features are off: %s", e)
 
 
+MAX_MEMBERS = 5000  # browsers whose class this process remembers (the least recently joined are forgotten first)
+_members: OrderedDict[str, ClassContext] = OrderedDict()  # person key -> the class that browser is in
+
+
 def context() -> ClassContext | None:
-    return st.session_state.get(CTX_KEY)
+    """This session's class; a new session (a reload of any page, a new tab) of a browser that joined a class
+    while this server runs is in it again. After a server restart the class link brings it back
+    (ui.classroom_student.rejoin)."""
+    ctx = st.session_state.get(CTX_KEY)
+    if ctx is None and CTX_KEY not in st.session_state:
+        with _lock:
+            ctx = _members.get(S.person_id())
+        st.session_state[CTX_KEY] = ctx  # looked up once per session; None: not in a class
+    return ctx
+
+
+def set_context(ctx: ClassContext | None) -> None:
+    """Join (a ClassContext) or leave (None) a class, for this session and this browser's later sessions."""
+    st.session_state[CTX_KEY] = ctx
+    person = S.person_id()
+    with _lock:
+        if ctx is None:
+            _members.pop(person, None)
+            return
+        _members[person] = ctx
+        _members.move_to_end(person)
+        while len(_members) > MAX_MEMBERS:
+            _members.popitem(last=False)
 
 
 def owner() -> str:
@@ -186,9 +213,11 @@ def record_now(job_id: str) -> None:
 
 
 def close_classroom() -> None:
-    """Stop the recorder and forget the engine and the gate (tests switching databases or passwords)."""
+    """Stop the recorder and forget the engine, the gate and the remembered members (tests switching databases or
+    passwords; a restart forgets them too)."""
     with _lock:
         rec = _services.pop("recorder", None)
         _services.clear()
+        _members.clear()
     if rec is not None:
         rec.close()

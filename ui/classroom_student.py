@@ -32,12 +32,52 @@ def _when(t: float) -> str:
     return dt.datetime.fromtimestamp(t).strftime("%d %b %H:%M")
 
 
+def class_query() -> dict[str, str]:
+    """The parameter the Playground's address keeps for a class member (`class=CODE`), so a reload stays in the
+    class; empty outside a class."""
+    ctx = CR.context()
+    return {"class": ctx.code} if ctx else {}
+
+
+def _forget_class_link() -> None:
+    """Leaving (or not joining) drops `class=` from the address, so a reload does not ask to join again."""
+    if "class" in st.query_params:
+        del st.query_params["class"]
+
+
+def rejoin(code: str) -> CR.ClassContext | None:
+    """The membership this browser already has in the class `code` (a reload, or the class link opened again
+    after a server restart): its most recently chosen name there, else None (the join form asks for one)."""
+    klass = classes.by_code(CR.engine(), code)
+    if klass is None:
+        return None
+    mine = [s for s in students.class_students(CR.engine(), klass.id) if s.person == S.person_id()]
+    if not mine:
+        return None
+    student = max(mine, key=lambda s: (s.created_at, s.id))
+    return CR.ClassContext(klass.id, klass.code, klass.name, student.id, student.name)
+
+
 def join_gate(prefix: str) -> None:
-    """A class link's join form; stops the page until the student has a display name (or leaves the class)."""
+    """A class link's join form; stops the page until the student has a display name (or leaves the class). A
+    browser that already joined this class is back in it at once, with its name and its runs."""
     code = st.query_params.get("class")
     ctx = CR.context()
     if code and (ctx is None or ctx.code != classes.normalize_code(code)) and PENDING not in st.session_state:
-        st.session_state[PENDING] = classes.normalize_code(code)
+        try:
+            known = rejoin(code)
+        except StoreError:
+            known = None  # the form below says the class list cannot be read
+        if known is not None:
+            CR.set_context(known)
+            ctx = known
+            st.session_state.pop(f"{prefix}.class_seeded", None)  # another class's setup is not this one's
+        else:
+            st.session_state[PENDING] = classes.normalize_code(code)
+    if ctx is not None and f"{prefix}.class_seeded" not in st.session_state:
+        # this session's first run in a class it was already in: a bare class link starts from the preset like a
+        # first join; a reloaded address (the setup in it) keeps the student's own setup
+        st.session_state[f"{prefix}.class_seeded"] = any(k != "class" for k in st.query_params)
     pending = st.session_state.get(PENDING)
     if not pending:
         return
@@ -61,13 +101,13 @@ def join_gate(prefix: str) -> None:
                 except ValueError as e:  # NameTaken included: a sentence
                     st.error(str(e)[0].upper() + str(e)[1:] + ".")
                 else:
-                    st.session_state[CR.CTX_KEY] = CR.ClassContext(klass.id, klass.code, klass.name, student.id,
-                                                                   student.name)
+                    CR.set_context(CR.ClassContext(klass.id, klass.code, klass.name, student.id, student.name))
                     st.session_state.pop(PENDING, None)
                     st.session_state[f"{prefix}.class_seeded"] = False
                     st.rerun()
         if st.button("Continue without a class", key="class.skip", help="Use the playground on your own."):
             st.session_state.pop(PENDING, None)
+            _forget_class_link()
             st.rerun()
     st.stop()
 
@@ -110,8 +150,9 @@ def class_bar(prefix: str) -> None:
                     + (f" · set by your teacher: {', '.join(locked)}" if locked else ""))
         if st.button("Leave class", key="class.leave", help="Use the playground on your own (rejoin with the "
                                                              "class link and the same name)."):
-            st.session_state.pop(CR.CTX_KEY, None)
+            CR.set_context(None)
             st.session_state.pop(f"{prefix}.rules", None)
+            _forget_class_link()
             st.rerun()
 
 

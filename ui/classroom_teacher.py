@@ -38,7 +38,8 @@ def unlock(attempt: str) -> tuple[bool, str]:
     return ok, message
 
 
-def _require(class_id: int | None = None) -> Any:
+def require_teacher(class_id: int | None = None) -> Any:
+    """NotAllowed unless this session unlocked the teacher gate (and `class_id`, if given, is a class); the class."""
     if not is_teacher():
         raise NotAllowed("only the teacher can do this: unlock the Teacher page first")
     if class_id is None:
@@ -50,13 +51,13 @@ def _require(class_id: int | None = None) -> Any:
 
 
 def create_class(name: str) -> classes.ClassRow:
-    _require()
+    require_teacher()
     return classes.create_class(CR.engine(), name)
 
 
 def save_preset(class_id: int, config_json: str, locked: list[str], hidden: list[str]) -> presets.PresetRow:
     """Store a preset after checking it: a valid Playground config, and only real field names."""
-    _require(class_id)
+    require_teacher(class_id)
     bad = unknown_fields([*locked, *hidden])
     if bad:
         raise ValueError(f"these are not settings: {', '.join(bad)}")
@@ -68,7 +69,7 @@ def save_preset(class_id: int, config_json: str, locked: list[str], hidden: list
 
 def add_challenge(class_id: int, title: str, kind: str, threshold: float | None,
                   max_epochs: int | None) -> challenges.ChallengeRow:
-    _require(class_id)
+    require_teacher(class_id)
     if kind not in KINDS:
         raise ValueError(f"unknown challenge kind {kind!r}")
     return challenges.add_challenge(CR.engine(), class_id, title or KINDS[kind], kind, threshold, max_epochs)
@@ -76,7 +77,7 @@ def add_challenge(class_id: int, title: str, kind: str, threshold: float | None,
 
 def stop_run(class_id: int, job_id: str) -> bool:
     """Stop a class member's running job; False if it is not a job of this class (or already gone)."""
-    _require(class_id)
+    require_teacher(class_id)
     from ui.services import job_manager
 
     for t, session_id, _view in CR.recorder().tracked(class_id):
@@ -88,7 +89,7 @@ def stop_run(class_id: int, job_id: str) -> bool:
 
 def share_run(class_id: int, run_id: int, shared: bool) -> bool:
     """Show a class's stored run to every class member (or stop showing it)."""
-    _require(class_id)
+    require_teacher(class_id)
     return runs.set_shared(CR.engine(), run_id, class_id, shared)
 
 
@@ -166,7 +167,9 @@ def preset_editor(klass: classes.ClassRow) -> None:
 
 
 def class_table(klass: classes.ClassRow) -> None:
-    """Live: each student's running jobs and stored runs, with Stop and Show to everyone."""
+    """Live: each student's running jobs and stored runs, with Watch / View (read-only), Stop and Show to
+    everyone."""
+    from ui import classroom_watch as W  # it checks its targets with require_teacher from here
     eng = CR.engine()
     names = {f"student:{s.id}": s.name for s in students.class_students(eng, klass.id)}
     row = presets.current_preset(eng, klass.id)
@@ -175,25 +178,33 @@ def class_table(klass: classes.ClassRow) -> None:
     st.markdown(f"**Students** ({len(names)}) · **running now** ({len(live)})")
     for t, view in live:
         r = live_row(view)
-        c1, c2 = st.columns([6, 1], vertical_alignment="center")
+        c1, c2, c3 = st.columns([5, 1, 1], vertical_alignment="center")
         metric = f" · val accuracy {100 * r['val_accuracy']:.1f}%" if r["val_accuracy"] is not None else ""
         c1.markdown(f"**{names.get(t.owner, '?')}** · {r['status']} · epoch {r['epoch']}{metric}"
                     + _diff(t.config_json, preset))
-        if c2.button("Stop", key=f"teacher.stop.{t.job_id}", help="End this student's run now."):
+        if t.page in W.LIVE_PAGES and c2.button("Watch", key=f"teacher.watch.{t.job_id}", help="Follow this run "
+                                                "live, read-only: its curves and decision boundary as it learns."):
+            W.open_job(klass.id, t.job_id)
+            st.rerun()
+        if c3.button("Stop", key=f"teacher.stop.{t.job_id}", help="End this student's run now."):
             stop_run(klass.id, t.job_id)
     stored = runs.class_runs(eng, klass.id, limit=200)
     st.markdown(f"**Finished runs** ({len(stored)})")
     for run in stored[:60]:
-        c1, c2 = st.columns([6, 1], vertical_alignment="center")
+        c1, c3, c2 = st.columns([5, 1, 1], vertical_alignment="center")
         m = run.metrics
         metric = (f" · val accuracy {100 * m['val_accuracy']:.1f}%" if m.get("val_accuracy") is not None else
                   f" · val loss {m['val_loss']:.4g}" if m.get("val_loss") is not None else "")
         c1.markdown(f"**{names.get(run.owner, '?')}** · {run.status} · {m.get('epochs', 0)} epochs{metric} · "
                     f"{m.get('params', '?')} parameters" + (" · :material/campaign: shown to everyone"
                                                             if run.shared else "") + _diff(run.config, preset))
+        if c3.button("View", key=f"teacher.view.{run.id}", help="This run's curves, read-only."):
+            W.open_run(klass.id, run.id)
+            st.rerun()
         label = "Unshare" if run.shared else "Show to everyone"
-        if c2.button(label, key=f"teacher.share.{run.id}", help="List this run as the class's reference run on "
-                     "every student's Playground."):
+        if c2.button(label, key=f"teacher.share.{run.id}", help="Show this run to every class member as a reference: "
+                     "overlaid on their Compare page and dashed on their Playground's loss chart (they can hide it, "
+                     "not remove it)."):
             share_run(klass.id, run.id, not run.shared)
             st.rerun()
 

@@ -131,7 +131,7 @@ def export(person: str, manager: Any) -> None:
     """CSV and JSON downloads, built when clicked from the pins as they are then (the live charts do not rerun the
     page, so anything built at render time would miss the epochs trained since)."""
     def runs() -> list[dict[str, Any]]:
-        return run_dicts(store.pins(person, manager))
+        return run_dicts(store.shown(person, manager))  # the teacher's references too
 
     c1, c2 = st.columns(2)
     c1.download_button("Export CSV", lambda: comparison_csv(runs()), "comparison.csv", "text/csv", key="cmp.csv",
@@ -144,31 +144,39 @@ def export(person: str, manager: Any) -> None:
 
 def compare_body() -> None:
     """The whole page below its title."""
+    from ui import classroom_shared as shared_runs
+
     person, manager = S.person_id(), S.manager()
+    references = shared_runs.reference_runs()  # a class member: what the teacher shows to everyone
+    store.set_references(person, shared_runs.reference_pins(references))
     pins = store.pins(person, manager)
     token = store.compare_token(person, S.session_id())
     group_bar(pins)
+    shared_runs.references_bar(references)
     if not pins:
         st.info("Nothing pinned yet. On the Playground or the Images & CNNs page, press **Train**, then **Pin to "
                 "compare**, or use **Change one knob** to train variants side by side.", icon=":material/push_pin:")
+    drawn = store.shown(person, manager)  # the pins, then the teacher's references
+    if not drawn:
         return
-    snap = store.composite_snapshot(pins)
-    active = any(p.active for p in pins)
+    snap = store.composite_snapshot(drawn)
+    active = any(p.active for p in drawn)
     figs = compare_figures(snap)
     if active:  # the browser polls the composite of the pins and patches the curves in place, no rerun
         live_charts("cmp.live", figs, [list(figs)], token, "compare", True, -1, "running")
     else:
         for col, (fid, fig) in zip(st.columns(len(figs)), figs.items(), strict=True):
             col.plotly_chart(fig, key=f"cmp.fig.{fid}", config={"displayModeBar": False}, width="stretch")
-    if any(R.has_dropout(p.config) for p in pins):
+    if any(R.has_dropout(p.config) for p in drawn):
         st.caption(R.DROPOUT_LOSS_NOTE)
-    differs = config_diff([p.config for p in pins])
-    for twins in same_settings(pins):
+    differs = config_diff([p.config for p in drawn])
+    for twins in same_settings(drawn):
         st.caption(f":material/info: {' and '.join(twins)} have the same settings (same seed, same data), so their "
                    "curves lie on top of each other.")
     st.markdown("**Runs** — settings that differ are highlighted" if differs else "**Runs** — same settings")
-    st.dataframe(results_table(pins, differs), hide_index=True, width="stretch", key="cmp.results")
+    st.dataframe(results_table(drawn, differs), hide_index=True, width="stretch", key="cmp.results")
     with st.expander("All settings, side by side", expanded=False):
-        st.dataframe(settings_table(pins, differs, all_fields=True), width="stretch", key="cmp.settings")
-    manage(pins)
+        st.dataframe(settings_table(drawn, differs, all_fields=True), width="stretch", key="cmp.settings")
+    if pins:
+        manage(pins)  # only the person's own pins: a teacher's reference cannot be unpinned, only hidden
     export(person, manager)

@@ -49,6 +49,7 @@ class _PinSet:
     pins: list[Pin] = field(default_factory=list)
     token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     session_id: str = ""  # the session of the last Compare page that looked (its live polls keep it alive)
+    references: list[Pin] = field(default_factory=list)  # a class's shared runs: shown after the pins, not pins
     composite: tuple[float, JobView] | None = None
 
 
@@ -138,6 +139,21 @@ def is_pinned(person: str, job_id: str | None, member: int | None = None) -> boo
         return any(p.job_id == job_id and p.member == member for p in _set(person).pins) if job_id else False
 
 
+def set_references(person: str, references: list[Pin]) -> None:
+    """The reference runs (a teacher's shared runs) drawn after this person's pins, live charts included."""
+    with _lock:
+        s = _set(person)
+        if s.references != references:
+            s.references, s.composite = list(references), None
+
+
+def shown(person: str, manager: Any) -> list[Pin]:
+    """What the comparison draws, in the order the live route patches it: the pins, then the references."""
+    current = pins(person, manager)
+    with _lock:
+        return current + list(_set(person).references)
+
+
 def compare_token(person: str, session_id: str) -> str:
     """The token the Compare page's live charts poll (the route serves `composite_view(token)` under it)."""
     with _lock:
@@ -176,10 +192,11 @@ def composite_view(token: str, manager: Any, clock: Any = time.monotonic) -> tup
             if found is not None:  # watched here: not idle, even if the page that started it was closed/reloaded
                 manager.touch(found[0])
             seqs.append((p.pin_id, p.status, p.epoch, found[1].snapshot_seq if found else -1))
+        seqs.append(("references", tuple(p.pin_id for p in s.references)))
         seq = zlib.crc32(repr(seqs).encode()) & 0x7FFFFFFF
         active = any(p.active for p in s.pins)
         view = JobView(job_id=token, status="running" if active else "finished", queue_position=None,
-                       snapshot=composite_snapshot(s.pins), snapshot_seq=seq, result=None, error=None,
-                       submitted_at=0.0, started_at=None, finished_at=None)
+                       snapshot=composite_snapshot(s.pins + s.references), snapshot_seq=seq, result=None,
+                       error=None, submitted_at=0.0, started_at=None, finished_at=None)
         s.composite = (now, view)
         return s.session_id, view

@@ -109,9 +109,10 @@ def restore_from_url(default: RunConfig, page_keys: tuple[str, ...] = ()) -> tup
     return lenient_config([(k, st.query_params[k]) for k in st.query_params], default, page_keys)
 
 
-def sync_url(cfg: RunConfig) -> None:
-    """Keep the address bar equal to the setup, so copying it shares the exact run."""
-    wanted = cfg.to_query_dict()
+def sync_url(cfg: RunConfig, keep: Mapping[str, str] | None = None) -> None:
+    """Keep the address bar equal to the setup, so copying it shares the exact run; `keep` adds parameters the page
+    itself needs across a reload (a class member's `class=CODE`)."""
+    wanted = {**cfg.to_query_dict(), **(keep or {})}
     current = {k: st.query_params[k] for k in st.query_params}
     if current != wanted:
         st.query_params.from_dict(wanted)

@@ -75,6 +75,15 @@ def class_runs(engine: sa.Engine, class_id: int, shared_only: bool = False, limi
     return [_row(r) for r in rows]
 
 
+def class_run_by_job(engine: sa.Engine, class_id: int, job_id: str) -> RunRow | None:
+    """The stored run of a class's job (what the teacher's live view turns into once the job has ended), without
+    weights; None if it is not stored yet or not this class's."""
+    q = sa.select(*LIST_COLUMNS).where(runs.c.job_id == job_id, runs.c.class_id == class_id)
+    with engine.connect() as conn:
+        row = conn.execute(q).first()
+    return _row(row) if row else None
+
+
 def load_run(engine: sa.Engine, run_id: int, *, owner: str | None = None, class_id: int | None = None,
              shared: bool = False) -> RunRow | None:
     """One run with its weights, if the caller may see it: its owner's, or (shared=True) shared in `class_id`."""

@@ -1,7 +1,8 @@
 """A teacher and two students through a class in real Chromium against a real server: the teacher unlocks the
 Teacher page, creates a class, a preset with a locked learning rate and a challenge; two students join by the
 class link, find the locked control disabled, train; the leaderboard lists both; the server restarts and a
-student who reopens the class link finds the run and reopens it."""
+student who reopens the class link is back in the class (no form), stays in it across a reload, and reopens her
+run."""
 
 from __future__ import annotations
 
@@ -137,12 +138,22 @@ def test_teacher_and_two_students_through_a_class(browser, tmp_path):
 
     server = Server(env, "classroom-server-2")  # the same database after a restart
     try:
-        ann = contexts[1].new_page()  # Ann's browser (its cookie names her)
-        join(ann, server.url, code, None)  # her name is offered again
-        ann.wait_for_selector("text=My saved runs (1)", timeout=60_000)
+        ann = contexts[1].new_page()  # Ann's browser (its cookie names her): back in the class without the form
+        ann.goto(f"{server.url}/?class={code}")
+        ann.wait_for_selector("text=you are", timeout=90_000)
+        assert "Ann" in ann.inner_text("[class*=st-key-class-bar]")
+        ann.wait_for_selector("text=My saved runs (1)", timeout=120_000)  # a cold server loads torch first
+        assert ann.get_by_role("combobox", name="Dataset").input_value() == "xor"  # the class preset's setup
+        ann.reload()  # the address kept the class: a reload stays in it
+        ann.wait_for_selector("text=My saved runs (1)", timeout=120_000)
+        assert f"class={code}" in ann.url and "Join the class" not in ann.inner_text("body")
+        shot(ann, "classroom-after-restart-reload")
         open_button = ann.locator("[class*=st-key-pg-open-] button").first  # "Open" alone also names selects
-        if not open_button.is_visible():  # the panel opens by itself in a class with challenges
+        for _ in range(5):  # the panel opens by itself in a class with challenges, once the page has settled
+            if open_button.is_visible():
+                break
             ann.get_by_text("My saved runs (1)").click()
+            ann.wait_for_timeout(1500)
         open_button.click()
         try:
             ann.wait_for_selector("text=Run imported", timeout=90_000)

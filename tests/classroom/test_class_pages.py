@@ -7,7 +7,6 @@ import json
 import os
 import time
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from nnlib.config import DataConfig, ModelConfig, RunConfig, TrainConfig
@@ -17,15 +16,6 @@ from ui import classroom as CR
 PAGES = os.path.join(os.path.dirname(__file__), "..", "..", "pages")
 PRESET = RunConfig(data=DataConfig(dataset="xor", n_samples=200), model=ModelConfig(hidden=(3,)),
                    train=TrainConfig(lr=0.1, epochs=4, until_paused=False))
-
-
-@pytest.fixture
-def class_db(tmp_path, monkeypatch):
-    monkeypatch.setenv("NNLIB_DATABASE_URL", f"sqlite:///{tmp_path / 'c.sqlite3'}")
-    monkeypatch.setenv("NNLIB_TEACHER_PASSWORD", "let me in")
-    CR.close_classroom()
-    yield CR.engine()
-    CR.close_classroom()
 
 
 def page(name: str, **query: str) -> AppTest:
@@ -234,3 +224,70 @@ def test_a_labs_group_run_is_held_to_the_class_limits(class_db, monkeypatch):
     at.button(key=f"{slot}.train").click().run()
     assert f"job_{slot}" not in at.session_state
     assert any("Your class allows at most 2 epochs per run" in e.value for e in at.error), texts(at)
+
+
+def test_a_reload_keeps_the_student_in_the_class_with_their_runs(class_db):
+    from nnlib.store import students
+
+    klass = classes.create_class(class_db, "Group C")
+    presets.save_preset(class_db, klass.id, "p", PRESET.to_json(indent=None), ["train.lr"], [])
+    at = AppTest.from_file(os.path.join(PAGES, "playground.py"), default_timeout=120)
+    at.session_state["nn_person"] = "browser:ann-laptop"  # the browser's cookie, the same after a reload
+    at.query_params["class"] = klass.code
+    at.run()
+    at.text_input(key="class.name").set_value("Ann").run()
+    at.button(key="class.join").click().run()
+    assert "you are **Ann**" in texts(at)
+    at.number_input(key="pg.train.epochs").set_value(7).run()  # her own setup (epochs are not locked)
+    address = {k: at.query_params[k] for k in at.query_params}
+    assert address.get("class") in (klass.code, [klass.code]), address
+    (ann,) = students.class_students(class_db, klass.id)
+    runs.save_run(class_db, job_id="j-ann", owner=f"student:{ann.id}", class_id=klass.id, page="playground",
+                  status="finished", config_json=PRESET.to_json(indent=None), history={"epoch": [1]},
+                  metrics={"epochs": 1}, weights=None, created_at=time.time())
+
+    reloaded = AppTest.from_file(os.path.join(PAGES, "playground.py"), default_timeout=120)
+    reloaded.session_state["nn_person"] = "browser:ann-laptop"
+    for k, v in address.items():
+        reloaded.query_params[k] = v
+    reloaded.run()
+    assert not reloaded.exception and "Join the class" not in texts(reloaded)
+    assert "you are **Ann**" in texts(reloaded)
+    assert any(e.label.startswith("My saved runs (1)") for e in reloaded.expander)
+    assert reloaded.number_input(key="pg.train.epochs").value == 7  # the reloaded address keeps her setup
+
+    bare_link = AppTest.from_file(os.path.join(PAGES, "playground.py"), default_timeout=120)
+    bare_link.session_state["nn_person"] = "browser:ann-laptop"
+    bare_link.query_params["class"] = klass.code  # the class link alone (e.g. after a server restart)
+    bare_link.run()
+    assert "you are **Ann**" in texts(bare_link) and "Join the class" not in texts(bare_link)
+    assert bare_link.selectbox(key="pg.data.dataset").value == "xor"  # the class preset, not the page's default
+    assert bare_link.number_input(key="pg.train.epochs").value == PRESET.train.epochs
+
+    stranger = AppTest.from_file(os.path.join(PAGES, "playground.py"), default_timeout=120)
+    stranger.session_state["nn_person"] = "browser:someone-else"  # the same address in another browser
+    for k, v in address.items():
+        stranger.query_params[k] = v
+    stranger.run()
+    assert f"Join the class **{klass.name}**" in texts(stranger) and "you are **Ann**" not in texts(stranger)
+
+    other_page = AppTest.from_file(os.path.join(PAGES, "playground.py"), default_timeout=120)
+    other_page.session_state["nn_person"] = "browser:ann-laptop"  # a reload of a page whose address has no class
+    other_page.run()
+    assert "you are **Ann**" in texts(other_page) and "Join the class" not in texts(other_page)
+
+    reloaded.button(key="class.leave").click().run()
+    assert "class" not in reloaded.query_params and "you are" not in texts(reloaded)
+    after_leaving = AppTest.from_file(os.path.join(PAGES, "playground.py"), default_timeout=120)
+    after_leaving.session_state["nn_person"] = "browser:ann-laptop"
+    after_leaving.run()
+    assert "you are" not in texts(after_leaving)
+
+
+def test_continue_without_a_class_leaves_the_join_form_for_good(class_db):
+    at = page("playground.py", **{"class": "NOSUCH"})
+    assert "No class has the code NOSUCH" in texts(at)
+    at.button(key="class.skip").click().run()
+    assert "class" not in at.query_params and "Join the class" not in texts(at) and "No class has" not in texts(at)
+    at.run()  # the next run (any widget) does not bring the form back
+    assert "No class has" not in texts(at) and not at.exception
