@@ -55,8 +55,9 @@ if settings is not None:
 st.markdown("#### Monte-Carlo dropout on a trained net")
 st.markdown("Keep dropout **on** at prediction time and ask the trained net T times: each pass is another masked "
             "sub-network. The mean of the T answers is the prediction, their spread (**mean ± 2 std**) its "
-            "uncertainty: narrow where the training points pin the net down, wide near the boundary and far from "
-            "the data. Two nets of two ReLU layers of 32 train side by side on the server (one with dropout after "
+            "uncertainty: narrow where the training points pin the net down, wide along the decision boundary, "
+            "and widest along its continuation far from the data, where nothing decided where it should run. "
+            "Two nets of two ReLU layers of 32 train side by side on the server (one with dropout after "
             "each hidden layer, one without); after training the job predicts a 41×41 grid T times. The net "
             "without dropout gives the same answer every pass: std 0.")
 W.begin([MC])

@@ -51,5 +51,5 @@ def test_dropout_lab_monte_carlo_band_from_the_job():
     logit_err = list(ensemble["data"][0]["y"])
     assert ensemble["data"][0]["x"][-1] == 50 and logit_err[-1] < logit_err[0]
     text = " ".join(m.value for m in at.markdown)
-    assert "**dropout p 0.5**: mean ±2 std band width" in text
-    assert "**no dropout**: mean ±2 std band width 0.000" in text
+    assert "**dropout p 0.5**: P(class 1) ± " in text
+    assert "**no dropout**: P(class 1) ± 0.000 (2 std, averaged)" in text

@@ -55,3 +55,15 @@ def test_the_job_returns_maps_and_errors_of_both_trained_nets():
     assert np.allclose(plain["mean"], plain["eval"], atol=1e-4)
     assert drop["counts"][-1] == 40 and drop["err_logit"][-1] < drop["err_logit"][0]
     assert len(drop["points"]) == len(drop["labels"]) > 0
+
+
+def test_patches_draw_two_std_and_leave_rounding_errors_as_gaps():
+    from ui.labs.mc_plots import mc_patches
+
+    std = np.full((2, 2), 0.25)
+    run = {"label": "a", "axis": [0.0, 1.0], "std": std.tolist(), "eval": [[0, 1], [0, 1]], "mean": [[0, 1], [0, 1]],
+           "counts": [1, 2], "err_logit": [0.5, 0.0], "err_prob": [1e-17, 0.2], "points": [[0.0, 0.0]], "labels": [1]}
+    patches = mc_patches({"mc": [run]})
+    assert patches["map0"][0]["z"] == [[0.5, 0.5], [0.5, 0.5]]
+    assert patches["ensemble"][0]["y"] == [0.5, None] and patches["ensemble"][1]["y"] == [None, 0.2]
+    assert mc_patches({"runs": []}) == {}  # while training: nothing to draw yet

@@ -15,7 +15,8 @@ import numpy as np
 from ui.plots import PALETTE, _layout
 
 Figure = dict[str, Any]
-BAND = [[0.0, "#ffffff"], [0.5, "#fdd49e"], [1.0, "#d7301f"]]  # 0 = certain, 1 = P(class 1) spans [0, 1]
+BAND = [[0.0, "#ffffff"], [0.5, "#fdd49e"], [1.0, "#d7301f"]]  # 0 = certain, 1 = the band spans all of [0, 1]
+ROUNDOFF = 1e-9  # errors below this are float rounding of equal passes (the net without dropout), drawn as gaps
 
 
 def _line_contour(name: str, dash: str, color: str) -> dict[str, Any]:
@@ -32,15 +33,16 @@ def _point_marker(labels: Sequence[int]) -> dict[str, Any]:
 
 
 def uncertainty_figure(label: str) -> Figure:
-    """The band width 4 std of P(class 1) as a heatmap, the two boundaries and the training points of one net."""
-    data = [{"type": "heatmap", "name": "±2 std band width", "x": [], "y": [], "z": [], "zmin": 0.0, "zmax": 1.0,
-             "colorscale": BAND, "colorbar": {"title": {"text": "4·std"}, "thickness": 12},
-             "hovertemplate": "x1 %{x:.1f}, x2 %{y:.1f}<br>band width %{z:.2f}<extra></extra>"},
+    """The band's half-width 2 std of P(class 1) as a heatmap, the two boundaries and the training points of one
+    net (P is in [0, 1], so 2 std is at most 1: passes split between the two classes)."""
+    data = [{"type": "heatmap", "name": "2 std of P(class 1)", "x": [], "y": [], "z": [], "zmin": 0.0, "zmax": 1.0,
+             "zsmooth": "best", "colorscale": BAND, "colorbar": {"title": {"text": "2·std"}, "thickness": 12},
+             "hovertemplate": "x1 %{x:.1f}, x2 %{y:.1f}<br>mean ± %{z:.2f}<extra></extra>"},
             _line_contour("boundary, eval mode (dropout off)", "solid", "#111111"),
             _line_contour("boundary, MC mean", "dash", PALETTE[1]),
             {"type": "scatter", "mode": "markers", "name": "training points", "x": [], "y": [],
              "marker": _point_marker([]), "hoverinfo": "skip"}]
-    layout = _layout(title={"text": f"{label}: uncertainty (width of mean ±2 std of P(class 1))",
+    layout = _layout(title={"text": f"{label}: uncertainty, mean ± 2 std of P(class 1)",
                             "font": {"size": 13}}, height=380,
                      xaxis={"title": {"text": "x1"}}, yaxis={"title": {"text": "x2"}, "scaleanchor": "x"},
                      legend={"orientation": "h", "y": -0.2, "x": 0, "yanchor": "top"})
@@ -56,14 +58,15 @@ def ensemble_figure(labels: Sequence[str]) -> Figure:
     layout = _layout(title={"text": "Dropout as an ensemble: |average of T sub-networks - eval-mode net|",
                             "font": {"size": 13}}, height=380,
                      xaxis={"title": {"text": "passes T (log)"}, "type": "log"},
-                     yaxis={"title": {"text": "mean absolute error (log)"}, "type": "log"},
+                     yaxis={"title": {"text": "mean absolute error (log)"}, "type": "log",
+                            "exponentformat": "power"},
                      legend={"orientation": "h", "y": -0.25, "x": 0, "yanchor": "top"})
     return {"data": data, "layout": layout}
 
 
 def _positive(values: Sequence[float]) -> list[float | None]:
-    """Zeros cannot sit on a log axis: they become gaps (the no-dropout net's error is exactly 0)."""
-    return [v if v > 0 else None for v in values]
+    """Zeros cannot sit on a log axis: they become gaps (the no-dropout net's error is 0 up to rounding)."""
+    return [v if v > ROUNDOFF else None for v in values]
 
 
 def mc_patches(snap: dict[str, Any]) -> dict[str, dict[int, dict[str, Any]]]:
@@ -74,7 +77,7 @@ def mc_patches(snap: dict[str, Any]) -> dict[str, dict[int, dict[str, Any]]]:
     ensemble: dict[int, dict[str, Any]] = {}
     for i, r in enumerate(results):
         axis = r["axis"]
-        band = (4.0 * np.asarray(r["std"], dtype=np.float64)).round(3).tolist()
+        band = (2.0 * np.asarray(r["std"], dtype=np.float64)).round(3).tolist()
         pts = np.asarray(r["points"], dtype=np.float64).reshape(-1, 2)
         out[f"map{i}"] = {0: {"x": axis, "y": axis, "z": band}, 1: {"x": axis, "y": axis, "z": r["eval"]},
                           2: {"x": axis, "y": axis, "z": r["mean"]},
@@ -86,15 +89,21 @@ def mc_patches(snap: dict[str, Any]) -> dict[str, dict[int, dict[str, Any]]]:
     return out
 
 
+def _error(v: float) -> str:
+    return f"{v:.3g}" if v > ROUNDOFF else "0"
+
+
 def band_summary(snap: dict[str, Any]) -> list[str]:
-    """One sentence per net: how wide its band is on average near the data and far out (the grid's border)."""
+    """One sentence per net: how wide its band is on average over the data's square and far out (the grid's
+    border)."""
     lines = []
     for r in snap.get("mc") or []:
         std = np.asarray(r["std"], dtype=np.float64)
         border = np.concatenate([std[0], std[-1], std[:, 0], std[:, -1]])
         axis = np.asarray(r["axis"])
         inner = std[np.ix_(np.abs(axis) <= 6, np.abs(axis) <= 6)]
-        lines.append(f"**{r['label']}**: mean ±2 std band width {4 * inner.mean():.3f} over the data's square, "
-                     f"{4 * border.mean():.3f} on the border of the plane; ensemble error with T = "
-                     f"{r['counts'][-1]}: {r['err_logit'][-1]:.3g} (logits), {r['err_prob'][-1]:.3g} (probabilities)")
+        lines.append(f"**{r['label']}**: P(class 1) ± {2 * inner.mean():.3f} (2 std, averaged) over the data's "
+                     f"square, ± {2 * border.mean():.3f} on the border of the plane; ensemble error with T = "
+                     f"{r['counts'][-1]}: {_error(r['err_logit'][-1])} (logits), {_error(r['err_prob'][-1])} "
+                     "(probabilities)")
     return lines
