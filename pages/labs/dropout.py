@@ -37,7 +37,7 @@ W.header("Dropout",
          "In training each value is dropped with probability p and the survivors are scaled by 1/(1 - p): "
          "**y = x · mask / (1 - p)**, so the expected output equals x and evaluation can simply switch dropout off. "
          "Draw new masks, then press **Play** on the second chart: the average over passes converges to x.")
-W.begin([LAB])
+W.begin([LAB, MC])
 cols = st.columns([1.6, 1.6, 1, 1.4], vertical_alignment="bottom")
 W.number(LAB, "p", "Drop probability p", where=cols[0])
 W.number(LAB, "passes", "Passes averaged", where=cols[1])
@@ -60,7 +60,6 @@ st.markdown("Keep dropout **on** at prediction time and ask the trained net T ti
             "Two nets of two ReLU layers of 32 train side by side on the server (one with dropout after "
             "each hidden layer, one without); after training the job predicts a 41×41 grid T times. The net "
             "without dropout gives the same answer every pass: std 0.")
-W.begin([MC])
 mc_cols = st.columns([1.6, 1.4, 1.4, 1.4, 1], vertical_alignment="bottom")
 W.choice(MC, "dataset", "Data", where=mc_cols[0])
 W.number(MC, "p", "Dropout p", where=mc_cols[1])
