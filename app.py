@@ -23,6 +23,7 @@ if __name__ == "__main__":  # a session's script run
                 ("convolution", "Convolution", ":material/grid_on:"),
                 ("pooling_norm", "Pooling & norm", ":material/view_module:"),
                 ("dropout", "Dropout", ":material/grain:"),
+                ("transfer", "Transfer learning", ":material/move_up:"),
                 ("zoo", "Architecture zoo", ":material/account_tree:"))]
     # top navigation: the two main pages as links, the labs in one drop-down (sections collapse on top)
     st.navigation({"": pages, "Labs": labs}, position="top").run()

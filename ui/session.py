@@ -96,7 +96,8 @@ def start_job(slot: str, payload: dict[str, Any]) -> str:
 
 
 def start_group(slot: str, configs: list[RunConfig], labels: list[str], page: str,
-                watch: Sequence[str] = ()) -> tuple[str, list[RunConfig]]:
+                watch: Sequence[str] = (), lab: str = "",
+                lab_options: dict[str, Any] | None = None) -> tuple[str, list[RunConfig]]:
     """Replace this slot's job by one group job (N variants side by side, nnlib.compare.group) and return its id
     with the configs it trains (a class preset may have set fields); VariantError or JobLimitError with a sentence
     if it cannot run. The same gates as start_job: the class preset and limits (ui.classroom.admit_group), the
@@ -105,7 +106,7 @@ def start_group(slot: str, configs: list[RunConfig], labels: list[str], page: st
     from ui import classroom
 
     configs = classroom.admit_group(page, configs)
-    payload = group_payload(configs, labels, watch)
+    payload = group_payload(configs, labels, watch, lab, lab_options)  # lab: nnlib.compare.group.LAB_HOOKS
     reset(slot)
     costs = [estimate_cost(c) for c in configs]
     # the members share one worker in lockstep: their CPU adds up, while a paced group lasts as its longest member

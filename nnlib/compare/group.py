@@ -18,6 +18,10 @@ from nnlib.validation import MAX_RUN_CPU_SECONDS, MAX_RUN_MEMORY_MB, WORKER_BASE
 
 GROUP_FN = "nnlib.compare.group:run_group"
 GROUP_INTERVAL_S = 0.2  # least seconds between two snapshots of a group (each carries every variant's curves)
+# A lab whose runs need more than training: `prepare(members, options)` runs once the members are built (e.g. load
+# pretrained weights, freeze layers), `finish(members, options)` returns what the final snapshot adds (e.g.
+# predictions computed from the trained models, so weights never leave the worker). Named here, imported lazily.
+LAB_HOOKS = {"transfer": "nnlib.labs.transfer_lab", "mc_dropout": "nnlib.labs.mc_dropout"}
 CURVE_KEYS = ("epoch", "train_loss", "val_loss", "test_loss", "train_accuracy", "val_accuracy", "test_accuracy",
               "train_rmse", "val_rmse", "test_rmse", "lr", "dead_fraction")
 
@@ -50,10 +54,14 @@ def group_problems(configs: Sequence[RunConfig]) -> list[str]:
     return problems
 
 
-def group_payload(configs: Sequence[RunConfig], labels: Sequence[str], watch: Sequence[str] = ()) -> dict[str, Any]:
+def group_payload(configs: Sequence[RunConfig], labels: Sequence[str], watch: Sequence[str] = (), lab: str = "",
+                  lab_options: dict[str, Any] | None = None) -> dict[str, Any]:
     """The job payload of a group (plain data); VariantError if the group cannot run. `watch` names extra
-    per-epoch columns to record (nnlib.train.callbacks.WATCHERS, e.g. "dead_units")."""
+    per-epoch columns to record (nnlib.train.callbacks.WATCHERS, e.g. "dead_units"); `lab` names LAB_HOOKS that
+    prepare the members before training and add results to the final snapshot, with `lab_options` (plain data)."""
     problems = group_problems(configs)
+    if lab and lab not in LAB_HOOKS:
+        problems.append(f"unknown lab experiment {lab!r}")
     if len(labels) != len(configs):
         problems.append(f"{len(labels)} labels for {len(configs)} runs")
     from nnlib.train.callbacks import WATCHERS
@@ -62,7 +70,7 @@ def group_payload(configs: Sequence[RunConfig], labels: Sequence[str], watch: Se
     if problems:
         raise VariantError(problems)
     return {"configs": [c.to_dict() for c in configs], "labels": list(labels), "interval": GROUP_INTERVAL_S,
-            "watch": list(watch)}
+            "watch": list(watch), "lab": lab, "lab_options": dict(lab_options or {})}
 
 
 def group_budget(configs: Sequence[RunConfig]) -> JobBudget:
@@ -136,6 +144,17 @@ def group_snapshot(members: Sequence[_Member], final: bool, status: str = "") ->
             "until_paused": any(r["until_paused"] for r in runs), "history": {}}
 
 
+def _lab_hooks(lab: str) -> Any:
+    """The module holding a lab's prepare/finish hooks, or None for a plain group."""
+    if not lab:
+        return None
+    if lab not in LAB_HOOKS:
+        raise VariantError([f"unknown lab experiment {lab!r}"])
+    import importlib
+
+    return importlib.import_module(LAB_HOOKS[lab])
+
+
 def run_group(payload: dict[str, Any], ctl: Any) -> dict[str, Any]:
     """The job function: train payload["configs"] lockstep, one epoch of each per round, under one control."""
     from nnlib.train.job import TrainingClock
@@ -151,6 +170,11 @@ def run_group(payload: dict[str, Any], ctl: Any) -> dict[str, Any]:
     members = [_Member(c, lab, data_cache, watch) for c, lab in zip(configs, labels, strict=True)]
     for m in members:
         m.trainer.interrupt = ctl.should_stop
+    hooks = _lab_hooks(payload.get("lab") or "")
+    options = dict(payload.get("lab_options") or {})
+    if hooks is not None:
+        ctl.publish(group_snapshot(members, False), force=True)  # the page shows the runs while they are prepared
+        hooks.prepare(members, options)
     ctl.publish(group_snapshot(members, False), force=True)
     open_ended = any(c.open_ended for c in configs)
     clock = TrainingClock(60.0 * MAX_LIVE_MINUTES if open_ended else float("inf"))
@@ -169,5 +193,8 @@ def run_group(payload: dict[str, Any], ctl: Any) -> dict[str, Any]:
             m.trainer.stop_reason = (f"the server ends a group after {MAX_LIVE_MINUTES} minutes of training "
                                      f"({m.trainer.epoch} epochs)")
     stopped = ctl.stop_requested or clock.expired
-    ctl.publish(group_snapshot(members, True, "stopped" if stopped else "finished"), force=True)
+    final = group_snapshot(members, True, "stopped" if stopped else "finished")
+    if hooks is not None:
+        final.update(hooks.finish(members, options))
+    ctl.publish(final, force=True)
     return {"statuses": [m.trainer.status for m in members], "epochs": [m.trainer.epoch for m in members]}

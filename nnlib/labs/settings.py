@@ -17,7 +17,7 @@ from nnlib.labs.loss_lab import LINE_LOSSES
 from nnlib.labs.optimizer_paths import MAX_STEPS, PATH_OPTIMIZERS
 from nnlib.labs.pool_norm import NORMS, POOLS
 from nnlib.labs.surfaces import SURFACES
-from nnlib.labs.train_settings import FittingLab, LearningRateLab
+from nnlib.labs.train_settings import FittingLab, LearningRateLab, McDropoutLab, TransferLab
 from nnlib.labs.zoo import ZOO
 from nnlib.validation import _bounds
 
@@ -170,7 +170,8 @@ class DropoutLab:
 LAB_SETTINGS: dict[str, type] = {
     "conv": ConvLab, "bottleneck": BottleneckLab, "transposed": TransposedLab, "pool": PoolLab, "norm": NormLab,
     "optimizers": OptimizerLab, "losses": LossLab, "activations": ActivationLab, "init": InitLab, "zoo": ZooLab,
-    "dropout": DropoutLab, "learning_rate": LearningRateLab, "fitting": FittingLab}
+    "dropout": DropoutLab, "learning_rate": LearningRateLab, "fitting": FittingLab, "transfer": TransferLab,
+    "mc_dropout": McDropoutLab}
 
 
 def lab_problems(settings: Any) -> list[str]:

@@ -1,6 +1,7 @@
-"""What a student may set in the labs that train (learning rate, fitting, and the training parts of the concept
-labs): bounds and tooltips in the same field metadata as RunConfig, registered in nnlib.labs.settings.LAB_SETTINGS
-so the lab widgets, links and `lab_problems` treat them like every other lab's settings."""
+"""What a student may set in the labs that train (learning rate, fitting, transfer learning, Monte-Carlo dropout,
+and the training parts of the concept labs): bounds and tooltips in the same field metadata as RunConfig,
+registered in nnlib.labs.settings.LAB_SETTINGS so the lab widgets, links and `lab_problems` treat them like every
+other lab's settings."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 
 from nnlib.config import choice, num, seq
 from nnlib.labs.fitting_lab import REMEDIES
+from nnlib.labs.mc_dropout import MC_DATASETS
 from nnlib.schedules import SCHEDULES
 
 _SEED = "Seed of the data, the initial weights and the shuffling: the same seed gives the same curves."
@@ -75,3 +77,24 @@ class FittingLab:
         if self.experiment == "remedies" and "more_data" in self.remedies and self.n_samples * self.more_data > 800:
             return [f"{self.n_samples} x {self.more_data:g} examples is above 800: lower one of them"]
         return []
+
+
+@dataclass(frozen=True)
+class TransferLab:
+    per_class: int = num(5, 1, 50, "Labelled training images per class of the shapes (6 classes): transfer "
+                         "matters most when there are few. Formula: training images = 6 x per class")
+    epochs: int = num(30, 5, 100, "Epochs each of the three variants trains on the shapes.", step=5)
+    noise: float = num(20.0, 0.0, 50.0, "Pixel noise of the shapes in percent (gaussian, std = noise/100).",
+                       step=5.0)
+    seed: int = num(0, 0, 10_000, _SEED)
+
+
+@dataclass(frozen=True)
+class McDropoutLab:
+    dataset: str = choice("moons", MC_DATASETS, "The 2D classification problem both nets learn.")
+    p: float = num(0.3, 0.05, 0.8, "Dropout rate of the dropout net, after each hidden layer. Formula: "
+                   "h * mask / (1 - p), mask ~ Bernoulli(1 - p)", step=0.05)
+    passes: int = num(200, 10, 1000, "Stochastic passes T per point. Formula: mean = (1/T) sum_t f(x; mask_t), "
+                      "band = mean +- 2 std", step=10)
+    epochs: int = num(100, 20, 300, "Epochs both nets train.", step=10)
+    seed: int = num(0, 0, 10_000, _SEED)

@@ -22,10 +22,11 @@ for _kind, _fn in PATCHERS.items():
     register_patcher(_kind, _fn)
 
 
-def _start(slot: str, configs: list[RunConfig], labels: list[str], shown: dict[str, Any], watch: list[str]) -> None:
+def _start(slot: str, configs: list[RunConfig], labels: list[str], shown: dict[str, Any], watch: list[str],
+           lab: str = "", lab_options: dict[str, Any] | None = None) -> None:
     """Train's callback: replace this lab's group by a new one (the old is stopped and forgotten)."""
     try:
-        job_id, _ = S.start_group(slot, configs, labels, page=slot, watch=watch)
+        job_id, _ = S.start_group(slot, configs, labels, page=slot, watch=watch, lab=lab, lab_options=lab_options)
     except (VariantError, JobLimitError) as e:
         st.session_state[f"{slot}.error"] = str(e)
         return
@@ -38,10 +39,12 @@ def _stop(slot: str) -> None:
 
 def group_panel(slot: str, configs: Sequence[RunConfig], labels: Sequence[str], figures: dict[str, Figure],
                 rows: list[list[str]], kind: str, opts: dict[str, str] | None = None,
-                train_label: str = "Train", watch: Sequence[str] = ()) -> JobView | None:
+                train_label: str = "Train", watch: Sequence[str] = (), lab: str = "",
+                lab_options: dict[str, Any] | None = None) -> JobView | None:
     """Train / Stop for this experiment and its charts: live while the group trains, final when it is done, the
-    empty figures before. `watch` asks the runs for extra columns (e.g. "dead_units"). Returns the job's view (None
-    before the first Train)."""
+    empty figures before. `watch` asks the runs for extra columns (e.g. "dead_units"); `lab` names the group's
+    prepare/finish hooks (nnlib.compare.group.LAB_HOOKS) and `lab_options` their settings. Returns the job's view
+    (None before the first Train)."""
     problems = group_problems(list(configs))
     view = S.current_view(slot)
     running = view is not None and view.status in ACTIVE
@@ -50,7 +53,8 @@ def group_panel(slot: str, configs: Sequence[RunConfig], labels: Sequence[str], 
               disabled=bool(problems), help="Train every run of this experiment side by side on the server (one "
               "job; a running one is replaced).", on_click=_start,
               args=(slot, list(configs), list(labels), {"figures": figures, "rows": rows, "kind": kind,
-                                                        "opts": dict(opts or {})}, list(watch)))
+                                                        "opts": dict(opts or {})}, list(watch), lab,
+                    dict(lab_options or {})))
     b2.button("Stop", key=f"{slot}.stop", icon=":material/stop:", width="stretch", disabled=not running,
               help="End the runs now; their curves stay.", on_click=_stop, args=(slot,))
     for p in problems:

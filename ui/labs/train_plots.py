@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from nnlib.labs.fitting_lab import best_index, sweep_points
+from ui.labs.mc_plots import mc_patches
 from ui.plots import PALETTE, _layout
 
 Figure = dict[str, Any]
@@ -142,4 +143,5 @@ PATCHERS: dict[str, Callable[[dict[str, Any], dict[str, str]], Patches]] = {
                                     "loss": overlay_patch(_runs(snap))},
     "lab_accuracy": lambda snap, opts: {"loss": overlay_patch(_runs(snap), ("train", "val")),
                                         "accuracy": overlay_patch(_runs(snap), ("val",), "accuracy")},
+    "lab_mc": lambda snap, opts: {"loss": overlay_patch(_runs(snap), ("train", "val")), **mc_patches(snap)},
 }
