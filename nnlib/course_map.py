@@ -14,7 +14,8 @@ from urllib.parse import urlencode
 PAGES = {"playground": "", "cnn": "cnn", "compare": "compare", "lab-activations": "lab-activations",
          "lab-initialization": "lab-initialization", "lab-optimizers": "lab-optimizers", "lab-losses": "lab-losses",
          "lab-convolution": "lab-convolution", "lab-pooling_norm": "lab-pooling_norm", "lab-dropout": "lab-dropout",
-         "lab-zoo": "lab-zoo"}
+         "lab-zoo": "lab-zoo", "lab-learning_rate": "lab-learning_rate", "lab-fitting": "lab-fitting",
+         "lab-transfer": "lab-transfer"}
 RUN_PAGES = ("playground", "cnn")  # pages whose preset is a RunConfig that trains
 
 # Overfitting, as the lecture shows it: few noisy points, a big net, long enough to see validation turn up.
@@ -58,14 +59,14 @@ COURSE: tuple[Concept, ...] = (
             {"optimizers.surface": "valley"}),
     Concept("Mini-batches", "A gradient step per batch of examples: batch size 1 is noisy but frequent, the "
             "loss curve wiggles.", "playground", {"train.batch_size": "1", "train.speed": "slow"}),
-    Concept("Learning rate", "Too large a rate overshoots: here (lr 3) the loss jumps around instead of "
-            "falling.", "playground", {"train.lr": "3", "train.speed": "slow"}),
+    Concept("Learning rate", "One problem, three rates side by side: too small crawls, a good one converges, too "
+            "large overshoots and diverges.", "lab-learning_rate", {"learning_rate.experiment": "rates"}),
     Concept("Momentum, Nesterov, Adagrad, RMSprop, Adam", "The update rules race on an ill-conditioned valley: "
             "SGD zig-zags, momentum and Adam get there first.", "lab-optimizers",
             {"optimizers.surface": "valley", "optimizers.steps": "150"}),
-    Concept("Learning-rate schedules", "Step decay halves the rate every 30 epochs: lr_t = lr * 0.5^floor(t/30); "
-            "the loss settles after each drop.", "playground",
-            {"train.schedule": "step", "train.lr": "0.3", "train.until_paused": "false", "train.epochs": "150"}),
+    Concept("Learning-rate schedules", "Each schedule's rate lr_t drawn next to the loss it produces: step decay, "
+            "exponential, cosine and reduce-on-plateau.", "lab-learning_rate",
+            {"learning_rate.experiment": "schedules"}),
     Concept("Train, validation and test splits", "The model learns from the training points, is tuned on the "
             "validation ones and judged once on the test ones.", "playground",
             {"data.noise": "20", "data.train_frac": "0.5", "data.val_frac": "0.25"}),
@@ -94,6 +95,8 @@ COURSE: tuple[Concept, ...] = (
             "the layer, one channel or a group of channels.", "lab-pooling_norm", {"norm.kind": "group"}),
     Concept("The classic architectures", "AlexNet to MobileNet: layer by layer, their parameters and "
             "multiply-adds.", "lab-zoo", {"zoo.net": "resnet18"}),
+    Concept("Transfer learning", "Conv filters pretrained on digits reused for shapes with 5 images a class: frozen, "
+            "fine-tuned and from scratch overlaid.", "lab-transfer", {"transfer.per_class": "5"}),
     Concept("Accuracy and F1", "A digit classifier's confusion matrix and per-class precision, recall and F1 "
             "show which digits it confuses.", "cnn", {"train.epochs": "10"}),
     Concept("Saving and loading models", "Export a trained run as a file (config + safetensors weights) and load "

@@ -19,7 +19,7 @@ ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 LECTURE_ORDER = ("Neuron and MLP", "Activations", "Softmax", "losses", "Gradient descent", "Mini-batches",
                  "Learning rate", "Adam", "schedules", "splits", "underfitting", "L1 and L2", "Dropout",
                  "Early stopping", "augmentation", "initialization", "standardization", "Convolution", "pooling",
-                 "transposed", "group norm", "architectures", "F1", "Saving and loading")
+                 "transposed", "group norm", "architectures", "Transfer", "F1", "Saving and loading")
 PAGE_FILES = {"playground": "pages/playground.py", "cnn": "pages/cnn.py", "compare": "pages/compare.py",
               **{k: f"pages/labs/{k.removeprefix('lab-')}.py" for k in PAGES if k.startswith("lab-")}}
 PREFIX = {"playground": "pg", "cnn": "cnn"}
