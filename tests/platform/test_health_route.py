@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable, Iterator
+from functools import partial
 
 import pytest
 
 import ui.services
 from nnlib.jobs import JobManager
+from tests.jobs.test_manager import wait_for as wait_until
 from ui import health_route
 from ui.health_route import HEALTH_PATH, health_verdict
 
@@ -17,14 +18,7 @@ pytestmark = pytest.mark.timeout(120)
 E = "tests.platform."
 
 
-def wait_for(pred: Callable[[], object], timeout: float = 60.0, what: str = "condition") -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = pred()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
+wait_for = partial(wait_until, timeout=60.0)  # workers (and Ray actors) take longer to start than jobs
 
 
 def ask_route() -> tuple[int, str]:

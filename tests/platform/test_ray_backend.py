@@ -10,8 +10,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
+from functools import partial
 
 import numpy as np
 import pytest
@@ -21,20 +21,14 @@ from nnlib.config import RunConfig
 from nnlib.jobs import JobManager
 from nnlib.jobs.backends import backend_from_env
 from nnlib.jobs.watchdog import JobBudget
+from tests.jobs.test_manager import wait_for as wait_until
 from tests.platform.ray_cluster import LocalRayCluster
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 J, R = "tests.jobs.sample_jobs:", "tests.platform.ray_jobs:"
 
 
-def wait_for(pred: Callable[[], Any], timeout: float = 120.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = pred()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+wait_for = partial(wait_until, timeout=120.0)  # workers (and Ray actors) take longer to start than jobs
 
 
 @pytest.fixture(scope="module")
