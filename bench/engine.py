@@ -127,10 +127,21 @@ def nnlib_trainer(spec: NetSpec, x: np.ndarray, y: np.ndarray, fast: bool | None
     return run
 
 
+class PicklingPipe:
+    """The worker's end of the pipe, minus the manager: what the job sends is pickled (what a real pipe does in
+    the sending process) and dropped; no command ever arrives."""
+
+    def send(self, msg: tuple) -> None:
+        pickle.dumps(msg)
+
+    def poll(self, timeout: float = 0.0) -> bool:
+        return False
+
+
 def app_trainer(spec: NetSpec, x: np.ndarray, y: np.ndarray) -> Run:
     """(d) The Trainer as a worker runs it for the Playground (nnlib.train.job.run_training): history, the
-    page's LiveSnapshot offered every epoch and built + pickled (what goes down the pipe) at the app's snapshot
-    rate through the job's JobControl gate."""
+    page's LiveSnapshot offered every epoch and built, encoded (the history rows new since the last snapshot) and
+    pickled (what goes down the pipe) at the app's snapshot rate through the job's JobControl gate."""
     from nnlib.config import RunConfig
     from nnlib.data.bundle import load_data
     from nnlib.jobs.control import JobControl
@@ -145,10 +156,10 @@ def app_trainer(spec: NetSpec, x: np.ndarray, y: np.ndarray) -> Run:
                               train={"optimizer": "sgd", "lr": LR, "batch_size": BATCH, "epochs": 10_000})
     data = load_data(cfg)
     build = payload_builder(cfg)
-    ctl = JobControl(min_interval=SNAPSHOT_S)
+    ctl = JobControl(PicklingPipe(), min_interval=SNAPSHOT_S)  # type: ignore[arg-type]
 
     def start() -> Trainer:
-        live = LiveSnapshot(ctl.offer, lambda t, final: pickle.dumps(build(t, final)))
+        live = LiveSnapshot(ctl.offer, build)
         trainer = Trainer(cfg, data, callbacks=[live])
         assert trainer.fast is not None
         return trainer

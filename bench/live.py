@@ -340,13 +340,17 @@ def main() -> None:
     ap.add_argument("--update-cost-only", action="store_true", help="only the server-free cost of one update")
     args = ap.parse_args()
     if args.kind == "playground":
-        print("one live update of the default net (2-4-2-1), CPU ms: worker = build + pickle the snapshot, route = "
-              "patches + JSON for a browser 5 epochs behind")
+        print("one live update of the default net (2-4-2-1) 5 epochs after the previous one, CPU ms: worker = build "
+              "+ pickle the snapshot (the rows appended since the last one; [whole history, as before]), manager = "
+              "unpickle + merge, route = patches + JSON for a browser 5 epochs behind")
         from bench.live_update import update_cost
 
         for r in update_cost():
-            print(f"    history {r['epochs']:>6} epochs: worker {r['worker ms']:.2f} ms ({r['pickle KB']:.0f} KB "
-                  f"pickled), route {r['route ms']:.2f} ms ({r['body KB']:.1f} KB body)", flush=True)
+            print(f"    history {r['epochs']:>6} epochs: worker {r['worker ms']:.2f} ms "
+                  f"[{r['worker ms, whole history']:.2f}] ({r['pickle KB']:.0f} KB "
+                  f"[{r['pickle KB, whole history']:.0f}] pickled), manager {r['manager ms']:.2f} ms "
+                  f"[{r['manager ms, whole history']:.2f}], "
+                  f"route {r['route ms']:.2f} ms ({r['body KB']:.1f} KB body)", flush=True)
         if args.update_cost_only:
             return
         plain, live, built = publishing_overhead()

@@ -8,44 +8,76 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 
-def update_cost(histories: tuple[int, ...] = (100, 1000, 10_000), repeats: int = 200) -> list[dict]:
-    """CPU ms of one live update of the default net, without a server: in the worker (build the snapshot the page
-    draws and pickle it for the pipe) and in the route (a browser's poll: the patcher with `have` at the previous
-    update, the encoding and the JSON body, as `ui.live._answer` makes it), at a few history lengths."""
-    import pickle
+def update_cost(histories: tuple[int, ...] = (100, 1000, 10_000), repeats: int = 200, behind: int = 5) -> list[dict]:
+    """CPU ms of one live update of the default net, without a server, at a few history lengths:
 
+    - in the worker, as the job's control sends it: the snapshot built with the trainer's own history lists and
+      only the rows appended since the previous snapshot (`behind` epochs ago) encoded and pickled; and, in the
+      same run, the baseline that sent the whole history (a copied history, all of it pickled);
+    - in the manager: unpickling it and merging the new rows into the job's previous snapshot (baseline:
+      unpickling the whole snapshot);
+    - in the route (a browser's poll: the patcher with `have` at the previous update, the encoding and the JSON
+      body, as `ui.live._answer` makes it).
+    """
     import torch
+
+    torch.set_num_threads(1)
+    return [_one_history(epochs, repeats, behind) for epochs in histories]
+
+
+def _cpu_ms(fn: Callable[[], object], repeats: int) -> float:
+    for _ in range(3):  # warm-up
+        fn()
+    t0 = time.process_time()
+    for _ in range(repeats):
+        fn()
+    return 1e3 * (time.process_time() - t0) / repeats
+
+
+def _one_history(epochs: int, repeats: int, behind: int) -> dict:
+    import pickle
 
     from nnlib.config import RunConfig
     from nnlib.inspect.snapshot import playground_snapshot
+    from nnlib.jobs.history_tail import TailEncoder, merge_tails
     from nnlib.train.trainer import Trainer
     from ui.live import _answer
 
-    torch.set_num_threads(1)
-    rows = []
-    for epochs in histories:
-        trainer = Trainer(RunConfig().replace(train={"epochs": epochs}))
-        trainer.run()
-        for _ in range(3):  # warm-up
-            pickle.dumps(playground_snapshot(trainer, False))
-        t0 = time.process_time()
-        for _ in range(repeats):
-            snap_bytes = pickle.dumps(playground_snapshot(trainer, False))
-        worker_ms = 1e3 * (time.process_time() - t0) / repeats
-        snap = playground_snapshot(trainer, False)  # what the manager holds after unpickling it
-        view = type("View", (), {"snapshot": snap, "snapshot_seq": 1, "status": "running", "queue_position": None,
-                                 "error": ""})()
-        have = str(max(0, epochs - 5))  # a browser at 10 Hz is a few epochs behind (normal pace: ~50 epochs/s)
-        t0 = time.process_time()
-        for _ in range(repeats):
-            body = _answer(view, "playground", {"have": have})
-        route_ms = 1e3 * (time.process_time() - t0) / repeats
-        rows.append({"epochs": epochs, "worker ms": worker_ms, "route ms": route_ms,
-                     "pickle KB": len(snap_bytes) / 1024, "body KB": len(body) / 1024})
-    return rows
+    trainer = Trainer(RunConfig().replace(train={"epochs": epochs}))
+    trainer.run()
+    encoder = TailEncoder()
+    _, lengths = encoder.encode(playground_snapshot(trainer, False, share_history=True))
+    received = {where: {k: max(0, n - behind) for k, n in cols.items()} for where, cols in lengths.items()}
+
+    def send_tails() -> bytes:
+        encoder.commit(received)  # the manager has the history up to `behind` epochs ago
+        encoded, _ = encoder.encode(playground_snapshot(trainer, False, share_history=True))
+        return pickle.dumps(("snap", "job", encoded))
+
+    def send_whole() -> bytes:
+        return pickle.dumps(("snap", "job", playground_snapshot(trainer, False)))
+
+    def receive(data: bytes, previous: dict | None) -> dict:
+        return merge_tails(previous, pickle.loads(data)[2])  # noqa: S301 - bytes this bench just pickled
+
+    full = playground_snapshot(trainer, False)  # what the manager holds (the baseline's and the merge's result)
+    previous = {**full, "history": {k: v[:max(0, len(v) - behind)] for k, v in full["history"].items()}}
+    tail_bytes, whole_bytes = send_tails(), send_whole()
+    assert receive(tail_bytes, previous)["history"] == full["history"], "the merged history differs from the whole"
+    view = type("View", (), {"snapshot": full, "snapshot_seq": 1, "status": "running", "queue_position": None,
+                             "error": ""})()
+    have = str(max(0, epochs - behind))  # a browser at 10 Hz is a few epochs behind (normal pace: ~50 epochs/s)
+    return {"epochs": epochs, "worker ms": _cpu_ms(send_tails, repeats),
+            "worker ms, whole history": _cpu_ms(send_whole, repeats),
+            "pickle KB": len(tail_bytes) / 1024, "pickle KB, whole history": len(whole_bytes) / 1024,
+            "manager ms": _cpu_ms(lambda: receive(tail_bytes, previous), repeats),
+            "manager ms, whole history": _cpu_ms(lambda: receive(whole_bytes, None), repeats),
+            "route ms": _cpu_ms(lambda: _answer(view, "playground", {"have": have}), repeats),
+            "body KB": len(_answer(view, "playground", {"have": have})) / 1024}

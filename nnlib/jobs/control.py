@@ -13,6 +13,8 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
+from nnlib.jobs.history_tail import TailEncoder, merge_tails
+
 COMMANDS = ("pause", "resume", "step", "stop")
 _POLL_S = 0.01  # how long a paused or pacing gate blocks between command checks when there is no pipe
 BUILD_BUDGET = 10.0  # a running job's snapshots are at least this many build-times apart: building (and the
@@ -46,6 +48,7 @@ class JobControl:
         self.holds = 0  # times the gate settled into a pause (after sending that state): tests wait on it
         self.built = 0  # snapshots built (a state offered but never sent is never built)
         self.latest: Any = None  # with conn=None: the last snapshot that would have been sent
+        self._tails = TailEncoder()  # snapshots carry only the history appended since the last one sent
         self.deferred: list[tuple] = []  # non-command messages that arrived mid-job; the worker handles them
         self.exit_requested = False  # the manager asked the worker to exit, or went away
 
@@ -136,13 +139,17 @@ class JobControl:
         self._last_sent = time.monotonic()
         self._build_s = self._last_sent - started
         self.sent += 1
-        if self._conn is None:
-            self.latest = snapshot
+        encoded, lengths = self._tails.encode(snapshot)
+        if self._conn is None:  # in-process: the same round trip a manager makes (merging into the previous one)
+            self.latest = merge_tails(self.latest, encoded)
+            self._tails.commit(lengths)
             return
         try:
-            self._conn.send(("snap", self.job_id, snapshot))
+            self._conn.send(("snap", self.job_id, encoded))
         except (BrokenPipeError, ConnectionError, EOFError):
             self._manager_gone()
+            return
+        self._tails.commit(lengths)
 
     def _flush_if_due(self) -> None:
         """The running job's rule: every `min_interval`, or every BUILD_BUDGET build-times if that is longer."""

@@ -12,6 +12,7 @@ import time
 from multiprocessing.connection import wait
 from typing import TYPE_CHECKING, Any
 
+from nnlib.jobs.history_tail import merge_tails
 from nnlib.jobs.records import ACTIVE, WAIT_S, Job, Session, Worker, describe_exit, start_without_main
 from nnlib.jobs.watchdog import JobBudget, budget_message, over_budget, usage_of
 from nnlib.jobs.worker import worker_main
@@ -109,7 +110,7 @@ class WorkerPoolMixin:
         if kind == "snap":
             job = self._jobs.get(msg[1])
             if job is not None and (w.job_id == msg[1] or msg[1] in w.grouped):
-                job.snapshot = msg[2]
+                job.snapshot = merge_tails(job.snapshot, msg[2])  # the worker sends the history's new rows only
                 job.snapshot_seq += 1
             return []
         if kind == "done":

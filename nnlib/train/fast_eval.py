@@ -10,6 +10,7 @@ Results equal the torch path's to float32 tolerance (tests/train/test_fast_eval_
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -156,16 +157,25 @@ if HAVE_NUMBA:
         out[out.shape[0] - 1] = zeros
 
 
-def split_logs(split: str, res: np.ndarray, problem: str) -> dict[str, float]:
-    """The log entries of one evaluated split from the metrics kernel's sums (keys as `Trainer.evaluate`)."""
-    logs: dict[str, float] = {} if split == "train" else {f"{split}_loss": float(res[M_LOSS])}
+def _log_keys(split: str) -> tuple[str, str, str, str]:
+    return f"{split}_loss", f"{split}_rmse", f"{split}_r2", f"{split}_accuracy"
+
+
+_LOG_KEYS = {split: _log_keys(split) for split in ("train", "val", "test")}  # named once, not every epoch
+
+
+def split_logs(split: str, res: Sequence[float], problem: str) -> dict[str, float]:
+    """The log entries of one evaluated split from the metrics kernel's sums (keys as `Trainer.evaluate`); `res`
+    is its row of the kernel's array (or that row as a list: cheaper to read than numpy scalars)."""
+    loss_key, rmse_key, r2_key, accuracy_key = _LOG_KEYS.get(split) or _log_keys(split)
+    logs: dict[str, float] = {} if split == "train" else {loss_key: float(res[M_LOSS])}
     if problem == "regression":
         count = float(res[M_VALUES])
         mse = float(res[M_SQERR]) / count
         mean = float(res[M_YSUM]) / count
         var = float(res[M_YSQ]) / count - mean * mean
-        logs[f"{split}_rmse"] = math.sqrt(mse) if math.isfinite(mse) else math.nan
-        logs[f"{split}_r2"] = 1.0 - mse / var if var > 1e-12 else 0.0
+        logs[rmse_key] = math.sqrt(mse) if math.isfinite(mse) else math.nan
+        logs[r2_key] = 1.0 - mse / var if var > 1e-12 else 0.0
     else:
-        logs[f"{split}_accuracy"] = float(res[M_CORRECT]) / float(res[M_ROWS])
+        logs[accuracy_key] = float(res[M_CORRECT]) / float(res[M_ROWS])
     return logs

@@ -146,6 +146,8 @@ class EvalSet:
     want_loss: np.ndarray
     za: np.ndarray
     res: np.ndarray
+    out: np.ndarray  # the net's outputs in `za` (a view made once: the metrics kernel reads it every epoch)
+    loss: int  # the loss's index in fast_kernel.LOSSES
 
 
 class FastMLP:
@@ -189,6 +191,7 @@ class FastMLP:
         self._hp = _hyper_slots(optimizer, hyper, l1, l2)
         self._scratch: tuple[np.ndarray, np.ndarray] | None = None
         self._data: tuple[Any, Any, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+        self._stats_out = np.zeros(len(self._params) + 1, np.float64)  # weight_stats' buffer
         self._no_int = np.zeros(0, np.int64)
         self._no_float = np.zeros((0, dims[-1]), np.float32)
 
@@ -277,7 +280,7 @@ class FastMLP:
 
     def weight_stats(self) -> tuple[list[float], list[float], int]:
         """(weight norms, gradient norms, weights exactly 0) of the weight matrices, in one compiled pass."""
-        out = np.zeros(len(self._params) + 1, np.float64)
+        out = self._stats_out  # reused: the kernel writes every slot
         fast_eval.norms(self._addrs, self._poff, self._state[0], out)
         half = len(self._params) // 2
         return out[:half].tolist(), out[half:2 * half].tolist(), int(out[-1])
@@ -313,14 +316,15 @@ class FastMLP:
         bounds = np.concatenate([[0], np.cumsum([len(v) for v in xs])]).astype(np.int64)
         za = np.zeros((len(self._dims), int(self._dims.max()), len(x)), np.float32)
         want_loss = np.array([name != "train" for name in names], np.int64)  # see fast_eval.metrics
-        return EvalSet(names, x, yf, yi, bounds, want_loss, za, np.zeros((len(names), 7), np.float64))
+        return EvalSet(names, x, yf, yi, bounds, want_loss, za, np.zeros((len(names), 7), np.float64),
+                       za[-1, :self._dims[-1]], int(self._ctl[_LOSS]))
 
     def evaluate(self, prepared: EvalSet) -> np.ndarray:
         """One forward pass over every prepared split and their metric sums, [splits, 7] (see
         `fast_eval.split_logs` for the log entries)."""
         fast_eval.forward(self._addrs, self._dims, self._acts, prepared.x, prepared.za)
-        fast_eval.metrics(prepared.za[-1, :self._dims[-1]], prepared.yf, prepared.yi, int(self._ctl[_LOSS]),
-                          prepared.bounds, prepared.want_loss, prepared.res)
+        fast_eval.metrics(prepared.out, prepared.yf, prepared.yi, prepared.loss, prepared.bounds, prepared.want_loss,
+                          prepared.res)
         return prepared.res
 
 

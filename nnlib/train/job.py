@@ -57,16 +57,17 @@ def run_training(payload: dict[str, Any], ctl: Any) -> dict[str, Any]:
 
 
 def payload_builder(cfg: RunConfig, probe: int = 0, open_ended: bool = False) -> Any:
-    """The snapshot builder of the page that shows this kind of run; an open-ended run's snapshots say so."""
+    """The snapshot builder of the page that shows this kind of run; an open-ended run's snapshots say so. Its
+    history lists are the trainer's own, not copies: the job's control sends only their new rows, at once
+    (nnlib.jobs.history_tail), so copying 10,000 epochs of history per update would be wasted."""
     from nnlib.inspect.snapshot import image_snapshot, playground_snapshot
 
     if cfg.is_image:
-        return lambda trainer, final: image_snapshot(trainer, final, probe=probe)
-    if not open_ended:
-        return playground_snapshot
+        return lambda trainer, final: image_snapshot(trainer, final, probe=probe, share_history=True)
 
     def build(trainer: Any, final: bool) -> dict[str, Any]:
-        return {**playground_snapshot(trainer, final), "until_paused": True}
+        snap = playground_snapshot(trainer, final, share_history=True)
+        return {**snap, "until_paused": True} if open_ended else snap
 
     return build
 

@@ -202,11 +202,13 @@ class Trainer:
         for cb in self.callbacks:
             cb.on_epoch_begin(self, epoch, logs)
         self._use_scheduled_lr()
-        x, y = self.splits["train"]  # type: ignore[misc]
         if self.fast is not None:  # no torch per epoch: the kernel trains the parameters' memory in place
-            data_loss, pen = self.fast.train_epoch(self.data.x_train, self._fast_targets(),
-                                                   self._fast_order.permutation(len(x)), self.cfg.train.batch_size)
+            x_train = self.data.x_train
+            data_loss, pen = self.fast.train_epoch(x_train, self._fast_targets(),
+                                                   self._fast_order.permutation(len(x_train)),
+                                                   self.cfg.train.batch_size)
         else:
+            x, y = self.splits["train"]  # type: ignore[misc]
             order = torch.randperm(len(x), generator=self.generator)
             self.model.train()
             data_loss, pen, grad_norms = self._torch_epoch(x, y, order.to(self.device))
@@ -352,9 +354,19 @@ class Trainer:
     def _fast_evaluate_all(self, skip_train: bool, skip_test: bool) -> Logs:
         """`evaluate_all` through the fast path's compiled forward pass (same keys, float32-equal values), all
         splits in one call: torch's evaluation cost ~55 us per split on the default net, more than its epoch."""
-        from nnlib.train.fast_mlp import split_logs
+        prepared = self._prepared_fast_eval(skip_train, skip_test)
+        logs: Logs = {}
+        for split, row in zip(prepared.names, self.fast.evaluate(prepared).tolist()):
+            logs.update(self._split_logs(split, row, self._problem))
+        return logs
 
+    def _prepared_fast_eval(self, skip_train: bool, skip_test: bool) -> Any:
+        """The splits as the fast path's evaluation kernel reads them (fast_mlp.EvalSet), prepared at the first
+        evaluation and kept."""
         if self._fast_eval is None:
+            from nnlib.train.fast_mlp import split_logs
+
+            self._split_logs = split_logs
             splits = {}
             for split in ("train", "val", "test"):
                 x, y = getattr(self.data, f"x_{split}"), getattr(self.data, f"y_{split}")
@@ -363,8 +375,4 @@ class Trainer:
                     cap = TRAIN_EVAL_MAX if split == "train" else len(x)
                     splits[split] = (x[:cap], y[:cap])
             self._fast_eval = self.fast.eval_set(splits)
-        res = self.fast.evaluate(self._fast_eval)
-        logs: Logs = {}
-        for split, row in zip(self._fast_eval.names, res):
-            logs.update(split_logs(split, row, self._problem))
-        return logs
+        return self._fast_eval
