@@ -12,19 +12,10 @@ if __name__ == "__main__":  # a session's script run
              st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
              st.Page("pages/course_map.py", title="Course map", icon=":material/map:", url_path="course-map"),
              st.Page("pages/teacher.py", title="Teacher", icon=":material/school:", url_path="teacher")]
+    from ui.lab_menu import LABS
+
     labs = [st.Page(f"pages/labs/{name}.py", title=title, icon=icon, url_path=f"lab-{name}")
-            for name, title, icon in (
-                ("activations", "Activations", ":material/show_chart:"),
-                ("initialization", "Initialization", ":material/stacked_line_chart:"),
-                ("optimizers", "Optimizers", ":material/route:"),
-                ("learning_rate", "Learning rate", ":material/speed:"),
-                ("fitting", "Over- & underfitting", ":material/ssid_chart:"),
-                ("losses", "Losses", ":material/functions:"),
-                ("convolution", "Convolution", ":material/grid_on:"),
-                ("pooling_norm", "Pooling & norm", ":material/view_module:"),
-                ("dropout", "Dropout", ":material/grain:"),
-                ("transfer", "Transfer learning", ":material/move_up:"),
-                ("zoo", "Architecture zoo", ":material/account_tree:"))]
+            for name, title, icon in LABS]
     # top navigation: the two main pages as links, the labs in one drop-down (sections collapse on top)
     st.navigation({"": pages, "Labs": labs}, position="top").run()
 else:  # imported by the ASGI server
