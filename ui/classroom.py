@@ -169,6 +169,19 @@ def admit(slot: str, payload: dict[str, Any]) -> dict[str, Any]:
     return {**payload, "config": config}
 
 
+def fixed_fields(slot: str) -> frozenset[str]:
+    """The config fields ("train.lr") this session's class preset locks or hides on this page (none outside a class
+    or when the database cannot be read: the server still enforces the preset at submit)."""
+    ctx = context()
+    if ctx is None or slot != PRESET_SLOT:
+        return frozenset()
+    try:
+        preset = class_preset(ctx)
+    except StoreError:
+        return frozenset()
+    return preset.enforced if preset else frozenset()
+
+
 def admit_group(page: str, configs: list[RunConfig]) -> list[RunConfig]:
     """The variants a class member may train as one group job (the preset applied to each, on the Playground), or
     JobLimitError: a knob the preset locks cannot be varied, and the class's limits apply to the group's cost.

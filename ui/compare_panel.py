@@ -71,9 +71,10 @@ def pin_button(prefix: str, slot: str, page: str, container: Any) -> None:
 
 # ---------------------------------------------------------------- variant groups
 
-def start_group(configs: list[RunConfig], labels: list[str], page: str) -> str | None:
+def start_group(configs: list[RunConfig], labels: list[str], page: str, source: str) -> str | None:
     """Submit configs as one group job (replacing this session's previous group) and pin every member; returns a
-    sentence if that cannot be done, else None."""
+    sentence if that cannot be done, else None. `page` names the pins; `source` is the job slot of the page the
+    variants come from ("playground", "cnn"), which decides the class rules they are held to."""
     person, m = S.person_id(), S.manager()
     old = st.session_state.get(f"job_{GROUP_SLOT}")
     if old:
@@ -81,7 +82,7 @@ def start_group(configs: list[RunConfig], labels: list[str], page: str) -> str |
             if p.job_id == old:
                 store.unpin(person, p.pin_id)
     try:
-        job_id, configs = S.start_group(GROUP_SLOT, configs, labels, page)
+        job_id, configs = S.start_group(GROUP_SLOT, configs, labels, page=source)
     except VariantError as e:
         return "These variants cannot train: " + "; ".join(e.problems) + "."
     except JobLimitError as e:
@@ -99,7 +100,7 @@ def parse_values(knob: Knob, text: str) -> list[str]:
     return [v.strip() for v in text.split(seps[0]) if v.strip()]
 
 
-def _knob_submitted(prefix: str, page: str) -> None:
+def _knob_submitted(prefix: str, page: str, source: str) -> None:
     ready = st.session_state.get(f"{prefix}.ready")
     if ready is None:
         st.session_state[MSG] = ("error", "This setup cannot train yet: fix the problems shown in red first.")
@@ -113,7 +114,7 @@ def _knob_submitted(prefix: str, page: str) -> None:
     except VariantError as e:
         st.session_state[MSG] = ("error", "These variants cannot train: " + "; ".join(e.problems) + ".")
         return
-    problem = start_group(configs, variant_labels(knob.name, configs), page)
+    problem = start_group(configs, variant_labels(knob.name, configs), page, source)
     st.session_state[MSG] = (("error", problem) if problem else
                              ("success", f"{len(configs)} variants of {knob.label.lower()} are training side by "
                                          "side (one job): watch them on the Compare page."))
@@ -130,15 +131,21 @@ def knob_values_widget(prefix: str, knob: Knob) -> None:
                       help=f"{knob.help} One run per value (2 to 6), separated by '{sep.strip()}'.")
 
 
-def knob_popover(prefix: str, page: str, container: Any, default: RunConfig) -> None:
+def knob_popover(prefix: str, slot: str, page: str, container: Any, default: RunConfig) -> None:
     """'Change one knob': choose a field and its values; Train trains them side by side as one job. The knobs
-    offered are those of the setup the page last validated (`default` before it has)."""
+    offered are those of the setup the page last validated (`default` before it has), less those a class preset
+    locks or hides (the server refuses to vary them anyway: ui.classroom.admit_group)."""
+    from ui import classroom
     ready = st.session_state.get(f"{prefix}.ready")
     cfg = ready[0] if ready else default
     with container.popover("Change one knob", icon=":material/tune:",
                            help="Train 2 to 6 copies of this setup that differ in one setting only (same seed, "
                                 "same data), side by side, and overlay their curves on the Compare page."):
-        options = [k.name for k in knobs_for(cfg)]
+        fixed = classroom.fixed_fields(slot)
+        options = [k.name for k in knobs_for(cfg) if not _fixed(k, fixed)]
+        if not options:
+            st.caption("Your class's preset fixes every setting that could be varied here.")
+            return
         if st.session_state.get(f"{prefix}.knob") not in options:  # e.g. width, kept from a dense net, on a CNN
             st.session_state.pop(f"{prefix}.knob", None)
         first = next((n for n in ("dropout", "dense_dropout") if n in options), options[0])
@@ -149,9 +156,14 @@ def knob_popover(prefix: str, page: str, container: Any, default: RunConfig) -> 
         st.caption(f"{knob.help} Now: **{knob.shown(knob.get(cfg))}**.")
         knob_values_widget(prefix, knob)
         st.button("Train the variants", key=f"{prefix}.knob_train", type="primary", icon=":material/play_arrow:",
-                  on_click=_knob_submitted, args=(prefix, page),
+                  on_click=_knob_submitted, args=(prefix, page, slot),
                   help="Start one job that trains every variant lockstep, epoch by epoch (it counts as one of "
                        "your two jobs); a previous group is replaced.")
+
+
+def _fixed(knob: Knob, fixed: frozenset[str]) -> bool:
+    """Whether a class preset locks or hides what this knob turns (width and depth reshape model.hidden)."""
+    return knob.path in fixed or (knob.path in ("model.width", "model.depth") and "model.hidden" in fixed)
 
 
 def messages(container: Any) -> None:
@@ -167,5 +179,5 @@ def messages(container: Any) -> None:
 def compare_tools(prefix: str, slot: str, page: str, bar: Any, below: Any, default: RunConfig) -> None:
     """The page hook: Pin and Change-one-knob in the run bar, their messages below it."""
     pin_button(prefix, slot, page, bar)
-    knob_popover(prefix, page, bar, default)
+    knob_popover(prefix, slot, page, bar, default)
     messages(below)

@@ -175,7 +175,8 @@ def _submit_group_from_session() -> None:
 
     configs = variants(RunConfig.from_dict(st.session_state["base"]), st.session_state["knob"],
                        st.session_state["values"])
-    st.write(f"answer: {start_group(configs, variant_labels(st.session_state['knob'], configs), 'playground')}")
+    labels = variant_labels(st.session_state["knob"], configs)
+    st.write(f"answer: {start_group(configs, labels, 'Playground', 'playground')}")  # as the page calls it
 
 
 def test_a_class_member_cannot_vary_a_locked_knob_and_a_group_keeps_the_preset(class_db, monkeypatch):
@@ -291,3 +292,20 @@ def test_continue_without_a_class_leaves_the_join_form_for_good(class_db):
     assert "class" not in at.query_params and "Join the class" not in texts(at) and "No class has" not in texts(at)
     at.run()  # the next run (any widget) does not bring the form back
     assert "No class has" not in texts(at) and not at.exception
+
+
+def test_the_knob_list_leaves_out_what_the_class_preset_fixes(class_db):
+    """A walkthrough student varied the locked learning rate through Change one knob (the page passed its display
+    name where the class rules wanted its slot) and read the hidden activation in the knob's caption."""
+    from nnlib.store import students
+
+    klass = classes.create_class(class_db, "c")
+    presets.save_preset(class_db, klass.id, "p", PRESET.to_json(indent=None), ["train.lr", "model.hidden"],
+                        ["model.activation"])
+    ann = students.join(class_db, klass.id, "Ann", "browser:knobs")
+    at = AppTest.from_file(os.path.join(PAGES, "playground.py"), default_timeout=120)
+    at.session_state["class.ctx"] = CR.ClassContext(klass.id, klass.code, klass.name, ann.id, ann.name)
+    at.run()
+    knobs = at.selectbox(key="pg.knob").options
+    assert "Dropout" in knobs and "Optimizer" in knobs, knobs  # the options as the student reads them
+    assert not [k for k in knobs if k.startswith(("Learning rate", "Activation", "Width", "Depth", "Hidden"))], knobs
