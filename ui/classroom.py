@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 import streamlit as st
 
-from nnlib.classroom.admission import class_refusal
+from nnlib.classroom.admission import class_refusal, within_class_epochs
 from nnlib.classroom.auth import TeacherGate
 from nnlib.classroom.presets import ClassPreset, apply_preset
 from nnlib.classroom.recorder import ACTIVE, RunRecorder
@@ -162,11 +162,12 @@ def admit(slot: str, payload: dict[str, Any]) -> dict[str, Any]:
         live = [(t.owner, t.config_json) for t, _, v in recorder().tracked(ctx.class_id) if v.status in ACTIVE]
     except StoreError:
         raise JobLimitError("The class database is not reachable right now; try again in a minute.") from None
-    config = apply_preset(payload["config"], preset) if preset else payload["config"]
-    why = class_refusal(live, ctx.owner, RunConfig.from_dict(config))
+    cfg = within_class_epochs(RunConfig.from_dict(apply_preset(payload["config"], preset) if preset
+                                                  else payload["config"]))
+    why = class_refusal(live, ctx.owner, cfg)
     if why:
         raise JobLimitError(why)
-    return {**payload, "config": config}
+    return {**payload, "config": cfg.to_dict()}
 
 
 def fixed_fields(slot: str) -> frozenset[str]:
@@ -194,7 +195,8 @@ def admit_group(page: str, configs: list[RunConfig]) -> list[RunConfig]:
         live = [(t.owner, t.config_json) for t, _, v in recorder().tracked(ctx.class_id) if v.status in ACTIVE]
     except StoreError:
         raise JobLimitError("The class database is not reachable right now; try again in a minute.") from None
-    admitted = [RunConfig.from_dict(apply_preset(c.to_dict(), preset)) if preset else c for c in configs]
+    admitted = [within_class_epochs(RunConfig.from_dict(apply_preset(c.to_dict(), preset)) if preset else c)
+                for c in configs]
     if len({c.to_json(indent=None) for c in admitted}) < len(configs):
         raise JobLimitError("Your class's preset fixes the setting these variants change, so they would all "
                             "train the same run: pick a knob your teacher left open.")

@@ -54,6 +54,19 @@ def refusal(limits: ClassLimits, *, epochs: int, params: int, cpu_seconds: float
     return None
 
 
+def within_class_epochs(cfg: RunConfig, limits: ClassLimits | None = None) -> RunConfig:
+    """A "train until I pause" run ends at the class's epoch limit instead of being refused for the server's
+    open-ended horizon (20,000 epochs), which no student asked for: it becomes a run of max_epochs epochs that the
+    student can still pause or stop sooner. Bounded runs are returned unchanged (over the limit they are refused,
+    with the epochs they asked for)."""
+    from nnlib.validation import run_epochs
+
+    limit = (limits or ClassLimits.from_env()).max_epochs
+    if cfg.open_ended and run_epochs(cfg) > limit:
+        return cfg.replace(train={"until_paused": False, "epochs": limit})
+    return cfg
+
+
 def model_params(cfg: RunConfig) -> int:
     """Parameters of the model a RunConfig builds, from shapes alone (no torch): what max_params limits."""
     from nnlib.activations import widen_factor

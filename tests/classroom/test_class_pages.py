@@ -309,3 +309,26 @@ def test_the_knob_list_leaves_out_what_the_class_preset_fixes(class_db):
     knobs = at.selectbox(key="pg.knob").options
     assert "Dropout" in knobs and "Optimizer" in knobs, knobs  # the options as the student reads them
     assert not [k for k in knobs if k.startswith(("Learning rate", "Activation", "Width", "Depth", "Hidden"))], knobs
+
+
+def test_a_train_until_paused_run_ends_at_the_class_epoch_limit_instead_of_being_refused(class_db, monkeypatch):
+    """A walkthrough's class could not train at all: the default preset runs "until I pause", which counted as the
+    server's 20,000-epoch horizon and was refused against the class's 1,000 epochs on every Train."""
+    from nnlib.store import students
+
+    monkeypatch.setenv("NNLIB_CLASS_MAX_EPOCHS", "300")
+    klass = classes.create_class(class_db, "c")
+    open_ended = PRESET.replace(train={"until_paused": True})
+    presets.save_preset(class_db, klass.id, "p", open_ended.to_json(indent=None), ["train.lr"], [])
+    ann = students.join(class_db, klass.id, "Ann", "browser:open")
+    at = AppTest.from_function(_submit_from_session, default_timeout=60)
+    at.session_state["class.ctx"] = CR.ClassContext(klass.id, klass.code, klass.name, ann.id, ann.name)
+    at.session_state["payload"] = {"config": open_ended.to_dict(), "interval": 0.5}
+    at.run()
+    assert not [m.value for m in at.markdown if str(m.value).startswith("refused")]
+    ((tracked, session_id, _),) = CR.recorder().tracked(klass.id)
+    trained = json.loads(tracked.config_json)["train"]
+    assert (trained["until_paused"], trained["epochs"]) == (False, 300)
+    from ui.services import job_manager
+
+    job_manager().command(session_id, tracked.job_id, "stop")
