@@ -35,7 +35,8 @@ W.header("Optimizers on 2D loss surfaces",
          "Each optimizer starts at the same point and follows its update rule on f(x, y): SGD steps "
          "w ← w - lr ∇f, momentum keeps a velocity v ← βv + ∇f, Adam divides by a running RMS of the gradient. "
          "Press **Play** (or drag the step slider) and watch SGD zig-zag across the steep side of the valley while "
-         "momentum and Adam travel along its floor; try the saddle and the surface with two minima.")
+         "momentum travels along its floor (the table below says which optimizer got where, and in how many steps); "
+         "try the saddle and the surface with two minima.")
 W.begin([LAB])
 c1, c2, c3, c4 = st.columns([1.3, 1, 1, 1])
 surface_key = W.key(LAB, "surface")

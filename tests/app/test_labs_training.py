@@ -124,3 +124,18 @@ def test_pooling_norm_lab_trains_with_and_without_batch_norm():
     train_until_done(at, "lab_pooling_norm")
     plain, batch = (arr(t["y"]) for t in figure_titled(at, "Validation accuracy")["data"])
     assert len(batch) == 30 and batch[-1] > 0.9 > plain[-1]
+
+
+def test_switching_the_experiment_does_not_show_the_last_ones_results():
+    """A walkthrough student picked 'data', trained, then picked 'capacity': the capacity question sat above the
+    data-size curves. The other experiment's charts are empty until it is trained."""
+    at = lab("fitting", **{"fitting.experiment": "data", "fitting.epochs": "30"})
+    train_until_done(at, "lab_fitting")
+    assert any(len(arr(t["y"])) for f in charts(at) for t in f["data"] if "y" in t)
+    at.session_state["lab.fitting.experiment"] = "capacity"  # the student's click on the Experiment control
+    at.run()
+    assert not at.exception
+    sweep, loss = charts(at)
+    assert sweep["layout"]["title"]["text"].endswith("vs capacity")
+    assert np.isnan(arr(sweep["data"][0]["y"])).all()  # no results drawn on the capacity axes
+    assert [t["name"] for t in loss["data"]][0].startswith("width") and all(len(t["x"]) == 0 for t in loss["data"])

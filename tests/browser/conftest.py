@@ -2,7 +2,6 @@
 
 import contextlib
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -66,20 +65,6 @@ def app_server(log_name: str = "server", **env: str) -> Iterator[str]:
 def server():
     with app_server() as url:
         yield url
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        # a failure, not a skip: a suite that goes green without its browser tests hides broken pages
-        # (`make test` installs chromium first; deselect on purpose with `pytest -m "not browser"`)
-        pytest.fail(MISSING_CHROMIUM.format(path=CHROMIUM), pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture()

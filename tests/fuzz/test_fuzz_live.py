@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from urllib.parse import quote
 
@@ -25,6 +24,7 @@ from nnlib.jobs.manager import JobView
 from nnlib.models.presets import preset_spec
 from nnlib.train.job import payload_builder
 from nnlib.train.trainer import Trainer
+from tests.async_run import run_async
 from ui import live
 
 FUZZ = settings(max_examples=500, deadline=20_000, database=None, suppress_health_check=[
@@ -106,8 +106,7 @@ def call(app: object, method: str, raw_path: bytes, query: bytes, client: str = 
     async def run() -> None:
         await asyncio.wait_for(app(scope, receive, send), ANSWER_S)  # type: ignore[operator]
 
-    with ThreadPoolExecutor(1) as pool:  # playwright's sync API may own this thread's event loop
-        pool.submit(asyncio.run, run()).result()
+    run_async(run())
     status = next(m["status"] for m in sent if m["type"] == "http.response.start")
     return status, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
 

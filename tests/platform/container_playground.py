@@ -17,25 +17,35 @@ LIVE = "() => { const r = document.querySelector('.nnlive'); return r ? {...r.da
 EPOCHS = 60
 
 
-def train_once(url: str, artifacts: str, shot: str = "container_playground") -> dict:
-    """The dataset of the live view once the run finished (status, epoch, ...)."""
+def train_once(url: str, artifacts: str, shot: str = "container_playground", browser=None) -> dict:
+    """The dataset of the live view once the run finished (status, epoch, ...). `browser`: a playwright Browser to
+    use (pytest's session browser: a second sync_playwright cannot start inside its event loop); else one of its
+    own is launched."""
+    if browser is not None:
+        return _train_in(browser, url, artifacts, shot)
     from playwright.sync_api import sync_playwright
 
-    os.makedirs(artifacts, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1200})
+        own = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         try:
-            page.goto(f"{url}/?data.dataset=xor&train.epochs={EPOCHS}&train.until_paused=false")
-            page.wait_for_selector("text=Neural-network playground", timeout=120_000)
-            page.wait_for_selector("[data-testid=stPlotlyChart]", timeout=120_000)
-            page.get_by_role("button", name="Train", exact=True).click()
-            live = wait_for(page, LIVE, lambda v: bool(v) and v.get("status") in ("finished", "failed", "stopped"),
-                            timeout=180.0)
-            return live
+            return _train_in(own, url, artifacts, shot)
         finally:
-            page.screenshot(path=os.path.join(artifacts, f"{shot}.png"), full_page=True)
-            browser.close()
+            own.close()
+
+
+def _train_in(browser, url: str, artifacts: str, shot: str) -> dict:
+    os.makedirs(artifacts, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    try:
+        page.goto(f"{url}/?data.dataset=xor&train.epochs={EPOCHS}&train.until_paused=false")
+        page.wait_for_selector("text=Neural-network playground", timeout=120_000)
+        page.wait_for_selector("[data-testid=stPlotlyChart]", timeout=120_000)
+        page.get_by_role("button", name="Train", exact=True).click()
+        return wait_for(page, LIVE, lambda v: bool(v) and v.get("status") in ("finished", "failed", "stopped"),
+                        timeout=180.0)
+    finally:
+        page.screenshot(path=os.path.join(artifacts, f"{shot}.png"), full_page=True)
+        page.close()
 
 
 def main(argv: list[str]) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator
 from functools import partial
 
@@ -10,6 +9,7 @@ import pytest
 
 import ui.services
 from nnlib.jobs import JobManager
+from tests.async_run import run_async
 from tests.jobs.test_manager import wait_for as wait_until
 from ui import health_route
 from ui.health_route import HEALTH_PATH, health_verdict
@@ -30,7 +30,7 @@ def ask_route() -> tuple[int, str]:
     (route,) = [r for r in routes() if r.path == HEALTH_PATH]  # registered with the app's routes
     scope = {"type": "http", "method": "GET", "path": HEALTH_PATH, "query_string": b"", "headers": [],
              "client": ("127.0.0.1", 5000)}
-    response = asyncio.run(route.endpoint(Request(scope)))
+    response = run_async(route.endpoint(Request(scope)))
     return response.status_code, response.body.decode()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from collections.abc import Iterator
@@ -11,6 +10,7 @@ import pytest
 
 import ui.services
 from nnlib.jobs import JobManager
+from tests.async_run import run_async
 from ui import metrics_route
 from ui.metrics_route import METRICS_PATH, RequestRate, access, exposition
 
@@ -49,7 +49,7 @@ def endpoint_answer(headers: list[tuple[bytes, bytes]]) -> tuple[int, str]:
     (route,) = [r for r in routes() if r.path == METRICS_PATH]
     scope = {"type": "http", "method": "GET", "path": METRICS_PATH, "query_string": b"", "headers": headers,
              "client": ("10.1.2.3", 5000)}
-    response = asyncio.run(route.endpoint(Request(scope)))
+    response = run_async(route.endpoint(Request(scope)))
     return response.status_code, response.body.decode()
 
 
@@ -102,7 +102,7 @@ def test_the_live_route_feeds_the_counter(manager: JobManager, monkeypatch: pyte
     before = metrics_route.LIVE_REQUESTS.total
     scope = {"type": "http", "method": "GET", "path": f"{live.PREFIX}/snap/nope", "query_string": b"hold=0",
              "headers": [], "client": ("10.0.0.7", 5000), "path_params": {"job_id": "nope"}}
-    answer = asyncio.run(live.routes()[0].endpoint(Request(scope)))
+    answer = run_async(live.routes()[0].endpoint(Request(scope)))
     assert answer.status_code == 404 and metrics_route.LIVE_REQUESTS.total == before + 1
 
 

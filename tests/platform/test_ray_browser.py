@@ -51,7 +51,7 @@ def ray_server(cluster: LocalRayCluster) -> Iterator[str]:
                 proc.wait(10)
 
 
-def test_the_playground_trains_on_the_ray_cluster_in_a_browser(ray_server: str) -> None:
+def test_the_playground_trains_on_the_ray_cluster_in_a_browser(ray_server: str, browser) -> None:
     deadline, answer = time.monotonic() + 300, (0, "")
     while time.monotonic() < deadline:
         try:
@@ -62,7 +62,7 @@ def test_the_playground_trains_on_the_ray_cluster_in_a_browser(ray_server: str) 
             break
         time.sleep(1.0)
     assert answer == (200, "ok")
-    live = train_once(ray_server, ARTIFACTS, shot="ray_playground")
+    live = train_once(ray_server, ARTIFACTS, shot="ray_playground", browser=browser)
     assert live["status"] == "finished" and live["epoch"] == "60"
     code, text = get(f"{ray_server}/nnlive/metrics")
     assert code == 200

@@ -10,17 +10,9 @@ from dataclasses import replace
 import pytest
 
 from nnlib.jobs.manager import JobView
+from tests.async_run import run_async
 from ui import live
 from ui.plots import SWEEP
-
-
-def run_async(coro):
-    """asyncio.run in a thread of its own: a session-scoped browser fixture (playwright's sync API) may keep an event
-    loop running in the main thread for the rest of the suite, where asyncio.run refuses to start."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
 
 
 class FakeManager:

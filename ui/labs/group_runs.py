@@ -37,6 +37,15 @@ def _stop(slot: str) -> None:
     S.command(slot, "stop")
 
 
+def _experiment(kind: str, rows: list[list[str]], labels: Sequence[str]) -> str:
+    """What an experiment is, apart from its values: its charts and the setting its runs vary ("width = 4" ->
+    "width"). A lab page that switches experiments must not show the last one's results under the new one's
+    title (a walkthrough saw data-size curves under the capacity question); new values of the same setting keep
+    the last results on screen until Train."""
+    varied = sorted({str(label).split(" = ")[0] for label in labels})
+    return repr((kind, rows, varied))
+
+
 def group_panel(slot: str, configs: Sequence[RunConfig], labels: Sequence[str], figures: dict[str, Figure],
                 rows: list[list[str]], kind: str, opts: dict[str, str] | None = None,
                 train_label: str = "Train", watch: Sequence[str] = (), lab: str = "",
@@ -53,7 +62,9 @@ def group_panel(slot: str, configs: Sequence[RunConfig], labels: Sequence[str], 
               disabled=bool(problems), help="Train every run of this experiment side by side on the server (one "
               "job; a running one is replaced).", on_click=_start,
               args=(slot, list(configs), list(labels), {"figures": figures, "rows": rows, "kind": kind,
-                                                        "opts": dict(opts or {})}, list(watch), lab,
+                                                        "opts": dict(opts or {}),
+                                                        "experiment": _experiment(kind, rows, labels)},
+                    list(watch), lab,
                     dict(lab_options or {})))
     b2.button("Stop", key=f"{slot}.stop", icon=":material/stop:", width="stretch", disabled=not running,
               help="End the runs now; their curves stay.", on_click=_stop, args=(slot,))
@@ -62,7 +73,8 @@ def group_panel(slot: str, configs: Sequence[RunConfig], labels: Sequence[str], 
     if st.session_state.get(f"{slot}.error"):
         st.error(st.session_state.pop(f"{slot}.error"))
     stored = st.session_state.get(f"{slot}.shown")
-    if view is None or stored is None or stored[0] != view.job_id:
+    if (view is None or stored is None or stored[0] != view.job_id
+            or stored[1].get("experiment") != _experiment(kind, rows, labels)):  # results of another experiment
         bar.caption("Press **Train** to run this experiment on the server and watch the curves grow.")
         finished_view(st.container(), slot, None, {}, figures, rows)
         return view
