@@ -83,14 +83,15 @@ async def view(request):
     return JSONResponse({"status": v.status, "error": v.error, "submitted": v.submitted_at, "started": v.started_at,
                          "epoch": (v.snapshot or {}).get("epoch", 0)})
 
-async def kill_one(request):  # a worker killed mid-run: only its own job may fail
+async def kill_one(request):  # a worker killed mid-run: only its own jobs (a group worker's: all of them) may fail
     m = job_manager()
     with m._lock:
-        busy = [w for w in m._workers if w.job_id]
+        busy = [(w, [w.job_id] if w.job_id else list(w.grouped)) for w in m._workers if w.job_id or w.grouped]
     if not busy:
         return JSONResponse({})
-    os.kill(busy[0].process.pid, 9)
-    return JSONResponse({"job": busy[0].job_id})
+    worker, jobs = busy[0]
+    os.kill(worker.process.pid, 9)
+    return JSONResponse({"jobs": jobs})
 
 async def pids(request):
     m = job_manager()
@@ -234,7 +235,7 @@ def main() -> None:
         for s in crowd:
             s.start()
         time.sleep(min(10.0, args.seconds / 3))
-        killed = post(f"{base}/bench/kill", {}).get("job")
+        killed = post(f"{base}/bench/kill", {}).get("jobs") or []
         peak = {"server": 0.0, "workers": 0.0}
         while time.time() < until:
             pids = get(f"{base}/bench/pids")["workers"]
@@ -260,7 +261,7 @@ def main() -> None:
         server.wait(15)
 
 
-def report(crowd: list[Student], views: dict, killed: str | None, cpu: float, seconds: float, peak: dict,
+def report(crowd: list[Student], views: dict, killed: list[str], cpu: float, seconds: float, peak: dict,
            stored: int) -> None:
     n = len(crowd)
     ran = [s for s in crowd if s.job]
@@ -287,10 +288,11 @@ def report(crowd: list[Student], views: dict, killed: str | None, cpu: float, se
           f"workers {peak['workers']:.0f} MB")
     print(f"  outcomes: {outcomes}; runs stored in the database: {stored}")
     if killed:
-        v = views.get(killed, {})
-        others = sum(1 for j, w in views.items() if j != killed and w["status"] == "failed")
-        print(f"  killed a worker mid-run: its job {v.get('status')} ({(v.get('error') or '')[:80]}); "
-              f"other jobs failed: {others}")
+        mine = [views.get(j, {}) for j in killed]
+        others = sum(1 for j, w in views.items() if j not in killed and w["status"] == "failed")
+        states = sorted({str(v.get("status")) for v in mine})
+        why = next((v["error"] for v in mine if v.get("error")), "")[:80]
+        print(f"  killed a worker mid-run: its {len(killed)} job(s) {states} ({why}); other jobs failed: {others}")
 
 
 if __name__ == "__main__":
