@@ -52,10 +52,13 @@ elif settings is not None:
         for name, s in last.items()) + ".")
 if settings is not None and settings.initializers:
     st.markdown("#### Trained: the loss each initializer leads to")
-    st.markdown("Each initializer on the same 2-8×4-1 net on the circle (SGD, lr 0.1, the activation above). With "
+    st.markdown("Each initializer on the same 2-16×8-1 net (eight layers) on the circle (SGD, lr 0.1, the "
+                "activation above). With "
                 "**all zeros** every unit of a layer computes the same output and gets the same gradient, so the "
                 "units stay copies of each other: the symmetry is never broken and the loss stays at ln 2 ≈ 0.693. "
-                "Tiny weights (normal 0.01) start the same way: the signal and the gradient vanish through depth.")
+                "Tiny weights (normal 0.01) start the same way: the signal and the gradient vanish through depth. "
+                "Large ones (normal 1.0) saturate tanh, so their gradients are small and the loss crawls, while "
+                "Xavier (and He for ReLU) keeps every layer's signal spread and trains at once.")
     configs, labels = init_group(settings.initializers, settings.activation)
     group_panel("lab_initialization", configs, labels, {"loss": overlay_figure("Training loss", labels)},
                 [["loss"]], "lab_rates")

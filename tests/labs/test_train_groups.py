@@ -21,7 +21,8 @@ def trained(cfg, *callbacks):
 
 
 def test_dead_fraction_counts_units_that_pass_no_gradient():
-    cfg = init_group(["xavier_uniform", "he_normal"], activation="relu", epochs=1)[0][0]  # 2-8x4-1 ReLU
+    cfg = init_group(["xavier_uniform", "he_normal"], activation="relu", epochs=1)[0][0].replace(
+        model={"hidden": (8, 8, 8, 8)})  # 2-8x4-1 ReLU
     t = Trainer(cfg)
     mlp = core_mlp(t.model)
     with torch.no_grad():
@@ -55,6 +56,14 @@ def test_zeros_never_break_symmetry_while_xavier_learns():
     assert all(symmetric_layers([lin.weight.detach() for lin in core_mlp(zeros.model).linears()[:-1]]))
     assert xavier.history.columns["train_loss"][-1] < 0.1
     assert not any(symmetric_layers([lin.weight.detach() for lin in core_mlp(xavier.model).linears()[:-1]]))
+
+
+def test_large_weights_saturate_tanh_and_train_slower_than_xavier():
+    """The lecture's order through depth, trained: N(0, 1) saturates tanh and crawls, Xavier trains at once (on the
+    earlier 4-layer net N(0, 1) was as fast as Xavier, contradicting the statistics shown above it)."""
+    configs, _ = init_group(["large_normal", "xavier_uniform"], activation="tanh", epochs=10)
+    large, xavier = (trained(c).history.columns["train_loss"][-1] for c in configs)
+    assert large > 0.3 and xavier < 0.1 and large > 5 * xavier
 
 
 def test_adam_beats_sgd_on_real_digits_at_one_shared_rate():
