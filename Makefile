@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 HOST   ?= $(or $(NNLIB_HOST),127.0.0.1)
 PORT   ?= 8501
 
-.PHONY: run test setup lint bench clean browser-deps
+.PHONY: run test setup lint bench clean browser-deps db-deps
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-ray.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,7 +37,21 @@ browser-deps:
 	       "(or pass CHROMIUM=/path/to/chromium), then make test again" >&2; exit 1; \
 	fi
 
-test: lint browser-deps
+# The store tests start a throwaway PostgreSQL cluster from Debian's binaries: install them when we may, else stop
+# and say how (never skip: a green `make test` means the class database was tested on PostgreSQL too).
+db-deps:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "make: installing Debian postgresql for the store tests (apt-get install -y postgresql)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq postgresql >/dev/null || \
+	  { echo "make: could not install postgresql with apt-get; install it and run make test again" >&2; exit 1; }; \
+	else \
+	  echo "make: the store tests need PostgreSQL's server binaries: run 'sudo apt-get install -y postgresql'," \
+	       "then make test again" >&2; exit 1; \
+	fi
+
+test: lint browser-deps db-deps
 	CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 
 bench: setup

@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 
 INSTALL_HINT = ("PostgreSQL is needed for the store tests (they never skip): install Debian's package with "
-                "'apt-get install -y postgresql' (.ci/run does this), or set NNLIB_PG_BIN to a folder holding "
+                "'apt-get install -y postgresql' (make test does this), or set NNLIB_PG_BIN to a folder holding "
                 "initdb and pg_ctl")
 
 
