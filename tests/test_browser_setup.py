@@ -12,7 +12,7 @@ from tests.conftest import ROOT
 
 def test_browser_fixture_fails_without_chromium(tmp_path):
     (tmp_path / "test_needs_browser.py").write_text(textwrap.dedent("""
-        from tests.browser.conftest import browser  # noqa: F401  (the fixture under test)
+        from tests.conftest import browser  # noqa: F401  (the fixture under test)
 
         def test_uses_browser(browser):
             assert browser is not None

@@ -7,6 +7,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlparse
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from nnlib.config import RunConfig
 from tests.browser.conftest import shot
@@ -35,9 +36,17 @@ def no_traceback(page) -> None:
 
 def ran_config(page, prefix: str) -> RunConfig:
     """The config the finished job ran with, from the exported run file's metadata."""
-    page.get_by_text("Share, import and export").click()
-    with page.expect_download(timeout=30_000) as dl:
-        page.get_by_role("button", name="Run (safetensors)").click()
+    button = page.get_by_role("button", name="Run (safetensors)")
+    for _ in range(3):  # a rerun that lands with the click (the finished run's last one) can fold the expander again
+        if button.is_visible():
+            break
+        page.get_by_text("Share, import and export").click()
+        try:
+            button.wait_for(state="visible", timeout=20_000)
+        except PlaywrightTimeout:
+            continue
+    with page.expect_download(timeout=60_000) as dl:
+        button.click()
     data = open(dl.value.path(), "rb").read()
     return RunConfig.from_json(_header(data)["__metadata__"]["config"])
 
