@@ -186,6 +186,9 @@ def runs_panel(prefix: str, slot: str, image_page: bool) -> None:
     """My saved runs (and, in a class, what the teacher shared and the challenges), each reopenable."""
     ctx = CR.context()
     page = CR.PAGES[slot]
+    job_id = st.session_state.get(f"job_{slot}")
+    if job_id:  # a run that just ended is listed now, not after the recorder's next round (no rerun would show it)
+        CR.record_now(job_id)
     try:
         eng = CR.engine()
         mine = runs.owner_runs(eng, CR.owner(), page=page, limit=20)
