@@ -22,34 +22,27 @@ lint: setup
 	$(PY) -m ruff check .
 	$(VENV)/bin/hadolint Dockerfile
 
-# The browser tests need Debian's chromium: install it when we may (root + apt-get), otherwise stop and say how.
-# Never skip them silently: a green `make test` means the browser tests ran.
-CHROMIUM ?= /usr/bin/chromium
-browser-deps:
-	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+# Debian packages the suite needs: install one when we may (root + apt-get), otherwise stop and say how. Never skip
+# the tests that need it: a green `make test` means they ran.
+# $(call debian_dep,<present test>,<package>,<what needs it>,<how to get it otherwise>)
+define debian_dep
+	@if $(1); then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "make: installing Debian chromium for the browser tests (apt-get install -y chromium)"; \
+	  echo "make: installing Debian $(2) for $(3) (apt-get install -y $(2))"; \
 	  export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null || \
-	  { echo "make: could not install chromium with apt-get; install it and run make test again" >&2; exit 1; }; \
+	  apt-get update -qq && apt-get install -y -qq $(2) >/dev/null || \
+	  { echo "make: could not install $(2) with apt-get; install it and run make test again" >&2; exit 1; }; \
 	else \
-	  echo "make: the browser tests need Debian's chromium at $(CHROMIUM): run 'sudo apt-get install -y chromium'" \
-	       "(or pass CHROMIUM=/path/to/chromium), then make test again" >&2; exit 1; \
+	  echo "make: $(3) need $(4), then make test again" >&2; exit 1; \
 	fi
+endef
 
-# The store tests start a throwaway PostgreSQL cluster from Debian's binaries: install them when we may, else stop
-# and say how (never skip: a green `make test` means the class database was tested on PostgreSQL too).
-db-deps:
-	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then exit 0; fi; \
-	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "make: installing Debian postgresql for the store tests (apt-get install -y postgresql)"; \
-	  export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get update -qq && apt-get install -y -qq postgresql >/dev/null || \
-	  { echo "make: could not install postgresql with apt-get; install it and run make test again" >&2; exit 1; }; \
-	else \
-	  echo "make: the store tests need PostgreSQL's server binaries: run 'sudo apt-get install -y postgresql'," \
-	       "then make test again" >&2; exit 1; \
-	fi
+CHROMIUM ?= /usr/bin/chromium
+browser-deps:  # chromium for the browser tests
+	$(call debian_dep,[ -x "$(CHROMIUM)" ],chromium,the browser tests,Debian's chromium at $(CHROMIUM): run 'sudo apt-get install -y chromium' (or pass CHROMIUM=/path/to/chromium))
+
+db-deps:  # PostgreSQL's server binaries: the store tests start a throwaway cluster from them
+	$(call debian_dep,ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1,postgresql,the store tests,PostgreSQL's server binaries: run 'sudo apt-get install -y postgresql')
 
 test: lint browser-deps db-deps
 	CHROMIUM=$(CHROMIUM) $(PY) -m pytest
