@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -73,6 +74,34 @@ def test_without_ray_configured_ray_is_never_imported() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=root,
                          env=env)
     assert out.stdout.split() == ["finished", "local", "False"], out.stderr
+
+
+def test_an_unreachable_ray_address_stops_the_start_with_a_sentence() -> None:
+    """A RAY_ADDRESS nothing listens on kept the app's start (and first page) hanging in ray.init's retries for
+    minutes; now the manager refuses at once and says what to do. Run in a child so the old hang cannot stall the
+    suite (it then fails on the child's timeout)."""
+    with socket.socket() as s:  # a port that was free a moment ago: nothing listens on it
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    code = ("from nnlib.jobs import JobManager\n"
+            "try:\n"
+            f"    JobManager(max_workers=1, preload_torch=False, backend='ray', ray_address='127.0.0.1:{port}')\n"
+            "except RuntimeError as err:\n"
+            "    print(type(err).__name__, '|', err)\n")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = {k: v for k, v in os.environ.items() if k not in ("RAY_ADDRESS", "NNLIB_BACKEND")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=90, cwd=root, env=env)
+    assert out.stdout.startswith("RayUnreachable | Cannot reach the Ray cluster at 127.0.0.1:"), out.stderr[-2000:]
+    assert "unset RAY_ADDRESS" in out.stdout
+
+
+def test_a_ray_address_that_is_not_host_port_gets_a_sentence() -> None:
+    from nnlib.jobs.backends.ray_backend import RayUnreachable, check_reachable
+
+    check_reachable(None)  # Ray decides for itself: not our business
+    check_reachable("auto")
+    with pytest.raises(RayUnreachable, match="not host:port"):
+        check_reachable("my-cluster")
 
 
 def test_jobs_spread_over_both_nodes(pool: JobManager) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import threading
 import weakref
 from collections import deque
@@ -24,6 +25,7 @@ from typing import Any
 from nnlib.jobs.records import PROJECT_ROOT
 from nnlib.jobs.watchdog import ProcessUsage, process_usage
 
+CONNECT_S = 5.0  # how long the start waits for a TCP answer from the cluster's address before saying it is unreachable
 PULL_S = 0.5  # longest a pull waits inside the actor for news (it returns at once when there is some)
 NAMESPACE = "nnlib"
 
@@ -180,6 +182,30 @@ class RayWorkerProcess:
             self._bridge.close()
 
 
+class RayUnreachable(RuntimeError):
+    """The configured Ray address does not answer: the server stops at start with this sentence."""
+
+
+def check_reachable(address: str | None, timeout: float = CONNECT_S) -> None:
+    """Fail in seconds, with a sentence, when RAY_ADDRESS names a host:port that nothing listens on. ray.init
+    itself retries such an address for minutes, so a typo kept the whole app (and its first page) hanging.
+    Addresses Ray resolves itself ("auto", "local", none) are left to it."""
+    if not address or address.strip().lower() in ("auto", "local"):
+        return
+    target = address.strip().split("://", 1)[-1]
+    host, sep, port = target.rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        raise RayUnreachable(f"RAY_ADDRESS {address!r} is not host:port (for example 10.0.0.5:6379); fix or unset it")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
+            pass
+    except OSError as err:
+        raise RayUnreachable(
+            f"Cannot reach the Ray cluster at {address} (RAY_ADDRESS): {err.strerror or err}. Start it "
+            f"(`ray start --head --port {port}` on that machine) or unset RAY_ADDRESS to train on this server's "
+            "own workers") from None
+
+
 class RayBackend:
     """Starts pool workers as Ray actors: connects to the cluster once (RAY_ADDRESS, or the address given)."""
 
@@ -189,6 +215,7 @@ class RayBackend:
         self._ctx, self._worker_args = ctx, worker_args
         address = address or os.environ.get("RAY_ADDRESS") or None
         if not ray.is_initialized():
+            check_reachable(address)
             ray.init(address=address, namespace=NAMESPACE, log_to_driver=False)
         # every node needs the project importable at the same path (the same image, or a shared checkout)
         self._actor_class = ray.remote(num_cpus=1, max_concurrency=4, max_restarts=0)(RemoteWorker).options(
