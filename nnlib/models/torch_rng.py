@@ -29,6 +29,8 @@ F32 = np.float32
 _TWO_POW_M24 = F32(2.0**-24)
 _TWO_POW_M53 = 2.0**-53
 _SEED_LIMIT = 2**32
+_BELOW_F32_MASK = (1 << 29) - 1  # the float64 fraction bits a float32 does not have
+_HALF_F32_STEP = 1 << 28  # ... holding exactly half a float32 step
 
 
 def torch_mt19937(seed: int) -> np.random.MT19937:
@@ -56,16 +58,23 @@ def vector_normal_matches_torch() -> bool:
 
 
 def fma32(a: np.ndarray, b: np.ndarray | np.float32, c: np.ndarray | np.float32) -> np.ndarray:
-    """a * b + c rounded once to float32, like the FMA instruction: the product of two floats is exact in float64,
-    and the sum is rounded to odd in float64 (53 >= 24 + 2 bits), which makes the final rounding to float32 exact."""
+    """a * b + c rounded once to float32, like the FMA instruction (results in float32's normal range).
+
+    The product of two floats is exact in float64, so only the float64 sum rounds before the float32 rounding; that
+    double rounding can err only when the float64 sum lands exactly halfway between two float32 values while the
+    exact sum does not. Those rare sums are nudged one float64 step towards the exact one (TwoSum gives the error)."""
     p = np.asarray(a, np.float64) * np.asarray(b, np.float64)
-    q = np.asarray(c, np.float64)
-    s = p + q
-    b_virtual = s - p
-    err = (p - (s - b_virtual)) + (q - b_virtual)  # Knuth's TwoSum: s + err == p + q exactly
-    even = (np.asarray(s).view(np.int64) & 1) == 0
-    s = np.where((err != 0) & even, np.nextafter(s, np.where(err > 0, np.inf, -np.inf)), s)
-    return np.asarray(s).astype(F32)
+    q = np.broadcast_to(np.asarray(c, np.float64), p.shape)
+    s = np.atleast_1d(p + q)
+    bits = s.view(np.int64)
+    halfway = np.flatnonzero((bits & _BELOW_F32_MASK) == _HALF_F32_STEP)
+    if halfway.size:
+        ps, qs, ss = np.ravel(p)[halfway], np.ravel(q)[halfway], s.reshape(-1)[halfway]
+        virtual = ss - ps
+        err = (ps - (ss - virtual)) + (qs - virtual)  # Knuth's TwoSum: ss + err == ps + qs exactly
+        away_from_zero = (err > 0) == (ss > 0)
+        bits.reshape(-1)[halfway] += np.where(err == 0, 0, np.where(away_from_zero, 1, -1))
+    return s.astype(F32).reshape(np.shape(p))
 
 
 def _log256(x: np.ndarray) -> np.ndarray:
