@@ -78,6 +78,16 @@ def test_default_config_equals_torch_with_default_inputs() -> None:
     _assert_bitwise_equal(init_mlp(cfg), _torch_weights(cfg, len(cfg.data.features)))
 
 
+@pytest.mark.parametrize("dataset, shape", [("digits", (1, 8, 8)), ("mnist_5k", (1, 28, 28))])
+def test_image_mlp_equals_torch_with_the_flatten_in_front(dataset: str, shape: tuple[int, ...]) -> None:
+    """On images build_model puts nn.Flatten before the MLP; the inputs default to the dataset's pixel count."""
+    cfg = RunConfig().replace(data={"dataset": dataset}, model={"hidden": (32, 16)}, train={"seed": 5})
+    mlp = core_mlp(build_model(cfg, shape))
+    assert mlp is not None
+    want = [(lin.weight.detach().numpy().copy(), lin.bias.detach().numpy().copy()) for lin in mlp.linears()]
+    _assert_bitwise_equal(init_mlp(cfg), want)
+
+
 def test_every_registered_initializer_is_reproduced_or_refused() -> None:
     """A new entry in nnlib.initializers must either get a drawer here or be refused with a reason."""
     assert set(DRAWERS) <= set(INITIALIZERS)
