@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nnlib.models.torch_rng import torch_mt19937
 from nnlib.train.fast_kernel import HAVE_NUMBA
 
 MAX_N = (2**32 - 1) // 20  # past this torch draws 64-bit numbers: not reproduced here
@@ -40,11 +41,7 @@ class BatchOrder:
     """The stream of permutations a `torch.Generator().manual_seed(seed)` gives through torch.randperm."""
 
     def __init__(self, seed: int) -> None:
-        if not 0 <= seed < 2**32:
-            raise ValueError(f"seed must be in [0, 2^32), got {seed}")
-        _, key, pos, _, _ = np.random.RandomState(seed).get_state()  # MT19937 seeded as torch seeds it
-        self._bits = np.random.MT19937()
-        self._bits.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": pos}}
+        self._bits = torch_mt19937(seed)  # raises ValueError outside [0, 2^32)
 
     def permutation(self, n: int) -> np.ndarray:
         """The next epoch's order of n examples (int64), advancing the stream as torch.randperm(n) would."""
