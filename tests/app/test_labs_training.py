@@ -49,14 +49,15 @@ def train_until_done(at: AppTest, slot: str, timeout: float = 180) -> None:
 def test_learning_rate_lab_trains_the_three_rates_as_one_group():
     at = lab("learning_rate", **{"learning_rate.epochs": "40"})
     [fig] = charts(at)
-    assert [t["name"] for t in fig["data"]] == ["lr = 0.001 (too small)", "lr = 0.3 (good)", "lr = 10 (too large)"]
+    assert [t["name"] for t in fig["data"]] == ["lr = 0.001", "lr = 0.3", "lr = 10"]
     assert all(len(t["x"]) == 0 for t in fig["data"])
     train_until_done(at, "lab_learning_rate")
     [fig] = charts(at)
     assert [len(arr(t["y"])) for t in fig["data"]] == [40, 40, 40]
+    assert [t["name"] for t in fig["data"]] == ["lr = 0.001 · slow", "lr = 0.3 · converges", "lr = 10 · diverges"]
     text = " ".join(m.value for m in at.markdown)
-    assert "**lr = 0.001 (too small)**: slow" in text and "**lr = 0.3 (good)**: converges" in text
-    assert "**lr = 10 (too large)**: diverges" in text
+    assert "**lr = 0.001**: slow" in text and "**lr = 0.3**: converges" in text
+    assert "**lr = 10**: diverges" in text
 
 
 def test_learning_rate_lab_schedules_draw_their_planned_rates():

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from nnlib.labs.fitting_lab import best_index, sweep_points
+from nnlib.labs.lr_lab import verdict_label
 from ui.labs.mc_plots import mc_patches
 from ui.plots import PALETTE, _layout
 
@@ -63,6 +64,18 @@ def overlay_patch(runs: Sequence[dict[str, Any]], splits: Sequence[str] = ("trai
         for j, s in enumerate(splits):
             x, y = _series(run.get("history") or {}, f"{s}_{metric}" if s else metric)
             out[i * len(splits) + j] = {"x": x, "y": y}
+    return out
+
+
+def verdict_patch(runs: Sequence[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """`overlay_patch` of the training losses with each legend entry renamed to what its run did ('lr = 10 ·
+    diverges'), judged from its own curve once it has ended: the legend never claims a role the run did not play."""
+    out = overlay_patch(runs)
+    for i, run in enumerate(runs):
+        losses = list((run.get("history") or {}).get("train_loss") or [])
+        status, label = run.get("status"), str(run.get("label", ""))
+        ended = status not in (None, "queued", "ready", "running", "paused", "stopped")
+        out[i]["name"] = f"{label} · stopped" if status == "stopped" else verdict_label(label, losses, ended)
     return out
 
 
@@ -134,7 +147,7 @@ def _sweep_xs(snap: dict[str, Any], opts: dict[str, str]) -> list[float]:
 
 
 PATCHERS: dict[str, Callable[[dict[str, Any], dict[str, str]], Patches]] = {
-    "lab_rates": lambda snap, opts: {"loss": overlay_patch(_runs(snap))},
+    "lab_rates": lambda snap, opts: {"loss": verdict_patch(_runs(snap))},
     "lab_schedules": lambda snap, opts: {"loss": overlay_patch(_runs(snap)), "lr": rate_patch(_runs(snap))},
     "lab_sweep": lambda snap, opts: {"loss": overlay_patch(_runs(snap), ("train", "val")),
                                      "sweep": sweep_patch(_runs(snap), _sweep_xs(snap, opts))},
