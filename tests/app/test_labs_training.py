@@ -98,12 +98,14 @@ def figure_titled(at: AppTest, title: str) -> dict:
 
 
 def test_activations_lab_shows_relu_dying_at_a_high_rate():
-    at = lab("activations", **{"activations.dead_lr": "1.5"})
+    at = lab("activations")
     assert [t["name"] for t in figure_titled(at, "Dead hidden units (fraction)")["data"]] == [
-        "ReLU, lr 0.01", "ReLU, lr 1.5", "leaky ReLU, lr 1.5"]
+        "ReLU, lr 0.1", "ReLU, lr 1", "leaky ReLU, lr 1"]
     train_until_done(at, "lab_activations")
     low, high, leaky = (arr(t["y"]) for t in figure_titled(at, "Dead hidden units (fraction)")["data"])
-    assert len(high) == 60 and high[-1] > 0.3 and high[-1] > 3 * low[-1] and leaky.max() == 0
+    assert len(high) == 60 and high[-1] > 0.4 and high[-1] > 4 * low[-1] and leaky.max() == 0
+    low, high, leaky = (arr(t["y"]) for t in figure_titled(at, "Training loss")["data"])
+    assert low[-1] < 0.01 and leaky[-1] < 0.01 and high[-20:].min() > 0.65  # the dead net's loss stalls
 
 
 def test_initialization_lab_trains_each_initializer_and_zeros_stays_flat():

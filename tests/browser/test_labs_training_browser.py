@@ -49,7 +49,7 @@ def test_fitting_lab_sweeps_capacity(page, server):
 
 def test_activations_lab_counts_dead_relus_live(page, server):
     page.set_viewport_size({"width": 1500, "height": 2600})
-    page.goto(f"{server}/lab-activations?activations.dead_lr=1.5")
+    page.goto(f"{server}/lab-activations?activations.dead_lr=1")
     page.wait_for_selector("text=Dead ReLUs at a high learning rate", timeout=TIMEOUT)
     page.get_by_role("button", name="Train", exact=True).click()
     # the three runs of 60 epochs take about a second on a quiet box: the live view may come and go between two
