@@ -142,3 +142,27 @@ def test_switching_the_experiment_does_not_show_the_last_ones_results():
     assert sweep["layout"]["title"]["text"].endswith("vs capacity")
     assert np.isnan(arr(sweep["data"][0]["y"])).all()  # no results drawn on the capacity axes
     assert [t["name"] for t in loss["data"]][0].startswith("width") and all(len(t["x"]) == 0 for t in loss["data"])
+
+
+def test_a_reloaded_lab_page_shows_the_last_experiment_again():
+    """A reload is a new session with empty state; the same browser (person) finds its last experiment on the lab
+    again, as it finds its Compare pins, while another person's page still waits for Train."""
+
+    def session(person: str) -> AppTest:
+        at = AppTest.from_file(os.path.join(ROOT, "pages", "labs", "activations.py"), default_timeout=120)
+        at.session_state["nn_person"] = person  # what ui.session.person_id derives from the browser's cookie
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    first = session("browser:reloading-student")
+    train_until_done(first, "lab_activations")
+    job_id = first.session_state["job_lab_activations"]
+    reloaded = session("browser:reloading-student")
+    assert reloaded.session_state["nn_session"] != first.session_state["nn_session"]
+    assert reloaded.session_state["job_lab_activations"] == job_id
+    assert any("finished" in p.proto.text for p in reloaded.get("progress"))
+    assert [len(arr(t["y"])) for t in figure_titled(reloaded, "Training loss")["data"]] == [60, 60, 60]
+    other = session("browser:someone-else")
+    assert "job_lab_activations" not in other.session_state
+    assert all(len(arr(t["y"])) == 0 for t in figure_titled(other, "Training loss")["data"])
