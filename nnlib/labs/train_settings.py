@@ -61,8 +61,9 @@ class FittingLab:
     width: int = num(64, 1, 128, "Width of the overfitting net (data sweep and remedies).")
     l2: float = num(0.01, 0.0001, 1.0, "L2 strength lambda. Formula: L + (lambda/2) sum w^2", step=0.0001)
     l1: float = num(0.001, 0.0001, 1.0, "L1 strength lambda. Formula: L + lambda sum |w|", step=0.0001)
-    dropout: float = num(0.3, 0.05, 0.9, "Dropout rate p. Formula: h * mask / (1 - p), mask ~ Bernoulli(1 - p)",
-                         step=0.05)
+    dropout: float = num(0.6, 0.05, 0.9, "Dropout rate p (on 50 training points the net memorizes even a thinned "
+                         "version of itself at 0.3; 0.6 lowers the validation loss for seeds 0, 1 and 2). Formula: "
+                         "h * mask / (1 - p), mask ~ Bernoulli(1 - p)", step=0.05)
     patience: int = num(20, 1, 200, "Early stopping: stop after this many epochs without a better validation loss "
                         "and keep the best weights.")
     more_data: float = num(8.0, 1.5, 8.0, "More data: this many times the examples (capped at 800).", step=0.5)
