@@ -1,5 +1,6 @@
 """The pinned runs of each person, kept on the server (not in a session) so they survive page switches and
 reloads, and the composite "job" the Compare page's live charts poll: every pinned run's curves in one snapshot.
+Each lab's last experiment is kept here too, per person, so a reloaded lab page finds it again (`remember_lab`).
 
 A pin refers to a job by its unguessable token (and, for a variant group, the member's index) and keeps the last
 curves it saw, so a run the job manager has forgotten stays comparable. No Streamlit here: the live route reads it.
@@ -51,6 +52,7 @@ class _PinSet:
     session_id: str = ""  # the session of the last Compare page that looked (its live polls keep it alive)
     references: list[Pin] = field(default_factory=list)  # a class's shared runs: shown after the pins, not pins
     composite: tuple[float, JobView] | None = None
+    labs: dict[str, tuple[str, str, dict[str, Any]]] = field(default_factory=dict)  # slot -> (job, session, shown)
 
 
 _lock = threading.RLock()
@@ -200,3 +202,25 @@ def composite_view(token: str, manager: Any, clock: Any = time.monotonic) -> tup
                        error=None, submitted_at=0.0, started_at=None, finished_at=None)
         s.composite = (now, view)
         return s.session_id, view
+
+
+def remember_lab(person: str, slot: str, job_id: str, session_id: str, shown: dict[str, Any]) -> None:
+    """The lab experiment this person last started on the page `slot`: its job, the session that owns it and what
+    the page needs to draw it (its figures as they were at Train). A reload starts a new session with empty state;
+    the person (the browser) is what stays, as for the pins."""
+    with _lock:
+        _set(person).labs[slot] = (job_id, session_id, shown)
+
+
+def lab_record(person: str, slot: str) -> tuple[str, str, dict[str, Any]] | None:
+    """(job id, owning session, shown) of the person's last experiment on `slot`, or None."""
+    with _lock:
+        return _set(person).labs.get(slot)
+
+
+def forget_lab(person: str, slot: str, job_id: str) -> None:
+    """Drop the record if it still names `job_id` (the manager has forgotten that job)."""
+    with _lock:
+        s = _set(person)
+        if slot in s.labs and s.labs[slot][0] == job_id:
+            del s.labs[slot]

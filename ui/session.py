@@ -49,15 +49,38 @@ def manager() -> JobManager:
     return m
 
 
+def _owner(slot: str) -> str:
+    """The session that owns this slot's job: this one, or the earlier session of the same person whose job a
+    reloaded page took over (`take_over`)."""
+    return st.session_state.get(f"owner_{slot}") or session_id()
+
+
+def take_over(slot: str, job_id: str, owner: str) -> JobView | None:
+    """Watch a job an earlier session of this person started (the page was reloaded: same browser, new session) as
+    this slot's job; its view, or None if the manager no longer has it. The job stays filed under its session,
+    which this page keeps alive by watching it (and tells the manager its page is visible again: the reload's
+    closing beacon said it was closed)."""
+    try:
+        view = manager().view(owner, job_id)
+    except JobNotFound:
+        return None
+    manager().touch(owner, page="visible")
+    st.session_state[f"job_{slot}"] = job_id
+    if owner != session_id():
+        st.session_state[f"owner_{slot}"] = owner
+    return view
+
+
 def current_view(slot: str) -> JobView | None:
     """The job this page (slot) last started, else an imported run, else None (none, or it was cleaned up)."""
     job_id = st.session_state.get(f"job_{slot}")
     if not job_id:
         return st.session_state.get(f"imported_{slot}")
     try:
-        return manager().view(session_id(), job_id)
+        return manager().view(_owner(slot), job_id)
     except JobNotFound:
         st.session_state.pop(f"job_{slot}", None)
+        st.session_state.pop(f"owner_{slot}", None)
         return st.session_state.get(f"imported_{slot}")
 
 
@@ -75,11 +98,12 @@ def start_job(slot: str, payload: dict[str, Any]) -> str:
     payload = classroom.admit(slot, payload)
     m = manager()
     st.session_state.pop(f"imported_{slot}", None)
-    old = st.session_state.get(f"job_{slot}")
+    old, owner = st.session_state.get(f"job_{slot}"), _owner(slot)
+    st.session_state.pop(f"owner_{slot}", None)
     if old:
         classroom.record_now(old)
         try:
-            m.remove(session_id(), old)
+            m.remove(owner, old)
         except JobNotFound:
             pass
     run = payload_run(payload)
@@ -144,19 +168,21 @@ def command(slot: str, cmd: str) -> None:
     job_id = st.session_state.get(f"job_{slot}")
     if job_id:
         try:
-            manager().command(session_id(), job_id, cmd)
+            manager().command(_owner(slot), job_id, cmd)
         except JobNotFound:
             st.session_state.pop(f"job_{slot}", None)
 
 
 def reset(slot: str) -> None:
     st.session_state.pop(f"imported_{slot}", None)
+    owner = _owner(slot)
+    st.session_state.pop(f"owner_{slot}", None)
     job_id = st.session_state.pop(f"job_{slot}", None)
     if job_id:
         from ui import classroom
 
         classroom.record_now(job_id)
         try:
-            manager().remove(session_id(), job_id)
+            manager().remove(owner, job_id)
         except JobNotFound:
             pass

@@ -1,6 +1,7 @@
-"""Lab 10.4, learning rate and schedules: the same problem trained with a rate too small (slow), good, and too
-large (divergent) as one group run, and each schedule's planned rate (nnlib.schedules.lr_at) beside the loss it
-gives. Builds the group's configs and judges the curves; training goes through the job pool (nnlib.compare.group)."""
+"""Lab 10.4, learning rate and schedules: the same problem trained at three rates (by default one slow, one that
+converges and one that diverges; the legend says which each run did) as one group run, and each schedule's
+planned rate (nnlib.schedules.lr_at) beside the loss it gives. Builds the group's configs and judges the curves;
+training goes through the job pool (nnlib.compare.group)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from collections.abc import Sequence
 from nnlib.config import RunConfig
 from nnlib.schedules import lr_at
 
-RATE_ROLES = ("too small", "good", "too large")
 SLOW_DROP = 0.5  # a run whose loss has not even halved from its first epoch learns too slowly to wait for
 
 
@@ -25,11 +25,13 @@ def lr_problem(epochs: int = 100, seed: int = 0) -> RunConfig:
 
 
 def rate_group(base: RunConfig, rates: Sequence[float]) -> tuple[list[RunConfig], list[str]]:
-    """One config per learning rate (same seed, data, net): the group's configs and their legend labels."""
+    """One config per learning rate (same seed, data, net): the group's configs and their legend labels.
+
+    A label names the value only ("lr = 10"): what the rate does is read off its curve once it has run
+    (`verdict_label`). A role given in advance ("too large") stayed on the legend even when a student's values made
+    the "too large" run converge (a walkthrough saw it)."""
     configs = [base.replace(train={"lr": float(r)}) for r in rates]
-    roles = RATE_ROLES if len(rates) == len(RATE_ROLES) else [""] * len(rates)
-    labels = [f"lr = {r:g}" + (f" ({role})" if role else "") for r, role in zip(rates, roles, strict=True)]
-    return configs, labels
+    return configs, [f"lr = {r:g}" for r in rates]
 
 
 def schedule_group(base: RunConfig, schedules: Sequence[str], lr: float) -> tuple[list[RunConfig], list[str]]:
@@ -56,8 +58,16 @@ def verdict(losses: Sequence[float | None]) -> str:
     return "slow" if last > SLOW_DROP * first else "converges"
 
 
+def verdict_label(label: str, losses: Sequence[float | None], ended: bool) -> str:
+    """A legend entry that says what the run did: 'lr = 10 · diverges' once it has ended (or blown up: a diverged
+    run stops at once), the bare label while it trains (a curve that has not finished is no verdict yet)."""
+    if any(v is None or not math.isfinite(v) for v in losses):
+        return f"{label} · diverges"
+    return f"{label} · {verdict(losses)}" if ended and losses else label
+
+
 def outcome(label: str, losses: Sequence[float | None]) -> str:
-    """One sentence per finished run: 'lr = 10 (too large): diverges (training loss 0.87 -> 5.2).'"""
+    """One sentence per finished run: 'lr = 10: diverges (training loss 0.87 -> 5.2).'"""
     seen = [v for v in losses if v is not None]
     if not seen:
         return f"**{label}**: no finished epoch."

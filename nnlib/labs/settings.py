@@ -134,8 +134,9 @@ class ActivationLab:
     activation: str = choice("tanh", ACTIVATIONS, "The activation to plot with its derivative.")
     lo: float = num(-6.0, -50.0, 0.0, "Left end of the plotted range.", step=0.5)
     hi: float = num(6.0, 0.0, 50.0, "Right end of the plotted range.", step=0.5)
-    dead_lr: float = num(1.5, 0.01, 5.0, "The high learning rate of the dead-ReLU runs: one step w <- w - lr grad L "
-                         "this large pushes many units below 0 for every input.", step=0.01)
+    dead_lr: float = num(1.0, 0.01, 5.0, "The high learning rate of the dead-ReLU runs: one step w <- w - lr grad L "
+                         "this large can push units below 0 for every input. Whether and when it kills a layer is "
+                         "chance; above about 1.1 the leaky net diverges as well.", step=0.01)
 
     def problems(self) -> list[str]:
         return [] if self.lo < self.hi else ["the left end must be below the right end"]

@@ -21,14 +21,15 @@ EXPERIMENTS_FIT = ("capacity", "data", "remedies")
 
 @dataclass(frozen=True)
 class LearningRateLab:
-    experiment: str = choice("rates", EXPERIMENTS_LR, "rates: one problem with a rate too small, good and too "
-                             "large; schedules: one starting rate, each schedule's rate curve beside its loss.")
-    small: float = num(0.001, 1e-5, 10.0, "The rate that is too small: each step w <- w - lr grad L barely moves.",
-                       step=0.0001)
-    good: float = num(0.3, 1e-5, 10.0, "A good rate for this problem: the loss falls fast and settles.",
+    experiment: str = choice("rates", EXPERIMENTS_LR, "rates: one problem at three learning rates side by side "
+                             "(by default one crawls, one converges, one diverges); schedules: one starting rate, "
+                             "each schedule's rate curve beside its loss.")
+    small: float = num(0.001, 1e-5, 10.0, "The smallest of the three rates. At the default 0.001 each step w <- w - "
+                       "lr grad L barely moves: the loss crawls.", step=0.0001)
+    good: float = num(0.3, 1e-5, 10.0, "The middle rate. At the default 0.3 the loss falls fast and settles.",
                       step=0.01)
-    large: float = num(10.0, 1e-5, 10.0, "The rate that is too large: each step overshoots the minimum, so the loss "
-                       "jumps up instead of down.", step=0.1)
+    large: float = num(10.0, 1e-5, 10.0, "The largest rate. At the default 10 each step overshoots the minimum, so "
+                       "the loss jumps up instead of down.", step=0.1)
     schedules: tuple = seq(("constant", "step", "exponential", "cosine", "plateau"), "The schedules to compare, "
                            "all starting at the schedule rate.", choices=SCHEDULES)
     schedule_lr: float = num(0.3, 1e-5, 10.0, "Starting rate lr_0 of every schedule. Formula: step lr_t = lr_0 "
@@ -39,7 +40,7 @@ class LearningRateLab:
     def problems(self) -> list[str]:
         out = []
         if self.experiment == "rates" and not self.small < self.good < self.large:
-            out.append("order the rates: too small < good < too large")
+            out.append("order the rates: small < middle < large")
         if self.experiment == "schedules" and len(self.schedules) < 2:
             out.append("pick at least two schedules to compare")
         return out
@@ -60,8 +61,9 @@ class FittingLab:
     width: int = num(64, 1, 128, "Width of the overfitting net (data sweep and remedies).")
     l2: float = num(0.01, 0.0001, 1.0, "L2 strength lambda. Formula: L + (lambda/2) sum w^2", step=0.0001)
     l1: float = num(0.001, 0.0001, 1.0, "L1 strength lambda. Formula: L + lambda sum |w|", step=0.0001)
-    dropout: float = num(0.3, 0.05, 0.9, "Dropout rate p. Formula: h * mask / (1 - p), mask ~ Bernoulli(1 - p)",
-                         step=0.05)
+    dropout: float = num(0.6, 0.05, 0.9, "Dropout rate p (on 50 training points the net memorizes even a thinned "
+                         "version of itself at 0.3; 0.6 lowers the validation loss for seeds 0, 1 and 2). Formula: "
+                         "h * mask / (1 - p), mask ~ Bernoulli(1 - p)", step=0.05)
     patience: int = num(20, 1, 200, "Early stopping: stop after this many epochs without a better validation loss "
                         "and keep the best weights.")
     more_data: float = num(8.0, 1.5, 8.0, "More data: this many times the examples (capped at 800).", step=0.5)

@@ -50,8 +50,14 @@ if settings is not None:
 st.markdown("#### Dead ReLUs at a high learning rate")
 st.markdown("A unit is **dead** when its derivative is 0 for every training example (a ReLU whose pre-activation "
             "is negative for every input): no gradient reaches its weights, so it never comes back. One large step "
-            "can kill many at once. Three runs of a 2-16×4-1 net on the spirals, plain SGD: ReLU at a low rate, "
-            "ReLU at a high rate, and leaky ReLU (slope 0.01 below 0, never exactly flat) at the same high rate.")
+            "can kill many at once. Three runs of a 2-16×4-1 net on the two moons, plain SGD: ReLU at a low rate, "
+            "ReLU at a high rate, and leaky ReLU (slope 0.01 below 0, never exactly flat) at the same high rate.  \n"
+            "**What to look for** (at the default rate 1): around epoch 10 a large step hits both high-rate nets and "
+            "their losses jump. The ReLU net's dead fraction jumps with it: every unit of its last hidden layer is "
+            "now dead, nothing reaches the output, and its loss stays at ln 2 ≈ 0.69 for good. The leaky net's "
+            "units still pass 1% of the gradient, so it recovers and converges. A net can live with some dead units "
+            "(the low-rate ReLU has a few); it stops learning when a whole layer dies. Where that happens is "
+            "chance: other rates may kill the ReLU net earlier, later or not at all.")
 dead_lr = W.log_slider(LAB, "dead_lr", "High learning rate")
 configs, labels = dead_relu_group(high_lr=dead_lr)
 group_panel("lab_activations", configs, labels,

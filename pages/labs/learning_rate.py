@@ -1,5 +1,6 @@
-"""Lab 10.4: learning rate and schedules -- one problem trained with a rate too small, good and too large as one
-group run on the server (overlaid live), and each schedule's learning-rate curve beside the loss it produces."""
+"""Lab 10.4: learning rate and schedules -- one problem trained at three rates as one group run on the server
+(overlaid live, each legend entry saying what its run did), and each schedule's learning-rate curve beside the loss
+it produces."""
 
 from __future__ import annotations
 
@@ -19,15 +20,17 @@ W.header("Learning rate and schedules",
          "too large a one overshoots the minimum at every step, so the loss jumps *up*. A schedule changes lr over "
          "the epochs (e.g. step: **lr_t = lr₀ · γ^⌊t/s⌋**, cosine: **lr_t = lr₀ (1 + cos(π t / T)) / 2**): large "
          "steps first, small ones to settle. The problem: TF Playground's circle, a 2-8-8-1 tanh net, SGD on "
-         "batches of 10, 500 points (it trains in a few seconds on the server).")
+         "batches of 10, 500 points (it trains in a few seconds on the server). Once a run ends, its legend entry says "
+         "what it did, judged from its own curve: **slow** (the loss has not even halved), **converges** or "
+         "**diverges** (it ends above where it began, or blows up).")
 W.begin([LAB])
 W.choice(LAB, "experiment", "Experiment", horizontal=True)
 experiment = st.session_state[W.key(LAB, "experiment")]
 if experiment == "rates":
     c = st.columns(4)
-    W.log_slider(LAB, "small", "Too small", where=c[0])
-    W.log_slider(LAB, "good", "Good", where=c[1])
-    W.log_slider(LAB, "large", "Too large", where=c[2])
+    W.log_slider(LAB, "small", "Small rate", where=c[0])
+    W.log_slider(LAB, "good", "Middle rate", where=c[1])
+    W.log_slider(LAB, "large", "Large rate", where=c[2])
     W.number(LAB, "epochs", "Epochs", where=c[3])
 else:
     W.multi(LAB, "schedules", "Schedules")

@@ -49,7 +49,7 @@ def test_fitting_lab_sweeps_capacity(page, server):
 
 def test_activations_lab_counts_dead_relus_live(page, server):
     page.set_viewport_size({"width": 1500, "height": 2600})
-    page.goto(f"{server}/lab-activations?activations.dead_lr=1.5")
+    page.goto(f"{server}/lab-activations?activations.dead_lr=1")
     page.wait_for_selector("text=Dead ReLUs at a high learning rate", timeout=TIMEOUT)
     page.get_by_role("button", name="Train", exact=True).click()
     # the three runs of 60 epochs take about a second on a quiet box: the live view may come and go between two
@@ -60,3 +60,22 @@ def test_activations_lab_counts_dead_relus_live(page, server):
     assert [60, 60, 60] in lines  # the dead-fraction and loss figures hold every epoch of the three runs
     assert not page.locator('[data-testid="stException"]').count()
     shot(page, "lab_activations_dead_relu")
+
+
+def test_a_reloaded_lab_page_shows_its_last_result(page, server):
+    """F5 after an experiment: the page (a new Streamlit session of the same browser) shows the finished runs again
+    instead of empty charts and 'Press Train'."""
+    page.set_viewport_size({"width": 1280, "height": 2400})
+    page.goto(f"{server}/lab-activations")
+    page.wait_for_selector("text=Dead ReLUs at a high learning rate", timeout=TIMEOUT)
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.wait_for_selector("text=finished", timeout=TIMEOUT)
+    wait_for(page, LINES, lambda v: v and [60, 60, 60] in v, timeout=180)
+    page.reload()
+    page.wait_for_selector("text=Dead ReLUs at a high learning rate", timeout=TIMEOUT)
+    page.wait_for_selector("text=finished", timeout=TIMEOUT)
+    lines = wait_for(page, LINES, lambda v: v and [60, 60, 60] in v, timeout=180)
+    assert [60, 60, 60] in lines  # the runs' curves, not the empty figures of a page that waits for Train
+    assert not page.get_by_text("Press Train").count()
+    assert not page.locator('[data-testid="stException"]').count()
+    shot(page, "lab_activations_after_reload")

@@ -7,8 +7,17 @@ import math
 
 import pytest
 
-from nnlib.labs.lr_lab import lr_problem, outcome, planned_rates, rate_group, schedule_group, verdict
+from nnlib.labs.lr_lab import (
+    lr_problem,
+    outcome,
+    planned_rates,
+    rate_group,
+    schedule_group,
+    verdict,
+    verdict_label,
+)
 from nnlib.train.trainer import Trainer
+from ui.labs.train_plots import PATCHERS
 
 
 def train_losses(cfg):
@@ -19,13 +28,32 @@ def train_losses(cfg):
 
 def test_too_small_is_slow_good_converges_too_large_diverges():
     configs, labels = rate_group(lr_problem(epochs=100), (0.001, 0.3, 10.0))
-    assert labels == ["lr = 0.001 (too small)", "lr = 0.3 (good)", "lr = 10 (too large)"]
+    assert labels == ["lr = 0.001", "lr = 0.3", "lr = 10"]
     assert [c.train.lr for c in configs] == [0.001, 0.3, 10.0]
     assert len({(c.train.seed, c.data.seed, c.model.hidden) for c in configs}) == 1
     losses = [train_losses(c)["train_loss"] for c in configs]
     assert [verdict(v) for v in losses] == ["slow", "converges", "diverges"]
     small, good, large = (v[-1] for v in losses)
     assert good < 0.05 < small and large > losses[2][0] > small  # the large rate ends above where it began
+
+
+def test_the_legend_says_what_each_run_did_not_the_role_its_slider_had():
+    """Three rates a student picked so that the largest converges too: the legend must not call 0.5 "too large"
+    (it did, from a fixed list of roles); each entry gets the verdict of its own curve once the run has ended."""
+    configs, labels = rate_group(lr_problem(epochs=30), (0.01, 0.1, 0.5))
+    assert labels == ["lr = 0.01", "lr = 0.1", "lr = 0.5"]
+    runs = [{"label": label, "status": "finished", "history": train_losses(c)} for c, label in zip(configs, labels)]
+    names = [p["name"] for p in PATCHERS["lab_rates"]({"runs": runs}, {})["loss"].values()]
+    assert names == ["lr = 0.01 · slow", "lr = 0.1 · converges", "lr = 0.5 · converges"]
+    running = [{**r, "status": "running"} for r in runs]
+    assert [p["name"] for p in PATCHERS["lab_rates"]({"runs": running}, {})["loss"].values()] == labels
+
+
+def test_verdict_label_waits_for_the_end_except_for_a_blow_up():
+    assert verdict_label("lr = 10", [0.7, 3.0], ended=False) == "lr = 10"
+    assert verdict_label("lr = 10", [0.7, 3.0], ended=True) == "lr = 10 · diverges"
+    assert verdict_label("lr = 10", [0.7, None], ended=False) == "lr = 10 · diverges"  # a NaN stops it at once
+    assert verdict_label("lr = 1", [], ended=True) == "lr = 1"
 
 
 def test_verdict_and_outcome_sentences():

@@ -14,6 +14,8 @@ from ui.labs.train_plots import (
     overlay_patch,
     rate_figure,
     rate_patch,
+    remedies_figure,
+    remedies_patch,
     sweep_figure,
     sweep_patch,
 )
@@ -50,3 +52,22 @@ def test_sweep_points_and_star():
     assert patch[2] == {"x": [1.0], "y": [np.float32(0.9)]}
     live = PATCHERS["lab_sweep"]({"runs": RUNS}, {"xs": "1,4"})
     assert set(live) == {"loss", "sweep"} and live["sweep"][2]["x"] == [1.0]
+
+
+def test_remedies_are_small_multiples_over_the_baseline_on_one_log_scale():
+    """One panel per remedy with the baseline behind it (the one crowded chart of twelve lines squeezed the remedies
+    under the baseline's validation spike): every panel gets the baseline's curves, each remedy only its own."""
+    runs = [RUNS[0], RUNS[1], {"label": "c", "history": {"epoch": [1], "train_loss": [0.4], "val_loss": [0.6]}}]
+    fig = remedies_figure("t", ["baseline", "b", "c"])
+    baseline = ["baseline · train", "baseline · validation"]
+    assert [t["name"] for t in fig["data"]] == [*baseline, "b · train", "b · validation",
+                                                *baseline, "c · train", "c · validation"]
+    assert [t["yaxis"] for t in fig["data"]] == ["y"] * 4 + ["y2"] * 4
+    assert fig["layout"]["yaxis"]["type"] == "log" and fig["layout"]["yaxis2"]["matches"] == "y"
+    assert [a["text"] for a in fig["layout"]["annotations"]] == ["<b>b</b>", "<b>c</b>"]
+    patch = remedies_patch(runs)
+    assert sorted(patch) == list(range(8))
+    for panel in (0, 4):
+        assert list(patch[panel]["y"]) == [1.0, 0.5, 0.25]  # the baseline's training curve in both panels
+    assert list(patch[6]["y"]) == [np.float32(0.4)] and list(patch[7]["y"]) == [np.float32(0.6)]
+    assert PATCHERS["lab_remedies"]({"runs": runs}, {})["loss"].keys() == patch.keys()

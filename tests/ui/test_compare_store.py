@@ -148,3 +148,15 @@ def test_the_status_line_follows_the_runs_that_are_training() -> None:
     assert (snap["epoch"], snap["elapsed"]) == (122, 2.0)
     done = store.composite_snapshot([paused])  # nothing trains: the pins' own count
     assert done["epoch"] == 276
+
+
+def test_a_lab_record_is_per_person_and_per_lab_and_only_forgotten_for_its_own_job():
+    store.remember_lab("p-lab", "lab_fitting", "job-1", "session-1", {"kind": "lab_remedies"})
+    assert store.lab_record("p-lab", "lab_fitting") == ("job-1", "session-1", {"kind": "lab_remedies"})
+    assert store.lab_record("p-lab", "lab_activations") is None
+    assert store.lab_record("p-other", "lab_fitting") is None
+    store.remember_lab("p-lab", "lab_fitting", "job-2", "session-2", {})  # a newer experiment replaces it
+    store.forget_lab("p-lab", "lab_fitting", "job-1")  # a stale job id must not drop the newer record
+    assert store.lab_record("p-lab", "lab_fitting")[0] == "job-2"
+    store.forget_lab("p-lab", "lab_fitting", "job-2")
+    assert store.lab_record("p-lab", "lab_fitting") is None

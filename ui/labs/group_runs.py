@@ -13,6 +13,7 @@ from nnlib.compare.group import group_problems
 from nnlib.compare.variants import VariantError
 from nnlib.config import RunConfig
 from nnlib.jobs.manager import JobLimitError, JobView
+from ui import compare_store as store
 from ui import session as S
 from ui.labs.train_plots import PATCHERS, Figure, filled
 from ui.live import live_charts, register_patcher
@@ -31,6 +32,22 @@ def _start(slot: str, configs: list[RunConfig], labels: list[str], shown: dict[s
         st.session_state[f"{slot}.error"] = str(e)
         return
     st.session_state[f"{slot}.shown"] = (job_id, shown)  # the figures this job's numbers go into
+    store.remember_lab(S.person_id(), slot, job_id, S.session_id(), shown)  # for a reload of this page
+
+
+def _restore(slot: str) -> None:
+    """A session that has no job on this lab yet (a reload, a new tab) takes over the person's last experiment
+    here, kept by the server per person like the Compare page's pins, as long as the job manager still has it
+    (finished jobs are kept NNLIB_RESULT_TTL seconds, a forgotten session's jobs go with it)."""
+    person = S.person_id()
+    record = store.lab_record(person, slot)
+    if record is None:
+        return
+    job_id, owner, shown = record
+    if S.take_over(slot, job_id, owner) is None:
+        store.forget_lab(person, slot, job_id)
+        return
+    st.session_state[f"{slot}.shown"] = (job_id, shown)
 
 
 def _stop(slot: str) -> None:
@@ -55,6 +72,8 @@ def group_panel(slot: str, configs: Sequence[RunConfig], labels: Sequence[str], 
     prepare/finish hooks (nnlib.compare.group.LAB_HOOKS) and `lab_options` their settings. Returns the job's view
     (None before the first Train)."""
     problems = group_problems(list(configs))
+    if f"job_{slot}" not in st.session_state and f"imported_{slot}" not in st.session_state:
+        _restore(slot)
     view = S.current_view(slot)
     running = view is not None and view.status in ACTIVE
     b1, b2, bar = st.columns([1, 1, 4], vertical_alignment="center")

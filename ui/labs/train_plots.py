@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from nnlib.labs.fitting_lab import best_index, sweep_points
+from nnlib.labs.lr_lab import verdict_label
 from ui.labs.mc_plots import mc_patches
 from ui.plots import PALETTE, _layout
 
@@ -63,6 +64,70 @@ def overlay_patch(runs: Sequence[dict[str, Any]], splits: Sequence[str] = ("trai
         for j, s in enumerate(splits):
             x, y = _series(run.get("history") or {}, f"{s}_{metric}" if s else metric)
             out[i * len(splits) + j] = {"x": x, "y": y}
+    return out
+
+
+def verdict_patch(runs: Sequence[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """`overlay_patch` of the training losses with each legend entry renamed to what its run did ('lr = 10 ·
+    diverges'), judged from its own curve once it has ended: the legend never claims a role the run did not play."""
+    out = overlay_patch(runs)
+    for i, run in enumerate(runs):
+        losses = list((run.get("history") or {}).get("train_loss") or [])
+        status, label = run.get("status"), str(run.get("label", ""))
+        ended = status not in (None, "queued", "ready", "running", "paused", "stopped")
+        out[i]["name"] = f"{label} · stopped" if status == "stopped" else verdict_label(label, losses, ended)
+    return out
+
+
+REMEDY_COLUMNS = 3  # panels per row of the remedies figure
+BASELINE_GREY = "#9e9e9e"
+LOG_TICKS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50)
+
+
+def remedies_figure(title: str, labels: Sequence[str]) -> Figure:
+    """The remedies as small multiples: one panel per remedy (labels[1:]), each with the baseline (labels[0]) in
+    grey behind it, train solid and validation dashed, log y shared by all panels. On one chart twelve lines
+    crowded each other and the baseline's validation spikes (to ~3.5 while the remedies stay below 0.5) squeezed
+    the remedies together at the bottom; a walkthrough could not tell them apart. Filled by `remedies_patch`."""
+    remedies = list(labels[1:])
+    cols = min(REMEDY_COLUMNS, max(1, len(remedies)))
+    rows = max(1, math.ceil(len(remedies) / cols))
+    data, notes, axes = [], [], {}
+    for k, label in enumerate(remedies):
+        ax = "" if k == 0 else str(k + 1)
+        color = PALETTE[(k + 1) % len(PALETTE)]
+        for who, name, c, width in (("baseline", labels[0], BASELINE_GREY, 1.5), ("remedy", label, color, 2.5)):
+            for s in ("train", "val"):
+                data.append({"type": "scatter", "mode": "lines", "x": [], "y": [], "xaxis": f"x{ax}",
+                             "yaxis": f"y{ax}", "name": f"{name} · {SPLIT_NAMES[s]}", "legendgroup": f"{who}{s}",
+                             "showlegend": k == 0 and who == "baseline",
+                             "line": {"color": c, "width": width, "dash": SPLIT_DASH[s]},
+                             "hovertemplate": f"{name} · {SPLIT_NAMES[s]}<br>epoch %{{x}}: %{{y:.3g}}<extra></extra>"})
+        notes.append({"text": f"<b>{label}</b>", "showarrow": False, "xref": f"x{ax} domain",
+                      "yref": f"y{ax} domain", "x": 0.02, "y": 0.98, "xanchor": "left", "yanchor": "top",
+                      "font": {"size": 13, "color": color}, "bgcolor": "rgba(255,255,255,0.8)"})
+        axes[f"xaxis{ax}"] = {"matches": "x", "title": {"text": "epoch" if k >= len(remedies) - cols else ""}}
+        first_column = k % cols == 0  # the panels share one y scale: numbers on the left column only
+        axes[f"yaxis{ax}"] = {"matches": "y", "type": "log", "tickvals": list(LOG_TICKS),
+                              "ticktext": [f"{v:g}" for v in LOG_TICKS], "showticklabels": first_column,
+                              "title": {"text": "loss (log)" if first_column else ""}}
+    layout = _layout(title=_title(title), height=70 + 240 * rows, annotations=notes,
+                     grid={"rows": rows, "columns": cols, "pattern": "independent", "xgap": 0.08, "ygap": 0.2},
+                     legend={"orientation": "h", "y": 1.0, "x": 1.0, "xanchor": "right", "yanchor": "bottom"},
+                     **axes)
+    layout["margin"] = {"l": 55, "r": 10, "t": 60, "b": 45}
+    return {"data": data, "layout": layout}
+
+
+def remedies_patch(runs: Sequence[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """Trace index -> curve for `remedies_figure`: the baseline's (runs[0]) in every panel, each remedy's in its own."""
+    out = {}
+    if not runs:
+        return out
+    curves = [[_series(run.get("history") or {}, f"{s}_loss") for s in ("train", "val")] for run in runs]
+    for k in range(len(runs) - 1):
+        for j, (x, y) in enumerate(curves[0] + curves[k + 1]):
+            out[4 * k + j] = {"x": x, "y": y}
     return out
 
 
@@ -134,11 +199,11 @@ def _sweep_xs(snap: dict[str, Any], opts: dict[str, str]) -> list[float]:
 
 
 PATCHERS: dict[str, Callable[[dict[str, Any], dict[str, str]], Patches]] = {
-    "lab_rates": lambda snap, opts: {"loss": overlay_patch(_runs(snap))},
+    "lab_rates": lambda snap, opts: {"loss": verdict_patch(_runs(snap))},
     "lab_schedules": lambda snap, opts: {"loss": overlay_patch(_runs(snap)), "lr": rate_patch(_runs(snap))},
     "lab_sweep": lambda snap, opts: {"loss": overlay_patch(_runs(snap), ("train", "val")),
                                      "sweep": sweep_patch(_runs(snap), _sweep_xs(snap, opts))},
-    "lab_overlay": lambda snap, opts: {"loss": overlay_patch(_runs(snap), ("train", "val"))},
+    "lab_remedies": lambda snap, opts: {"loss": remedies_patch(_runs(snap))},
     "lab_dead": lambda snap, opts: {"dead": overlay_patch(_runs(snap), ("",), "dead_fraction"),
                                     "loss": overlay_patch(_runs(snap))},
     "lab_accuracy": lambda snap, opts: {"loss": overlay_patch(_runs(snap), ("train", "val")),
