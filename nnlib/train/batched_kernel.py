@@ -23,52 +23,140 @@ EPOCH_ARG_DTYPES = (np.int64, np.int64, np.int64, np.int64, np.float32, np.float
                     np.float64, np.int64, np.float32, np.float32, np.float32, np.float32)
 ROW_WIDTH = sum(1 + n for n in EPOCH_ARG_NDIMS)  # per argument: its address, then its shape
 
+# the per-net SIMD pass pays off from this many nets of one shape (fewer run `_epoch` one by one), and runs at most
+# this many at once (net-minor buffers of more nets than that outgrow the L1 cache)
+MIN_GROUP = 2
+MAX_LANES = 16
+
 if HAVE_NUMBA:
     import numba
-    from numba import njit, types
-    from numba.extending import intrinsic
+    from numba import njit
 
-    from nnlib.train.fast_kernel import _epoch
+    from nnlib.train.batched_simd import NET_COLUMNS, f32_ptr, f64_ptr, group_epoch, i64_ptr
+    from nnlib.train.fast_kernel import _L1, _L2, _LOSS, _OPT, _epoch
 
-    def _pointer_to(item_type):  # type: ignore[no-untyped-def]
-        """An intrinsic turning an int64 address into a pointer to `item_type` (what numba.carray views)."""
+    @njit(cache=True, nogil=True)
+    def _run_one(r):  # type: ignore[no-untyped-def]
+        """`_epoch` on the arrays one table row describes."""
+        _epoch(
+            numba.carray(i64_ptr(r[0]), (r[1],)),
+            numba.carray(i64_ptr(r[2]), (r[3],)),
+            numba.carray(i64_ptr(r[4]), (r[5],)),
+            numba.carray(i64_ptr(r[6]), (r[7],)),
+            numba.carray(f32_ptr(r[8]), (r[9], r[10])),
+            numba.carray(f32_ptr(r[11]), (r[12], r[13])),
+            numba.carray(i64_ptr(r[14]), (r[15],)),
+            numba.carray(i64_ptr(r[16]), (r[17],)),
+            numba.carray(f64_ptr(r[18]), (r[19],)),
+            numba.carray(i64_ptr(r[20]), (r[21],)),
+            numba.carray(f32_ptr(r[22]), (r[23], r[24])),
+            numba.carray(f32_ptr(r[25]), (r[26], r[27], r[28], r[29])),
+            numba.carray(f32_ptr(r[30]), (r[31], r[32], r[33])),
+            numba.carray(f32_ptr(r[34]), (r[35],)),
+        )
 
-        @intrinsic
-        def pointer(typingctx, addr):  # type: ignore[no-untyped-def]
-            sig = types.CPointer(item_type)(types.int64)
+    @njit(cache=True, nogil=True)
+    def _simd_ready(r):  # type: ignore[no-untyped-def]
+        """Whether `group_epoch` may train this row: consistent shapes, indices in range (a row `_epoch` would
+        refuse, or read out of bounds, runs through `_epoch` itself, which answers as it always did)."""
+        n_dims, n_params = r[3], r[1]
+        if n_dims < 2 or n_params != 2 * (n_dims - 1) or r[7] != n_params + 1 or r[5] != n_dims - 1:
+            return False
+        dims = numba.carray(i64_ptr(r[2]), (n_dims,))
+        poff = numba.carray(i64_ptr(r[6]), (r[7],))
+        ctl = numba.carray(i64_ptr(r[20]), (r[21],))
+        if r[19] < 11 or r[21] < 5 or ctl[_BS] < 1 or r[10] != dims[0] or r[23] != 3 or r[24] != poff[n_params]:
+            return False
+        if poff[0] != 0:
+            return False
+        for i in range(n_dims - 1):
+            if dims[i] < 1 or dims[i + 1] < 1 or poff[2 * i + 1] - poff[2 * i] != dims[i] * dims[i + 1] \
+                    or poff[2 * i + 2] - poff[2 * i + 1] != dims[i + 1]:
+                return False
+        rows, n_out = r[9], dims[n_dims - 1]
+        order = numba.carray(i64_ptr(r[16]), (r[17],))
+        for i in range(order.shape[0]):
+            if order[i] < 0 or order[i] >= rows:
+                return False
+        if ctl[_LOSS] == 4:
+            yi = numba.carray(i64_ptr(r[14]), (r[15],))
+            if yi.shape[0] != rows:
+                return False
+            for i in range(rows):
+                if yi[i] < 0 or yi[i] >= n_out:
+                    return False
+        elif r[12] != rows or r[13] != n_out:
+            return False
+        return True
 
-            def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
-                return builder.inttoptr(args[0], context.get_value_type(types.CPointer(item_type)))
+    @njit(cache=True, nogil=True)
+    def _same_kind(r, q):  # type: ignore[no-untyped-def]
+        """Whether two rows can share a `group_epoch` call (everything it takes once for the whole group)."""
+        if r[3] != q[3] or r[17] != q[17]:
+            return False
+        for i in range(r[3]):
+            if i64_ptr(r[2])[i] != i64_ptr(q[2])[i]:
+                return False
+        for i in range(r[5]):
+            if i64_ptr(r[4])[i] != i64_ptr(q[4])[i]:
+                return False
+        cr, cq = i64_ptr(r[20]), i64_ptr(q[20])
+        hr, hq = f64_ptr(r[18]), f64_ptr(q[18])
+        return (cr[_LOSS] == cq[_LOSS] and cr[_OPT] == cq[_OPT] and cr[_BS] == cq[_BS]
+                and (hr[_L1] != 0.0) == (hq[_L1] != 0.0) and (hr[_L2] != 0.0) == (hq[_L2] != 0.0))
 
-            return sig, codegen
-
-        return pointer
-
-    _i64_ptr = _pointer_to(types.int64)
-    _f64_ptr = _pointer_to(types.float64)
-    _f32_ptr = _pointer_to(types.float32)
+    @njit(cache=True, nogil=True)
+    def _run_group(table, members, count):  # type: ignore[no-untyped-def]
+        """`group_epoch` over members[:count] (rows of one kind), at most MAX_LANES nets per pass."""
+        r = table[members[0]]
+        dims = numba.carray(i64_ptr(r[2]), (r[3],))
+        acts = numba.carray(i64_ptr(r[4]), (r[5],))
+        poff = numba.carray(i64_ptr(r[6]), (r[7],))
+        ctl = numba.carray(i64_ptr(r[20]), (r[21],))
+        for lo in range(0, count, MAX_LANES):
+            hi = min(count, lo + MAX_LANES)
+            nets = np.empty((hi - lo, NET_COLUMNS), np.int64)
+            for g in range(hi - lo):
+                q = table[members[lo + g]]
+                nets[g, 0], nets[g, 1], nets[g, 2], nets[g, 3] = q[0], q[8], q[9], q[11]
+                nets[g, 4], nets[g, 5], nets[g, 6], nets[g, 7], nets[g, 8] = q[14], q[16], q[18], q[20], q[22]
+            group_epoch(nets, dims, acts, poff, ctl[_LOSS], ctl[_OPT], ctl[_BS], r[17])
 
     @njit(cache=True, nogil=True)
     def _epochs(table):  # type: ignore[no-untyped-def]
-        """Run `_epoch` once per row of `table` (one net each: address and shape of each argument, in order)."""
-        for j in range(table.shape[0]):
-            r = table[j]
-            _epoch(
-                numba.carray(_i64_ptr(r[0]), (r[1],)),
-                numba.carray(_i64_ptr(r[2]), (r[3],)),
-                numba.carray(_i64_ptr(r[4]), (r[5],)),
-                numba.carray(_i64_ptr(r[6]), (r[7],)),
-                numba.carray(_f32_ptr(r[8]), (r[9], r[10])),
-                numba.carray(_f32_ptr(r[11]), (r[12], r[13])),
-                numba.carray(_i64_ptr(r[14]), (r[15],)),
-                numba.carray(_i64_ptr(r[16]), (r[17],)),
-                numba.carray(_f64_ptr(r[18]), (r[19],)),
-                numba.carray(_i64_ptr(r[20]), (r[21],)),
-                numba.carray(_f32_ptr(r[22]), (r[23], r[24])),
-                numba.carray(_f32_ptr(r[25]), (r[26], r[27], r[28], r[29])),
-                numba.carray(_f32_ptr(r[30]), (r[31], r[32], r[33])),
-                numba.carray(_f32_ptr(r[34]), (r[35],)),
-            )
+        """An epoch of every row's net: nets of one kind together through `group_epoch`, the rest (and every
+        net of a table naming one net twice, whose epochs must then run one after the other) through `_epoch`."""
+        n_rows = table.shape[0]
+        for j in range(n_rows):
+            for i in range(j):
+                if table[i, 22] == table[j, 22]:  # one net's state twice: its epochs in order, as `_epoch` alone
+                    for k in range(n_rows):
+                        _run_one(table[k])
+                    return
+        leader = np.full(n_rows, -1, np.int64)
+        for j in range(n_rows):
+            if not _simd_ready(table[j]):
+                continue
+            leader[j] = j
+            for i in range(j):
+                if leader[i] == i and _same_kind(table[i], table[j]):
+                    leader[j] = i
+                    break
+        members = np.empty(n_rows, np.int64)
+        for j in range(n_rows):
+            if leader[j] < 0:
+                _run_one(table[j])
+            elif leader[j] == j:
+                count = 0
+                for i in range(j, n_rows):
+                    if leader[i] == j:
+                        members[count] = i
+                        count += 1
+                if count < MIN_GROUP:
+                    for m in range(count):
+                        _run_one(table[members[m]])
+                else:
+                    _run_group(table, members, count)
 
 
 def _describe_arg(i: int, a: np.ndarray) -> list[int]:
