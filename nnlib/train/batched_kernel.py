@@ -26,7 +26,7 @@ ROW_WIDTH = sum(1 + n for n in EPOCH_ARG_NDIMS)  # per argument: its address, th
 # the per-net SIMD pass pays off from this many nets of one shape (fewer run `_epoch` one by one), and runs at most
 # this many at once (net-minor buffers of more nets than that outgrow the L1 cache)
 MIN_GROUP = 2
-MAX_LANES = 16
+MAX_LANES = 64
 
 if HAVE_NUMBA:
     import numba
@@ -60,7 +60,7 @@ if HAVE_NUMBA:
         """Whether `group_epoch` may train this row: consistent shapes, indices in range (a row `_epoch` would
         refuse, or read out of bounds, runs through `_epoch` itself, which answers as it always did)."""
         n_dims, n_params = r[3], r[1]
-        if n_dims < 2 or n_params != 2 * (n_dims - 1) or r[7] != n_params + 1 or r[5] != n_dims - 1:
+        if n_dims < 2 or n_params != 2 * (n_dims - 1) or r[7] != n_params + 1 or r[5] != n_dims - 2:
             return False
         dims = numba.carray(i64_ptr(r[2]), (n_dims,))
         poff = numba.carray(i64_ptr(r[6]), (r[7],))

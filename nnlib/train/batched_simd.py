@@ -17,8 +17,22 @@ import math
 
 import numpy as np
 
-from nnlib.train.fast_kernel import _ALPHA, _BETA1, _BETA2, _EPS_I, _L1, _L2, _LR, _MOMENTUM, _NB, _OUT_LOSS, \
-    _OUT_PEN, _STEP, _WD, HAVE_NUMBA
+from nnlib.train.fast_kernel import (
+    _ALPHA,
+    _BETA1,
+    _BETA2,
+    _EPS_I,
+    _L1,
+    _L2,
+    _LR,
+    _MOMENTUM,
+    _NB,
+    _OUT_LOSS,
+    _OUT_PEN,
+    _STEP,
+    _WD,
+    HAVE_NUMBA,
+)
 
 # columns of `group_epoch`'s per-net table: addresses (and x's row count) of the arrays `_epoch` would receive
 NET_ADDRS, NET_X, NET_ROWS, NET_YF, NET_YI, NET_ORDER, NET_HP, NET_CTL, NET_ST = range(9)
@@ -98,6 +112,7 @@ if HAVE_NUMBA:
     @njit(**_JIT)
     def _forward(dims, acts, poff, bs, width, nb, G, ps, z, a):  # type: ignore[no-untyped-def]
         """a[l+1] = act(a[l] @ W.T + b) for nb rows; z[l+1] keeps the pre-activations (`_epoch`'s forward)."""
+        z_p, a_p, ps_p = f32_ptr(z.ctypes.data), f32_ptr(a.ctypes.data), f32_ptr(ps.ctypes.data)
         n_layers = dims.shape[0] - 1
         for layer in range(n_layers):
             fin, fout = dims[layer], dims[layer + 1]
@@ -110,29 +125,39 @@ if HAVE_NUMBA:
                 for j in range(fout):
                     zj = z_out + j * G
                     for g in range(G):
-                        z[zj + g] = 0.0
+                        z_p[zj + g] = 0.0
                     for k in range(fin):  # k ascending, as `_epoch`'s axpy over W.T adds them
                         ak, wk = a_in + k * G, (wo + j * fin + k) * G
                         for g in range(G):
-                            z[zj + g] += a[ak + g] * ps[wk + g]
+                            z_p[zj + g] += a_p[ak + g] * ps_p[wk + g]
                     bj = (bo + j) * G
                     for g in range(G):
-                        z[zj + g] = z[zj + g] + ps[bj + g]
+                        z_p[zj + g] = z_p[zj + g] + ps_p[bj + g]
                     if last or act == 0:
                         for g in range(G):
-                            a[zj + g] = z[zj + g]
+                            a_p[zj + g] = z_p[zj + g]
                     elif act == 1:  # relu, spelled out so it vectorizes (same select as `_act`)
                         for g in range(G):
-                            v = z[zj + g]
-                            a[zj + g] = v if v > 0 else _f32(0.0)
+                            v = z_p[zj + g]
+                            a_p[zj + g] = v if v > 0 else _f32(0.0)
+                    elif act == 7:  # tanh: `_act`'s code 7 inlined (the call and its dispatch cost as much as exp)
+                        for g in range(G):
+                            v = z_p[zj + g]
+                            zd = np.float64(v)
+                            if abs(zd) < 1e-4 or abs(zd) > 20.0:
+                                a_p[zj + g] = v if abs(zd) < 1e-4 else _f32(math.copysign(1.0, zd))
+                            else:
+                                e = math.exp(zd + zd)
+                                a_p[zj + g] = _f32((e - 1.0) / (e + 1.0))
                     else:
                         for g in range(G):
-                            a[zj + g] = _act(z[zj + g], act)
+                            a_p[zj + g] = _act(z_p[zj + g], act)
 
     @njit(**_JIT)
     def _loss(loss, nb, start, n_out, G, out, z, yg, cg, d, bl):  # type: ignore[no-untyped-def]
         """Each net's batch loss sum into bl[g] and dL/d(output) into d (row r at r * width * G: the caller's
         `out` is the output layer's offset in z and d's rows are as wide), `_epoch`'s loss code per net."""
+        z_p, yg_p, d_p = f32_ptr(z.ctypes.data), f32_ptr(yg.ctypes.data), f32_ptr(d.ctypes.data)
         inv = _f32(1.0 / (nb * n_out)) if loss != 4 else _f32(1.0 / nb)
         stride = out[1]
         for g in range(G):
@@ -142,51 +167,52 @@ if HAVE_NUMBA:
             zo, do = out[0] + r * stride, r * stride
             if loss == 4:
                 for g in range(G):
-                    mx = z[zo + g]
+                    mx = z_p[zo + g]
                     for j in range(1, n_out):
-                        mx = max(mx, z[zo + j * G + g])
+                        mx = max(mx, z_p[zo + j * G + g])
                     se = _f32(0.0)
                     for j in range(n_out):
-                        se += _f32(math.exp(z[zo + j * G + g] - mx))
+                        se += _f32(math.exp(z_p[zo + j * G + g] - mx))
                     lse = mx + _f32(math.log(se))
                     cls = cg[i * G + g]
-                    bl[g] += lse - z[zo + cls * G + g]
+                    bl[g] += lse - z_p[zo + cls * G + g]
                     for j in range(n_out):
-                        p = _f32(math.exp(z[zo + j * G + g] - lse))
-                        d[do + j * G + g] = (p - _f32(1.0) if j == cls else p) * inv
+                        p = _f32(math.exp(z_p[zo + j * G + g] - lse))
+                        d_p[do + j * G + g] = (p - _f32(1.0) if j == cls else p) * inv
                 continue
             for j in range(n_out):
                 oj, yj = zo + j * G, (i * n_out + j) * G
                 if loss == 0:
                     for g in range(G):
-                        e = z[oj + g] - yg[yj + g]
+                        e = z_p[oj + g] - yg_p[yj + g]
                         bl[g] += e * e
-                        d[do + j * G + g] = _f32(2.0) * e * inv
+                        d_p[do + j * G + g] = _f32(2.0) * e * inv
                 elif loss == 1:
                     for g in range(G):
-                        e = z[oj + g] - yg[yj + g]
+                        e = z_p[oj + g] - yg_p[yj + g]
                         bl[g] += abs(e)
-                        d[do + j * G + g] = (_f32(1.0) if e > 0 else (_f32(-1.0) if e < 0 else _f32(0.0))) * inv
+                        d_p[do + j * G + g] = (_f32(1.0) if e > 0 else (_f32(-1.0) if e < 0 else _f32(0.0))) * inv
                 elif loss == 2:
                     for g in range(G):
-                        e = z[oj + g] - yg[yj + g]
+                        e = z_p[oj + g] - yg_p[yj + g]
                         if abs(e) < 1:
                             bl[g] += 0.5 * e * e
-                            d[do + j * G + g] = e * inv
+                            d_p[do + j * G + g] = e * inv
                         else:
                             bl[g] += abs(e) - 0.5
-                            d[do + j * G + g] = (_f32(1.0) if e > 0 else _f32(-1.0)) * inv
+                            d_p[do + j * G + g] = (_f32(1.0) if e > 0 else _f32(-1.0)) * inv
                 else:  # bce with logits, as `_epoch`
                     for g in range(G):
-                        o, y = z[oj + g], yg[yj + g]
+                        o, y = z_p[oj + g], yg_p[yj + g]
                         en = _f32(math.exp(-abs(o)))
                         bl[g] += max(o, _f32(0.0)) - o * y + math.log1p(en)
                         sig = _f32(1.0) / (_f32(1.0) + en) if o >= 0 else en / (_f32(1.0) + en)
-                        d[do + j * G + g] = (sig - y) * inv
+                        d_p[do + j * G + g] = (sig - y) * inv
 
     @njit(**_JIT)
     def _penalty(dims, poff, G, ps, hps, pen):  # type: ignore[no-untyped-def]
         """Each net's L1 + L2 penalty of its weights before the step (`_epoch`'s sums, element order)."""
+        ps_p = f32_ptr(ps.ctypes.data)
         s1 = np.zeros(G, np.float32)
         s2 = np.zeros(G, np.float32)
         for g in range(G):
@@ -196,7 +222,7 @@ if HAVE_NUMBA:
             s2[:] = 0.0
             for e in range(poff[2 * layer], poff[2 * layer + 1]):
                 for g in range(G):
-                    w = ps[e * G + g]
+                    w = ps_p[e * G + g]
                     s1[g] += abs(w)
                     s2[g] += w * w
             for g in range(G):
@@ -205,61 +231,64 @@ if HAVE_NUMBA:
     @njit(**_JIT)
     def _backward(dims, acts, poff, bs, width, nb, G, ps, st, z, a, d, use_l1, use_l2, l1f, half_l2):  # type: ignore[no-untyped-def]  # noqa: E501
         """Gradients of every parameter into st[0] and deltas down the layers (`_epoch`'s backward, per net)."""
+        z_p, a_p, d_p = f32_ptr(z.ctypes.data), f32_ptr(a.ctypes.data), f32_ptr(d.ctypes.data)
+        ps_p, st_p = f32_ptr(ps.ctypes.data), f32_ptr(st.ctypes.data)
         n_layers = dims.shape[0] - 1
         cur = 0
         for layer in range(n_layers - 1, -1, -1):
             fin, fout = dims[layer], dims[layer + 1]
             wo, bo = poff[2 * layer], poff[2 * layer + 1]
             for e in range(wo * G, poff[2 * layer + 2] * G):
-                st[e] = 0.0
-            for r in range(nb):  # gW[j, :] += d[r, j] * a[r, :], gb[j] += d[r, j] (r ascending)
+                st_p[e] = 0.0
+            for r in range(nb):  # gW[j, :] += d_p[r, j] * a_p[r, :], gb[j] += d_p[r, j] (r ascending)
                 a_row = (layer * bs + r) * width * G
                 d_row = (cur * bs + r) * width * G
                 for j in range(fout):
                     dj, bj = d_row + j * G, (bo + j) * G
                     for g in range(G):
-                        st[bj + g] += d[dj + g]
+                        st_p[bj + g] += d_p[dj + g]
                     for k in range(fin):
                         wk, ak = (wo + j * fin + k) * G, a_row + k * G
                         for g in range(G):
-                            st[wk + g] += d[dj + g] * a[ak + g]
+                            st_p[wk + g] += d_p[dj + g] * a_p[ak + g]
             if use_l1 or use_l2:
                 for e in range(wo, bo):
                     for g in range(G):
-                        wv = ps[e * G + g]
-                        gr = st[e * G + g]
+                        wv = ps_p[e * G + g]
+                        gr = st_p[e * G + g]
                         if use_l1:
                             gr += l1f[g] * (_f32(1.0) if wv > 0 else (_f32(-1.0) if wv < 0 else _f32(0.0)))
                         if use_l2:
                             gr += (half_l2[g] * wv) * _f32(2.0)
-                        st[e * G + g] = gr
+                        st_p[e * G + g] = gr
             if layer > 0:
                 nxt = 1 - cur
                 prev_act = acts[layer - 1]
-                for r in range(nb):  # d_prev[r, :] = (sum_j d[r, j] W[j, :]) * act'(z[r, :]), j ascending
+                for r in range(nb):  # d_prev[r, :] = (sum_j d_p[r, j] W[j, :]) * act'(z_p[r, :]), j ascending
                     dp = (nxt * bs + r) * width * G
                     d_row = (cur * bs + r) * width * G
                     for e in range(fin * G):
-                        d[dp + e] = 0.0
+                        d_p[dp + e] = 0.0
                     for j in range(fout):
                         dj = d_row + j * G
                         for k in range(fin):
                             wk, dk = (wo + j * fin + k) * G, dp + k * G
                             for g in range(G):
-                                d[dk + g] += d[dj + g] * ps[wk + g]
+                                d_p[dk + g] += d_p[dj + g] * ps_p[wk + g]
                     zr = (layer * bs + r) * width * G
                     if prev_act == 7:  # tanh's derivative, spelled out so it vectorizes (same ops as `_dact`)
                         for e in range(fin * G):
-                            av = a[zr + e]
-                            d[dp + e] *= _f32(_f32(1.0) - av * av)
+                            av = a_p[zr + e]
+                            d_p[dp + e] *= _f32(_f32(1.0) - av * av)
                     else:
                         for e in range(fin * G):
-                            d[dp + e] *= _dact(z[zr + e], a[zr + e], prev_act)
+                            d_p[dp + e] *= _dact(z_p[zr + e], a_p[zr + e], prev_act)
                 cur = nxt
 
     @njit(**_JIT)
     def _step(poff, opt, use_l1, G, ps, st, hps, t):  # type: ignore[no-untyped-def]
         """One torch.optim step of every parameter of every net at its own step t[g] (`_step_param`'s formulas)."""
+        ps_p, st_p = f32_ptr(ps.ctypes.data), f32_ptr(st.ctypes.data)
         P = poff[poff.shape[0] - 1]
         c1 = np.empty(G, np.float32)
         c2 = np.empty(G, np.float32)
@@ -292,29 +321,29 @@ if HAVE_NUMBA:
                 s1, s2 = (P + p) * G, (2 * P + p) * G
                 for g in range(G):
                     e = p * G + g
-                    gr = st[e]
-                    old = ps[e]
+                    gr = st_p[e]
+                    old = ps_p[e]
                     if opt <= 2:
                         if opt > 0:
-                            buf = gr if t[g] == 1 else _f32(st[s1 + g] * c1[g]) + gr
-                            st[s1 + g] = buf
+                            buf = gr if t[g] == 1 else _f32(st_p[s1 + g] * c1[g]) + gr
+                            st_p[s1 + g] = buf
                             gr = gr + c1[g] * buf if opt == 2 else buf
-                        ps[e] = _unflip(old, old + c2[g] * gr, clamp)
+                        ps_p[e] = _unflip(old, old + c2[g] * gr, clamp)
                     elif opt == 3:
-                        acc = st[s1 + g] + gr * gr
-                        st[s1 + g] = acc
-                        ps[e] = _unflip(old, old + c2[g] * (gr / (_f32(math.sqrt(acc)) + c1[g])), clamp)
+                        acc = st_p[s1 + g] + gr * gr
+                        st_p[s1 + g] = acc
+                        ps_p[e] = _unflip(old, old + c2[g] * (gr / (_f32(math.sqrt(acc)) + c1[g])), clamp)
                     elif opt == 4:
-                        sq = _f32(st[s2 + g] * c1[g]) + c2[g] * gr * gr
-                        st[s2 + g] = sq
-                        ps[e] = _unflip(old, old + c4[g] * (gr / (_f32(math.sqrt(sq)) + c3[g])), clamp)
+                        sq = _f32(st_p[s2 + g] * c1[g]) + c2[g] * gr * gr
+                        st_p[s2 + g] = sq
+                        ps_p[e] = _unflip(old, old + c4[g] * (gr / (_f32(math.sqrt(sq)) + c3[g])), clamp)
                     else:
                         w = old * c6[g] if decayed else old
-                        m = st[s1 + g] + c1[g] * (gr - st[s1 + g])
-                        v = _f32(st[s2 + g] * c2[g]) + c3[g] * gr * gr
-                        st[s1 + g] = m
-                        st[s2 + g] = v
-                        ps[e] = _unflip(old, w + c4[g] * (m / (_f32(math.sqrt(v)) / c5[g] + c7[g])), clamp)
+                        m = st_p[s1 + g] + c1[g] * (gr - st_p[s1 + g])
+                        v = _f32(st_p[s2 + g] * c2[g]) + c3[g] * gr * gr
+                        st_p[s1 + g] = m
+                        st_p[s2 + g] = v
+                        ps_p[e] = _unflip(old, w + c4[g] * (m / (_f32(math.sqrt(v)) / c5[g] + c7[g])), clamp)
 
     @njit(**_JIT)
     def group_epoch(nets, dims, acts, poff, loss, opt, bs, n):  # type: ignore[no-untyped-def]
