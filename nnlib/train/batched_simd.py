@@ -40,28 +40,10 @@ NET_COLUMNS = 9
 
 if HAVE_NUMBA:
     import numba
-    from numba import njit, types
-    from numba.extending import intrinsic
+    from numba import njit
 
     from nnlib.train.fast_kernel import _act, _dact, _unflip
-
-    def _pointer_to(item_type):  # type: ignore[no-untyped-def]
-        """An intrinsic turning an int64 address into a pointer to `item_type` (what numba.carray views)."""
-
-        @intrinsic
-        def pointer(typingctx, addr):  # type: ignore[no-untyped-def]
-            sig = types.CPointer(item_type)(types.int64)
-
-            def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
-                return builder.inttoptr(args[0], context.get_value_type(types.CPointer(item_type)))
-
-            return sig, codegen
-
-        return pointer
-
-    i64_ptr = _pointer_to(types.int64)
-    f64_ptr = _pointer_to(types.float64)
-    f32_ptr = _pointer_to(types.float32)
+    from nnlib.train.raw_memory import f32_ptr, f64_ptr, i64_ptr
 
     _JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
     _f32 = np.float32
