@@ -25,9 +25,9 @@ EPOCH_ARG_DTYPES = (np.int64, np.int64, np.int64, np.int64, np.float32, np.float
                     np.float64, np.int64, np.float32, np.float32, np.float32, np.float32)
 ROW_WIDTH = sum(1 + n for n in EPOCH_ARG_NDIMS)  # per argument: its address, then its shape
 
-# the per-net SIMD pass pays off from this many nets of one shape (fewer run `_epoch` one by one), and runs at most
-# this many at once (net-minor buffers of more nets than that outgrow the L1 cache)
-MIN_GROUP = 2
+# the net-minor SIMD pass pays off from this many nets of one kind (2 run ~10% slower than `_epoch` twice, 4 ~1.6x
+# faster); it takes at most MAX_LANES at once (per CPU-second, 32-64 nets ran ~1.2x 16 on the default net)
+MIN_GROUP = 3
 MAX_LANES = 64
 
 if HAVE_NUMBA:

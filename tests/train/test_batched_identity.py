@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from nnlib.config import TrainConfig
 from nnlib.optimizers import optimizer_settings
-from nnlib.train.batched_kernel import describe_call, prepared_call, run_epochs
+from nnlib.train.batched_kernel import MIN_GROUP, describe_call, prepared_call, run_epochs
 from nnlib.train.batched_mlp import EpochBatcher, KernelRouter, install_router, routed_to, train_together
 from nnlib.train.fast_mlp import ACTIVATIONS, LOSSES, OPTIMIZERS, FastMLP
 
@@ -90,14 +90,15 @@ def assert_bitwise_equal(a: np.ndarray, b: np.ndarray) -> None:
 
 
 def simd_epochs_expected(jobs: list[Job]) -> int:
-    """Epochs that run in the SIMD pass: at each step, those of active jobs whose kind has 2 or more active."""
+    """Epochs that run in the SIMD pass: at each step, those of active jobs whose kind has MIN_GROUP or more
+    active."""
     total = 0
     for step in range(max(j.spec["start"] + len(j.spec["lrs"]) for j in jobs)):
         kinds: dict[tuple, int] = {}
         for j in jobs:
             if 0 <= step - j.spec["start"] < len(j.spec["lrs"]):
                 kinds[j.kind()] = kinds.get(j.kind(), 0) + 1
-        total += sum(c for c in kinds.values() if c >= 2)
+        total += sum(c for c in kinds.values() if c >= MIN_GROUP)
     return total
 
 
