@@ -11,6 +11,7 @@ the caller release the GIL once for the whole class.
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -126,6 +127,13 @@ if HAVE_NUMBA:
             group_epoch(nets, dims, acts, poff, ctl[_LOSS], ctl[_OPT], ctl[_BS], r[17])
 
     @njit(cache=True, nogil=True)
+    def _epochs_one_by_one(table):  # type: ignore[no-untyped-def]
+        """`_epoch` on every row in turn: what a worker runs while it compiles `_epochs` (see `warmup`)."""
+        for j in range(table.shape[0]):
+            _run_one(table[j])
+        return 0
+
+    @njit(cache=True, nogil=True)
     def _epochs(table):  # type: ignore[no-untyped-def]
         """An epoch of every row's net: nets of one kind together through `group_epoch`, the rest (and every
         net of a table naming one net twice, whose epochs must then run one after the other) through `_epoch`.
@@ -223,6 +231,12 @@ class CallRows:
 _ORDER_AT = sum(1 + n for n in EPOCH_ARG_NDIMS[:7])  # where `order`'s address sits in a row
 
 
+# the SIMD pass takes ~35 CPU-seconds to compile (once per machine: numba caches it on disk); a worker's warm-up
+# compiles it in this thread and runs batches one net at a time until it is ready (bitwise the same results)
+_simd_compiling: threading.Thread | None = None
+_simd_lock = threading.Lock()
+
+
 def run_epochs(calls: Sequence[Sequence[np.ndarray]], rows: CallRows | None = None) -> int:
     """Run `_epoch(*call)` for every call in one compiled, GIL-free call (results land in each call's arrays,
     bitwise as `_epoch` leaves them); returns how many of the nets trained in the net-minor SIMD pass.
@@ -236,7 +250,10 @@ def run_epochs(calls: Sequence[Sequence[np.ndarray]], rows: CallRows | None = No
         raise RuntimeError("the batched kernel needs numba, which is not installed")
     describe = describe_call if rows is None else rows.row
     table = np.array([describe(c) for c in calls], dtype=np.int64).reshape(len(calls), ROW_WIDTH)
-    return int(_epochs(table))
+    compiling = _simd_compiling
+    if compiling is not None and compiling.is_alive():
+        return int(_epochs_one_by_one(table))
+    return int(_epochs(table))  # compiled here on first use when no warm-up started it
 
 
 def prepared_call(fast: Any, x: np.ndarray, y: np.ndarray, order: np.ndarray, batch_size: int) -> tuple:
@@ -248,12 +265,34 @@ def prepared_call(fast: Any, x: np.ndarray, y: np.ndarray, order: np.ndarray, ba
             fast._state, za, dd, fast._wt)
 
 
-def warmup() -> None:
-    """Compile (or load from numba's cache) the batched loop, so a group's first epoch does not wait for it."""
-    if not HAVE_NUMBA:
-        return
+def _warmup_table(run: Any) -> None:
+    """Run `run` (a compiled batched loop) on a table of one throw-away net, compiling or loading it."""
     from nnlib.train.fast_mlp import FastMLP
 
     fast = FastMLP([np.zeros((1, 1), np.float32)], [np.zeros(1, np.float32)], [], "mse", "sgd", {"lr": 0.0})
     one = np.zeros((1, 1), np.float32)
-    run_epochs([prepared_call(fast, one, one.copy(), np.zeros(1, np.int64), 1)])
+    call = prepared_call(fast, one, one.copy(), np.zeros(1, np.int64), 1)
+    run(np.array([describe_call(call)], dtype=np.int64))
+
+
+def warmup(background: bool = True) -> None:
+    """Compile (or load from numba's cache) the batched loops, so a group's first epoch does not wait for them:
+    the one-net-at-a-time loop now, the SIMD pass in a background thread (`background`; else now too)."""
+    global _simd_compiling
+    if not HAVE_NUMBA:
+        return
+    _warmup_table(_epochs_one_by_one)
+    with _simd_lock:
+        if _simd_compiling is None:
+            _simd_compiling = threading.Thread(target=_warmup_table, args=(_epochs,), daemon=True,
+                                               name="nnlib-simd-compile")
+            _simd_compiling.start()
+    if not background:
+        await_simd()
+
+
+def await_simd() -> None:
+    """Wait until a warm-up's background compile of the SIMD pass has finished (at once if none started)."""
+    compiling = _simd_compiling
+    if compiling is not None:
+        compiling.join()

@@ -17,9 +17,16 @@ from hypothesis import strategies as st
 
 from nnlib.config import TrainConfig
 from nnlib.optimizers import optimizer_settings
-from nnlib.train.batched_kernel import MIN_GROUP, describe_call, prepared_call, run_epochs
+from nnlib.train import batched_kernel
+from nnlib.train.batched_kernel import MIN_GROUP, await_simd, describe_call, prepared_call, run_epochs
 from nnlib.train.batched_mlp import EpochBatcher, KernelRouter, install_router, routed_to, train_together
 from nnlib.train.fast_mlp import ACTIVATIONS, LOSSES, OPTIMIZERS, FastMLP
+
+
+@pytest.fixture(autouse=True, scope="module")
+def simd_pass_compiled() -> None:
+    """A worker's warm-up (if one ran in this process) compiles the SIMD pass in the background; wait for it."""
+    await_simd()
 
 
 @st.composite
@@ -280,3 +287,25 @@ def test_a_net_with_a_bad_order_fails_alone_while_its_kind_trains() -> None:
     for i in (0, 2, 3):
         for x, y in zip(alone[i].weights + alone[i].biases, jobs[i].weights + jobs[i].biases):
             assert_bitwise_equal(x, y)
+
+
+def test_while_the_simd_pass_compiles_batches_run_one_net_at_a_time_with_the_same_result(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    release = threading.Event()
+    compiling = threading.Thread(target=release.wait, daemon=True)  # stands in for the warm-up's compile
+    compiling.start()
+    monkeypatch.setattr(batched_kernel, "_simd_compiling", compiling)
+    try:
+        slow, fast, alone = ([Job(default_spec(i, [0.03], 0)) for i in range(4)] for _ in range(3))
+        assert run_epochs([prepared_call(j.fast, j.x, j.y, j.orders[0], 10) for j in slow]) == 0
+        release.set()
+        compiling.join()
+        assert run_epochs([prepared_call(j.fast, j.x, j.y, j.orders[0], 10) for j in fast]) == 4
+    finally:
+        release.set()
+    for job in alone:
+        job.epoch(0)
+    for a, b, c in zip(alone, slow, fast):
+        for x, y, z in zip(a.outcome()[:-1], b.outcome()[:-1], c.outcome()[:-1]):
+            assert_bitwise_equal(x, y)
+            assert_bitwise_equal(x, z)
