@@ -53,6 +53,7 @@ class EpochBatcher:
         self._gather_s = gather_s
         self.batches = 0  # kernel calls made
         self.epochs = 0  # job epochs they ran
+        self.simd_epochs = 0  # of which in the net-minor SIMD pass (nets of one kind batched together)
         self.largest = 0  # most epochs in one call
         self.kernel_seconds = 0.0
         self._rows = CallRows()
@@ -88,8 +89,9 @@ class EpochBatcher:
         self._cond.release()
         error: BaseException | None = None
         started, cpu_started = time.perf_counter(), time.thread_time()
+        simd = 0
         try:
-            run_epochs([c.args for c in batch], self._rows)
+            simd = run_epochs([c.args for c in batch], self._rows)
         except BaseException as e:  # noqa: BLE001 - handed to every job of the batch, which then fails
             error = e
         finally:
@@ -98,6 +100,7 @@ class EpochBatcher:
         self.kernel_seconds += elapsed
         self.batches += 1
         self.epochs += len(batch)
+        self.simd_epochs += simd
         self.largest = max(self.largest, len(batch))
         leader = threading.get_ident()
         self.ledger[leader] = self.ledger.get(leader, 0.0) - cpu
