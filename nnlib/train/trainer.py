@@ -86,6 +86,7 @@ class Trainer:
 
             self._fast_order = BatchOrder(t.seed)
         self._fast_eval: Any = None  # the splits as the fast path's evaluation kernel reads them (fast_mlp.EvalSet)
+        self._fused: Any = None  # the fast path's epoch as one compiled call (fast_epoch.FusedEpoch), made at need
         self._problem = cfg.problem
         if fast and self.fast is None:
             raise ValueError("the fast path cannot train this model/optimizer/loss combination")
@@ -202,6 +203,22 @@ class Trainer:
         for cb in self.callbacks:
             cb.on_epoch_begin(self, epoch, logs)
         self._use_scheduled_lr()
+        if self.fast is not None and self._fused_usable():  # batch order to norms in one compiled call
+            self.epoch = epoch
+            self._fused.write_logs(epoch, self._lr, logs)
+        else:
+            self._stepwise_epoch(epoch, logs)
+        t = self.cfg.train
+        if t.schedule == "plateau":
+            self._plateau = self._plateau.after(logs.get("val_loss", math.nan), t.lr_gamma, t.lr_patience)
+        self._elapsed += time.perf_counter() - start
+        logs["wall_time"] = self._elapsed
+        for cb in self.callbacks:
+            cb.on_epoch_end(self, epoch, logs)
+        return logs
+
+    def _stepwise_epoch(self, epoch: int, logs: Logs) -> None:
+        """The epoch as separate steps: the training epoch (kernel or autograd), evaluation, norms."""
         if self.fast is not None:  # no torch per epoch: the kernel trains the parameters' memory in place
             x_train = self.data.x_train
             data_loss, pen = self.fast.train_epoch(x_train, self._fast_targets(),
@@ -225,14 +242,18 @@ class Trainer:
             logs["weight_norms"] = [float(w.detach().norm()) for w in weights]
             logs["zero_weights"] = count_zeros(weights)
             logs["grad_norms"] = grad_norms
-        t = self.cfg.train
-        if t.schedule == "plateau":
-            self._plateau = self._plateau.after(logs.get("val_loss", math.nan), t.lr_gamma, t.lr_patience)
-        self._elapsed += time.perf_counter() - start
-        logs["wall_time"] = self._elapsed
-        for cb in self.callbacks:
-            cb.on_epoch_end(self, epoch, logs)
-        return logs
+
+    def _fused_usable(self) -> bool:
+        """Whether this epoch can be `fast_epoch.FusedEpoch`'s one call (asked every epoch: a group worker may
+        route the kernel to its batcher at any time, and then the epoch must go through `FastMLP.train_epoch`)."""
+        if self._fused is None:
+            from nnlib.train import fast_epoch
+
+            self._fused_check = fast_epoch.usable
+            self._fused = fast_epoch.FusedEpoch(self.fast, self.data.x_train, self._fast_targets(), self._fast_order,
+                                                self.cfg.train.batch_size, self._problem,
+                                                self._prepared_fast_eval(False, self.cfg.is_image))
+        return self._fused_check()
 
     def _fast_targets(self) -> np.ndarray:
         if not hasattr(self, "_fast_y"):
