@@ -43,14 +43,17 @@ def _sources_digest() -> str:
     return digest.hexdigest()
 
 
-def _compiled_fused() -> Any:
+if HAVE_NUMBA:  # module globals, not closure variables: numba's cache key pickles the closure (see below)
     from numba import njit
 
     from nnlib.train.batch_order import permute
     from nnlib.train.fast_eval import forward, metrics, norms
     from nnlib.train.fast_kernel import _JIT, _epoch
 
-    sources = _sources_digest()
+
+def _compiled_fused(sources: str) -> Any:
+    """`fused` with the kernels' source digest as its one closure variable (a plain string, pickled the same in
+    every process, so the cache key is stable until a source changes)."""
 
     @njit(**_JIT)
     def fused(addrs, dims, acts, poff, x, yf, yi, key, pos, order, hp, ctl, st, za, dd, wt,  # type: ignore[no-untyped-def]
@@ -71,17 +74,23 @@ def _compiled_fused() -> Any:
         norms(addrs, poff, st[0], stats)
         return evaluated
 
-    return fused, _epoch
+    return fused
 
 
 if HAVE_NUMBA:
-    _fused, _kernel = _compiled_fused()
+    _fused = _compiled_fused(_sources_digest())
 
 
 def usable() -> bool:
-    """Whether the fused call trains as `FastMLP.train_epoch` would: numba is there and the training kernel is
-    not routed elsewhere (a group worker's `batched_mlp.KernelRouter` batches epochs of many jobs)."""
-    return HAVE_NUMBA and getattr(fast_mlp, "_epoch", None) is _kernel
+    """Whether the fused call trains as `FastMLP.train_epoch` would: numba is there and this thread's epochs are
+    not routed elsewhere (a group worker's `batched_mlp.KernelRouter` batches the epochs of its jobs' threads;
+    other threads of that process still call the kernel directly)."""
+    if not HAVE_NUMBA:
+        return False
+    kernel = getattr(fast_mlp, "_epoch", None)
+    if kernel is _epoch:
+        return True
+    return getattr(kernel, "direct", None) is _epoch and not kernel.routes_this_thread()  # type: ignore[union-attr]
 
 
 class FusedEpoch:

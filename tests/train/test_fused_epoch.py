@@ -5,6 +5,11 @@ the fast path accepts -- diverging runs and the plateau schedule (which reads ea
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,9 +37,9 @@ def trained(cfg: RunConfig, fused: bool, epochs: int) -> Trainer:
     as in a group worker), which makes the Trainer take its separate calls."""
     trainer = Trainer(cfg, fast=True)
     with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(fast_mlp, "_epoch", fast_epoch._epoch)  # the plain kernel, even if a test installed a router
         if not fused:
-            kernel = fast_mlp._epoch
-            mp.setattr(fast_mlp, "_epoch", lambda *args: kernel(*args))
+            mp.setattr(fast_mlp, "_epoch", lambda *args: fast_epoch._epoch(*args))
         assert fast_epoch.usable() is fused
         trainer.run(epochs=epochs)
     assert (trainer._fused is not None) is True  # built either way; `usable` decides per epoch
@@ -72,8 +77,7 @@ def test_fused_and_separate_epochs_share_one_batch_order_stream() -> None:
     for fused in (True, False, True, False, True, True):
         with pytest.MonkeyPatch.context() as mp:
             if not fused:
-                kernel = fast_mlp._epoch
-                mp.setattr(fast_mlp, "_epoch", lambda *args: kernel(*args))
+                mp.setattr(fast_mlp, "_epoch", lambda *args: fast_epoch._epoch(*args))
             mixed.run(epochs=1)
     assert_same_runs(mixed, trained(cfg, False, 6))
 
@@ -85,3 +89,45 @@ def test_a_diverging_run_skips_evaluation_as_before() -> None:
     assert fused.status == "diverged"
     assert "val_loss" not in fused.history.records[-1]
     assert_same_runs(fused, separate)
+
+
+def test_only_a_thread_routed_to_a_batcher_leaves_the_fused_call() -> None:
+    """In a group worker the router stands in for the kernel process-wide; a job thread bound to a batcher must
+    send its epochs there (separate calls), any other thread may still use the fused call."""
+    from nnlib.train.batched_mlp import EpochBatcher, install_router, routed_to
+
+    install_router()
+    assert fast_epoch.usable()  # this thread is not bound
+    seen: list[bool] = []
+
+    def job() -> None:
+        with routed_to(EpochBatcher()):
+            seen.append(fast_epoch.usable())
+
+    thread = threading.Thread(target=job)
+    thread.start()
+    thread.join()
+    assert seen == [False]
+
+
+def test_a_fresh_process_loads_the_fused_kernel_from_numbas_cache() -> None:
+    """No compile at a worker's or the CLI's start once the cache is warm: the cache key of `_fused` must be the
+    same in every process (a closure holding compiled functions pickles differently each time, so it missed)."""
+    code = ("from nnlib.train import fast_epoch, fast_mlp\n"
+            "from nnlib.train.trainer import Trainer\n"
+            "from nnlib.config import RunConfig\n"
+            "Trainer(RunConfig().replace(train={'epochs': 1})).run()\n"
+            "stats = fast_epoch._fused.stats\n"
+            "print(sum(stats.cache_hits.values()), sum(stats.cache_misses.values()))")
+    root = Path(__file__).resolve().parents[2]
+    runs = [subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONPATH": str(root)}) for _ in range(2)]
+    hits, misses = map(int, runs[1].stdout.split()[-2:])
+    assert (hits, misses) == (1, 0), runs[1].stdout
+
+
+def test_the_cache_key_covers_the_callees_sources() -> None:
+    """numba checks only fast_epoch.py's timestamp; the digest of the kernels' files in the closure makes an edit
+    of fast_kernel.py, fast_eval.py or batch_order.py a new cache key."""
+    cells = [c.cell_contents for c in fast_epoch._fused.py_func.__closure__]
+    assert cells == [fast_epoch._sources_digest()]
