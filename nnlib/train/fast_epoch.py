@@ -22,7 +22,7 @@ import numpy as np
 from nnlib.train import fast_mlp
 from nnlib.train.batch_order import MAX_N, BatchOrder
 from nnlib.train.callbacks import Logs
-from nnlib.train.fast_eval import split_logs
+from nnlib.train.fast_eval import M_CORRECT, M_LOSS, M_ROWS, split_logs
 from nnlib.train.fast_kernel import _BS, _LOSS, _NB, _OUT_LOSS, _OUT_PEN, HAVE_NUMBA
 
 
@@ -115,6 +115,9 @@ class FusedEpoch:
                       fast._stats_out)
         self.prepared = prepared
         self._problem = problem
+        # a classifier's entries per split, named once: (has a loss, loss key, accuracy key), as `split_logs` names them
+        self._class_keys = ([(name != "train", f"{name}_loss", f"{name}_accuracy") for name in prepared.names]
+                            if problem != "regression" else None)
         self._n_weights = len(fast.weights)
 
     def run(self) -> tuple[float, float, Any, list[float]]:
@@ -137,7 +140,12 @@ class FusedEpoch:
         steps write them (epoch, losses, lr, fast_path, the splits' metrics, weight/grad norms, zero weights)."""
         data_loss, pen, rows, stats = self.run()
         logs.update(epoch=epoch, train_loss=data_loss, train_penalty=pen, lr=lr, fast_path=True)
-        if rows is not None:
+        if rows is not None and self._class_keys is not None:  # what split_logs writes, without a dict per split
+            for (with_loss, loss_key, accuracy_key), row in zip(self._class_keys, rows):
+                if with_loss:
+                    logs[loss_key] = row[M_LOSS]
+                logs[accuracy_key] = row[M_CORRECT] / row[M_ROWS]
+        elif rows is not None:
             problem = self._problem
             for split, row in zip(self.prepared.names, rows):
                 logs.update(split_logs(split, row, problem))

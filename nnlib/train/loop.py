@@ -62,7 +62,8 @@ class EpochLoop:
     def _use_scheduled_lr(self) -> None:
         """Set the coming epoch's rate from the schedule, in whichever optimizer trains (torch's or the kernel's)."""
         t = self.cfg.train
-        self._lr = self._plateau.lr if t.schedule == "plateau" else lr_at(self.epoch, t)
+        self._lr = self._plateau.lr if t.schedule == "plateau" else (float(t.lr) if t.schedule == "constant"
+                                                                      else lr_at(self.epoch, t))
         self._apply_lr(self._lr)
 
     def _apply_lr(self, lr: float) -> None:
