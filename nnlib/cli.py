@@ -171,6 +171,25 @@ def writable_folder(path: str, option: str) -> str:
     return path
 
 
+def make_trainer(cfg: RunConfig, callbacks: list[Any], threads: int | None) -> Any:
+    """A torch-free FastRun when the run qualifies (a plain MLP on the fast path: `import torch` is most of a
+    short run's time), else the torch Trainer; the same history and weights either way."""
+    from nnlib.data.bundle import load_data
+    from nnlib.train.fast_run import FastRun, torch_free_layers
+
+    data = load_data(cfg)
+    layers = torch_free_layers(cfg, data, callbacks)
+    if layers is not None:
+        return FastRun(cfg, data, layers, callbacks)
+    import torch
+
+    from nnlib.train.trainer import Trainer
+
+    if threads:
+        torch.set_num_threads(threads)
+    return Trainer(cfg, data, callbacks=callbacks)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     cfg, problems = config_problems(args.config, args.epochs)
     if cfg is None or problems:
@@ -179,16 +198,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         return 2
     out = writable_folder(args.out or os.path.join("runs", os.path.splitext(os.path.basename(args.config))[0]),
                           "--out")
-    import torch
-
     from nnlib.data.errors import DataError
     from nnlib.train.callbacks import Checkpoint, Progress
-    from nnlib.train.trainer import Trainer
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
     try:
-        trainer = Trainer(cfg, callbacks=[Progress(cfg.train.epochs, verbose=not args.quiet), Checkpoint(out)])
+        trainer = make_trainer(cfg, [Progress(cfg.train.epochs, verbose=not args.quiet), Checkpoint(out)],
+                               args.threads)
     except DataError as e:
         print(f"cannot load the data: {shown(str(e))}", file=sys.stderr)
         return 3

@@ -129,6 +129,10 @@ class KernelRouter:
         else:
             batcher.submit(args)
 
+    def routes_this_thread(self) -> bool:
+        """Whether this thread's epochs go to a batcher (else they call the kernel directly)."""
+        return getattr(self._local, "batcher", None) is not None
+
     def bind(self, batcher: EpochBatcher | None) -> EpochBatcher | None:
         """Route this thread's epochs to `batcher` (None: straight to the kernel); returns the previous binding."""
         previous = getattr(self._local, "batcher", None)

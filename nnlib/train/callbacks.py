@@ -196,12 +196,20 @@ class Checkpoint(Callback):
         self.folder, self.every = folder, every
 
     def save(self, trainer: Trainer, name: str) -> str:
-        from safetensors.torch import save_file
-
+        """The model's state_dict as a safetensors file; a torch-free run's (numpy arrays, `fast_run.ArrayMLP`)
+        through safetensors' numpy API, which writes the same file, without importing torch."""
         os.makedirs(self.folder, exist_ok=True)
         path = os.path.join(self.folder, name)
-        state = {k: v.detach().cpu().contiguous() for k, v in trainer.model.state_dict().items()}
-        save_file(state, path, metadata={"config": trainer.cfg.to_json(indent=None)})
+        metadata = {"config": trainer.cfg.to_json(indent=None)}
+        state = trainer.model.state_dict()
+        if all(type(v).__module__ == "numpy" for v in state.values()):
+            from safetensors.numpy import save_file as save_arrays
+
+            save_arrays({k: v.copy(order="C") for k, v in state.items()}, path, metadata=metadata)
+            return path
+        from safetensors.torch import save_file
+
+        save_file({k: v.detach().cpu().contiguous() for k, v in state.items()}, path, metadata=metadata)
         return path
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: Logs) -> None:

@@ -85,12 +85,17 @@ if HAVE_NUMBA:
         loss: index into fast_kernel.LOSSES; yi (class ids) for cross entropy, else yf [n, k]. Accuracy counts
         argmax == class (cross entropy) or (output > 0) == int(target), as `Trainer.evaluate` does. The loss of a
         segment with want_loss[s] == 0 is not computed (the training split's: its exps and logs are half the
-        cost, and the epoch's batches already give the training loss); it reads NaN."""
+        cost, and the epoch's batches already give the training loss); it reads NaN.
+
+        BCE's log(1 + e^-|o|) terms are summed as the log of their product (each factor in (1, 2], the product
+        taken in float64 and folded into a log before it could overflow): one log per segment instead of one
+        log1p per row, which was half the evaluation's time on the default net, and closer to the exact sum."""
         k = out.shape[0]
         for s in range(bounds.shape[0] - 1):
             lo, hi = bounds[s], bounds[s + 1]
             with_loss = want_loss[s] != 0
             total = 0.0
+            product = 1.0  # of BCE's 1 + e^-|o| factors since the last fold into `total`
             correct = 0
             sq = 0.0
             ysum = 0.0
@@ -125,9 +130,14 @@ if HAVE_NUMBA:
                     elif loss == 2:
                         total += 0.5 * e * e if abs(e) < 1 else abs(e) - 0.5
                     else:
-                        o32 = out[j, r]  # float32 exp/log1p, as torch's float32 loss: ~2x cheaper than float64
-                        total += max(o, 0.0) - o * y + math.log1p(math.exp(-abs(o32)))
+                        o32 = out[j, r]  # float32 exp, as torch's float32 loss: ~2x cheaper than float64
+                        total += max(o, 0.0) - o * y
+                        product *= 1.0 + np.float64(math.exp(-abs(o32)))
+                        if product > 1e300:
+                            total += math.log(product)
+                            product = 1.0
                 correct += (1 if out[0, r] > 0 else 0) == int(yf[r, 0])
+            total += math.log(product)
             n = hi - lo
             res[s, M_LOSS] = total / max(1, n if loss == 4 else n * k) if with_loss else np.nan
             res[s, M_CORRECT] = correct

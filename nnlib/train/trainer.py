@@ -9,7 +9,6 @@ either way.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -22,14 +21,13 @@ from nnlib.losses import LOSSES
 from nnlib.models.build import build_model, core_mlp
 from nnlib.optimizers import configure_optimizer, optimizer_settings
 from nnlib.regularization import clamp_sign_flips, count_zeros, penalty, weight_tensors
-from nnlib.schedules import PlateauState, lr_at
-from nnlib.train.callbacks import Callback, EarlyStopping, History, Logs, NaNGuard
+from nnlib.train.callbacks import Callback, Logs
+from nnlib.train.loop import TRAIN_EVAL_MAX, EpochLoop
 
 __all__ = ["Trainer", "resolve_device", "weight_tensors"]  # weight_tensors lives in nnlib.regularization
 
 EVAL_BATCH = 4096
 CONV_EVAL_BATCH = 256  # conv nets on a CPU infer ~3x faster in batches of 64-256 than of 4096 (cache-sized tensors)
-TRAIN_EVAL_MAX = 2000  # train metrics are measured on at most this many training examples
 
 
 def resolve_device(name: str) -> torch.device:
@@ -41,14 +39,14 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-class Trainer:
+class Trainer(EpochLoop):
     def __init__(self, cfg: RunConfig, data: Any = None, callbacks: Iterable[Callback] = (),
                  model: nn.Module | None = None, fast: bool | None = None) -> None:
         if data is None:
             from nnlib.data.bundle import load_data
 
             data = load_data(cfg)
-        self.cfg, self.data = cfg, data
+        self._init_loop(cfg, data, callbacks)
         t = cfg.train
         self.device = resolve_device(t.device)
         self.model = (model or build_model(cfg, data.input_shape, data.n_classes)).to(self.device)
@@ -59,22 +57,9 @@ class Trainer:
         self.eval_batch = CONV_EVAL_BATCH if cfg.model.cnn is not None else EVAL_BATCH
         self.loss_name = cfg.loss
         self.loss_fn = LOSSES[self.loss_name].factory()
-        self._lr = t.lr
-        self._plateau = PlateauState(t.lr)  # what the plateau schedule remembers of the validation losses
         self.splits = {name: self._tensors(name) for name in ("train", "val", "test")}
         self.generator = torch.Generator().manual_seed(t.seed)
         self.aug_generator = torch.Generator(device=self.device).manual_seed(t.seed + 1)
-        self.history = History()
-        self.callbacks: list[Callback] = [self.history, NaNGuard(), *callbacks]
-        if t.patience:
-            self.callbacks.insert(2, EarlyStopping(t.patience))
-        self._n_builtin = 3 if t.patience else 2
-        self.epoch = 0
-        self.status = "ready"
-        self.stop_reason = ""
-        self.best_epoch: int | None = None
-        self._stop = False
-        self._elapsed = 0.0
         self.interrupt: Callable[[], bool] | None = None  # polled between batches of the autograd path
         self._batch_train_accuracy: float | None = None
         # train()/eval() walk every submodule (~0.5 ms per call here): only toggle when it changes the maths
@@ -85,8 +70,6 @@ class Trainer:
             from nnlib.train.batch_order import BatchOrder
 
             self._fast_order = BatchOrder(t.seed)
-        self._fast_eval: Any = None  # the splits as the fast path's evaluation kernel reads them (fast_mlp.EvalSet)
-        self._problem = cfg.problem
         if fast and self.fast is None:
             raise ValueError("the fast path cannot train this model/optimizer/loss combination")
         # the fast kernel keeps its own optimizer state: a torch optimizer exists only for the autograd path
@@ -132,114 +115,33 @@ class Trainer:
                                 [lin.bias.detach().numpy() for lin in lins], activations, self.loss_name,
                                 t.optimizer, optimizer_settings(t)[1], t.l1, t.l2)
 
-    # ---------- control ----------
-    def stop(self, reason: str = "stopped by the user", status: str = "stopped") -> None:
-        """Ask the loop to stop after the current batch; safe to call from a callback or another thread."""
-        self._stop = True
-        self.stop_reason = reason
-        self.status = status
-
-    @property
-    def lr(self) -> float:
-        """The learning rate of the current (or, between epochs, the last) epoch."""
-        return self._lr
-
-    def _use_scheduled_lr(self) -> None:
-        """Set the coming epoch's rate from the schedule, in whichever optimizer trains (torch's or the kernel's)."""
-        t = self.cfg.train
-        self._lr = self._plateau.lr if t.schedule == "plateau" else lr_at(self.epoch, t)
+    # ---------- the autograd path ----------
+    def _apply_lr(self, lr: float) -> None:
         if self.fast is not None:
-            self.fast.set_lr(self._lr)
+            self.fast.set_lr(lr)
         else:
             for g in self.optimizer.param_groups:  # type: ignore[union-attr]
-                g["lr"] = self._lr
+                g["lr"] = lr
 
-    @property
-    def done(self) -> bool:
-        return self.epoch >= self.cfg.train.epochs or self.status in ("diverged", "early_stopped", "stopped")
-
-    def run(self, epochs: int | None = None, gate: Callable[[], bool] | None = None) -> History:
-        """Train `epochs` more epochs (default: until cfg.train.epochs); call again to resume.
-
-        `gate` is asked before every epoch (a job runner blocks in it while paused); False means stop.
-        """
-        target = self.cfg.train.epochs if epochs is None else min(self.cfg.train.epochs, self.epoch + epochs)
-        self._stop = False
-        if self.status in ("ready", "paused", "stopped"):
-            self.status, self.stop_reason = "running", ""
-        logs: Logs = {}
-        first = self.epoch == 0
-        if first:
-            for cb in self.callbacks:
-                cb.on_train_begin(self, logs)
-        while self.epoch < target and not self._stop:
-            if gate is not None and not gate():
-                self.stop()
-                break
-            self.train_epoch()
-        if self.status == "running":
-            self.status = "finished" if self.epoch >= self.cfg.train.epochs else "paused"
-            if self.status == "finished":
-                self.stop_reason = f"all {self.epoch} epochs done"
-        if self.status != "paused":
-            for cb in self.callbacks[:self._n_builtin]:  # history, NaN guard, early stopping (restores weights)
-                cb.on_train_end(self, logs)
-            if self.cfg.is_image and self.history.records:  # image runs measure the test split once, here
-                self.history.update_last(self.evaluate("test"))
-            for cb in self.callbacks[self._n_builtin:]:
-                cb.on_train_end(self, logs)
-        return self.history
-
-    def train_epoch(self) -> Logs:
-        """One pass over the shuffled training set, then evaluation and the epoch-end hooks.
-
-        Besides the keys `nnlib.train.callbacks` lists, the logs hold `zero_weights`: how many weights are exactly
-        0 after the epoch (L1's clamp makes them; the page shows the count of dead connections).
-        """
-        start = time.perf_counter()
-        epoch = self.epoch + 1
-        logs: Logs = {}
-        for cb in self.callbacks:
-            cb.on_epoch_begin(self, epoch, logs)
-        self._use_scheduled_lr()
+    def _stepwise_epoch(self, epoch: int, logs: Logs) -> None:
+        """The epoch as separate steps: the training epoch (kernel or autograd), evaluation, norms."""
         if self.fast is not None:  # no torch per epoch: the kernel trains the parameters' memory in place
-            x_train = self.data.x_train
-            data_loss, pen = self.fast.train_epoch(x_train, self._fast_targets(),
-                                                   self._fast_order.permutation(len(x_train)),
-                                                   self.cfg.train.batch_size)
-        else:
-            x, y = self.splits["train"]  # type: ignore[misc]
-            order = torch.randperm(len(x), generator=self.generator)
-            self.model.train()
-            data_loss, pen, grad_norms = self._torch_epoch(x, y, order.to(self.device))
-            if self._batch_train_accuracy is not None and self.cfg.is_image:
-                logs["train_accuracy"] = self._batch_train_accuracy
+            super()._stepwise_epoch(epoch, logs)
+            return
+        x, y = self.splits["train"]  # type: ignore[misc]
+        order = torch.randperm(len(x), generator=self.generator)
+        self.model.train()
+        data_loss, pen, grad_norms = self._torch_epoch(x, y, order.to(self.device))
+        if self._batch_train_accuracy is not None and self.cfg.is_image:
+            logs["train_accuracy"] = self._batch_train_accuracy
         self.epoch = epoch
-        logs.update(epoch=epoch, train_loss=data_loss, train_penalty=pen, lr=self.lr, fast_path=self.fast is not None)
+        logs.update(epoch=epoch, train_loss=data_loss, train_penalty=pen, lr=self.lr, fast_path=False)
         if math.isfinite(data_loss + pen):
             logs.update(self.evaluate_all(skip_train="train_accuracy" in logs, skip_test=self.cfg.is_image))
-        if self.fast is not None:
-            logs["weight_norms"], logs["grad_norms"], logs["zero_weights"] = self.fast.weight_stats()
-        else:
-            weights = weight_tensors(self.model)
-            logs["weight_norms"] = [float(w.detach().norm()) for w in weights]
-            logs["zero_weights"] = count_zeros(weights)
-            logs["grad_norms"] = grad_norms
-        t = self.cfg.train
-        if t.schedule == "plateau":
-            self._plateau = self._plateau.after(logs.get("val_loss", math.nan), t.lr_gamma, t.lr_patience)
-        self._elapsed += time.perf_counter() - start
-        logs["wall_time"] = self._elapsed
-        for cb in self.callbacks:
-            cb.on_epoch_end(self, epoch, logs)
-        return logs
-
-    def _fast_targets(self) -> np.ndarray:
-        if not hasattr(self, "_fast_y"):
-            y = self.data.y_train
-            self._fast_y = (np.asarray(y, dtype=np.int64) if self.loss_name == "cross_entropy"
-                            else np.asarray(y, dtype=np.float32).reshape(-1, 1))
-        return self._fast_y
+        weights = weight_tensors(self.model)
+        logs["weight_norms"] = [float(w.detach().norm()) for w in weights]
+        logs["zero_weights"] = count_zeros(weights)
+        logs["grad_norms"] = grad_norms
 
     def _torch_epoch(self, x: torch.Tensor, y: torch.Tensor, order: torch.Tensor) -> tuple[float, float, list]:
         bs = self.cfg.train.batch_size
@@ -350,29 +252,3 @@ class Trainer:
             if self._mode_matters:
                 self.model.train()
         return logs
-
-    def _fast_evaluate_all(self, skip_train: bool, skip_test: bool) -> Logs:
-        """`evaluate_all` through the fast path's compiled forward pass (same keys, float32-equal values), all
-        splits in one call: torch's evaluation cost ~55 us per split on the default net, more than its epoch."""
-        prepared = self._prepared_fast_eval(skip_train, skip_test)
-        logs: Logs = {}
-        for split, row in zip(prepared.names, self.fast.evaluate(prepared).tolist()):
-            logs.update(self._split_logs(split, row, self._problem))
-        return logs
-
-    def _prepared_fast_eval(self, skip_train: bool, skip_test: bool) -> Any:
-        """The splits as the fast path's evaluation kernel reads them (fast_mlp.EvalSet), prepared at the first
-        evaluation and kept."""
-        if self._fast_eval is None:
-            from nnlib.train.fast_mlp import split_logs
-
-            self._split_logs = split_logs
-            splits = {}
-            for split in ("train", "val", "test"):
-                x, y = getattr(self.data, f"x_{split}"), getattr(self.data, f"y_{split}")
-                if x is not None and len(x) and not ((split == "train" and skip_train)
-                                                     or (split == "test" and skip_test)):
-                    cap = TRAIN_EVAL_MAX if split == "train" else len(x)
-                    splits[split] = (x[:cap], y[:cap])
-            self._fast_eval = self.fast.eval_set(splits)
-        return self._fast_eval

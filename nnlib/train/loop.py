@@ -1,0 +1,190 @@
+"""The part of training every trainer shares, torch-free: the epoch loop with its callbacks, status and stop
+reasons, the learning-rate schedule, and the fast path's epoch (one compiled call, or separate steps while a group
+worker routes the kernel). `nnlib.train.trainer.Trainer` adds torch models and autograd on top;
+`nnlib.train.fast_run.FastRun` trains a plain MLP from numpy arrays, so a run that needs no torch never imports it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from nnlib.config import RunConfig
+from nnlib.schedules import PlateauState, lr_at
+from nnlib.train.callbacks import Callback, EarlyStopping, History, Logs, NaNGuard
+
+TRAIN_EVAL_MAX = 2000  # train metrics are measured on at most this many training examples
+
+
+class EpochLoop:
+    """run / stop / status over epochs; subclasses set `fast` (a FastMLP or None), `_fast_order` (its BatchOrder)
+    and `loss_name`, and implement `_apply_lr` and, for anything but the fast path, `_stepwise_epoch`."""
+
+    fast: Any
+    loss_name: str
+
+    def _init_loop(self, cfg: RunConfig, data: Any, callbacks: Iterable[Callback]) -> None:
+        self.cfg, self.data = cfg, data
+        t = cfg.train
+        self._lr = t.lr
+        self._plateau = PlateauState(t.lr)  # what the plateau schedule remembers of the validation losses
+        self.history = History()
+        self.callbacks: list[Callback] = [self.history, NaNGuard(), *callbacks]
+        if t.patience:
+            self.callbacks.insert(2, EarlyStopping(t.patience))
+        self._n_builtin = 3 if t.patience else 2
+        self.epoch = 0
+        self.status = "ready"
+        self.stop_reason = ""
+        self.best_epoch: int | None = None
+        self._stop = False
+        self._elapsed = 0.0
+        self._fast_eval: Any = None  # the splits as the fast path's evaluation kernel reads them (fast_mlp.EvalSet)
+        self._fused: Any = None  # the fast path's epoch as one compiled call (fast_epoch.FusedEpoch), made at need
+        self._problem = cfg.problem
+
+    # ---------- control ----------
+    def stop(self, reason: str = "stopped by the user", status: str = "stopped") -> None:
+        """Ask the loop to stop after the current batch; safe to call from a callback or another thread."""
+        self._stop = True
+        self.stop_reason = reason
+        self.status = status
+
+    @property
+    def lr(self) -> float:
+        """The learning rate of the current (or, between epochs, the last) epoch."""
+        return self._lr
+
+    def _use_scheduled_lr(self) -> None:
+        """Set the coming epoch's rate from the schedule, in whichever optimizer trains (torch's or the kernel's)."""
+        t = self.cfg.train
+        self._lr = self._plateau.lr if t.schedule == "plateau" else (float(t.lr) if t.schedule == "constant"
+                                                                      else lr_at(self.epoch, t))
+        self._apply_lr(self._lr)
+
+    def _apply_lr(self, lr: float) -> None:
+        self.fast.set_lr(lr)
+
+    @property
+    def done(self) -> bool:
+        return self.epoch >= self.cfg.train.epochs or self.status in ("diverged", "early_stopped", "stopped")
+
+    def run(self, epochs: int | None = None, gate: Callable[[], bool] | None = None) -> History:
+        """Train `epochs` more epochs (default: until cfg.train.epochs); call again to resume.
+
+        `gate` is asked before every epoch (a job runner blocks in it while paused); False means stop.
+        """
+        target = self.cfg.train.epochs if epochs is None else min(self.cfg.train.epochs, self.epoch + epochs)
+        self._stop = False
+        if self.status in ("ready", "paused", "stopped"):
+            self.status, self.stop_reason = "running", ""
+        logs: Logs = {}
+        first = self.epoch == 0
+        if first:
+            for cb in self.callbacks:
+                cb.on_train_begin(self, logs)  # type: ignore[arg-type]
+        while self.epoch < target and not self._stop:
+            if gate is not None and not gate():
+                self.stop()
+                break
+            self.train_epoch()
+        if self.status == "running":
+            self.status = "finished" if self.epoch >= self.cfg.train.epochs else "paused"
+            if self.status == "finished":
+                self.stop_reason = f"all {self.epoch} epochs done"
+        if self.status != "paused":
+            for cb in self.callbacks[:self._n_builtin]:  # history, NaN guard, early stopping (restores weights)
+                cb.on_train_end(self, logs)  # type: ignore[arg-type]
+            if self.cfg.is_image and self.history.records:  # image runs measure the test split once, here
+                self.history.update_last(self.evaluate("test"))  # type: ignore[attr-defined]
+            for cb in self.callbacks[self._n_builtin:]:
+                cb.on_train_end(self, logs)  # type: ignore[arg-type]
+        return self.history
+
+    def train_epoch(self) -> Logs:
+        """One pass over the shuffled training set, then evaluation and the epoch-end hooks.
+
+        Besides the keys `nnlib.train.callbacks` lists, the logs hold `zero_weights`: how many weights are exactly
+        0 after the epoch (L1's clamp makes them; the page shows the count of dead connections).
+        """
+        start = time.perf_counter()
+        epoch = self.epoch + 1
+        logs: Logs = {}
+        for cb in self.callbacks:
+            cb.on_epoch_begin(self, epoch, logs)  # type: ignore[arg-type]
+        self._use_scheduled_lr()
+        if self.fast is not None and self._fused_usable():  # batch order to norms in one compiled call
+            self.epoch = epoch
+            self._fused.write_logs(epoch, self._lr, logs)
+        else:
+            self._stepwise_epoch(epoch, logs)
+        t = self.cfg.train
+        if t.schedule == "plateau":
+            self._plateau = self._plateau.after(logs.get("val_loss", math.nan), t.lr_gamma, t.lr_patience)
+        self._elapsed += time.perf_counter() - start
+        logs["wall_time"] = self._elapsed
+        for cb in self.callbacks:
+            cb.on_epoch_end(self, epoch, logs)  # type: ignore[arg-type]
+        return logs
+
+    # ---------- the fast path ----------
+    def _stepwise_epoch(self, epoch: int, logs: Logs) -> None:
+        """The fast path's epoch as separate steps (kernel, evaluation, norms): what a routed kernel needs."""
+        x_train = self.data.x_train
+        order = self._fast_order.permutation(len(x_train))
+        data_loss, pen = self.fast.train_epoch(x_train, self._fast_targets(), order, self.cfg.train.batch_size)
+        self.epoch = epoch
+        logs.update(epoch=epoch, train_loss=data_loss, train_penalty=pen, lr=self.lr, fast_path=True)
+        if math.isfinite(data_loss + pen):
+            logs.update(self._fast_evaluate_all("train_accuracy" in logs, self.cfg.is_image))
+        logs["weight_norms"], logs["grad_norms"], logs["zero_weights"] = self.fast.weight_stats()
+
+    def _fused_usable(self) -> bool:
+        """Whether this epoch can be `fast_epoch.FusedEpoch`'s one call (asked every epoch: a group worker may
+        route the kernel to its batcher at any time, and then the epoch must go through `FastMLP.train_epoch`)."""
+        if self._fused is None:
+            from nnlib.train import fast_epoch
+
+            self._fused_check = fast_epoch.usable
+            self._fused = fast_epoch.FusedEpoch(self.fast, self.data.x_train, self._fast_targets(), self._fast_order,
+                                                self.cfg.train.batch_size, self._problem,
+                                                self._prepared_fast_eval(False, self.cfg.is_image))
+        return self._fused_check()
+
+    def _fast_targets(self) -> np.ndarray:
+        if not hasattr(self, "_fast_y"):
+            y = self.data.y_train
+            self._fast_y = (np.asarray(y, dtype=np.int64) if self.loss_name == "cross_entropy"
+                            else np.asarray(y, dtype=np.float32).reshape(-1, 1))
+        return self._fast_y
+
+    def _fast_evaluate_all(self, skip_train: bool, skip_test: bool) -> Logs:
+        """Every split's metrics through the fast path's compiled forward pass (the keys of `Trainer.evaluate`,
+        float32-equal values), all splits in one call: torch's evaluation cost ~55 us per split on the default
+        net, more than its epoch."""
+        prepared = self._prepared_fast_eval(skip_train, skip_test)
+        logs: Logs = {}
+        for split, row in zip(prepared.names, self.fast.evaluate(prepared).tolist()):
+            logs.update(self._split_logs(split, row, self._problem))
+        return logs
+
+    def _prepared_fast_eval(self, skip_train: bool, skip_test: bool) -> Any:
+        """The splits as the fast path's evaluation kernel reads them (fast_mlp.EvalSet), prepared at the first
+        evaluation and kept."""
+        if self._fast_eval is None:
+            from nnlib.train.fast_mlp import split_logs
+
+            self._split_logs = split_logs
+            splits = {}
+            for split in ("train", "val", "test"):
+                x, y = getattr(self.data, f"x_{split}"), getattr(self.data, f"y_{split}")
+                if x is not None and len(x) and not ((split == "train" and skip_train)
+                                                     or (split == "test" and skip_test)):
+                    cap = TRAIN_EVAL_MAX if split == "train" else len(x)
+                    splits[split] = (x[:cap], y[:cap])
+            self._fast_eval = self.fast.eval_set(splits)
+        return self._fast_eval
