@@ -20,6 +20,7 @@ from ui import classroom as CR
 from ui import session as S
 
 TEACHER_KEY = "teacher.ok"
+TEACHER_STOP_NOTE = "stopped by your teacher"  # what the student reads (not "stopped by the user": that was not them)
 
 
 class NotAllowed(PermissionError):
@@ -82,7 +83,7 @@ def stop_run(class_id: int, job_id: str) -> bool:
 
     for t, session_id, _view in CR.recorder().tracked(class_id):
         if t.job_id == job_id:
-            job_manager().command(session_id, job_id, "stop")
+            job_manager().stop_for(session_id, job_id, TEACHER_STOP_NOTE)
             return True
     return False
 
