@@ -9,10 +9,13 @@ from nnlib.store.db import StoreError
 from ui import classroom_teacher as T
 from ui import classroom_watch as W
 
-st.markdown("### Teacher")
+head = st.container(horizontal=True, vertical_alignment="center", key="teacher-head")
+head.markdown("### Teacher", width="stretch")
 if not T.is_teacher():
     T.login_form()
     st.stop()
+head.button("Lock", key="teacher.lock", icon=":material/lock:", on_click=T.lock, help="Close the teacher's tools "
+            "in this browser: the password is asked again (on a shared computer, before you leave it).")
 try:
     klass = T.class_picker()
 except StoreError as e:

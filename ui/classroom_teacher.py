@@ -27,16 +27,42 @@ class NotAllowed(PermissionError):
     """A teacher action from a session that is not the teacher's, or on something outside the class."""
 
 
+def _browser() -> str | None:
+    """The key an unlock is remembered by: this browser's cookie hash; None without the cookie (an address or a
+    session names no one browser: a whole class behind one NAT shares an address)."""
+    person = S.person_id()
+    return person if person.startswith("browser:") else None
+
+
 def is_teacher() -> bool:
+    """This session unlocked the gate, or is a new session (a reload) of a browser that did so within the last
+    UNLOCK_TTL_S (nnlib.classroom.auth.UnlockMemory)."""
+    if not st.session_state.get(TEACHER_KEY):
+        browser = _browser()
+        if browser is not None and CR.teacher_gate().unlocks.unlocked(browser):
+            st.session_state[TEACHER_KEY] = True
     return bool(st.session_state.get(TEACHER_KEY))
 
 
 def unlock(attempt: str) -> tuple[bool, str]:
-    """Check a password (rate-limited per person/address); on success this session is the teacher's."""
-    ok, message = CR.teacher_gate().check(attempt, S.person_id())
+    """Check a password (rate-limited per person/address); on success this session is the teacher's, and this
+    browser's reloads are too for a while."""
+    gate = CR.teacher_gate()
+    ok, message = gate.check(attempt, S.person_id())
     if ok:
         st.session_state[TEACHER_KEY] = True
+        browser = _browser()
+        if browser is not None:
+            gate.unlocks.remember(browser)
     return ok, message
+
+
+def lock() -> None:
+    """End the teacher's unlock in this session and for this browser (a shared computer)."""
+    st.session_state.pop(TEACHER_KEY, None)
+    browser = _browser()
+    if browser is not None:
+        CR.teacher_gate().unlocks.forget(browser)
 
 
 def require_teacher(class_id: int | None = None) -> Any:
@@ -106,7 +132,8 @@ def login_form() -> None:
     with st.form("teacher.login"):
         attempt = st.text_input("Teacher password", type="password", key="teacher.password",
                                 help="Set by whoever started the server (NNLIB_TEACHER_PASSWORD).")
-        if st.form_submit_button("Unlock", type="primary", help="Open the teacher's tools for this browser tab."):
+        if st.form_submit_button("Unlock", type="primary", help="Open the teacher's tools in this browser "
+                                 "(its reloads too, for 4 hours or until you press Lock)."):
             ok, message = unlock(attempt)
             if ok:
                 st.rerun()
