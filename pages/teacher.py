@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from nnlib.store.db import StoreError
+from ui import classroom_table as TABLE
 from ui import classroom_teacher as T
 from ui import classroom_watch as W
 
@@ -31,7 +32,7 @@ with preset_tab:
 @st.fragment(run_every=2.0)
 def live_table() -> None:
     """Refreshed every 2 s on its own, so the rest of the page is not redrawn."""
-    T.class_table(klass)
+    TABLE.class_table(klass)
 
 
 @st.fragment(run_every=3.0)

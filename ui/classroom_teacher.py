@@ -12,8 +12,7 @@ from typing import Any
 import streamlit as st
 
 from nnlib.classroom.challenges import KINDS
-from nnlib.classroom.presets import LOCKABLE, ClassPreset, differences, unknown_fields
-from nnlib.classroom.recorder import live_row
+from nnlib.classroom.presets import LOCKABLE, unknown_fields
 from nnlib.config import ConfigError, RunConfig
 from nnlib.store import challenges, classes, presets, runs, students
 from ui import classroom as CR
@@ -192,57 +191,6 @@ def preset_editor(klass: classes.ClassRow) -> None:
                 st.error("This config cannot be used:\n\n" + "\n".join(f"- {x}" for x in e.errors))
             except ValueError as e:
                 st.error(f"This preset cannot be used: {e}.")
-
-
-def class_table(klass: classes.ClassRow) -> None:
-    """Live: each student's running jobs and stored runs, with Watch / View (read-only), Stop and Show to
-    everyone."""
-    from ui import classroom_watch as W  # it checks its targets with require_teacher from here
-    eng = CR.engine()
-    names = {f"student:{s.id}": s.name for s in students.class_students(eng, klass.id)}
-    row = presets.current_preset(eng, klass.id)
-    preset = ClassPreset.from_json(row.config, row.locked, row.hidden) if row else None
-    live = [(t, v) for t, _, v in CR.recorder().tracked(klass.id) if v.status in ("queued", "running", "paused")]
-    st.markdown(f"**Students** ({len(names)}) · **running now** ({len(live)})")
-    for t, view in live:
-        r = live_row(view)
-        c1, c2, c3 = st.columns([5, 1, 1], vertical_alignment="center")
-        metric = f" · val accuracy {100 * r['val_accuracy']:.1f}%" if r["val_accuracy"] is not None else ""
-        c1.markdown(f"**{names.get(t.owner, '?')}** · {r['status']} · epoch {r['epoch']}{metric}"
-                    + _diff(t.config_json, preset))
-        if t.page in W.LIVE_PAGES and c2.button("Watch", key=f"teacher.watch.{t.job_id}", help="Follow this run "
-                                                "live, read-only: its curves and decision boundary as it learns."):
-            W.open_job(klass.id, t.job_id)
-            st.rerun()
-        if c3.button("Stop", key=f"teacher.stop.{t.job_id}", help="End this student's run now."):
-            stop_run(klass.id, t.job_id)
-    stored = runs.class_runs(eng, klass.id, limit=200)
-    st.markdown(f"**Finished runs** ({len(stored)})")
-    for run in stored[:60]:
-        c1, c3, c2 = st.columns([5, 1, 1], vertical_alignment="center")
-        m = run.metrics
-        metric = (f" · val accuracy {100 * m['val_accuracy']:.1f}%" if m.get("val_accuracy") is not None else
-                  f" · val loss {m['val_loss']:.4g}" if m.get("val_loss") is not None else "")
-        c1.markdown(f"**{names.get(run.owner, '?')}** · {run.status} · {m.get('epochs', 0)} epochs{metric} · "
-                    f"{m.get('params', '?')} parameters" + (" · :material/campaign: shown to everyone"
-                                                            if run.shared else "") + _diff(run.config, preset))
-        if c3.button("View", key=f"teacher.view.{run.id}", help="This run's curves, read-only."):
-            W.open_run(klass.id, run.id)
-            st.rerun()
-        label = "Unshare" if run.shared else "Show to everyone"
-        if c2.button(label, key=f"teacher.share.{run.id}", help="Show this run to every class member as a reference: "
-                     "overlaid on their Compare page and dashed on their Playground's loss chart (they can hide it, "
-                     "not remove it)."):
-            share_run(klass.id, run.id, not run.shared)
-            st.rerun()
-
-
-def _diff(config_json: str, preset: ClassPreset | None) -> str:
-    if preset is None:
-        return ""
-    changed = differences(RunConfig.from_json(config_json).to_dict(), preset)
-    return (" · changed: " + "; ".join(changed[:4]) + ("…" if len(changed) > 4 else "")) if changed else \
-        " · the preset as given"
 
 
 def challenge_form(klass: classes.ClassRow) -> None:
