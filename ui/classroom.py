@@ -191,6 +191,21 @@ def fixed_fields(slot: str) -> frozenset[str]:
     return preset.enforced if preset else frozenset()
 
 
+def hidden_fields(page: str = PRESET_SLOT) -> frozenset[str]:
+    """The config fields ("model.activation") this session's class preset hides from students, for configs of
+    `page` (the preset is a Playground setup: other pages' runs hide nothing). Outside a class: none. If the
+    database cannot be read, none either -- what is shown then is the student's own setup, which the server
+    already holds to the preset."""
+    ctx = context()
+    if ctx is None or page != PRESET_SLOT:
+        return frozenset()
+    try:
+        preset = class_preset(ctx)
+    except StoreError:
+        return frozenset()
+    return preset.hidden if preset else frozenset()
+
+
 def admit_group(page: str, configs: list[RunConfig]) -> list[RunConfig]:
     """The variants a class member may train as one group job (the preset applied to each, on the Playground), or
     JobLimitError: a knob the preset locks cannot be varied, and the class's limits apply to the group's cost.
