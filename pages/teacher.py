@@ -41,6 +41,7 @@ def leaderboards() -> None:
 
 
 with table_tab:
+    T.students_panel(klass)
     W.watch_panel(klass)  # a student's run, read-only (outside the table's refresh: its charts are mounted once)
     live_table()
 with challenge_tab:

@@ -131,6 +131,14 @@ def set_context(ctx: ClassContext | None) -> None:
             _members.popitem(last=False)
 
 
+def forget_student(student_id: int) -> None:
+    """Forget the browsers this server remembers as that class member (the teacher released the name: the old
+    browser's next session gets the join form; an open page keeps its session until it reloads)."""
+    with _lock:
+        for person in [p for p, c in _members.items() if c.student_id == student_id]:
+            del _members[person]
+
+
 def owner() -> str:
     """Whom this session's stored runs belong to."""
     ctx = context()

@@ -119,6 +119,15 @@ def share_run(class_id: int, run_id: int, shared: bool) -> bool:
     return runs.set_shared(CR.engine(), run_id, class_id, shared)
 
 
+def release_name(class_id: int, student_id: int) -> bool:
+    """Let the next browser that joins the class with this student's name take it, with their runs."""
+    require_teacher(class_id)
+    done = students.release(CR.engine(), class_id, student_id)
+    if done:
+        CR.forget_student(student_id)
+    return done
+
+
 # ---------------------------------------------------------------- the page's sections
 
 def login_form() -> None:
@@ -191,6 +200,26 @@ def preset_editor(klass: classes.ClassRow) -> None:
                 st.error("This config cannot be used:\n\n" + "\n".join(f"- {x}" for x in e.errors))
             except ValueError as e:
                 st.error(f"This preset cannot be used: {e}.")
+
+
+def students_panel(klass: classes.ClassRow) -> None:
+    """The class's names; each can be handed to another browser (a student on a new laptop or browser, who cannot
+    take their own name back: it is bound to the browser that chose it)."""
+    members = students.class_students(CR.engine(), klass.id)
+    if not members:
+        return
+    with st.expander(f"Students ({len(members)}) -- hand a name to a new browser", expanded=False):
+        for s in members:
+            line = st.container(horizontal=True, vertical_alignment="center", key=f"teacher-student-{s.id}")
+            waiting = s.person == students.RELEASED
+            line.markdown(f"**{s.name}**" + (" · released: the next browser that joins with this name takes it"
+                                             if waiting else ""), width="stretch")
+            if not waiting and line.button("Hand over", key=f"teacher.release.{s.id}", icon=":material/swap_horiz:",
+                                           help=f"{s.name} is on another browser or laptop? After this, the next "
+                                                "browser that joins the class with this name gets it, with its "
+                                                "saved runs; the old browser is asked for a name again."):
+                release_name(klass.id, s.id)
+                st.rerun()
 
 
 def challenge_form(klass: classes.ClassRow) -> None:
