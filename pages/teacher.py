@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from nnlib.store.db import StoreError
+from ui import classroom_preset as PRESET
 from ui import classroom_table as TABLE
 from ui import classroom_teacher as T
 from ui import classroom_watch as W
@@ -26,7 +27,7 @@ if klass is None:
     st.stop()
 table_tab, preset_tab, challenge_tab = st.tabs(["Class table", "Preset", "Challenges"])
 with preset_tab:
-    T.preset_editor(klass)
+    PRESET.preset_editor(klass)
 
 
 @st.fragment(run_every=2.0)

@@ -12,8 +12,8 @@ from typing import Any
 import streamlit as st
 
 from nnlib.classroom.challenges import KINDS
-from nnlib.classroom.presets import LOCKABLE, unknown_fields
-from nnlib.config import ConfigError, RunConfig
+from nnlib.classroom.presets import unknown_fields
+from nnlib.config import RunConfig
 from nnlib.store import challenges, classes, presets, runs, students
 from ui import classroom as CR
 from ui import session as S
@@ -177,29 +177,6 @@ def _base_url() -> str:
     except Exception:  # noqa: BLE001 - no client context
         url = ""
     return url.rsplit("/teacher", 1)[0].rstrip("/") + "/"
-
-
-def preset_editor(klass: classes.ClassRow) -> None:
-    current = presets.current_preset(CR.engine(), klass.id)
-    with st.form(f"teacher.preset.{klass.id}"):
-        st.markdown("**Class preset**: the setup students start from; locked settings cannot be changed, hidden "
-                    "ones are not shown (both are enforced by the server).")
-        text = st.text_area("Preset config (JSON)", value=current.config if current else RunConfig().to_json(),
-                            height=160, key=f"teacher.preset_json.{klass.id}",
-                            help="A RunConfig as JSON: the Playground's 'Config (JSON)' download pastes here.")
-        locked = st.multiselect("Locked settings", list(LOCKABLE), default=list(current.locked) if current else [],
-                                key=f"teacher.locked.{klass.id}", help="Shown but disabled for students.")
-        hidden = st.multiselect("Hidden settings", list(LOCKABLE), default=list(current.hidden) if current else [],
-                                key=f"teacher.hidden.{klass.id}", help="Not shown to students; fixed to the "
-                                "preset's value.")
-        if st.form_submit_button("Save preset", type="primary", help="Students get it at their next Train."):
-            try:
-                save_preset(klass.id, text, locked, hidden)
-                st.success("Preset saved.")
-            except ConfigError as e:
-                st.error("This config cannot be used:\n\n" + "\n".join(f"- {x}" for x in e.errors))
-            except ValueError as e:
-                st.error(f"This preset cannot be used: {e}.")
 
 
 def students_panel(klass: classes.ClassRow) -> None:
