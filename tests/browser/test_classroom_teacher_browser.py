@@ -21,7 +21,7 @@ def _body_has(page, text: str, timeout_ms: int) -> None:
     page.wait_for_function("(t) => document.body.innerText.includes(t)", arg=text, timeout=timeout_ms, polling=250)
 
 
-def _train(page) -> None:
+def press_train(page) -> None:
     """Press Train once the page has stored what Train starts (a press during the run after Join finds nothing
     stored yet and says the setup cannot train: press again)."""
     for _ in range(5):
@@ -49,7 +49,7 @@ def test_the_teacher_watches_a_paused_run_stops_it_and_the_table_fits(browser, t
             contexts += [student_ctx, teacher_ctx]
             student = student_ctx.new_page()
             join(student, base, klass.code, "Ann")
-            _train(student)
+            press_train(student)
 
             teacher = teacher_ctx.new_page()
             teacher.goto(f"{base}/teacher")
