@@ -6,6 +6,7 @@ import random
 
 import streamlit as st
 
+from nnlib.classroom.presets import redact
 from nnlib.config import AUGMENTATIONS, FEATURE_HELP, RunConfig
 from nnlib.data.catalog import DATASETS, names_of_kind
 from ui import classroom as CR
@@ -148,12 +149,14 @@ with train_tab:
         R.optimizer_extras(P, row["optimizer"], row["schedule"], 2)
 
 cfg = CR.enforce_config(C.config_from_state(P, DEFAULT))  # a class preset's locked fields, on the server
+hidden = CR.hidden_fields()  # the fields a class preset hides: left out of the address, links and downloads
 C.remember_settings(P)
 problems = cfg.validate()
 if problems:
     st.error("**This setup cannot train yet:**\n\n" + "\n".join(f"- {p}" for p in problems))
 else:
-    C.sync_url(cfg, CS.class_query())  # a class member's address keeps `class=CODE`: a reload stays in class
+    # a class member's address keeps `class=CODE` (a reload stays in class) and leaves out what the preset hides
+    C.sync_url(cfg, CS.class_query(), hidden)
 R.ready_to_run(P, cfg, None if problems else {"config": cfg.to_dict(), "interval": SNAPSHOT_S})
 
 # ---------------------------------------------------------------- plots
@@ -199,11 +202,11 @@ if shown.config is not None:
             )
     else:
         R.finished_view(charts.container(), P, shown.view, snap, figs, ROWS)
-    if R.has_dropout(shown.config.to_dict()):
+    if R.has_dropout(redact(shown.config.to_dict(), hidden)):  # a hidden dropout is not hinted at
         charts.caption(R.DROPOUT_LOSS_NOTE)
 cold_note.empty()
 
 # ---------------------------------------------------------------- share, import, export
 CS.runs_panel(P, SLOT, image_page=False)
 with st.expander("Share, import and export", expanded=False):
-    SP.share_import_export(P, SLOT, cfg, C.share_link(cfg), view, run_cfg, image_page=False)
+    SP.share_import_export(P, SLOT, cfg, C.share_link(cfg, hidden), view, run_cfg, image_page=False, hidden=hidden)

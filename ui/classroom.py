@@ -32,6 +32,7 @@ from ui import session as S
 log = logging.getLogger(__name__)
 CTX_KEY = "class.ctx"
 PAGES = {"playground": "playground", "cnn": "cnn"}  # job slot -> the page a stored run reopens on
+GROUP_PAGES = {"group": "compare"}  # group job slot -> what the teacher's table calls it (labs: their own slot)
 PRESET_SLOT = "playground"  # class presets are Playground setups; other pages only get the class's limits
 
 _lock = threading.Lock()
@@ -130,6 +131,14 @@ def set_context(ctx: ClassContext | None) -> None:
             _members.popitem(last=False)
 
 
+def forget_student(student_id: int) -> None:
+    """Forget the browsers this server remembers as that class member (the teacher released the name: the old
+    browser's next session gets the join form; an open page keeps its session until it reloads)."""
+    with _lock:
+        for person in [p for p, c in _members.items() if c.student_id == student_id]:
+            del _members[person]
+
+
 def owner() -> str:
     """Whom this session's stored runs belong to."""
     ctx = context()
@@ -143,6 +152,13 @@ def class_preset(ctx: ClassContext | None = None) -> ClassPreset | None:
         return None
     row = presets.current_preset(engine(), ctx.class_id)
     return ClassPreset.from_json(row.config, row.locked, row.hidden) if row else None
+
+
+def _live_runs(class_id: int) -> list[tuple[str, str]]:
+    """(owner, config JSON) of the class's active single runs: what the class's limits count. Group jobs (Compare,
+    labs) are listed for the teacher but, as before they were, not counted."""
+    return [(t.owner, t.config_json) for t, _, v in recorder().tracked(class_id)
+            if v.status in ACTIVE and not t.variants]
 
 
 def enforce_config(cfg: RunConfig, slot: str = PRESET_SLOT) -> RunConfig:
@@ -159,7 +175,7 @@ def admit(slot: str, payload: dict[str, Any]) -> dict[str, Any]:
         return payload
     try:
         preset = class_preset(ctx) if slot == PRESET_SLOT else None
-        live = [(t.owner, t.config_json) for t, _, v in recorder().tracked(ctx.class_id) if v.status in ACTIVE]
+        live = _live_runs(ctx.class_id)
     except StoreError:
         raise JobLimitError("The class database is not reachable right now; try again in a minute.") from None
     cfg = within_class_epochs(RunConfig.from_dict(apply_preset(payload["config"], preset) if preset
@@ -183,6 +199,21 @@ def fixed_fields(slot: str) -> frozenset[str]:
     return preset.enforced if preset else frozenset()
 
 
+def hidden_fields(page: str = PRESET_SLOT) -> frozenset[str]:
+    """The config fields ("model.activation") this session's class preset hides from students, for configs of
+    `page` (the preset is a Playground setup: other pages' runs hide nothing). Outside a class: none. If the
+    database cannot be read, none either -- what is shown then is the student's own setup, which the server
+    already holds to the preset."""
+    ctx = context()
+    if ctx is None or page != PRESET_SLOT:
+        return frozenset()
+    try:
+        preset = class_preset(ctx)
+    except StoreError:
+        return frozenset()
+    return preset.hidden if preset else frozenset()
+
+
 def admit_group(page: str, configs: list[RunConfig]) -> list[RunConfig]:
     """The variants a class member may train as one group job (the preset applied to each, on the Playground), or
     JobLimitError: a knob the preset locks cannot be varied, and the class's limits apply to the group's cost.
@@ -192,7 +223,7 @@ def admit_group(page: str, configs: list[RunConfig]) -> list[RunConfig]:
         return configs
     try:
         preset = class_preset(ctx) if page == PRESET_SLOT else None
-        live = [(t.owner, t.config_json) for t, _, v in recorder().tracked(ctx.class_id) if v.status in ACTIVE]
+        live = _live_runs(ctx.class_id)
     except StoreError:
         raise JobLimitError("The class database is not reachable right now; try again in a minute.") from None
     admitted = [within_class_epochs(RunConfig.from_dict(apply_preset(c.to_dict(), preset)) if preset else c)
@@ -217,6 +248,19 @@ def track(slot: str, job_id: str, payload: dict[str, Any]) -> None:
                          RunConfig.from_dict(payload["config"]).to_json(indent=None))
     except StoreError as e:  # the run still trains; it is only not kept
         log.error("run %s will not be stored: %s", job_id, e)
+
+
+def track_group(slot: str, job_id: str, configs: list[RunConfig], labels: list[str]) -> None:
+    """Register a class member's group job (Compare's variants, a lab's runs) for the teacher's table; outside a
+    class nothing is tracked (a group is never stored as a run)."""
+    ctx = context()
+    if ctx is None or not configs:
+        return
+    try:
+        recorder().track(job_id, ctx.owner, ctx.class_id, GROUP_PAGES.get(slot, slot),
+                         configs[0].to_json(indent=None), tuple(map(str, labels)))
+    except StoreError as e:  # the group still trains; the teacher only does not see it
+        log.error("group %s will not be listed for the teacher: %s", job_id, e)
 
 
 def record_now(job_id: str) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 import streamlit as st
 
+from nnlib.classroom.presets import redact
 from nnlib.config import ConfigError, RunConfig
 from nnlib.store import runs
 from nnlib.store.db import StoreError
@@ -45,13 +46,19 @@ def reference_runs(page: str | None = None) -> list[runs.RunRow]:
 
 
 def describe(run: runs.RunRow) -> str:
-    """'Teacher's reference: spiral · 8,8 tanh · lr 0.03' -- what a student compares against, in one line."""
+    """'Teacher's reference: spiral · 8,8 tanh · lr 0.03' -- what a student compares against, in one line. A field
+    the class preset hides from students is left out (the label is on their charts, legends and hover texts)."""
     try:
         cfg = RunConfig.from_json(run.config)
     except (ConfigError, ValueError):
         return f"{LABEL} {run.id}"
+    hidden = CR.hidden_fields(run.page)
     layers = ",".join(map(str, cfg.model.hidden)) or "no hidden layer"
-    return f"{LABEL}: {cfg.data.dataset} · {layers} {cfg.model.activation} · lr {cfg.train.lr:g}"
+    model = " ".join(part for name, part in (("model.hidden", layers), ("model.activation", cfg.model.activation))
+                     if name not in hidden)
+    parts = [part for name, part in (("data.dataset", cfg.data.dataset), ("model", model),
+                                     ("train.lr", f"lr {cfg.train.lr:g}")) if part and name not in hidden]
+    return f"{LABEL}: " + " · ".join(parts) if parts else f"{LABEL} {run.id}"
 
 
 def hidden_ids() -> set[int]:
@@ -73,7 +80,8 @@ def toggle_hidden(run_id: int) -> None:
 
 def as_pin(run: runs.RunRow) -> store.Pin:
     """A stored reference run in the Compare page's shape (no job: nothing to refresh, nothing to unpin)."""
-    return store.Pin(pin_id=f"ref-{run.id}", label=describe(run), page=run.page, config=json.loads(run.config),
+    return store.Pin(pin_id=f"ref-{run.id}", label=describe(run), page=run.page,
+                     config=redact(json.loads(run.config), CR.hidden_fields(run.page)),
                      status=run.status, epoch=int(run.metrics.get("epochs") or 0), history=run.history)
 
 

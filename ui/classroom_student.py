@@ -177,9 +177,13 @@ def _run_line(run: Any) -> str:
     return " · ".join(parts)
 
 
-def config_link(config_json: str) -> str:
-    """A relative link that opens the Playground with this config (anyone can reproduce a leaderboard entry)."""
-    return "/?" + RunConfig.from_json(config_json).to_query()
+def config_link(config_json: str, hidden: frozenset[str] = frozenset()) -> str:
+    """A relative link that opens the Playground with this config (anyone can reproduce a leaderboard entry), without
+    the fields the class preset hides from students (opened by a class member, the preset puts them back)."""
+    from urllib.parse import urlencode
+
+    query = RunConfig.from_json(config_json).to_query_dict()
+    return "/?" + urlencode({k: v for k, v in query.items() if k not in hidden})
 
 
 def runs_panel(prefix: str, slot: str, image_page: bool) -> None:
@@ -219,16 +223,19 @@ def runs_panel(prefix: str, slot: str, image_page: bool) -> None:
         if ctx and tasks:
             names = {f"student:{s.id}": s.name for s in students.class_students(eng, ctx.class_id)}
             class_runs = runs.class_runs(eng, ctx.class_id)
+            hidden = CR.hidden_fields()
             for task in tasks:
-                show_leaderboard(task, class_runs, names)
+                show_leaderboard(task, class_runs, names, hidden)
 
 
-def show_leaderboard(task: Any, class_runs: list[Any], names: dict[str, str]) -> None:
-    """One challenge: its goal and its ranked entries, each with a link to its config."""
+def show_leaderboard(task: Any, class_runs: list[Any], names: dict[str, str],
+                     hidden: frozenset[str] = frozenset()) -> None:
+    """One challenge: its goal and its ranked entries, each with a link to its config (without `hidden` fields: a
+    student's board must not spell out what the preset hides; the teacher's board passes none)."""
     st.markdown(f"**Challenge: {task.title}** ({describe(task.kind, task.threshold, task.max_epochs)})")
     board = leaderboard(task.kind, task.threshold, task.max_epochs, class_runs)
     if not board:
         st.caption("No run qualifies yet.")
     for e in board:
         st.markdown(f"**{e.rank}.** {names.get(e.owner, 'someone')} · {e.shown} · "
-                    f"[config]({config_link(e.config)})")
+                    f"[config]({config_link(e.config, hidden)})")

@@ -12,30 +12,56 @@ from typing import Any
 import streamlit as st
 
 from nnlib.classroom.challenges import KINDS
-from nnlib.classroom.presets import LOCKABLE, ClassPreset, differences, unknown_fields
-from nnlib.classroom.recorder import live_row
-from nnlib.config import ConfigError, RunConfig
+from nnlib.classroom.presets import unknown_fields
+from nnlib.config import RunConfig
 from nnlib.store import challenges, classes, presets, runs, students
 from ui import classroom as CR
 from ui import session as S
 
 TEACHER_KEY = "teacher.ok"
+TEACHER_STOP_NOTE = "stopped by your teacher"  # what the student reads (not "stopped by the user": that was not them)
 
 
 class NotAllowed(PermissionError):
     """A teacher action from a session that is not the teacher's, or on something outside the class."""
 
 
+def _browser() -> str | None:
+    """The key an unlock is remembered by: this browser's cookie hash; None without the cookie (an address or a
+    session names no one browser: a whole class behind one NAT shares an address)."""
+    person = S.person_id()
+    return person if person.startswith("browser:") else None
+
+
 def is_teacher() -> bool:
+    """This session unlocked the gate, or is a new session (a reload) of a browser that did so within the last
+    UNLOCK_TTL_S (nnlib.classroom.auth.UnlockMemory)."""
+    if not st.session_state.get(TEACHER_KEY):
+        browser = _browser()
+        if browser is not None and CR.teacher_gate().unlocks.unlocked(browser):
+            st.session_state[TEACHER_KEY] = True
     return bool(st.session_state.get(TEACHER_KEY))
 
 
 def unlock(attempt: str) -> tuple[bool, str]:
-    """Check a password (rate-limited per person/address); on success this session is the teacher's."""
-    ok, message = CR.teacher_gate().check(attempt, S.person_id())
+    """Check a password (rate-limited per person/address); on success this session is the teacher's, and this
+    browser's reloads are too for a while."""
+    gate = CR.teacher_gate()
+    ok, message = gate.check(attempt, S.person_id())
     if ok:
         st.session_state[TEACHER_KEY] = True
+        browser = _browser()
+        if browser is not None:
+            gate.unlocks.remember(browser)
     return ok, message
+
+
+def lock() -> None:
+    """End the teacher's unlock in this session and for this browser (a shared computer)."""
+    st.session_state.pop(TEACHER_KEY, None)
+    browser = _browser()
+    if browser is not None:
+        CR.teacher_gate().unlocks.forget(browser)
 
 
 def require_teacher(class_id: int | None = None) -> Any:
@@ -82,7 +108,7 @@ def stop_run(class_id: int, job_id: str) -> bool:
 
     for t, session_id, _view in CR.recorder().tracked(class_id):
         if t.job_id == job_id:
-            job_manager().command(session_id, job_id, "stop")
+            job_manager().stop_for(session_id, job_id, TEACHER_STOP_NOTE)
             return True
     return False
 
@@ -91,6 +117,15 @@ def share_run(class_id: int, run_id: int, shared: bool) -> bool:
     """Show a class's stored run to every class member (or stop showing it)."""
     require_teacher(class_id)
     return runs.set_shared(CR.engine(), run_id, class_id, shared)
+
+
+def release_name(class_id: int, student_id: int) -> bool:
+    """Let the next browser that joins the class with this student's name take it, with their runs."""
+    require_teacher(class_id)
+    done = students.release(CR.engine(), class_id, student_id)
+    if done:
+        CR.forget_student(student_id)
+    return done
 
 
 # ---------------------------------------------------------------- the page's sections
@@ -105,7 +140,8 @@ def login_form() -> None:
     with st.form("teacher.login"):
         attempt = st.text_input("Teacher password", type="password", key="teacher.password",
                                 help="Set by whoever started the server (NNLIB_TEACHER_PASSWORD).")
-        if st.form_submit_button("Unlock", type="primary", help="Open the teacher's tools for this browser tab."):
+        if st.form_submit_button("Unlock", type="primary", help="Open the teacher's tools in this browser "
+                                 "(its reloads too, for 4 hours or until you press Lock)."):
             ok, message = unlock(attempt)
             if ok:
                 st.rerun()
@@ -143,78 +179,24 @@ def _base_url() -> str:
     return url.rsplit("/teacher", 1)[0].rstrip("/") + "/"
 
 
-def preset_editor(klass: classes.ClassRow) -> None:
-    current = presets.current_preset(CR.engine(), klass.id)
-    with st.form(f"teacher.preset.{klass.id}"):
-        st.markdown("**Class preset**: the setup students start from; locked settings cannot be changed, hidden "
-                    "ones are not shown (both are enforced by the server).")
-        text = st.text_area("Preset config (JSON)", value=current.config if current else RunConfig().to_json(),
-                            height=160, key=f"teacher.preset_json.{klass.id}",
-                            help="A RunConfig as JSON: the Playground's 'Config (JSON)' download pastes here.")
-        locked = st.multiselect("Locked settings", list(LOCKABLE), default=list(current.locked) if current else [],
-                                key=f"teacher.locked.{klass.id}", help="Shown but disabled for students.")
-        hidden = st.multiselect("Hidden settings", list(LOCKABLE), default=list(current.hidden) if current else [],
-                                key=f"teacher.hidden.{klass.id}", help="Not shown to students; fixed to the "
-                                "preset's value.")
-        if st.form_submit_button("Save preset", type="primary", help="Students get it at their next Train."):
-            try:
-                save_preset(klass.id, text, locked, hidden)
-                st.success("Preset saved.")
-            except ConfigError as e:
-                st.error("This config cannot be used:\n\n" + "\n".join(f"- {x}" for x in e.errors))
-            except ValueError as e:
-                st.error(f"This preset cannot be used: {e}.")
-
-
-def class_table(klass: classes.ClassRow) -> None:
-    """Live: each student's running jobs and stored runs, with Watch / View (read-only), Stop and Show to
-    everyone."""
-    from ui import classroom_watch as W  # it checks its targets with require_teacher from here
-    eng = CR.engine()
-    names = {f"student:{s.id}": s.name for s in students.class_students(eng, klass.id)}
-    row = presets.current_preset(eng, klass.id)
-    preset = ClassPreset.from_json(row.config, row.locked, row.hidden) if row else None
-    live = [(t, v) for t, _, v in CR.recorder().tracked(klass.id) if v.status in ("queued", "running", "paused")]
-    st.markdown(f"**Students** ({len(names)}) · **running now** ({len(live)})")
-    for t, view in live:
-        r = live_row(view)
-        c1, c2, c3 = st.columns([5, 1, 1], vertical_alignment="center")
-        metric = f" · val accuracy {100 * r['val_accuracy']:.1f}%" if r["val_accuracy"] is not None else ""
-        c1.markdown(f"**{names.get(t.owner, '?')}** · {r['status']} · epoch {r['epoch']}{metric}"
-                    + _diff(t.config_json, preset))
-        if t.page in W.LIVE_PAGES and c2.button("Watch", key=f"teacher.watch.{t.job_id}", help="Follow this run "
-                                                "live, read-only: its curves and decision boundary as it learns."):
-            W.open_job(klass.id, t.job_id)
-            st.rerun()
-        if c3.button("Stop", key=f"teacher.stop.{t.job_id}", help="End this student's run now."):
-            stop_run(klass.id, t.job_id)
-    stored = runs.class_runs(eng, klass.id, limit=200)
-    st.markdown(f"**Finished runs** ({len(stored)})")
-    for run in stored[:60]:
-        c1, c3, c2 = st.columns([5, 1, 1], vertical_alignment="center")
-        m = run.metrics
-        metric = (f" · val accuracy {100 * m['val_accuracy']:.1f}%" if m.get("val_accuracy") is not None else
-                  f" · val loss {m['val_loss']:.4g}" if m.get("val_loss") is not None else "")
-        c1.markdown(f"**{names.get(run.owner, '?')}** · {run.status} · {m.get('epochs', 0)} epochs{metric} · "
-                    f"{m.get('params', '?')} parameters" + (" · :material/campaign: shown to everyone"
-                                                            if run.shared else "") + _diff(run.config, preset))
-        if c3.button("View", key=f"teacher.view.{run.id}", help="This run's curves, read-only."):
-            W.open_run(klass.id, run.id)
-            st.rerun()
-        label = "Unshare" if run.shared else "Show to everyone"
-        if c2.button(label, key=f"teacher.share.{run.id}", help="Show this run to every class member as a reference: "
-                     "overlaid on their Compare page and dashed on their Playground's loss chart (they can hide it, "
-                     "not remove it)."):
-            share_run(klass.id, run.id, not run.shared)
-            st.rerun()
-
-
-def _diff(config_json: str, preset: ClassPreset | None) -> str:
-    if preset is None:
-        return ""
-    changed = differences(RunConfig.from_json(config_json).to_dict(), preset)
-    return (" · changed: " + "; ".join(changed[:4]) + ("…" if len(changed) > 4 else "")) if changed else \
-        " · the preset as given"
+def students_panel(klass: classes.ClassRow) -> None:
+    """The class's names; each can be handed to another browser (a student on a new laptop or browser, who cannot
+    take their own name back: it is bound to the browser that chose it)."""
+    members = students.class_students(CR.engine(), klass.id)
+    if not members:
+        return
+    with st.expander(f"Students ({len(members)}) -- hand a name to a new browser", expanded=False):
+        for s in members:
+            line = st.container(horizontal=True, vertical_alignment="center", key=f"teacher-student-{s.id}")
+            waiting = s.person == students.RELEASED
+            line.markdown(f"**{s.name}**" + (" · released: the next browser that joins with this name takes it"
+                                             if waiting else ""), width="stretch")
+            if not waiting and line.button("Hand over", key=f"teacher.release.{s.id}", icon=":material/swap_horiz:",
+                                           help=f"{s.name} is on another browser or laptop? After this, the next "
+                                                "browser that joins the class with this name gets it, with its "
+                                                "saved runs; the old browser is asked for a name again."):
+                release_name(klass.id, s.id)
+                st.rerun()
 
 
 def challenge_form(klass: classes.ClassRow) -> None:

@@ -125,20 +125,46 @@ def watch_panel(klass: Any) -> None:
         names = {f"student:{s.id}": s.name for s in students.class_students(CR.engine(), klass.id)}
         view = watched.job[1] if watched.job else None
         active = view is not None and view.status in ACTIVE
-        bar = st.container(horizontal=True, vertical_alignment="center", key="teacher-watch-bar")
-        state = view.status if view is not None else watched.stored.status if watched.stored else "?"
-        bar.markdown(f":material/visibility: **{names.get(watched.owner, '?')}**'s run · {state} · read-only"
-                     + _describe(watched.config_json))
-        if active and bar.button("Stop", key="teacher.watch.stop", icon=":material/stop:",
-                                 help="End this student's run now (their curves stay)."):
-            T.stop_run(klass.id, watched.job[0].job_id)
-        bar.button("Close", key="teacher.watch.close", on_click=close, help="Close this view.")
+        if active:  # its status changes without the teacher doing anything (the student pauses, resumes, stops)
+            _live_bar(klass.id, watched.job[0].job_id, names, drawn_active=True)
+        else:
+            _bar(klass.id, watched, names)
         if view is not None and watched.page in LIVE_PAGES:
             _live_playground(watched, view, active)
         else:
             history = view.snapshot.get("history") if view is not None and view.snapshot else (
                 watched.stored.history if watched.stored else {})
             _curves(history or {})
+
+
+def _bar(class_id: int, watched: Watched, names: dict[str, str]) -> None:
+    """Whose run, its status, what it is; the teacher's Stop while it is active; Close."""
+    view = watched.job[1] if watched.job else None
+    bar = st.container(horizontal=True, vertical_alignment="center", key="teacher-watch-bar")
+    state = view.status if view is not None else watched.stored.status if watched.stored else "?"
+    bar.markdown(f":material/visibility: **{names.get(watched.owner, '?')}**'s run · {state} · read-only"
+                 + _describe(watched.config_json))
+    if view is not None and view.status in ACTIVE and bar.button(
+            "Stop", key="teacher.watch.stop", icon=":material/stop:",
+            help="End this student's run now (their curves stay)."):
+        T.stop_run(class_id, watched.job[0].job_id)
+    if bar.button("Close", key="teacher.watch.close", help="Close this view."):
+        close()
+        st.rerun()  # the whole page: the charts below go too
+
+
+@st.fragment(run_every=2.0)
+def _live_bar(class_id: int, job_id: str, names: dict[str, str], drawn_active: bool) -> None:
+    """The bar of a run being watched, re-read every 2 s: the status the student's page gave it (paused, running
+    again) shows without the teacher doing anything -- drawn once, it said "running" while the run was paused. A
+    run that ended (or left the class) reruns the page, which then shows its final curves."""
+    try:
+        watched = watched_job(class_id, job_id)
+    except T.NotAllowed:  # locked meanwhile
+        watched = None
+    if watched is None or watched.job is None or (watched.job[1].status in ACTIVE) != drawn_active:
+        st.rerun()
+    _bar(class_id, watched, names)
 
 
 def _describe(config_json: str) -> str:

@@ -4,6 +4,7 @@ that differ highlighted, their final metrics, unpin / clear, and the CSV / JSON 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -12,6 +13,7 @@ import streamlit as st
 from nnlib.compare import comparison_csv, comparison_json, config_diff
 from nnlib.compare.variants import flat_fields
 from nnlib.jobs.manager import JobNotFound
+from ui import classroom as CR
 from ui import compare_store as store
 from ui import run_controls as R
 from ui import session as S
@@ -127,11 +129,21 @@ def manage(pins: list[store.Pin]) -> None:
               help="Unpin every run.")
 
 
-def export(person: str, manager: Any) -> None:
+def visible(pins: list[store.Pin], hidden: frozenset[str]) -> list[store.Pin]:
+    """The pins as a class member may see them: Playground configs without the fields the class preset hides (their
+    own runs carry the preset's value too), so no table, caption or export shows them."""
+    from nnlib.classroom.presets import redact
+
+    if not hidden:
+        return pins
+    return [replace(p, config=redact(p.config, hidden)) if p.page == "playground" else p for p in pins]
+
+
+def export(person: str, manager: Any, hidden: frozenset[str] = frozenset()) -> None:
     """CSV and JSON downloads, built when clicked from the pins as they are then (the live charts do not rerun the
     page, so anything built at render time would miss the epochs trained since)."""
     def runs() -> list[dict[str, Any]]:
-        return run_dicts(store.shown(person, manager))  # the teacher's references too
+        return run_dicts(visible(store.shown(person, manager), hidden))  # the teacher's references too
 
     c1, c2 = st.columns(2)
     c1.download_button("Export CSV", lambda: comparison_csv(runs()), "comparison.csv", "text/csv", key="cmp.csv",
@@ -167,6 +179,8 @@ def compare_body() -> None:
     else:
         for col, (fid, fig) in zip(st.columns(len(figs)), figs.items(), strict=True):
             col.plotly_chart(fig, key=f"cmp.fig.{fid}", config={"displayModeBar": False}, width="stretch")
+    hidden = CR.hidden_fields()
+    drawn = visible(drawn, hidden)
     if any(R.has_dropout(p.config) for p in drawn):
         st.caption(R.DROPOUT_LOSS_NOTE)
     differs = config_diff([p.config for p in drawn])
@@ -179,4 +193,4 @@ def compare_body() -> None:
         st.dataframe(settings_table(drawn, differs, all_fields=True), width="stretch", key="cmp.settings")
     if pins:
         manage(pins)  # only the person's own pins: a teacher's reference cannot be unpinned, only hidden
-    export(person, manager)
+    export(person, manager, hidden)

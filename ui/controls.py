@@ -109,19 +109,20 @@ def restore_from_url(default: RunConfig, page_keys: tuple[str, ...] = ()) -> tup
     return lenient_config([(k, st.query_params[k]) for k in st.query_params], default, page_keys)
 
 
-def sync_url(cfg: RunConfig, keep: Mapping[str, str] | None = None) -> None:
+def sync_url(cfg: RunConfig, keep: Mapping[str, str] | None = None, hide: frozenset[str] = frozenset()) -> None:
     """Keep the address bar equal to the setup, so copying it shares the exact run; `keep` adds parameters the page
-    itself needs across a reload (a class member's `class=CODE`)."""
-    wanted = {**cfg.to_query_dict(), **(keep or {})}
+    itself needs across a reload (a class member's `class=CODE`); `hide` names fields left out (those a class
+    preset hides from students: the server puts them back at every run)."""
+    wanted = {**{k: v for k, v in cfg.to_query_dict().items() if k not in hide}, **(keep or {})}
     current = {k: st.query_params[k] for k in st.query_params}
     if current != wanted:
         st.query_params.from_dict(wanted)
 
 
-def share_link(cfg: RunConfig) -> str:
-    """The page's address with the setup as its query; a bare host gets its '/' (http://host:8501/?...), the form
-    every mail client and LMS recognises as one link."""
-    from urllib.parse import urlsplit
+def share_link(cfg: RunConfig, hide: frozenset[str] = frozenset()) -> str:
+    """The page's address with the setup as its query (without the fields in `hide`); a bare host gets its '/'
+    (http://host:8501/?...), the form every mail client and LMS recognises as one link."""
+    from urllib.parse import urlencode, urlsplit
 
     base = ""
     try:
@@ -130,7 +131,7 @@ def share_link(cfg: RunConfig) -> str:
         base = ""
     if base and not urlsplit(base).path:
         base += "/"
-    query = cfg.to_query()
+    query = urlencode({k: v for k, v in cfg.to_query_dict().items() if k not in hide})
     return f"{base}?{query}" if query else base
 
 

@@ -139,6 +139,7 @@ def start_group(slot: str, configs: list[RunConfig], labels: list[str], page: st
     job_id = manager().submit(session_id(), payload, GROUP_FN, person=person_id(), budget=group_budget(configs),
                               address=client_address(), expected_s=expected)
     st.session_state[f"job_{slot}"] = job_id
+    classroom.track_group(slot, job_id, configs, labels)
     return job_id, configs
 
 

@@ -67,21 +67,29 @@ def _import_run(prefix: str, slot: str, data: bytes, image_page: bool, probe: in
 
 
 def share_import_export(prefix: str, slot: str, cfg: RunConfig, link: str, view: JobView | None,
-                        run_cfg: RunConfig, image_page: bool, probe: int = 0) -> None:
-    """The panel's contents (call inside the page's expander)."""
+                        run_cfg: RunConfig, image_page: bool, probe: int = 0,
+                        hidden: frozenset[str] = frozenset()) -> None:
+    """The panel's contents (call inside the page's expander). `hidden`: the fields a class preset hides from this
+    student, left out of the config download; a run file holds the whole config, so it is not offered then."""
+    import json
+
+    from nnlib.classroom.presets import redact
     from ui.playground_views import history_csv
     from ui.run_file import MAX_RUN_FILE, export_run
 
     st.markdown("**Link to this exact setup** (copy it for your class):")
     st.code(link, language=None, wrap_lines=True)
     d1, d2, d3 = st.columns(3)
-    d1.download_button("Config (JSON)", cfg.to_json(), "run_config.json", "application/json", key=f"{prefix}.dl_cfg",
+    config_text = json.dumps(redact(cfg.to_dict(), hidden), indent=2) if hidden else cfg.to_json()
+    d1.download_button("Config (JSON)", config_text, "run_config.json", "application/json", key=f"{prefix}.dl_cfg",
                        help="The settings on this page, to import later or share.")
     finished = view is not None and view.snapshot and view.status not in ("queued", "running", "paused")
     if view is not None and view.snapshot:
         d2.download_button("History (CSV)", history_csv(view.snapshot), "history.csv", "text/csv",
                            key=f"{prefix}.dl_hist", help="One row per epoch: losses, metrics, learning rate.")
-    if finished and view.result and view.result.get("weights"):
+    if finished and view.result and view.result.get("weights") and hidden:
+        d3.caption("Your teacher hides some settings of this class, so runs are not offered as files.")
+    elif finished and view.result and view.result.get("weights"):
         d3.download_button("Run (safetensors)", export_run(run_cfg, view.snapshot, view.result["weights"]),
                            "run.safetensors", "application/octet-stream", key=f"{prefix}.dl_run",
                            help="The whole run in one file: config, history and trained weights (safetensors "

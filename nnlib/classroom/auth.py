@@ -1,5 +1,11 @@
 """The teacher's password gate: only a salted scrypt hash is kept in memory, an attempt is compared in constant
-time, and failed attempts are limited per person/address so a student cannot guess it in a loop."""
+time, and failed attempts are limited per person/address so a student cannot guess it in a loop.
+
+A browser that unlocked stays unlocked across reloads for UNLOCK_TTL_S (UnlockMemory). What it is remembered by is
+the hash of the browser's own cookie token (nnlib.jobs.identity), which no link, address or screen shows: sharing
+the Teacher page's URL shares nothing, another machine behind the same NAT is a different browser, and only the
+server holds the list (in memory, so a restart -- or a new password -- forgets it).
+"""
 
 from __future__ import annotations
 
@@ -46,6 +52,38 @@ class AttemptLimiter:
             self._failures.pop(key, None)
 
 
+UNLOCK_TTL_S = 4 * 3600.0  # a lesson and its preparation; then the password again
+MAX_UNLOCKED = 100  # browsers remembered at once (the oldest unlock is forgotten first)
+
+
+class UnlockMemory:
+    """Browsers that unlocked the gate, each until `ttl` seconds after its unlock (not extended by use)."""
+
+    def __init__(self, ttl: float = UNLOCK_TTL_S, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl, self._clock = ttl, clock
+        self._until: dict[str, float] = {}  # browser key -> clock time the unlock ends (oldest unlock first)
+        self._lock = threading.Lock()
+
+    def remember(self, browser: str) -> None:
+        with self._lock:
+            self._until.pop(browser, None)
+            self._until[browser] = self._clock() + self.ttl
+            while len(self._until) > MAX_UNLOCKED:
+                del self._until[next(iter(self._until))]
+
+    def unlocked(self, browser: str) -> bool:
+        with self._lock:
+            until = self._until.get(browser)
+            if until is not None and until <= self._clock():
+                del self._until[browser]
+                until = None
+            return until is not None
+
+    def forget(self, browser: str) -> None:
+        with self._lock:
+            self._until.pop(browser, None)
+
+
 class TeacherGate:
     """Checks teacher passwords against one configured password (None: teacher features are off)."""
 
@@ -53,6 +91,7 @@ class TeacherGate:
         self._salt = secrets.token_bytes(16)
         self._hash = hash_password(password, self._salt) if password else None
         self.limiter = limiter or AttemptLimiter()
+        self.unlocks = UnlockMemory()
 
     @property
     def enabled(self) -> bool:

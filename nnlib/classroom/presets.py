@@ -59,6 +59,17 @@ def enforce(cfg: RunConfig, preset: ClassPreset) -> RunConfig:
     return RunConfig.from_dict(apply_preset(cfg.to_dict(), preset))
 
 
+def redact(config: dict[str, Any], hidden: frozenset[str] | set[str]) -> dict[str, Any]:
+    """A copy of a config (RunConfig.to_dict() form) without its `hidden` fields: what a class member may be shown
+    of a Playground config -- in labels, tables, links and downloads -- when the preset hides those fields."""
+    out = copy.deepcopy(config) if isinstance(config, dict) else {}
+    for name in hidden:
+        section, field_name = name.split(".", 1)
+        if isinstance(out.get(section), dict):
+            out[section].pop(field_name, None)
+    return out
+
+
 def differences(config: dict[str, Any], preset: ClassPreset) -> list[str]:
     """What a student changed from the preset, as 'train.lr 0.03 -> 0.1' (the teacher's table)."""
     out = []

@@ -31,8 +31,9 @@ class Tracked:
     owner: str
     class_id: int | None
     page: str
-    config_json: str
+    config_json: str  # a group's: its first variant (what differs from the preset is the same knob in each)
     submitted_at: float
+    variants: tuple[str, ...] = ()  # a group job's variant labels (Compare, a lab); () for a single run
 
 
 def final_metrics(snapshot: dict[str, Any] | None, weights: dict[str, Any] | None) -> dict[str, Any]:
@@ -46,6 +47,20 @@ def final_metrics(snapshot: dict[str, Any] | None, weights: dict[str, Any] | Non
     if weights:
         out["params"] = int(sum(getattr(v, "size", 0) for k, v in weights.items()
                                 if "running_" not in k and "num_batches" not in k))
+    return out
+
+
+def group_rows(view: Any) -> list[dict[str, Any]]:
+    """Each variant of a group job (nnlib.compare.group snapshot) as the teacher's table shows it: label, status,
+    epoch and its last validation metric."""
+    out = []
+    for run in (view.snapshot or {}).get("runs") or []:
+        hist = run.get("history") or {}
+        acc = [v for v in hist.get("val_accuracy") or [] if v is not None]
+        loss = [v for v in hist.get("val_loss") or [] if v is not None]
+        out.append({"label": str(run.get("label", "")), "status": run.get("status", ""),
+                    "epoch": int(run.get("epoch") or 0), "val_accuracy": acc[-1] if acc else None,
+                    "val_loss": loss[-1] if loss else None})
     return out
 
 
@@ -77,9 +92,12 @@ class RunRecorder:
         if start:
             self._thread.start()
 
-    def track(self, job_id: str, owner: str, class_id: int | None, page: str, config_json: str) -> None:
+    def track(self, job_id: str, owner: str, class_id: int | None, page: str, config_json: str,
+              variants: tuple[str, ...] = ()) -> None:
+        """Follow a job until it ends. A group job (`variants` named) is listed for the teacher but never stored:
+        its runs keep no weights, and its curves are its page's; it is listed until the job manager forgets it."""
         with self._lock:
-            self._tracked[job_id] = Tracked(job_id, owner, class_id, page, config_json, time.time())
+            self._tracked[job_id] = Tracked(job_id, owner, class_id, page, config_json, time.time(), tuple(variants))
 
     def tracked(self, class_id: int) -> list[tuple[Tracked, str, Any]]:
         """(run, session id, JobView) of the class's jobs the manager still holds and that are not stored yet."""
@@ -111,7 +129,7 @@ class RunRecorder:
             self._untrack(t.job_id)
             return 0
         view = found[1]
-        if view.status in ACTIVE:
+        if view.status in ACTIVE or t.variants:
             return 0
         weights = (view.result or {}).get("weights")
         snapshot = view.snapshot or {}

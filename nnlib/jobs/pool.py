@@ -47,6 +47,7 @@ class WorkerPoolMixin:
         def _finish_locked(self, job: Job, status: str, result: Any = None, error: str | None = None) -> None: ...
         def _command_locked(self, job: Job, cmd: str) -> Worker | None: ...
         def _forget_locked(self, job: Job) -> Worker | None: ...
+        def _get_locked(self, session_id: str, job_id: str) -> Job: ...
         def _send(self, workers: list[Worker]) -> None: ...
 
     def _spawn(self) -> Worker:
@@ -224,6 +225,17 @@ class WorkerPoolMixin:
                 self.sweep()
             except Exception:
                 log.exception("job manager janitor error")
+
+    def stop_for(self, session_id: str, job_id: str, note: str) -> None:
+        """Stop a job for someone other than its page (the class's teacher): `note` is the reason its student then
+        reads, instead of the trainer's "stopped by the user" (which would say they stopped it themselves)."""
+        with self._lock:
+            job = self._get_locked(session_id, job_id)
+            if job.status not in ACTIVE:
+                return
+            job.stop_note = job.stop_note or note
+            worker = self._command_locked(job, "stop")
+        self._send([worker] if worker else [])
 
     def sweep(self) -> None:
         """The janitor's pass (also callable by tests with an injected clock): stop the jobs of sessions that

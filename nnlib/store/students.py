@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from nnlib.store.schema import students
 
 MAX_NAME = 40
+RELEASED = ""  # the `person` of a name the teacher released: no browser's key is empty
 
 
 class NameTaken(ValueError):
@@ -42,9 +43,11 @@ def join(engine: sa.Engine, class_id: int, name: str, person: str) -> StudentRow
                                                          students.c.name == name)).first()
         if row is not None:
             student = StudentRow(**row._mapping)
+            if student.person == RELEASED and _claim(engine, student.id, person):
+                return StudentRow(student.id, class_id, name, person, student.created_at)
             if student.person != person:
                 raise NameTaken(f"the name {name!r} is already used in this class by another browser; pick "
-                                "another one")
+                                "another one (or, if it is yours, ask your teacher to hand it to this browser)")
             return student
         try:
             now = time.time()
@@ -56,6 +59,24 @@ def join(engine: sa.Engine, class_id: int, name: str, person: str) -> StudentRow
         except sa.exc.IntegrityError:
             continue
     raise NameTaken(f"the name {name!r} was just taken; pick another one")
+
+
+def _claim(engine: sa.Engine, student_id: int, person: str) -> bool:
+    """Bind a released name to `person`; False if another browser claimed it first."""
+    with engine.begin() as conn:
+        return bool(conn.execute(sa.update(students).where(students.c.id == student_id,
+                                                           students.c.person == RELEASED)
+                                 .values(person=person)).rowcount)
+
+
+def release(engine: sa.Engine, class_id: int, student_id: int) -> bool:
+    """Let the next browser that joins with this name take it, runs included (the teacher's answer to a student on
+    a new laptop: the name is bound to a browser, and only the teacher, who sees the student, may hand it over).
+    False if the student is not in that class."""
+    with engine.begin() as conn:
+        return bool(conn.execute(sa.update(students).where(students.c.id == student_id,
+                                                           students.c.class_id == class_id)
+                                 .values(person=RELEASED)).rowcount)
 
 
 def class_students(engine: sa.Engine, class_id: int) -> list[StudentRow]:

@@ -94,6 +94,7 @@ def test_teacher_and_two_students_through_a_class(browser, tmp_path):
         teacher.wait_for_selector("text=?class=", timeout=60_000)
         code = re.search(r"\?class=([A-Z0-9]{6})", teacher.inner_text("body")).group(1)
         teacher.get_by_role("tab", name="Preset").click()
+        teacher.get_by_text("Advanced: the whole config as JSON").click()  # the common settings are widgets
         teacher.get_by_label("Preset config (JSON)", exact=True).fill(PRESET.to_json())
         teacher.get_by_label("Locked settings", exact=True).click()
         teacher.keyboard.type("train.lr")

@@ -12,6 +12,7 @@ from nnlib.store import classes, presets
 from nnlib.store.db import open_engine
 from tests.browser.conftest import ARTIFACTS, ROOT, shot, wait_for
 from tests.browser.test_classroom_browser import Server, join
+from tests.browser.test_classroom_teacher_browser import press_train
 
 PRESET = RunConfig(data=DataConfig(dataset="xor", n_samples=200), model=ModelConfig(hidden=(3,)),
                    train=TrainConfig(lr=0.1, epochs=400, speed="slow", until_paused=False))
@@ -43,7 +44,7 @@ def test_teacher_watches_a_run_read_only_and_shows_it_to_everyone(browser, tmp_p
     try:
         ann = new_page()
         join(ann, server.url, klass.code, "Ann")
-        ann.get_by_role("button", name="Train", exact=True).click()
+        press_train(ann)  # once the page has stored what Train starts (a press right after Join found nothing)
 
         teacher = new_page()
         unlock(teacher, server.url)
@@ -65,7 +66,7 @@ def test_teacher_watches_a_run_read_only_and_shows_it_to_everyone(browser, tmp_p
         teacher.screenshot(path=os.path.join(ARTIFACTS, "classroom-teacher-watch-live.png"))
 
         spare = teacher.context.new_page()  # a second teacher tab closes while watching: Ann's run goes on
-        unlock(spare, server.url)  # each tab is its own session: unlocked on its own
+        spare.goto(f"{server.url}/teacher")  # the same browser: still unlocked (remembered per browser), no password
         spare.locator("[class*=st-key-teacher-watch-] button").first.click()
         spare.wait_for_selector("text=read-only", timeout=60_000)
         wait_for(spare, EPOCH, lambda e: e >= 1, timeout=60)

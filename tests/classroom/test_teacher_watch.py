@@ -154,3 +154,25 @@ def test_only_the_teacher_opens_a_run_and_only_of_the_class_they_look_at(class_d
     sid, view = job_manager().find(job_id)
     assert view.status in ("queued", "running")  # Ben's Stop did nothing
     job_manager().command(sid, job_id, "stop")
+
+
+def test_a_run_the_teacher_stops_tells_the_student_it_was_the_teacher(class_db):
+    """The student's run bar and live status line read the job's reason: "stopped by the user" would tell the
+    student that they stopped it themselves."""
+    from ui.run_controls import run_state
+    from ui.services import job_manager
+
+    klass = classes.create_class(class_db, "Group H")
+    presets.save_preset(class_db, klass.id, "p", PRESET.to_json(indent=None), [], [])
+    ann = students.join(class_db, klass.id, "Ann", "browser:ann")
+    job_id = _student_session(klass, ann).session_state["job_playground"]
+    _wait(lambda: job_manager().find(job_id)[1].status == "running", "the run to start")
+
+    teacher = _teacher()
+    teacher.button(key=f"teacher.stop.{job_id}").click().run()
+    _wait(lambda: job_manager().find(job_id)[1].status == "stopped", "the run to stop")
+    view = job_manager().find(job_id)[1]
+    assert view.error == "stopped by your teacher"
+    assert run_state(view).text.split(" · ")[2].startswith("stopped: stopped by your teacher"), run_state(view).text
+    _wait(lambda: runs.class_run_by_job(class_db, klass.id, job_id) is not None, "the stopped run to be stored")
+    assert runs.class_run_by_job(class_db, klass.id, job_id).metrics["error"] == "stopped by your teacher"

@@ -1,0 +1,121 @@
+"""The teacher's live class table: each class member's active runs (Watch, Stop), their variant groups from
+Compare and the labs (one row per group, its variants listed in it, Stop), and the stored runs (View, Show to
+everyone).
+
+A group is one row, not one row per variant: it is one experiment (one knob, several values), one job and one
+worker, and Stop ends it whole; a class of 30 running 5-variant groups stays a table of 30 rows, and each row says
+what the student is comparing (its labels) and how each value is doing.
+
+Each row is its text and a strip of buttons sized to their labels, right-aligned (one 1/7 column per button cut
+"Show to everyone" to "Show to eve..." at 1024 px).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from nnlib.classroom.presets import ClassPreset, differences
+from nnlib.classroom.recorder import ACTIVE, Tracked, group_rows, live_row
+from nnlib.config import RunConfig
+from nnlib.jobs.records import JobView
+from nnlib.store import classes, presets, runs, students
+from ui import classroom as CR
+from ui import classroom_teacher as T
+
+SHOWN_RUNS = 60  # stored runs listed (newest first)
+
+
+def _row(text: str, key: str) -> DeltaGenerator:
+    """One table row: the text, then a right-aligned strip the caller puts its buttons in. The strip's column is
+    2/7 of the row (~250 px at 1024 px: "View" and "Show to everyone" side by side); below 640 px Streamlit stacks
+    the two, and a strip too narrow wraps its buttons rather than cutting their labels."""
+    text_col, button_col = st.columns([5, 2], vertical_alignment="center")
+    text_col.markdown(text)
+    return button_col.container(horizontal=True, horizontal_alignment="right", gap="small", key=key)
+
+
+def _metric(acc: float | None, loss: float | None) -> str:
+    return (f"val accuracy {100 * acc:.1f}%" if acc is not None else f"val loss {loss:.4g}" if loss is not None
+            else "")
+
+
+def group_label(page: str) -> str:
+    """What the table calls a group's page: 'Compare', or 'Activations lab' for the slot 'lab_activations'."""
+    if page == "compare":
+        return "Compare"
+    return page.removeprefix("lab_").replace("_", " ").capitalize() + " lab"
+
+
+def class_table(klass: classes.ClassRow) -> None:
+    """Live (the page refreshes it every 2 s): running runs, groups, stored runs, each with its actions."""
+    from ui import classroom_watch as W  # it checks its targets with require_teacher from here
+
+    eng = CR.engine()
+    names = {f"student:{s.id}": s.name for s in students.class_students(eng, klass.id)}
+    row = presets.current_preset(eng, klass.id)
+    preset = ClassPreset.from_json(row.config, row.locked, row.hidden) if row else None
+    tracked = [(t, v) for t, _, v in CR.recorder().tracked(klass.id)]
+    live = [(t, v) for t, v in tracked if v.status in ACTIVE and not t.variants]
+    groups = sorted(((t, v) for t, v in tracked if t.variants), key=lambda tv: (tv[1].status not in ACTIVE,
+                                                                                 -tv[0].submitted_at))
+    running = len(live) + sum(v.status in ACTIVE for _, v in groups)
+    st.markdown(f"**Students** ({len(names)}) · **running now** ({running})")
+    for t, view in live:
+        r = live_row(view)
+        metric = _metric(r["val_accuracy"], None)
+        buttons = _row(f"**{names.get(t.owner, '?')}** · {r['status']} · epoch {r['epoch']}"
+                       + (f" · {metric}" if metric else "") + _diff(t.config_json, preset), f"teacher-live-{t.job_id}")
+        if t.page in W.LIVE_PAGES and buttons.button("Watch", key=f"teacher.watch.{t.job_id}", help="Follow this "
+                                                     "run live, read-only: its curves and decision boundary as it "
+                                                     "learns."):
+            W.open_job(klass.id, t.job_id)
+            st.rerun()
+        if buttons.button("Stop", key=f"teacher.stop.{t.job_id}", help="End this student's run now."):
+            T.stop_run(klass.id, t.job_id)
+    if groups:
+        st.markdown(f"**Groups** ({len(groups)}) · Compare's change-one-knob runs and the labs' runs, one row per "
+                    "group (listed while the student's page keeps it)")
+    for t, view in groups:
+        _group_row(klass, t, view, names)
+    stored = runs.class_runs(eng, klass.id, limit=200)
+    st.markdown(f"**Finished runs** ({len(stored)})")
+    for run in stored[:SHOWN_RUNS]:
+        m = run.metrics
+        metric = _metric(m.get("val_accuracy"), m.get("val_loss"))
+        buttons = _row(f"**{names.get(run.owner, '?')}** · {run.status} · {m.get('epochs', 0)} epochs"
+                       + (f" · {metric}" if metric else "") + f" · {m.get('params', '?')} parameters"
+                       + (" · :material/campaign: shown to everyone" if run.shared else "")
+                       + _diff(run.config, preset), f"teacher-run-{run.id}")
+        if buttons.button("View", key=f"teacher.view.{run.id}", help="This run's curves, read-only."):
+            W.open_run(klass.id, run.id)
+            st.rerun()
+        label = "Unshare" if run.shared else "Show to everyone"
+        if buttons.button(label, key=f"teacher.share.{run.id}", help="Show this run to every class member as a "
+                          "reference: overlaid on their Compare page and dashed on their Playground's loss chart "
+                          "(they can hide it, not remove it)."):
+            T.share_run(klass.id, run.id, not run.shared)
+            st.rerun()
+
+
+def _group_row(klass: classes.ClassRow, t: Tracked, view: JobView, names: dict[str, str]) -> None:
+    """One group: who, where, its status and epoch, then each variant's label, epoch and metric."""
+    snap = view.snapshot or {}
+    epochs = f" · epoch {int(snap.get('epoch') or 0)}" if view.status != "queued" else ""
+    variants = group_rows(view) or [{"label": label, "epoch": 0, "val_accuracy": None, "val_loss": None}
+                                    for label in t.variants]
+    listed = "; ".join(f"{v['label']}" + (f": {_metric(v['val_accuracy'], v['val_loss'])}"
+                                          if _metric(v["val_accuracy"], v["val_loss"]) else "") for v in variants)
+    buttons = _row(f"**{names.get(t.owner, '?')}** · {group_label(t.page)} · {len(t.variants)} runs · "
+                   f"{view.status}{epochs}  \n{listed}", f"teacher-group-{t.job_id}")
+    if view.status in ACTIVE and buttons.button("Stop", key=f"teacher.stop.{t.job_id}",
+                                                help="End this student's group now (all its runs)."):
+        T.stop_run(klass.id, t.job_id)
+
+
+def _diff(config_json: str, preset: ClassPreset | None) -> str:
+    if preset is None:
+        return ""
+    changed = differences(RunConfig.from_json(config_json).to_dict(), preset)
+    return (" · changed: " + "; ".join(changed[:4]) + ("…" if len(changed) > 4 else "")) if changed else \
+        " · the preset as given"
