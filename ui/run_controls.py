@@ -75,14 +75,25 @@ def final_metrics(snap: dict[str, Any]) -> str:
 
 
 def ready_to_run(prefix: str, cfg: Any, payload: dict[str, Any] | None) -> None:
-    """Remember what Train starts: (config, payload), or None while the setup is invalid."""
+    """Remember what Train starts: (config, payload), or None while the setup is invalid. A Train or Step pressed
+    before the page had ever got this far (the run bar is drawn first) is carried out now, with this setup."""
     st.session_state[f"{prefix}.ready"] = (cfg, payload) if payload is not None else None
+    pending = st.session_state.pop(f"{prefix}.pending", None)
+    if pending is not None:
+        slot, cmd = pending
+        _command(prefix, slot, cmd, running=False)
+        st.rerun()  # redraw the run bar above with the run it started (or the sentence why it could not)
 
 
 def _command(prefix: str, slot: str, cmd: str, running: bool) -> None:
     ready = st.session_state.get(f"{prefix}.ready")
     try:
         if cmd == "train" or (cmd == "step" and not running):
+            if ready is None and f"{prefix}.ready" not in st.session_state:
+                # pressed while the page's first drawing had not yet reached its setup (e.g. at once after joining a
+                # class): nothing is wrong with the setup, so start as soon as the page has validated it
+                st.session_state[f"{prefix}.pending"] = (slot, cmd)
+                return
             if ready is None:
                 st.session_state[f"{prefix}.cmd_error"] = ("This setup cannot train yet: fix the problems shown in "
                                                            "red on this page first.")

@@ -96,6 +96,17 @@ def test_train_runs_a_job_and_the_plots_fill_up():
     assert any(d.label == "Run (safetensors)" for d in at.get("download_button"))
 
 
+def test_train_pressed_before_the_page_first_reached_its_setup_starts_once_it_has():
+    """Train pressed at once after joining a class (the page's first drawing cut short before it reached its setup)
+    said 'This setup cannot train yet: fix the problems shown in red' with nothing in red, and started nothing."""
+    at = app(train__epochs="3", train__until_paused="0")
+    del at.session_state["pg.ready"]  # what a first drawing that never reached the end of the page leaves behind
+    at.button(key="pg.train").click().run()
+    assert not at.exception and not [e.value for e in at.error]
+    assert "pg.job_cfg" in at.session_state  # the run started with the setup the page then validated
+    assert json.loads(at.session_state["pg.job_cfg"][1])["train"]["epochs"] == 3
+
+
 @pytest.mark.slow
 def test_the_default_run_goes_on_until_paused_and_says_so():
     from ui.services import job_manager
