@@ -17,7 +17,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     NNLIB_HOST=0.0.0.0 \
     NNLIB_DATA_DIR=/data \
-    NUMBA_CACHE_DIR=/tmp/numba-cache
+    NUMBA_CACHE_DIR=/opt/numba-cache
 
 RUN useradd --create-home --uid 1000 playground
 WORKDIR /app
@@ -35,6 +35,11 @@ RUN if [ -n "$TORCH_INDEX" ]; then \
 # code stays root-owned (read-only for the server); only the data volume is writable by the app user
 COPY . .
 RUN mkdir -p /data/uploads && chown -R playground:playground /data
+# compile the training kernels into numba's cache now (about a minute once per build, mostly the batched SIMD
+# pass): otherwise every container start spends that CPU in its workers while the first class is training. The
+# cache stays writable by the app user, for a machine whose CPU differs from the build's (numba then recompiles).
+RUN python -c "from nnlib.train import job; job.warmup(); from nnlib.train.batched_kernel import warmup; warmup(background=False)" && \
+    chown -R playground:playground /opt/numba-cache
 VOLUME ["/data"]
 
 USER 1000
