@@ -1,0 +1,79 @@
+"""A group job's live snapshots are spaced by the CPU their building costs, not by the wall time it took.
+
+In a group worker 20 job threads share one GIL and, in a class, a busy 2-core box: building one snapshot may take
+0.4 ms of CPU but 20 ms of wall time (the thread waits for the GIL or the core). Spacing by wall time stretched the
+gap to ~1 s -- a class saw its charts update about once a second. These tests drive a GroupControl with a fake clock
+(wall and thread-CPU time advance only when the test says), so they are deterministic.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+import nnlib.jobs.batched as batched
+import nnlib.jobs.control as control
+from nnlib.jobs.batched import GROUP_SNAPSHOT_SHARE, GroupControl
+
+PEERS = 20  # a full group (NNLIB_GROUP_SIZE's default)
+EPOCH_S = 1 / 30  # speed "normal"
+
+
+class FakeClock:
+    """Wall time (monotonic/perf_counter) and this thread's CPU time, advanced by the test."""
+
+    def __init__(self) -> None:
+        self.wall = 1000.0
+        self.cpu = 5.0
+
+    def spend(self, wall_s: float, cpu_s: float) -> None:
+        self.wall += wall_s
+        self.cpu += cpu_s
+
+    def namespace(self) -> SimpleNamespace:
+        return SimpleNamespace(monotonic=lambda: self.wall, perf_counter=lambda: self.wall,
+                               thread_time=lambda: self.cpu, sleep=lambda s: self.spend(s, 0.0))
+
+
+@pytest.fixture()
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    fake = FakeClock()
+    monkeypatch.setattr(control, "time", fake.namespace())
+    monkeypatch.setattr(batched, "time", fake.namespace())
+    return fake
+
+
+def _run(clock: FakeClock, seconds: float, build_wall_s: float, build_cpu_s: float) -> tuple[int, float]:
+    """A job of a full group training at normal pace for `seconds`: (snapshots sent, CPU seconds spent building)."""
+    ctl = GroupControl(None, "job", set(), lambda: PEERS, min_interval=0.05)
+    spent = [0.0]
+
+    def build() -> dict:
+        clock.spend(build_wall_s, build_cpu_s)
+        spent[0] += build_cpu_s
+        return {"epoch": 0}
+
+    end = clock.wall + seconds
+    while clock.wall < end:
+        clock.spend(EPOCH_S, 0.0)  # the epoch itself
+        ctl.offer(build)
+        assert ctl.epoch_gate()
+    return ctl.sent, spent[0]
+
+
+def test_contention_does_not_stretch_the_gap(clock: FakeClock) -> None:
+    """0.4 ms of CPU that took 20 ms of wall time: the job still sends about every 0.05 s (its interval).
+    Spaced by wall time, the gap was 10 x 20 ms x 20 / 4 = 1 s: 2
+    snapshots in 2 s instead of ~24 (every other epoch)."""
+    sent, _ = _run(clock, 2.0, build_wall_s=0.020, build_cpu_s=0.0004)
+    assert sent >= 20
+
+
+def test_the_group_share_of_a_core_still_holds(clock: FakeClock) -> None:
+    """A costly snapshot (5 ms of CPU) is spaced so that the group's 20 jobs together spend at most
+    GROUP_SNAPSHOT_SHARE of a core building them (one build of slack for the first, sent at once)."""
+    seconds, build_cpu = 5.0, 0.005
+    sent, cpu = _run(clock, seconds, build_wall_s=build_cpu, build_cpu_s=build_cpu)
+    assert 1 < sent < seconds / 0.05
+    assert PEERS * (cpu - build_cpu) / seconds <= GROUP_SNAPSHOT_SHARE
