@@ -119,6 +119,8 @@ class Poller(threading.Thread):
         self.seq, self.status, self.have, self.next, self.left, self.queue = -1, "", 0, 0, 0, 0
         self.requests = self.updates = self.bytes = self.largest = self.refused = 0
         self.epochs_seen: set[int] = set()
+        self.training_times: list[float] = []  # when each update that showed the job running (epoch > 0) came
+        self.training_seqs: list[int] = []  # and its snapshot number (the job's snapshots the manager received)
 
     def run(self) -> None:
         while time.time() < self.until:
@@ -151,8 +153,23 @@ class Poller(threading.Thread):
         sweep = msg.get("sweep") or {"next": 0, "left": 0}  # the CNN page's pictures go round
         self.next, self.left = sweep["next"], sweep["left"]
         self.epochs_seen.add(int(msg["info"]["epoch"]))
+        if self.status == "running" and int(msg["info"]["epoch"]) > 0:
+            self.training_times.append(time.time())
+            self.training_seqs.append(int(self.seq))
         if msg["patches"].get("loss"):
             self.have = int(msg["info"]["epoch"])
+
+    def training_rate(self) -> float | None:
+        """Updates/s while the job trained (between its first and last running update seen): what a student
+        sees of a run, whatever part of the measuring window it took. None with fewer than two such updates."""
+        t = self.training_times
+        return (len(t) - 1) / (t[-1] - t[0]) if len(t) > 1 and t[-1] > t[0] else None
+
+    def snapshot_rate(self) -> float | None:
+        """Snapshots/s the job's worker sent meanwhile (whether or not this poller saw each): above
+        training_rate, the route or the client is the limit; equal, the worker is."""
+        t, q = self.training_times, self.training_seqs
+        return (q[-1] - q[0]) / (t[-1] - t[0]) if len(t) > 1 and t[-1] > t[0] else None
 
 
 # The jobs the polling sessions watch: the Playground's default net and a 3x8 one; the CNN page's
