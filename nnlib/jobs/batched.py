@@ -30,6 +30,11 @@ DEFAULT_GROUP_SIZE = 20  # x 2 workers (the default on 2 cores): a class of 40 t
 TRAINING_FN = "nnlib.train.job:run_training"
 _BUDGET_CHECK_S = 0.2
 GROUP_SNAPSHOT_SHARE = 0.4  # most of a core a group's snapshot building may take
+# most live updates/s a group's jobs send together: every snapshot is unpickled and merged by the server and answered
+# to its page (~1-3 ms of server CPU, whose one GIL serves the whole class). A full group's jobs each send every
+# 1/12 s at most -- every 3rd epoch at speed normal, 10/s per student, 400/s for a class of 40 instead of ~600;
+# a group of 12 or fewer is not slowed (each job's own interval rules)
+GROUP_UPDATES_PER_S = 240.0
 GATHER_S = 0.02  # longest a batch waits for a training job that is still evaluating or building its snapshot
 
 
@@ -115,7 +120,8 @@ class GroupControl(JobControl):
     not wait for the epoch of a job that is not about to train. And one that shares the snapshot budget: alone, a
     job may spend 1/BUILD_BUDGET of its time building snapshots; the jobs of a group share one core, so each
     spaces its snapshots by the number of jobs training beside it, and the group's snapshots take at most
-    GROUP_SNAPSHOT_SHARE of the core (unpaced, they took 2.5x the CPU of the training itself)."""
+    GROUP_SNAPSHOT_SHARE of the core (unpaced, they took 2.5x the CPU of the training itself) and number at most
+    GROUP_UPDATES_PER_S (what the server then unpickles and answers)."""
 
     def __init__(self, conn: Any, job_id: str, waiting: set[int], peers: Callable[[], int],
                  **kwargs: Any) -> None:
@@ -124,8 +130,9 @@ class GroupControl(JobControl):
         self._peers = peers
 
     def _flush_if_due(self) -> None:
-        share = max(1, self._peers()) / (GROUP_SNAPSHOT_SHARE * BUILD_BUDGET)
-        gap = max(self.min_interval, BUILD_BUDGET * self._build_s * share)
+        peers = max(1, self._peers())
+        gap = max(self.min_interval, peers / GROUP_UPDATES_PER_S,
+                  BUILD_BUDGET * self._build_s * peers / (GROUP_SNAPSHOT_SHARE * BUILD_BUDGET))
         if self._pending is not None and time.monotonic() - self._last_sent >= gap:
             self.flush()
 

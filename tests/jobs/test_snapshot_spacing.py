@@ -44,9 +44,10 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     return fake
 
 
-def _run(clock: FakeClock, seconds: float, build_wall_s: float, build_cpu_s: float) -> tuple[int, float]:
-    """A job of a full group training at normal pace for `seconds`: (snapshots sent, CPU seconds spent building)."""
-    ctl = GroupControl(None, "job", set(), lambda: PEERS, min_interval=0.05)
+def _run(clock: FakeClock, seconds: float, build_wall_s: float, build_cpu_s: float,
+         peers: int = PEERS) -> tuple[int, float]:
+    """A job of a group training at normal pace for `seconds`: (snapshots sent, CPU seconds spent building)."""
+    ctl = GroupControl(None, "job", set(), lambda: peers, min_interval=0.05)
     spent = [0.0]
 
     def build() -> dict:
@@ -63,11 +64,10 @@ def _run(clock: FakeClock, seconds: float, build_wall_s: float, build_cpu_s: flo
 
 
 def test_contention_does_not_stretch_the_gap(clock: FakeClock) -> None:
-    """0.4 ms of CPU that took 20 ms of wall time: the job still sends about every 0.05 s (its interval).
-    Spaced by wall time, the gap was 10 x 20 ms x 20 / 4 = 1 s: 2
-    snapshots in 2 s instead of ~24 (every other epoch)."""
+    """0.4 ms of CPU that took 20 ms of wall time: the job still sends about every 1/12 s (a full group's
+    share of updates). Spaced by wall time, the gap was 10 x 20 ms x 20 / 4 = 1 s: 2 snapshots in 2 s, not ~15."""
     sent, _ = _run(clock, 2.0, build_wall_s=0.020, build_cpu_s=0.0004)
-    assert sent >= 20
+    assert sent >= 12
 
 
 def test_the_group_share_of_a_core_still_holds(clock: FakeClock) -> None:
@@ -77,3 +77,18 @@ def test_the_group_share_of_a_core_still_holds(clock: FakeClock) -> None:
     sent, cpu = _run(clock, seconds, build_wall_s=build_cpu, build_cpu_s=build_cpu)
     assert 1 < sent < seconds / 0.05
     assert PEERS * (cpu - build_cpu) / seconds <= GROUP_SNAPSHOT_SHARE
+
+
+def test_a_full_group_sends_at_most_its_share_of_updates(clock: FakeClock) -> None:
+    """20 jobs of a group each send at most GROUP_UPDATES_PER_S / 20 = 12 updates/s (the server answers every one
+    of them): every 3rd epoch at normal pace, 10/s. Before, every other epoch, 15/s: 600/s for a class of 40."""
+    seconds = 3.0
+    sent, _ = _run(clock, seconds, build_wall_s=0.0004, build_cpu_s=0.0004)
+    assert 9 <= sent / seconds <= 12
+
+
+def test_a_small_group_keeps_the_page_interval(clock: FakeClock) -> None:
+    """Two jobs in a group update as often as a job alone: every other epoch at normal pace (min_interval 0.05)."""
+    seconds = 3.0
+    sent, _ = _run(clock, seconds, build_wall_s=0.0004, build_cpu_s=0.0004, peers=2)
+    assert sent / seconds >= 14
