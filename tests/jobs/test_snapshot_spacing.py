@@ -8,6 +8,7 @@ gap to ~1 s -- a class saw its charts update about once a second. These tests dr
 
 from __future__ import annotations
 
+import threading
 from types import SimpleNamespace
 
 import pytest
@@ -92,3 +93,32 @@ def test_a_small_group_keeps_the_page_interval(clock: FakeClock) -> None:
     seconds = 3.0
     sent, _ = _run(clock, seconds, build_wall_s=0.0004, build_cpu_s=0.0004, peers=2)
     assert sent / seconds >= 14
+
+
+GROUP_OF = 5
+_TOGETHER = threading.Barrier(GROUP_OF, timeout=20)
+
+
+def peers_seen(payload: dict, ctl: GroupControl) -> int:
+    """A group job that reports how many peers its control divides the snapshot budgets by, once all have started
+    (and before any has ended)."""
+    _TOGETHER.wait()
+    peers = ctl._peers()
+    _TOGETHER.wait()
+    return peers
+
+
+def test_the_group_counts_its_jobs_that_wait_out_their_pace() -> None:
+    """At speed normal a job trains ~1 ms and waits ~32 ms for its next epoch: at any instant most of a group is
+    waiting. The snapshot budgets are shared by every live job of the group, waiting or not (they counted only
+    the jobs training at that instant: the budgets were divided by ~1-3, not 20)."""
+    sent: list[tuple] = []
+    host = batched.GroupHost(SimpleNamespace(send=sent.append), torch_threads=1, min_interval=0.05)  # type: ignore[arg-type]
+    for i in range(GROUP_OF):
+        host._start(("gjob", f"job{i}", f"{__name__}:peers_seen", {}, False, None, None))
+    host.waiting.update(s.thread.ident for s in host.slots.values() if s.thread is not None)  # all pacing
+    for slot in list(host.slots.values()):
+        assert slot.thread is not None
+        slot.thread.join(30)
+    done = [m for m in sent if m[0] == "done"]
+    assert [(m[2], m[3]) for m in done] == [("finished", GROUP_OF)] * GROUP_OF
