@@ -276,7 +276,15 @@ def report(crowd: list[Student], views: dict, killed: list[str], cpu: float, sec
     print(f"  admitted {len(ran)}, refused {n - len(ran)}: " + " | ".join(refusals))
     if ups:
         print(f"  live updates/s per admitted student: median {statistics.median(ups):.2f}, "
-              f"min {min(ups):.2f}, max {max(ups):.2f}")
+              f"min {min(ups):.2f}, max {max(ups):.2f} (over the whole window; a run ends when it has trained)")
+    training = [r for s in ran if s.poller and (r := s.poller.training_rate()) is not None]
+    if training:
+        print(f"  live updates/s while the student's run trained: median {statistics.median(training):.2f}, "
+              f"min {min(training):.2f}, max {max(training):.2f}; polls refused (429): "
+              f"{sum(s.poller.refused for s in ran if s.poller)}")
+        sent = [r for s in ran if s.poller and (r := s.poller.snapshot_rate()) is not None]
+        print(f"  snapshots/s the worker sent per run meanwhile: median {statistics.median(sent):.2f}, "
+              f"min {min(sent):.2f}, max {max(sent):.2f}")
     if firsts:
         print(f"  Train -> first point: median {statistics.median(firsts):.1f} s, max {max(firsts):.1f} s "
               f"({len(firsts)} of {len(ran)} within the window)")

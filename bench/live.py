@@ -4,8 +4,10 @@ plotted point and chart updates/s in a real browser, and how much publishing slo
 Run `python bench/live.py`. The polling part serves the very routes the app mounts (`ui.live.routes()`, same
 JobManager, same patch code) from a uvicorn server in a child process, measures that process's CPU time from
 /proc, and drives it with HTTP clients on 127.0.0.1 that poll like the browser component does (a held poll, asked
-again at once). As in the app, every simulated session submits and polls ITS OWN job: with more sessions than
-workers the rest wait in the queue, and the table says how many ran.
+again at once). As in the app, every simulated session submits and polls ITS OWN job: with group workers (the
+app's default, NNLIB_GROUP_SIZE=20 on each of the 2 workers) a class's small nets all run; with more sessions than
+the workers host the rest wait in the queue, and the table says how many ran. It also reads the worker processes'
+CPU (training and building snapshots), the snapshots/s each job sent, and the polling clients' own CPU.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -24,6 +25,7 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 TICK = os.sysconf("SC_CLK_TCK")
+from bench.live_poller import Poller  # noqa: E402 - classroom.py and abuse.py import it from here too
 
 SERVER = r'''
 import os, sys, json
@@ -56,9 +58,14 @@ async def stop(request):  # frees the workers for the next round's jobs
 async def health(request):  # like /_stcore/health: answered on the same event loop as the live route
     return PlainTextResponse("ok")
 
+async def pids(request):  # the worker processes, whose CPU the bench reads from /proc
+    m = job_manager()
+    with m._lock:
+        return JSONResponse({"workers": [w.process.pid for w in m._workers]})
+
 app = Starlette(routes=routes() + [Route("/bench/submit", submit, methods=["POST"]),
                                    Route("/bench/stop", stop, methods=["POST"]),
-                                   Route("/_stcore/health", health)])
+                                   Route("/_stcore/health", health), Route("/bench/pids", pids)])
 if __name__ == "__main__":
     job_manager()
     uvicorn.run(app, host="127.0.0.1", port=int(os.environ["PORT"]), log_level="warning")
@@ -89,6 +96,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
+def workers_cpu(pids: list[int]) -> float:
+    """CPU seconds of the worker processes (training and building snapshots), 0 for one that has gone."""
+    total = 0.0
+    for pid in pids:
+        try:
+            total += cpu_seconds(pid)
+        except OSError:
+            pass
+    return total
+
+
 def post(url: str, data: dict) -> dict:
     req = urllib.request.Request(url, json.dumps(data).encode(), {"Content-Type": "application/json"})
     return json.loads(urllib.request.urlopen(req, timeout=30).read())
@@ -103,56 +121,6 @@ def first_epoch(base: str, job: str, query: str, timeout: float = 180.0) -> None
                 return
         time.sleep(0.2)
     raise TimeoutError(f"job {job} trained no epoch in {timeout:.0f} s")
-
-
-class Poller(threading.Thread):
-    """One simulated browser: polls its job's route like live.js (held poll, next one at once, at most every
-    POLL_MS; a queued job's page every QUEUED_POLL_MS, saying which position it shows; after a 429 it waits
-    what Retry-After says), keeping its own seq/status/have."""
-
-    def __init__(self, base: str, job: str, until: float, extra: str) -> None:
-        from ui.live import POLL_MS, QUEUED_POLL_MS
-
-        super().__init__(daemon=True)
-        self.base, self.job, self.period, self.until, self.extra = base, job, POLL_MS / 1000, until, extra
-        self.queued_period = QUEUED_POLL_MS / 1000
-        self.seq, self.status, self.have, self.next, self.left, self.queue = -1, "", 0, 0, 0, 0
-        self.requests = self.updates = self.bytes = self.largest = self.refused = 0
-        self.epochs_seen: set[int] = set()
-
-    def run(self) -> None:
-        while time.time() < self.until:
-            t0 = time.time()
-            q = (f"seq={self.seq}&status={self.status}&have={self.have}&turn={self.next}&left={self.left}"
-                 f"&{self.extra}" + (f"&queue={self.queue}" if self.queue else ""))
-            wait = 0.0
-            try:
-                with urllib.request.urlopen(f"{self.base}/nnlive/snap/{self.job}?{q}", timeout=10) as r:
-                    body = r.read()
-                    self.requests += 1
-                    if r.status == 200:
-                        self._take(body)
-            except urllib.error.HTTPError as e:  # 429: too many polls; wait as told
-                self.requests += 1
-                self.refused += e.code == 429
-                wait = float(e.headers.get("Retry-After") or 1)
-            except OSError:  # refused or timed out: counted as no update, like a browser's failed fetch
-                pass
-            period = self.queued_period if self.status == "queued" else self.period
-            time.sleep(max(0.0, max(wait, period) - (time.time() - t0)))
-
-    def _take(self, body: bytes) -> None:
-        msg = json.loads(body)
-        self.updates += 1
-        self.bytes += len(body)
-        self.largest = max(self.largest, len(body))
-        self.seq, self.status = msg["seq"], msg["status"]
-        self.queue = (msg["info"].get("queue") or 0) if self.status == "queued" else 0
-        sweep = msg.get("sweep") or {"next": 0, "left": 0}  # the CNN page's pictures go round
-        self.next, self.left = sweep["next"], sweep["left"]
-        self.epochs_seen.add(int(msg["info"]["epoch"]))
-        if msg["patches"].get("loss"):
-            self.have = int(msg["info"]["epoch"])
 
 
 # The jobs the polling sessions watch: the Playground's default net and a 3x8 one; the CNN page's
@@ -207,12 +175,14 @@ def polling_cost(sessions_list: list[int], seconds: float, kind: str = "playgrou
             urllib.request.urlopen(f"{base}/nnlive/snap/{started[0]['job']}?seq=-1&{query}", timeout=30).read()
             until = time.time() + seconds
             pollers = [Poller(base, s["job"], until, query) for s in started]
-            c0 = cpu_seconds(proc.pid)
+            workers = json.loads(urllib.request.urlopen(f"{base}/bench/pids", timeout=30).read())["workers"]
+            c0, w0, b0 = cpu_seconds(proc.pid), workers_cpu(workers), time.process_time()
             for p in pollers:
                 p.start()
             for p in pollers:
                 p.join()
-            cpu = cpu_seconds(proc.pid) - c0
+            cpu, wcpu, bcpu = cpu_seconds(proc.pid) - c0, workers_cpu(workers) - w0, time.process_time() - b0
+            sent = sorted(r for p in pollers if (r := p.snapshot_rate()) is not None) or [0.0]
             req = sum(p.requests for p in pollers)
             upd = sum(p.updates for p in pollers)
             ran = [p for p in pollers if max(p.epochs_seen, default=0) > 0]
@@ -225,7 +195,8 @@ def polling_cost(sessions_list: list[int], seconds: float, kind: str = "playgrou
                          "server ms/request": 1000 * cpu / max(1, req), "idle cores": idle,
                          "KB/update": sum(p.bytes for p in pollers) / max(1, upd) / 1024,
                          "largest KB": max(p.largest for p in pollers) / 1024,
-                         "server CPU (cores)": cpu / seconds})
+                         "server CPU (cores)": cpu / seconds, "workers CPU (cores)": wcpu / seconds,
+                         "snapshots/s/job": sent[len(sent) // 2], "clients CPU (cores)": bcpu / seconds})
             for s in started:
                 post(f"{base}/bench/stop", s)
             time.sleep(2)
@@ -338,8 +309,9 @@ def main() -> None:
     ap.add_argument("--kind", choices=("playground", "cnn"), default="playground",
                     help="which page's live view the polling sessions watch")
     ap.add_argument("--update-cost-only", action="store_true", help="only the server-free cost of one update")
+    ap.add_argument("--polling-only", action="store_true", help="only the server-based polling table")
     args = ap.parse_args()
-    if args.kind == "playground":
+    if args.kind == "playground" and not args.polling_only:
         print("one live update of the default net (2-4-2-1) 5 epochs after the previous one, CPU ms: worker = build "
               "+ pickle the snapshot (the rows appended since the last one; [whole history, as before]), manager = "
               "unpickle + merge, route = patches + JSON for a browser 5 epochs behind")
@@ -369,15 +341,17 @@ def main() -> None:
                       "ms per update (" + ", ".join(f"{k} {v:.0f}" for k, v in r["draw ms per chart"].items())
                       + f"); load average {r['load average']:.1f}")
     rows = polling_cost([int(n) for n in args.sessions.split(",")], args.seconds, args.kind)
-    print(f"{args.kind} page, one job per session, 2 workers; the idle server uses {rows[0]['idle cores']:.3f} cores")
+    print(f"{args.kind} page, one job per session, 2 workers (up to {os.environ.get('NNLIB_GROUP_SIZE', 20)} jobs "
+          f"each); the idle server uses {rows[0]['idle cores']:.3f} cores; load average {os.getloadavg()[0]:.1f}")
     print(f"{'sessions':>8} {'jobs ran':>8} {'requests':>9} {'updates/s/session':>18} {'updates/s/running':>18} "
           f"{'epochs/s/running':>17} {'server ms/update':>17} {'KB/update':>10} {'largest KB':>11} "
-          f"{'server CPU (cores)':>19}")
+          f"{'server CPU (cores)':>19} {'snapshots/s/job':>16} {'workers CPU (cores)':>20} {'clients CPU':>12}")
     for r in rows:
         print(f"{r['sessions']:>8} {r['ran']:>8} {r['requests']:>9} {r['updates/s/session']:>18.2f} "
               f"{r['updates/s/running']:>18.2f} {r['epochs/s/running']:>17.1f} {r['server ms/update']:>17.2f} "
               f"{r['KB/update']:>10.1f} "
-              f"{r['largest KB']:>11.1f} {r['server CPU (cores)']:>19.3f}")
+              f"{r['largest KB']:>11.1f} {r['server CPU (cores)']:>19.3f} {r['snapshots/s/job']:>16.1f} "
+              f"{r['workers CPU (cores)']:>20.3f} {r['clients CPU (cores)']:>12.3f}")
 
 
 if __name__ == "__main__":

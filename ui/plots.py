@@ -36,9 +36,17 @@ SWEEP = "__sweep__"  # reserved key of a patches dict: where a round of pictures
 
 
 def to_u8(a: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    """Quantize to 0..255 over [lo, hi]: a 100x100 map becomes 10 KB instead of 80."""
-    a = np.nan_to_num(np.asarray(a, dtype=np.float32), nan=(lo + hi) / 2)
-    return np.clip(np.rint((a - lo) / (hi - lo) * 255.0), 0, 255).astype(np.uint8)
+    """Quantize to 0..255 over [lo, hi]: a 100x100 map becomes 10 KB instead of 80. NaN maps to the middle, +-inf
+    to the ends (clipped). The live route calls it ~12 times per update, so no np.nan_to_num (3x the cost)."""
+    a = np.asarray(a, dtype=np.float32)
+    nan = np.isnan(a)
+    if nan.any():
+        a = np.where(nan, np.float32((lo + hi) / 2), a)
+    scaled = np.rint((a - lo) / (hi - lo) * 255.0)
+    return np.minimum(np.maximum(scaled, 0, out=scaled), 255, out=scaled).astype(np.uint8)
+
+
+_PLAIN = frozenset({float, int, str, bool, type(None)})  # list items encode() returns as they are (NaN/inf: None)
 
 
 def encode(obj: Any) -> Any:
@@ -58,6 +66,8 @@ def encode(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {k: encode(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
+        if all(type(v) in _PLAIN for v in obj):  # e.g. the diagram's link coordinates: ~200 per live update
+            return [None if type(v) is float and not math.isfinite(v) else v for v in obj]
         return [encode(v) for v in obj]
     if isinstance(obj, (np.floating, float)):
         v = float(obj)
@@ -136,18 +146,19 @@ def penalty_figure(snap: PlaygroundSnapshot) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- decision boundary
 
-def grid_z(snap: PlaygroundSnapshot, discretize: bool = False) -> tuple[np.ndarray | None, str]:
-    """The heatmap values as uint8 and what they mean: 'prob' (P(class 1)), 'cls' or 'value'."""
+def grid_z(snap: PlaygroundSnapshot, discretize: bool = False, step: int = 1) -> tuple[np.ndarray | None, str]:
+    """The heatmap values as uint8 and what they mean: 'prob' (P(class 1)), 'cls' or 'value'; every `step`-th
+    row and column (sliced before quantizing: the live patch and the diagram's output send a fraction of it)."""
     g = snap.get("grid") or {}
     if "value" in g:
-        return to_u8(np.asarray(g["value"], dtype=np.float32), -1.0, 1.0), "value"
+        return to_u8(np.asarray(g["value"], dtype=np.float32)[::step, ::step], -1.0, 1.0), "value"
     if "prob" in g and "cls" not in g or ("prob" in g and np.asarray(g.get("cls")).max(initial=0) <= 1):
-        p = np.asarray(g["prob"], dtype=np.float32)
+        p = np.asarray(g["prob"], dtype=np.float32)[::step, ::step]
         if discretize:
             p = (p > 0.5).astype(np.float32)
         return to_u8(p, 0.0, 1.0), "prob"
     if "cls" in g:
-        return np.asarray(g["cls"]).astype(np.uint8), "cls"
+        return np.asarray(g["cls"])[::step, ::step].astype(np.uint8), "cls"
     return None, ""
 
 
@@ -240,17 +251,22 @@ def network_traces(snap: PlaygroundSnapshot, feature_names: list[str]) -> list[d
     pos = _positions(widths)
     wmax = max(float(np.abs(w["weight"]).max()) for w in weights) or 1.0
     bins: dict[tuple[int, int], tuple[list, list]] = {(s, b): ([], []) for s in (0, 1) for b in range(3)}
+    # a link's ends depend on its nodes only: rounded once per node, not per link (the live route runs this often)
+    starts = [[(round(x + THUMB / 2, 2), round(y, 2)) for x, y in layer] for layer in pos]
+    ends = [[(round(x - THUMB / 2, 2), round(y, 2)) for x, y in layer] for layer in pos]
     for li, layer in enumerate(weights):
-        w = layer["weight"]
+        w = np.asarray(layer["weight"])
+        n_out, n_in = shown[li + 1], shown[li]
         k = w.shape[0] // widths[li + 1] if widths[li + 1] else 1  # maxout: pieces per neuron
-        for j in range(shown[li + 1]):
-            for i in range(shown[li]):
-                v = float(w[j * k:(j + 1) * k, i].mean())
-                b = min(2, int(3 * abs(v) / wmax))
-                xs, ys = bins[(int(v >= 0), b)]
-                (xa, ya), (xb, yb) = pos[li][i], pos[li + 1][j]
-                xs += [round(xa + THUMB / 2, 2), round(xb - THUMB / 2, 2), None]
-                ys += [round(ya, 2), round(yb, 2), None]
+        means = w[:n_out * k, :n_in].reshape(n_out, k, n_in).mean(axis=1).tolist()  # [j][i]: neuron j's piece mean
+        for j in range(n_out):
+            xb, yb = ends[li + 1][j]
+            for i in range(n_in):
+                v = means[j][i]
+                xs, ys = bins[(int(v >= 0), min(2, int(3 * abs(v) / wmax)))]
+                xa, ya = starts[li][i]
+                xs += [xa, xb, None]
+                ys += [ya, yb, None]
     traces = [{"type": "scatter", "mode": "lines", "x": xs, "y": ys, "hoverinfo": "skip", "showlegend": False,
                "line": {"color": BLUE if s else ORANGE, "width": 0.8 + 2.4 * b}, "opacity": 0.35 + 0.25 * b}
               for (s, b), (xs, ys) in bins.items()]
@@ -263,10 +279,11 @@ def network_traces(snap: PlaygroundSnapshot, feature_names: list[str]) -> list[d
         names += [f"hidden {li + 1}, neuron {j + 1}" for j in range(count)]
         spots += pos[li + 1][:count]
     n_inputs = min(len(inputs), shown[0])
-    z, kind = grid_z(snap)
+    g = snap.get("grid") or {}
+    rows = len(g["value"] if "value" in g else g.get("prob", ()))
+    z, kind = grid_z(snap, step=max(1, rows // 20))
     if z is not None and kind != "cls" and widths[-1] == 1:  # the output neuron shows the (small) boundary
-        step = max(1, z.shape[0] // 20)
-        maps.append(z[::step, ::step].astype(np.float32) / 127.5 - 1.0)
+        maps.append(z.astype(np.float32) / 127.5 - 1.0)
         spots.append(pos[-1][0])
         names.append("output")
     for idx, (m, (cx, cy), name) in enumerate(zip(maps, spots, names, strict=True)):
@@ -345,12 +362,12 @@ def playground_patches(snap: PlaygroundSnapshot, feature_names: list[str], discr
                        grid_step: int = 2) -> dict[str, dict[int, dict]]:
     """Only what changed while training: per figure, trace index -> new data. The boundary is sent at half
     resolution (the heatmap interpolates), curves as the epochs since `have`."""
-    z, _ = grid_z(snap, discretize)
+    z, _ = grid_z(snap, discretize, step=grid_step)
     g = snap.get("grid") or {}
     net = network_traces(snap, feature_names)
     boundary = {}
     if z is not None:
-        boundary = {0: {"z": z[::grid_step, ::grid_step], "x": np.asarray(g["xs"])[::grid_step],
+        boundary = {0: {"z": z, "x": np.asarray(g["xs"])[::grid_step],
                         "y": np.asarray(g["ys"])[::grid_step]}}
     return {
         "boundary": boundary,

@@ -30,6 +30,11 @@ DEFAULT_GROUP_SIZE = 20  # x 2 workers (the default on 2 cores): a class of 40 t
 TRAINING_FN = "nnlib.train.job:run_training"
 _BUDGET_CHECK_S = 0.2
 GROUP_SNAPSHOT_SHARE = 0.4  # most of a core a group's snapshot building may take
+# most live updates/s a group's jobs send together: every snapshot is unpickled and merged by the server and answered
+# to its page (~1-3 ms of server CPU, whose one GIL serves the whole class). A full group's jobs each send every
+# 1/12 s at most -- every 3rd epoch at speed normal, 10/s per student, 400/s for a class of 40 instead of ~600;
+# a group of 12 or fewer is not slowed (each job's own interval rules)
+GROUP_UPDATES_PER_S = 240.0
 GATHER_S = 0.02  # longest a batch waits for a training job that is still evaluating or building its snapshot
 
 
@@ -115,7 +120,8 @@ class GroupControl(JobControl):
     not wait for the epoch of a job that is not about to train. And one that shares the snapshot budget: alone, a
     job may spend 1/BUILD_BUDGET of its time building snapshots; the jobs of a group share one core, so each
     spaces its snapshots by the number of jobs training beside it, and the group's snapshots take at most
-    GROUP_SNAPSHOT_SHARE of the core (unpaced, they took 2.5x the CPU of the training itself)."""
+    GROUP_SNAPSHOT_SHARE of the core (unpaced, they took 2.5x the CPU of the training itself) and number at most
+    GROUP_UPDATES_PER_S (what the server then unpickles and answers)."""
 
     def __init__(self, conn: Any, job_id: str, waiting: set[int], peers: Callable[[], int],
                  **kwargs: Any) -> None:
@@ -124,8 +130,9 @@ class GroupControl(JobControl):
         self._peers = peers
 
     def _flush_if_due(self) -> None:
-        share = max(1, self._peers()) / (GROUP_SNAPSHOT_SHARE * BUILD_BUDGET)
-        gap = max(self.min_interval, BUILD_BUDGET * self._build_s * share)
+        peers = max(1, self._peers())
+        gap = max(self.min_interval, peers / GROUP_UPDATES_PER_S,
+                  BUILD_BUDGET * self._build_s * peers / (GROUP_SNAPSHOT_SHARE * BUILD_BUDGET))
         if self._pending is not None and time.monotonic() - self._last_sent >= gap:
             self.flush()
 
@@ -214,12 +221,18 @@ class GroupHost:
         _, job_id, fn_path, payload, paused, cpu_seconds, memory_mb = msg
         budget = JobBudget(cpu_seconds, memory_mb) if cpu_seconds is not None else None
         slot = _Slot(job_id, budget, JobPipe(lambda m: self._send_from(job_id, m)))
-        ctl = GroupControl(slot.pipe, job_id, self.waiting, self._training_jobs, paused=paused,
+        ctl = GroupControl(slot.pipe, job_id, self.waiting, self.snapshot_peers, paused=paused,
                            min_interval=self.min_interval)
         slot.thread = threading.Thread(target=self._run, args=(slot, ctl, fn_path, payload),
                                        name=f"nnlib-group-job-{job_id[:6]}", daemon=True)
         self.slots[job_id] = slot
         slot.thread.start()
+
+    def snapshot_peers(self) -> int:
+        """How many jobs share the group's snapshot budgets: every live one. Not `_training_jobs`: at a paced speed
+        a job spends most of its time waiting out its pace, so at any instant few count as training -- the budgets
+        were divided by ~1-3 instead of 20 and hardly spaced anything."""
+        return sum(1 for s in list(self.slots.values()) if s.thread is not None and s.thread.is_alive())
 
     def _training_jobs(self) -> int:
         """How many jobs should have an epoch in the next batch: alive, on the fast path, not waiting."""

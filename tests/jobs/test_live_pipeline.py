@@ -138,15 +138,17 @@ def test_open_ended_runs_are_capped_and_paced_by_speed() -> None:
 
 
 def test_a_slow_snapshot_spaces_the_next_ones(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A long run's snapshots grow with its history: the interval stretches to BUILD_BUDGET build-times."""
+    """A long run's snapshots grow with its history: the interval stretches to BUILD_BUDGET build CPU-times."""
     from nnlib.jobs import control
 
-    clock = [100.0]
+    clock, cpu = [100.0], [5.0]
     monkeypatch.setattr(control.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(control.time, "thread_time", lambda: cpu[0])
     ctl = JobControl(min_interval=0.05)
 
     def slow_build() -> dict:
-        clock[0] += 0.2  # this snapshot takes 0.2 s to build
+        clock[0] += 0.2  # this snapshot takes 0.2 s of CPU to build
+        cpu[0] += 0.2
         return {"big": True}
 
     ctl.offer(slow_build)
