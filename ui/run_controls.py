@@ -51,9 +51,9 @@ def run_state(view: JobView | None, snap: dict[str, Any] | None = None) -> RunSt
     # elapsed counts the time spent computing epochs, not the pauses between them that pace a run for watching
     text = (f"{epochs} · {info['elapsed']:.1f} s of training · {view.status}{where}" + (f": {why}" if why else "")
             + final_metrics(snap))
-    enabled = {"train", "step", "reset"}
-    if view.status in ACTIVE:
-        enabled |= {"stop", "resume" if view.status == "paused" else "pause"}
+    enabled = {"train", "reset"}
+    if view.status in ACTIVE:  # Step continues this run by one epoch: an ended run has no next one (it replaced the
+        enabled |= {"step", "stop", "resume" if view.status == "paused" else "pause"}  # net by a new run's epoch 1)
     return RunState(text, progress, frozenset(enabled))
 
 
@@ -120,7 +120,9 @@ def run_buttons(prefix: str, slot: str, view: JobView | None, cols: list[Any]) -
          "one is replaced)."),
         ("Resume" if paused else "Pause", "resume" if paused else "pause",
          ":material/play_circle:" if paused else ":material/pause:", "Pause after the current epoch / continue."),
-        ("Step", "step", ":material/skip_next:", "Train exactly one more epoch, then pause."),
+        ("Step", "step", ":material/skip_next:", "Train exactly one more epoch, then pause." if "step" in enabled
+         else "This run has ended, so it has no next epoch: Train starts a new run (Reset, then Step, walks a new "
+         "one from its first epoch)."),
         ("Stop", "stop", ":material/stop:", "End the run now; its curves and weights stay."),
         ("Reset", "reset", ":material/restart_alt:", "Forget the run and show the untrained network."),
     ]

@@ -18,7 +18,15 @@ def test_a_finished_run_has_a_full_bar_and_no_stop_even_when_early_stopping_ende
     assert state.progress == 1.0
     assert "finished: early stopping" in state.text and "Epoch 60 / 100" in state.text
     assert "stop" not in state.enabled and "pause" not in state.enabled
-    assert {"train", "step", "reset"} <= state.enabled
+    assert {"train", "reset"} <= state.enabled
+
+
+@pytest.mark.parametrize("status", ["finished", "stopped", "failed"])
+def test_step_continues_a_run_so_an_ended_one_has_no_step(status):
+    """Step after Stop threw the stopped net away and showed a new run's 'Epoch 1 ... paused' without a word
+    (student walkthrough): Step means one more epoch of THIS run."""
+    assert "step" not in run_state(view(status, 30)).enabled
+    assert "step" in run_state(view("paused", 30)).enabled and "step" in run_state(view("running", 30)).enabled
 
 
 @pytest.mark.parametrize("status", ["stopped", "failed"])
