@@ -146,6 +146,18 @@ def test_switching_the_experiment_does_not_show_the_last_ones_results():
     assert [t["name"] for t in loss["data"]][0].startswith("width") and all(len(t["x"]) == 0 for t in loss["data"])
 
 
+def test_the_schedules_experiment_shows_no_verdicts_of_the_rates_one():
+    """A walkthrough student trained 'rates', then picked 'schedules': its chart was empty but the rates' verdicts
+    ('lr = 10: diverges ...') stood under it."""
+    at = lab("learning_rate", **{"learning_rate.epochs": "20"})
+    train_until_done(at, "lab_learning_rate")
+    assert "**lr = 10**: " in " ".join(m.value for m in at.markdown)
+    at.session_state["lab.learning_rate.experiment"] = "schedules"  # the student's click on the Experiment control
+    at.run()
+    assert not at.exception
+    assert "**lr = " not in " ".join(m.value for m in at.markdown)
+
+
 def test_a_reloaded_lab_page_shows_the_last_experiment_again():
     """A reload is a new session with empty state; the same browser (person) finds its last experiment on the lab
     again, as it finds its Compare pins, while another person's page still waits for Train."""

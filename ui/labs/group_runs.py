@@ -69,8 +69,9 @@ def group_panel(slot: str, configs: Sequence[RunConfig], labels: Sequence[str], 
                 lab_options: dict[str, Any] | None = None) -> JobView | None:
     """Train / Stop for this experiment and its charts: live while the group trains, final when it is done, the
     empty figures before. `watch` asks the runs for extra columns (e.g. "dead_units"); `lab` names the group's
-    prepare/finish hooks (nnlib.compare.group.LAB_HOOKS) and `lab_options` their settings. Returns the job's view
-    (None before the first Train)."""
+    prepare/finish hooks (nnlib.compare.group.LAB_HOOKS) and `lab_options` their settings. Returns the view of
+    THIS experiment's job: None before its first Train, and None while the slot holds another experiment's runs (a
+    page that wrote sentences from it showed the learning-rate verdicts under the schedules chart)."""
     problems = group_problems(list(configs))
     if f"job_{slot}" not in st.session_state and f"imported_{slot}" not in st.session_state:
         _restore(slot)
@@ -96,7 +97,7 @@ def group_panel(slot: str, configs: Sequence[RunConfig], labels: Sequence[str], 
             or stored[1].get("experiment") != _experiment(kind, rows, labels)):  # results of another experiment
         bar.caption("Press **Train** to run this experiment on the server and watch the curves grow.")
         finished_view(st.container(), slot, None, {}, figures, rows)
-        return view
+        return None
     shown = stored[1]
     if running:
         bar.caption("Training on the server; changes to the controls apply to the next run.")
