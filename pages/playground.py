@@ -53,6 +53,7 @@ if st.session_state.get(f"{P}.url_errors"):
 SP.import_message(P)
 
 
+R.reconnect(P, SLOT)  # a reload during (or after) a run: the same browser gets its run back
 view = S.current_view(SLOT)
 running = view is not None and view.status in ACTIVE
 

@@ -15,6 +15,7 @@ import streamlit as st
 from nnlib.jobs.manager import JobLimitError, JobView
 from nnlib.optimizers import OPTIMIZERS
 from nnlib.schedules import SCHEDULES
+from ui import compare_store as store
 from ui import controls as C
 from ui import session as S
 
@@ -74,6 +75,27 @@ def final_metrics(snap: dict[str, Any]) -> str:
     return "".join(f" · {p}" for p in parts)
 
 
+def reconnect(prefix: str, slot: str) -> None:
+    """A reloaded page (same browser, a new session that has not started or imported a run here) takes over the
+    person's last run on this page while the job manager still has it, as the labs and Compare pins do: F5 during
+    a run showed the untrained network, with the run out of reach of Pause and Stop. Once per session, so Reset
+    leaves a clean page."""
+    if st.session_state.get(f"{prefix}.reconnected"):
+        return
+    st.session_state[f"{prefix}.reconnected"] = True
+    if f"job_{slot}" in st.session_state or f"imported_{slot}" in st.session_state:
+        return
+    person = S.person_id()
+    record = store.lab_record(person, slot)
+    if record is None:
+        return
+    job_id, owner, shown = record
+    if S.take_over(slot, job_id, owner) is None:
+        store.forget_lab(person, slot, job_id)
+        return
+    st.session_state[f"{prefix}.job_cfg"] = (job_id, shown["cfg"])
+
+
 def ready_to_run(prefix: str, cfg: Any, payload: dict[str, Any] | None) -> None:
     """Remember what Train starts: (config, payload), or None while the setup is invalid. A Train or Step pressed
     before the page had ever got this far (the run bar is drawn first) is carried out now, with this setup."""
@@ -99,12 +121,17 @@ def _command(prefix: str, slot: str, cmd: str, running: bool) -> None:
                                                            "red on this page first.")
                 return
             cfg, payload = ready
-            st.session_state[f"{prefix}.job_cfg"] = (S.start_job(slot, payload), cfg.to_json())
+            job_id = S.start_job(slot, payload)
+            st.session_state[f"{prefix}.job_cfg"] = (job_id, cfg.to_json())
+            store.remember_lab(S.person_id(), slot, job_id, S.session_id(), {"cfg": cfg.to_json()})  # for a reload
             if cmd == "step":
                 S.command(slot, "pause")
         if cmd in ("step", "pause", "resume", "stop"):
             S.command(slot, cmd)
         elif cmd == "reset":
+            job_id = st.session_state.get(f"job_{slot}")
+            if job_id:
+                store.forget_lab(S.person_id(), slot, job_id)  # a reload after Reset shows the clean page it left
             S.reset(slot)
     except JobLimitError as e:
         st.session_state[f"{prefix}.cmd_error"] = str(e)

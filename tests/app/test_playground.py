@@ -107,6 +107,37 @@ def test_train_pressed_before_the_page_first_reached_its_setup_starts_once_it_ha
     assert json.loads(at.session_state["pg.job_cfg"][1])["train"]["epochs"] == 3
 
 
+def test_a_reload_during_a_run_gets_the_run_back_and_reset_lets_it_go():
+    """F5 during a run showed the untrained network with Pause and Stop disabled: the run was out of the student's
+    reach (student walkthrough). A reload is a new session of the same browser (person)."""
+    from ui.services import job_manager
+
+    def session(person: str, **query: str) -> AppTest:
+        at = AppTest.from_file(PAGE, default_timeout=60)
+        for k, v in query.items():
+            at.query_params[k.replace("__", ".")] = v
+        at.session_state["nn_person"] = person  # what ui.session.person_id derives from the browser's cookie
+        return at.run()
+
+    first = session("browser:reloading-playground", train__epochs="400", train__until_paused="0",
+                    train__speed="slow")
+    first.button(key="pg.train").click().run()
+    job_id = first.session_state["pg.job_cfg"][0]
+    reloaded = session("browser:reloading-playground", train__epochs="400", train__until_paused="0",
+                       train__speed="slow")
+    assert not reloaded.exception
+    assert reloaded.session_state["job_playground"] == job_id
+    assert not reloaded.button(key="pg.stop").disabled  # the student can stop it again
+    assert "job_playground" not in session("browser:someone-else").session_state
+    reloaded.button(key="pg.stop").click().run()
+    deadline = time.time() + 30
+    while time.time() < deadline and job_manager().find(job_id)[1].status not in ("stopped", "finished"):
+        time.sleep(0.2)
+    reloaded.run()
+    reloaded.button(key="pg.reset").click().run()
+    assert "job_playground" not in session("browser:reloading-playground").session_state  # Reset let it go
+
+
 @pytest.mark.slow
 def test_the_default_run_goes_on_until_paused_and_says_so():
     from ui.services import job_manager
