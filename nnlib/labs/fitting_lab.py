@@ -35,7 +35,7 @@ def capacity_group(base: RunConfig, widths: Sequence[int]) -> tuple[list[RunConf
 def data_group(base: RunConfig, sizes: Sequence[int]) -> tuple[list[RunConfig], list[str]]:
     """The base run on more and more examples (the same generator, so a larger set contains more of the same)."""
     configs = variants(base, "n_samples", list(sizes))
-    return configs, variant_labels("n_samples", configs)
+    return configs, [f"examples = {c.data.n_samples}" for c in configs]  # the page's word, not the field's name
 
 
 def remedy_config(base: RunConfig, remedy: str, strength: Mapping[str, float]) -> RunConfig:

@@ -48,7 +48,7 @@ def test_capacity_sweep_gives_the_u_shaped_validation_curve():
 
 def test_more_data_closes_the_gap():
     configs, labels = data_group(overfit_problem(), [50, 800])
-    assert labels == ["n_samples = 50", "n_samples = 800"]
+    assert labels == ["examples = 50", "examples = 800"]  # the page says "examples" (walkthrough)
     (train_few, train_many), (val_few, val_many) = ends(configs)
     assert val_few - train_few > 1.0 and val_many - train_many < 0.3
     assert train_many > train_few  # harder to memorize, ...
