@@ -70,8 +70,33 @@ def redact(config: dict[str, Any], hidden: frozenset[str] | set[str]) -> dict[st
     return out
 
 
-def differences(config: dict[str, Any], preset: ClassPreset) -> list[str]:
-    """What a student changed from the preset, as 'train.lr 0.03 -> 0.1' (the teacher's table)."""
+def as_chosen(config: dict[str, Any], preset: ClassPreset, max_epochs: int | None) -> dict[str, Any]:
+    """The config a student chose, from the one that trained: a run left on the preset's "until I pause" was bounded
+    by the server to the class's epoch limit (nnlib.classroom.admission.within_class_epochs); that is the server's
+    doing, not a change the student made, so the preset's until_paused and epochs are put back. A run whose epochs
+    the student set is returned as it is."""
+    from nnlib.classroom.admission import ClassLimits, within_class_epochs
+    from nnlib.config import ConfigError
+
+    train = config.get("train") if isinstance(config, dict) else None
+    preset_train = preset.config.get("train", {})
+    if max_epochs is None or not isinstance(train, dict):
+        return config
+    untouched = copy.deepcopy(config)
+    untouched["train"].update(until_paused=preset_train.get("until_paused"), epochs=preset_train.get("epochs"))
+    try:
+        imposed = within_class_epochs(RunConfig.from_dict(untouched), ClassLimits(max_epochs=max_epochs)).train
+    except (ConfigError, ValueError, TypeError):
+        return config
+    if (imposed.until_paused, imposed.epochs) == (train.get("until_paused"), train.get("epochs")):
+        return untouched
+    return config
+
+
+def differences(config: dict[str, Any], preset: ClassPreset, max_epochs: int | None = None) -> list[str]:
+    """What a student changed from the preset, as 'train.lr 0.03 -> 0.1' (the teacher's table). With the class's
+    epoch limit `max_epochs`, what the server imposed on an "until I pause" run is not counted as a change."""
+    config = as_chosen(config, preset, max_epochs)
     out = []
     for name in LOCKABLE:
         section, field_name = name.split(".", 1)
