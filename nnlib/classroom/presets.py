@@ -38,6 +38,28 @@ class ClassPreset:
         return cls(cfg.to_dict(), frozenset(locked) & set(LOCKABLE), frozenset(hidden) & set(LOCKABLE))
 
 
+# What the Playground's widgets call the fields no "Change one knob" registry entry names (nnlib.compare.knobs has
+# the others), so a teacher's lock and hide lists read like the page their students see.
+WIDGET_LABELS = {"data.dataset": "Dataset", "data.n_samples": "Points", "data.n_classes": "Classes",
+                 "data.train_frac": "Training ratio", "data.val_frac": "Validation ratio",
+                 "data.features": "Input features", "data.augment": "Augmentations", "data.csv_path": "CSV file",
+                 "data.seed": "Data seed", "model.layer_activations": "Activation per layer",
+                 "model.batch_norm": "Batch norm", "model.cnn": "CNN layers", "train.loss": "Loss",
+                 "train.beta1": "Adam beta1", "train.beta2": "Adam beta2", "train.weight_decay": "Weight decay",
+                 "train.lr_step": "LR step (epochs)", "train.lr_gamma": "LR decay factor",
+                 "train.lr_patience": "LR plateau patience", "train.until_paused": "Until I pause",
+                 "train.speed": "Speed", "train.seed": "Seed", "train.device": "Device"}
+
+
+def field_label(name: str) -> str:
+    """'train.lr' -> 'Learning rate': the label a widget shows for a config field (the knob registry's, else the
+    Playground widget's), for lists a teacher reads; an unknown name is returned as it is."""
+    from nnlib.compare.knobs import KNOBS
+
+    by_path = {k.path: k.label for k in KNOBS.values()}
+    return WIDGET_LABELS.get(name) or by_path.get(name) or name
+
+
 def unknown_fields(names: list[str] | tuple[str, ...]) -> list[str]:
     """Names a teacher form or a stored preset gives that are not config fields ("section.field")."""
     return [n for n in names if n not in LOCKABLE]
