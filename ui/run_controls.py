@@ -49,8 +49,9 @@ def run_state(view: JobView | None, snap: dict[str, Any] | None = None) -> RunSt
     where = f" (position {view.queue_position} in the queue)" if view.status == "queued" and view.queue_position else ""
     epochs = f"Epoch {info['epoch']}" if open_ended else f"Epoch {info['epoch']} / {info['epochs']}"
     # elapsed counts the time spent computing epochs, not the pauses between them that pace a run for watching
-    text = (f"{epochs} · {info['elapsed']:.1f} s of training · {view.status}{where}" + (f": {why}" if why else "")
-            + final_metrics(snap))
+    # a reason that already says the status ("stopped by your teacher") replaces it: not "stopped: stopped by ..."
+    state = why if why and why.startswith(view.status) else f"{view.status}{where}" + (f": {why}" if why else "")
+    text = f"{epochs} · {info['elapsed']:.1f} s of training · {state}" + final_metrics(snap)
     enabled = {"train", "step", "reset"}
     if view.status in ACTIVE:
         enabled |= {"stop", "resume" if view.status == "paused" else "pause"}
