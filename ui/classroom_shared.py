@@ -30,6 +30,7 @@ _hidden: OrderedDict[str, set[int]] = OrderedDict()  # person key -> ids of the 
 _lock = threading.Lock()
 LABEL = "Teacher's reference"
 REF_COLOR = "#7f7f7f"
+PAGE_NAMES = {"playground": "Playground", "cnn": "CNN"}  # a stored run's slot -> what the student's pins say
 
 
 def reference_runs(page: str | None = None) -> list[runs.RunRow]:
@@ -80,7 +81,7 @@ def toggle_hidden(run_id: int) -> None:
 
 def as_pin(run: runs.RunRow) -> store.Pin:
     """A stored reference run in the Compare page's shape (no job: nothing to refresh, nothing to unpin)."""
-    return store.Pin(pin_id=f"ref-{run.id}", label=describe(run), page=run.page,
+    return store.Pin(pin_id=f"ref-{run.id}", label=describe(run), page=PAGE_NAMES.get(run.page, run.page),
                      config=redact(json.loads(run.config), CR.hidden_fields(run.page)),
                      status=run.status, epoch=int(run.metrics.get("epochs") or 0), history=run.history)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from nnlib.classroom.admission import ClassLimits
 from nnlib.classroom.presets import ClassPreset, differences
 from nnlib.classroom.recorder import ACTIVE, Tracked, group_rows, live_row
 from nnlib.config import RunConfig
@@ -116,6 +117,6 @@ def _group_row(klass: classes.ClassRow, t: Tracked, view: JobView, names: dict[s
 def _diff(config_json: str, preset: ClassPreset | None) -> str:
     if preset is None:
         return ""
-    changed = differences(RunConfig.from_json(config_json).to_dict(), preset)
+    changed = differences(RunConfig.from_json(config_json).to_dict(), preset, ClassLimits.from_env().max_epochs)
     return (" · changed: " + "; ".join(changed[:4]) + ("…" if len(changed) > 4 else "")) if changed else \
         " · the preset as given"

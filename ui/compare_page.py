@@ -131,12 +131,19 @@ def manage(pins: list[store.Pin]) -> None:
 
 def visible(pins: list[store.Pin], hidden: frozenset[str]) -> list[store.Pin]:
     """The pins as a class member may see them: Playground configs without the fields the class preset hides (their
-    own runs carry the preset's value too), so no table, caption or export shows them."""
+    own runs carry the preset's value too), so no table, caption or export shows them. A pin's page is what the
+    table shows ("Playground"); a stored run's is its slot ("playground"): both are Playground configs."""
     from nnlib.classroom.presets import redact
 
     if not hidden:
         return pins
-    return [replace(p, config=redact(p.config, hidden)) if p.page == "playground" else p for p in pins]
+    return [replace(p, config=redact(p.config, hidden)) if p.page.lower() == "playground" else p for p in pins]
+
+
+def differing(pins: list[store.Pin], hidden: frozenset[str]) -> list[str]:
+    """The settings that differ between the pins, never one the class preset hides (a run of another page, the
+    CNN's, keeps its own activation: it must not be flagged against a Playground run that shows none)."""
+    return [k for k in config_diff([p.config for p in pins]) if k not in hidden]
 
 
 def export(person: str, manager: Any, hidden: frozenset[str] = frozenset()) -> None:
@@ -146,10 +153,11 @@ def export(person: str, manager: Any, hidden: frozenset[str] = frozenset()) -> N
         return run_dicts(visible(store.shown(person, manager), hidden))  # the teacher's references too
 
     c1, c2 = st.columns(2)
-    c1.download_button("Export CSV", lambda: comparison_csv(runs()), "comparison.csv", "text/csv", key="cmp.csv",
+    c1.download_button("Export CSV", lambda: comparison_csv(runs(), hidden), "comparison.csv", "text/csv",
+                       key="cmp.csv",
                        icon=":material/download:", width="stretch", on_click="ignore",
                        help="One row per run and epoch: the differing settings, then every metric.")
-    c2.download_button("Export JSON", lambda: comparison_json(runs()), "comparison.json", "application/json",
+    c2.download_button("Export JSON", lambda: comparison_json(runs(), hidden), "comparison.json", "application/json",
                        key="cmp.json", icon=":material/download:", width="stretch", on_click="ignore",
                        help="Every run's full config and history.")
 
@@ -183,7 +191,7 @@ def compare_body() -> None:
     drawn = visible(drawn, hidden)
     if any(R.has_dropout(p.config) for p in drawn):
         st.caption(R.DROPOUT_LOSS_NOTE)
-    differs = config_diff([p.config for p in drawn])
+    differs = differing(drawn, hidden)
     for twins in same_settings(drawn):
         st.caption(f":material/info: {' and '.join(twins)} have the same settings (same seed, same data), so their "
                    "curves lie on top of each other.")

@@ -58,8 +58,11 @@ function statusLine(info) {
       parts.push(`validation accuracy ${fmt(100 * info.val_accuracy, 1)}%`);
     if (info.val_rmse !== null && info.val_rmse !== undefined) parts.push(`validation RMSE ${fmt(info.val_rmse, 4)}`);
     if (info.zero_weights) parts.push(`${info.zero_weights} weights at exactly 0 (L1)`);
-    parts.push(`<span class="nn-state nn-${info.status}">${info.status}</span>`);
-    if (FINAL.includes(info.status) && info.reason) parts.push(escapeHtml(info.reason));
+    const said = FINAL.includes(info.status) && info.reason ? String(info.reason) : "";
+    // a reason that already says the status ("stopped by your teacher") is the status: not "stopped · stopped by"
+    const label = said.startsWith(info.status) ? escapeHtml(said) : info.status;
+    parts.push(`<span class="nn-state nn-${info.status}">${label}</span>`);
+    if (said && !said.startsWith(info.status)) parts.push(escapeHtml(said));
     else if (info.until_paused && info.status === "running") parts.push("runs until you pause or stop");
   }
   return parts.join(" · ");

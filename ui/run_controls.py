@@ -50,8 +50,9 @@ def run_state(view: JobView | None, snap: dict[str, Any] | None = None) -> RunSt
     where = f" (position {view.queue_position} in the queue)" if view.status == "queued" and view.queue_position else ""
     epochs = f"Epoch {info['epoch']}" if open_ended else f"Epoch {info['epoch']} / {info['epochs']}"
     # elapsed counts the time spent computing epochs, not the pauses between them that pace a run for watching
-    text = (f"{epochs} · {info['elapsed']:.1f} s of training · {view.status}{where}" + (f": {why}" if why else "")
-            + final_metrics(snap))
+    # a reason that already says the status ("stopped by your teacher") replaces it: not "stopped: stopped by ..."
+    state = why if why and why.startswith(view.status) else f"{view.status}{where}" + (f": {why}" if why else "")
+    text = f"{epochs} · {info['elapsed']:.1f} s of training · {state}" + final_metrics(snap)
     enabled = {"train", "reset"}
     if view.status in ACTIVE:  # Step continues this run by one epoch: an ended run has no next one (it replaced the
         enabled |= {"step", "stop", "resume" if view.status == "paused" else "pause"}  # net by a new run's epoch 1)

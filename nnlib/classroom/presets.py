@@ -38,6 +38,28 @@ class ClassPreset:
         return cls(cfg.to_dict(), frozenset(locked) & set(LOCKABLE), frozenset(hidden) & set(LOCKABLE))
 
 
+# What the Playground's widgets call the fields no "Change one knob" registry entry names (nnlib.compare.knobs has
+# the others), so a teacher's lock and hide lists read like the page their students see.
+WIDGET_LABELS = {"data.dataset": "Dataset", "data.n_samples": "Points", "data.n_classes": "Classes",
+                 "data.train_frac": "Training ratio", "data.val_frac": "Validation ratio",
+                 "data.features": "Input features", "data.augment": "Augmentations", "data.csv_path": "CSV file",
+                 "data.seed": "Data seed", "model.layer_activations": "Activation per layer",
+                 "model.batch_norm": "Batch norm", "model.cnn": "CNN layers", "train.loss": "Loss",
+                 "train.beta1": "Adam beta1", "train.beta2": "Adam beta2", "train.weight_decay": "Weight decay",
+                 "train.lr_step": "LR step (epochs)", "train.lr_gamma": "LR decay factor",
+                 "train.lr_patience": "LR plateau patience", "train.until_paused": "Until I pause",
+                 "train.speed": "Speed", "train.seed": "Seed", "train.device": "Device"}
+
+
+def field_label(name: str) -> str:
+    """'train.lr' -> 'Learning rate': the label a widget shows for a config field (the knob registry's, else the
+    Playground widget's), for lists a teacher reads; an unknown name is returned as it is."""
+    from nnlib.compare.knobs import KNOBS
+
+    by_path = {k.path: k.label for k in KNOBS.values()}
+    return WIDGET_LABELS.get(name) or by_path.get(name) or name
+
+
 def unknown_fields(names: list[str] | tuple[str, ...]) -> list[str]:
     """Names a teacher form or a stored preset gives that are not config fields ("section.field")."""
     return [n for n in names if n not in LOCKABLE]
@@ -70,8 +92,33 @@ def redact(config: dict[str, Any], hidden: frozenset[str] | set[str]) -> dict[st
     return out
 
 
-def differences(config: dict[str, Any], preset: ClassPreset) -> list[str]:
-    """What a student changed from the preset, as 'train.lr 0.03 -> 0.1' (the teacher's table)."""
+def as_chosen(config: dict[str, Any], preset: ClassPreset, max_epochs: int | None) -> dict[str, Any]:
+    """The config a student chose, from the one that trained: a run left on the preset's "until I pause" was bounded
+    by the server to the class's epoch limit (nnlib.classroom.admission.within_class_epochs); that is the server's
+    doing, not a change the student made, so the preset's until_paused and epochs are put back. A run whose epochs
+    the student set is returned as it is."""
+    from nnlib.classroom.admission import ClassLimits, within_class_epochs
+    from nnlib.config import ConfigError
+
+    train = config.get("train") if isinstance(config, dict) else None
+    preset_train = preset.config.get("train", {})
+    if max_epochs is None or not isinstance(train, dict):
+        return config
+    untouched = copy.deepcopy(config)
+    untouched["train"].update(until_paused=preset_train.get("until_paused"), epochs=preset_train.get("epochs"))
+    try:
+        imposed = within_class_epochs(RunConfig.from_dict(untouched), ClassLimits(max_epochs=max_epochs)).train
+    except (ConfigError, ValueError, TypeError):
+        return config
+    if (imposed.until_paused, imposed.epochs) == (train.get("until_paused"), train.get("epochs")):
+        return untouched
+    return config
+
+
+def differences(config: dict[str, Any], preset: ClassPreset, max_epochs: int | None = None) -> list[str]:
+    """What a student changed from the preset, as 'train.lr 0.03 -> 0.1' (the teacher's table). With the class's
+    epoch limit `max_epochs`, what the server imposed on an "until I pause" run is not counted as a change."""
+    config = as_chosen(config, preset, max_epochs)
     out = []
     for name in LOCKABLE:
         section, field_name = name.split(".", 1)

@@ -7,7 +7,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from nnlib.compare.variants import config_diff, flat_fields
@@ -20,19 +20,26 @@ def _clean(v: Any) -> Any:
     return None if isinstance(v, float) and not math.isfinite(v) else v
 
 
-def comparison_json(runs: Sequence[dict[str, Any]]) -> str:
+def _differs(runs: Sequence[dict[str, Any]], hidden: Collection[str]) -> list[str]:
+    """The fields that differ between the runs' configs, less `hidden` ones (a class preset's: never a column)."""
+    return [k for k in config_diff([r["config"] for r in runs]) if k not in hidden]
+
+
+def comparison_json(runs: Sequence[dict[str, Any]], hidden: Collection[str] = ()) -> str:
     """{"differs": [...], "runs": [{"label", "status", "config", "history"}]}: runs are dicts with those keys
-    (config a RunConfig dict, history the snapshot's columns); NaN/inf become null so any JSON reader copes."""
-    out = {"differs": config_diff([r["config"] for r in runs]),
+    (config a RunConfig dict, history the snapshot's columns); NaN/inf become null so any JSON reader copes.
+    `hidden` fields are never listed as differing (the caller leaves them out of the configs it may not show)."""
+    out = {"differs": _differs(runs, hidden),
            "runs": [{"label": r.get("label", f"run {i}"), "status": r.get("status", ""), "config": r["config"],
                      "history": {k: [_clean(v) for v in col] for k, col in (r.get("history") or {}).items()}}
                     for i, r in enumerate(runs, start=1)]}
     return json.dumps(out, indent=1, allow_nan=False)
 
 
-def comparison_csv(runs: Sequence[dict[str, Any]]) -> str:
-    """One row per (run, epoch): run label, the differing config fields, epoch and the metrics any run has."""
-    differs = config_diff([r["config"] for r in runs])
+def comparison_csv(runs: Sequence[dict[str, Any]], hidden: Collection[str] = ()) -> str:
+    """One row per (run, epoch): run label, the differing config fields (not `hidden` ones), epoch and the metrics
+    any run has."""
+    differs = _differs(runs, hidden)
     metrics = [m for m in EXPORT_METRICS if any((r.get("history") or {}).get(m) for r in runs)]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")

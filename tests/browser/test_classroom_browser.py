@@ -97,8 +97,8 @@ def test_teacher_and_two_students_through_a_class(browser, tmp_path):
         teacher.get_by_text("Advanced: the whole config as JSON").click()  # the common settings are widgets
         teacher.get_by_label("Preset config (JSON)", exact=True).fill(PRESET.to_json())
         teacher.get_by_label("Locked settings", exact=True).click()
-        teacher.keyboard.type("train.lr")
-        teacher.get_by_role("option", name="train.lr", exact=True).click()
+        teacher.keyboard.type("Learning rate")  # the lists read like the widgets, not "train.lr"
+        teacher.get_by_role("option", name="Learning rate", exact=True).click()
         teacher.keyboard.press("Escape")
         teacher.get_by_role("button", name="Save preset").click()
         teacher.wait_for_selector("text=Preset saved.", timeout=60_000)

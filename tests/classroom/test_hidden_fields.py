@@ -5,6 +5,7 @@ download -- and the run file, which holds the whole config, is not offered."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 
@@ -107,3 +108,22 @@ def test_without_hidden_fields_everything_is_shown_as_before(class_db, downloads
     assert f"reference: xor · 3 {SECRET} · lr 0.1" in _everything_shown(playground)
     assert dict(playground.query_params)["model.activation"] == SECRET
     assert f'"activation": "{SECRET}"' in downloads["Config (JSON)"]
+
+
+def test_a_hidden_field_is_neither_shown_nor_flagged_on_compare_with_the_pages_own_pin_names(class_db, downloads):
+    """The Playground pins its runs as page "Playground" (ui.compare_panel), the stored reference's slot is
+    "playground": both are Playground configs, both redacted; the hidden field is not a "setting that differs"
+    (the reference reads none where the student's run would read relu), and the reference's row says "Playground"."""
+    klass, ann = _class(class_db, hidden=["model.activation"])
+    store.clear("browser:ann")
+    store.pin("browser:ann", store.Pin("own", "Playground run 1", "Playground", PRESET.to_dict(),
+                                       status="finished", epoch=2, history=HISTORY))
+    compare = _open("compare.py", klass, ann)
+    assert not compare.exception, compare.exception
+    shown = _everything_shown(compare)
+    assert "Playground run 1" in shown and SECRET not in shown.lower()
+    assert "model.activation" not in shown and "playground" not in shown.replace("Playground run", "")
+    exported = json.loads(downloads["Export JSON"])
+    assert "model.activation" not in exported["differs"]
+    assert all("activation" not in r["config"]["model"] for r in exported["runs"])
+    store.clear("browser:ann")

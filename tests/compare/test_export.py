@@ -31,3 +31,15 @@ def test_csv_has_one_row_per_run_and_epoch() -> None:
     assert rows[0]["train.lr"] == "0.01" and rows[2]["train.lr"] == "0.1"
     assert rows[1]["val_loss"] == "" and rows[2]["val_accuracy"] == "0.75" and rows[0]["val_accuracy"] == ""
     assert "test_rmse" not in rows[0]  # metrics no run has are left out
+
+
+def test_a_hidden_field_is_never_a_differing_column() -> None:
+    """A class member's Playground config has the hidden activation removed, a CNN run keeps its own: the export
+    must not list (or add a column for) the field the class preset hides."""
+    shown = [dict(r, config={**r["config"], "model": {k: v for k, v in r["config"]["model"].items()
+                                                      if k != "activation"}}) if i == 0 else r
+             for i, r in enumerate(RUNS)]
+    assert "model.activation" in json.loads(comparison_json(shown))["differs"]  # without `hidden`: flagged
+    assert json.loads(comparison_json(shown, {"model.activation"}))["differs"] == ["train.lr"]
+    header = comparison_csv(shown, {"model.activation"}).splitlines()[0]
+    assert "model.activation" not in header and "train.lr" in header

@@ -1,0 +1,35 @@
+"""The teacher's table says what a student changed from the preset -- not what the server imposed: a run left on
+the preset's "until I pause" is bounded to the class's epoch limit (within_class_epochs), which is no change of
+the student's."""
+
+from __future__ import annotations
+
+from nnlib.classroom.admission import ClassLimits, within_class_epochs
+from nnlib.classroom.presets import ClassPreset, differences
+from nnlib.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+
+PRESET_CFG = RunConfig(data=DataConfig(dataset="spiral"), model=ModelConfig(hidden=(8, 8), activation="relu"),
+                       train=TrainConfig(lr=0.1, epochs=300, until_paused=True))
+PRESET = ClassPreset.from_json(PRESET_CFG.to_json(), locked=["train.lr"], hidden=["model.activation"])
+LIMITS = ClassLimits(max_epochs=1000)
+
+
+def _trained(cfg: RunConfig) -> dict:
+    """What the server trains and the recorder keeps for a class member's submission."""
+    return within_class_epochs(cfg, LIMITS).to_dict()
+
+
+def test_an_untouched_until_paused_run_is_the_preset_as_given() -> None:
+    trained = _trained(PRESET_CFG)
+    assert (trained["train"]["until_paused"], trained["train"]["epochs"]) == (False, 1000)  # the server's bound
+    assert differences(trained, PRESET, LIMITS.max_epochs) == []
+
+
+def test_what_the_student_did_change_is_still_listed() -> None:
+    noisier = _trained(PRESET_CFG.replace(data={"noise": 20.0}))
+    assert differences(noisier, PRESET, LIMITS.max_epochs) == ["data.noise 0.0 -> 20.0"]
+    bounded = _trained(PRESET_CFG.replace(train={"until_paused": False}))
+    assert differences(bounded, PRESET, LIMITS.max_epochs) == ["train.until_paused True -> False"]
+    longer = _trained(PRESET_CFG.replace(train={"until_paused": False, "epochs": 500}))
+    assert differences(longer, PRESET, LIMITS.max_epochs) == ["train.epochs 300 -> 500",
+                                                              "train.until_paused True -> False"]
