@@ -49,12 +49,18 @@ def run_state(view: JobView | None, snap: dict[str, Any] | None = None) -> RunSt
     where = f" (position {view.queue_position} in the queue)" if view.status == "queued" and view.queue_position else ""
     epochs = f"Epoch {info['epoch']}" if open_ended else f"Epoch {info['epoch']} / {info['epochs']}"
     # elapsed counts the time spent computing epochs, not the pauses between them that pace a run for watching
-    text = (f"{epochs} · {info['elapsed']:.1f} s of training · {view.status}{where}" + (f": {why}" if why else "")
-            + final_metrics(snap))
+    text = (f"{epochs} · {training_time(info['elapsed'])} of training · {view.status}{where}"
+            + (f": {why}" if why else "") + final_metrics(snap))
     enabled = {"train", "step", "reset"}
     if view.status in ACTIVE:
         enabled |= {"stop", "resume" if view.status == "paused" else "pause"}
     return RunState(text, progress, frozenset(enabled))
+
+
+def training_time(seconds: float) -> str:
+    """The computing time a run has spent, as the status line says it: a small net's first epochs take a few
+    milliseconds, which "0.0 s" hid (the same rule as ui/live.js's trainingTime)."""
+    return f"{seconds:.1f} s" if seconds >= 0.1 else f"{1000 * seconds:.0f} ms"
 
 
 def final_metrics(snap: dict[str, Any]) -> str:
