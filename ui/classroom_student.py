@@ -109,7 +109,17 @@ def join_gate(prefix: str) -> None:
             st.session_state.pop(PENDING, None)
             _forget_class_link()
             st.rerun()
+    _unseed(prefix)
     st.stop()
+
+
+def _unseed(prefix: str) -> None:
+    """Take back the setup the page seeded before the form stopped it: its widgets never rendered, and Streamlit
+    would bring such a value back after the next page switch, over the preset the student was shown once joined
+    (a trip to Compare and back showed the app defaults). The page seeds again, from its address, when it renders."""
+    for k in [k for k in st.session_state if C.is_setting(prefix, k)]:
+        del st.session_state[k]
+    st.session_state.pop(f"{prefix}.restored", None)
 
 
 def seed_enforced(prefix: str, preset: ClassPreset, everything: bool) -> None:

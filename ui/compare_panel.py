@@ -14,6 +14,7 @@ from nnlib.config import RunConfig
 from nnlib.jobs.manager import JobLimitError, JobNotFound
 from ui import compare_store as store
 from ui import session as S
+from ui.keepalive import keep_alive
 
 GROUP_SLOT = "group"  # session_state["job_group"]: the session's variant group (ui.session.command works on it)
 MSG = "compare.msg"
@@ -181,3 +182,7 @@ def compare_tools(prefix: str, slot: str, page: str, bar: Any, below: Any, defau
     pin_button(prefix, slot, page, bar)
     knob_popover(prefix, slot, page, bar, default)
     messages(below)
+    group = S.current_view(GROUP_SLOT)
+    if group is not None and group.status in ("queued", "running", "paused"):
+        with below:  # the page's charts poll only its own run: say for the group that this page is still open
+            keep_alive(f"{prefix}.keep_group", [group.job_id])

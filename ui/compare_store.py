@@ -173,7 +173,15 @@ def composite_snapshot(current: list[Pin]) -> dict[str, Any]:
     moving = [p for p in current if p.status == "running"] or current
     return {"kind": "compare", "runs": runs, "epoch": max((p.epoch for p in moving), default=0),
             "epochs": 0, "elapsed": max((p.elapsed for p in moving), default=0.0), "until_paused": True,
-            "history": {}, "status": "running"}
+            "history": {}, "status": composite_status(current)}
+
+
+def composite_status(current: list[Pin]) -> str:
+    """What the comparison as a whole is doing, for its status line and bar: "running" while any run trains, else
+    "queued" while one waits for a worker, "paused" while one is paused, else "finished" (nothing will move: the
+    live view stops). A paused pin beside stopped and finished runs used to read "running · runs until you pause"."""
+    states = {p.status for p in current}
+    return next((s for s in ("running", "queued", "paused") if s in states), "finished")
 
 
 def composite_view(token: str, manager: Any, clock: Any = time.monotonic) -> tuple[str, JobView] | None:
@@ -196,8 +204,7 @@ def composite_view(token: str, manager: Any, clock: Any = time.monotonic) -> tup
             seqs.append((p.pin_id, p.status, p.epoch, found[1].snapshot_seq if found else -1))
         seqs.append(("references", tuple(p.pin_id for p in s.references)))
         seq = zlib.crc32(repr(seqs).encode()) & 0x7FFFFFFF
-        active = any(p.active for p in s.pins)
-        view = JobView(job_id=token, status="running" if active else "finished", queue_position=None,
+        view = JobView(job_id=token, status=composite_status(s.pins), queue_position=None,
                        snapshot=composite_snapshot(s.pins + s.references), snapshot_seq=seq, result=None,
                        error=None, submitted_at=0.0, started_at=None, finished_at=None)
         s.composite = (now, view)

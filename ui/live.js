@@ -42,6 +42,12 @@ function aboutTime(seconds) {
   return s < 90 ? `about ${s} s` : `about ${Math.round(s / 60)} min`;
 }
 
+// a small net's first epochs take milliseconds: "0.0 s" read as if nothing had trained (ui.run_controls.training_time)
+function trainingTime(seconds) {
+  const s = Number(seconds) || 0;
+  return s >= 0.1 ? `${s.toFixed(1)} s` : `${Math.round(1000 * s)} ms`;
+}
+
 function statusLine(info) {
   const parts = [];
   if (info.status === "queued") {
@@ -51,7 +57,7 @@ function statusLine(info) {
     parts.push(`Waiting for a free worker${where.length ? ` (${where.join(", ")})` : ""}…`);
   } else {
     parts.push(info.until_paused ? `<b>Epoch ${info.epoch}</b>` : `<b>Epoch ${info.epoch} / ${info.epochs}</b>`);
-    parts.push(`${fmt(info.elapsed, 1)} s of training`);  // computing time, not the pacing pauses
+    parts.push(`${trainingTime(info.elapsed)} of training`);  // computing time, not the pacing pauses
     if (info.train_loss !== null && info.train_loss !== undefined) parts.push(`train loss ${fmt(info.train_loss, 4)}`);
     if (info.val_loss !== null && info.val_loss !== undefined) parts.push(`validation loss ${fmt(info.val_loss, 4)}`);
     if (info.val_accuracy !== null && info.val_accuracy !== undefined)

@@ -385,7 +385,7 @@ def status_text(snap: AnySnapshot | None, status: str, queue_position: int | Non
     hist = snap.get("history") or {}
     last = {k: v[-1] for k, v in hist.items() if v}
     return {"status": status, "epoch": snap.get("epoch", 0), "epochs": snap.get("epochs", 0),
-            "elapsed": round(float(snap.get("elapsed", 0.0)), 2), "reason": snap.get("reason", ""),
+            "elapsed": round(float(snap.get("elapsed", 0.0)), 3), "reason": snap.get("reason", ""),
             "queue": queue_position, "device": snap.get("device", ""), "fast": snap.get("fast_path", False),
             "train_loss": last.get("train_loss"), "val_loss": last.get("val_loss"),
             "val_accuracy": last.get("val_accuracy"), "val_rmse": last.get("val_rmse"),

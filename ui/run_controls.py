@@ -52,11 +52,17 @@ def run_state(view: JobView | None, snap: dict[str, Any] | None = None) -> RunSt
     # elapsed counts the time spent computing epochs, not the pauses between them that pace a run for watching
     # a reason that already says the status ("stopped by your teacher") replaces it: not "stopped: stopped by ..."
     state = why if why and why.startswith(view.status) else f"{view.status}{where}" + (f": {why}" if why else "")
-    text = f"{epochs} · {info['elapsed']:.1f} s of training · {state}" + final_metrics(snap)
+    text = f"{epochs} · {training_time(info['elapsed'])} of training · {state}" + final_metrics(snap)
     enabled = {"train", "reset"}
     if view.status in ACTIVE:  # Step continues this run by one epoch: an ended run has no next one (it replaced the
         enabled |= {"step", "stop", "resume" if view.status == "paused" else "pause"}  # net by a new run's epoch 1)
     return RunState(text, progress, frozenset(enabled))
+
+
+def training_time(seconds: float) -> str:
+    """The computing time a run has spent, as the status line says it: a small net's first epochs take a few
+    milliseconds, which "0.0 s" hid (the same rule as ui/live.js's trainingTime)."""
+    return f"{seconds:.1f} s" if seconds >= 0.1 else f"{1000 * seconds:.0f} ms"
 
 
 def final_metrics(snap: dict[str, Any]) -> str:

@@ -83,3 +83,28 @@ def test_the_cnn_page_offers_pin_and_its_own_knobs() -> None:
     knob = at.selectbox(key="cnn.knob")
     assert knob.value == "dense_dropout" and "width" not in knob.options
     assert at.text_input(key="cnn.knob_values.dense_dropout").value == "0, 0.25, 0.5"
+
+
+def test_a_group_started_from_the_playground_is_kept_alive_by_the_page() -> None:
+    """The Playground's charts poll only its own run (none here), so the page mounts a keep-alive for its group:
+    without it the group's session went silent and the server stopped the group while the page was open."""
+    at = AppTest.from_file(os.path.join(ROOT, "app.py"), default_timeout=90)
+    for k, v in {"train.epochs": "3000", "train.until_paused": "false", "train.speed": "slow"}.items():
+        at.query_params[k] = v
+    at.run()
+    assert not [c for c in at.get("bidi_component") if c.proto.component_name == "nn_keep_alive"]
+    at.text_input(key="pg.knob_values.dropout").set_value("0, 0.2")
+    at.button(key="pg.knob_train").click().run()
+    group = at.session_state["job_group"]
+    keep = [c for c in at.get("bidi_component") if c.proto.component_name == "nn_keep_alive"]
+    assert len(keep) == 1 and json.loads(keep[0].proto.json)["tokens"] == [group], keep
+    stop_job(group)
+
+
+def stop_job(job_id: str) -> None:
+    from ui.services import job_manager
+
+    m = job_manager()
+    found = m.find(job_id)
+    if found is not None:
+        m.command(found[0], job_id, "stop")

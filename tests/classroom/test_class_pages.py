@@ -332,3 +332,24 @@ def test_a_train_until_paused_run_ends_at_the_class_epoch_limit_instead_of_being
     from ui.services import job_manager
 
     job_manager().command(session_id, tracked.job_id, "stop")
+
+
+def test_a_member_who_joined_through_the_form_keeps_the_preset_after_another_page(class_db):
+    """The name form stops the Playground before its widgets: the app defaults it had seeded came back after a trip
+    to Compare (Streamlit restores such a value once the widget is dropped), instead of the class preset."""
+    klass = classes.create_class(class_db, "Group D")
+    preset = RunConfig(data=DataConfig(dataset="spiral"), model=ModelConfig(hidden=(8, 8)))
+    presets.save_preset(class_db, klass.id, "p", preset.to_json(indent=None), [], [])
+    at = AppTest.from_file(os.path.join(PAGES, "..", "app.py"), default_timeout=120)
+    at.query_params["class"] = klass.code
+    at.run()
+    at.text_input(key="class.name").set_value("Ann").run()
+    at.button(key="class.join").click().run()
+    assert at.selectbox(key="pg.data.dataset").value == "spiral"
+    at.number_input(key="pg.train.epochs").set_value(50).run()  # the student's own change is kept too
+    at.switch_page("pages/compare.py").run()
+    at.switch_page("pages/playground.py").run()
+    assert not at.exception
+    assert at.selectbox(key="pg.data.dataset").value == "spiral"
+    assert tuple(at.session_state["pg.model.hidden"]) == (8, 8) and at.session_state["pg.train.epochs"] == 50
+    assert at.query_params["data.dataset"] == "spiral"

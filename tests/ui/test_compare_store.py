@@ -160,3 +160,34 @@ def test_a_lab_record_is_per_person_and_per_lab_and_only_forgotten_for_its_own_j
     assert store.lab_record("p-lab", "lab_fitting")[0] == "job-2"
     store.forget_lab("p-lab", "lab_fitting", "job-2")
     assert store.lab_record("p-lab", "lab_fitting") is None
+
+
+def test_the_comparison_says_paused_when_nothing_trains() -> None:
+    """Compare's status line read "running · runs until you pause or stop" (with a moving bar) while its group was
+    stopped, its pin paused and the teacher's reference finished: the composite's state follows the runs'."""
+    m, person = FakeManager(), "person-states"
+    m.views["run"] = view("run", "paused", 3, {"epoch": 3, "history": hist(3)})
+    m.views["grp"] = view("grp", "stopped", 2, {"kind": "group", "runs": [
+        {"label": "lr = 0.1", "status": "stopped", "epoch": 720, "history": hist(5)}]})
+    store.pin(person, store.Pin("a", "run 1", "Playground", {}, job_id="run", status="paused"))
+    store.pin(person, store.Pin("b", "lr = 0.1", "Playground", {}, job_id="grp", member=0, status="running"))
+    token = store.compare_token(person, "session-states")
+    _, v = store.composite_view(token, m)
+    assert v.status == "paused" and v.snapshot["status"] == "paused"
+    m.views["run"] = view("run", "running", 4, {"epoch": 4, "history": hist(4)})
+    assert store.composite_status(store.pins(person, m)) == "running"
+    m.views["run"] = view("run", "finished", 5, {"epoch": 5, "history": hist(5)})
+    assert store.composite_status(store.pins(person, m)) == "finished"
+
+
+def test_the_live_route_tells_a_paused_comparison_as_paused(monkeypatch) -> None:
+    from ui import live, services
+
+    m, person = FakeManager(), "person-route-paused"
+    m.views["p"] = view("p", "paused", 3, {"epoch": 3, "history": hist(3)})
+    store.pin(person, store.Pin("p", "run 1", "Playground", {}, job_id="p", status="paused"))
+    token = store.compare_token(person, "session-route-paused")
+    monkeypatch.setattr(services, "job_manager", lambda: m)
+    code, body = live.snapshot_payload(token, -1, "running", "compare", {"have": "0"})
+    msg = json.loads(body)
+    assert code == 200 and msg["status"] == "paused"

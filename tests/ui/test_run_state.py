@@ -103,3 +103,11 @@ def test_runs_with_dropout_get_the_train_above_validation_note() -> None:
     assert not has_dropout(RunConfig().to_dict())
     cnn = RunConfig.from_dict({"data": {"dataset": "digits"}, "model": {"cnn": {"dense_dropout": 0.5}}})
     assert has_dropout(cnn.to_dict()) and not has_dropout({"model": {"cnn": "junk"}})
+
+
+def test_a_few_epochs_of_a_small_net_say_their_milliseconds_not_zero_seconds():
+    """22 epochs of a class's small preset take ~30 ms of computing: the status line said "0.0 s of training"."""
+    v = JobView("j", "running", None, {"epoch": 22, "epochs": 100, "elapsed": 0.0334}, 1, None, None, 0.0, None, None)
+    assert "33 ms of training" in run_state(v).text
+    v.snapshot["elapsed"] = 12.34
+    assert "12.3 s of training" in run_state(v).text
