@@ -92,15 +92,9 @@ def reconnect(prefix: str, slot: str) -> None:
     st.session_state[f"{prefix}.reconnected"] = True
     if f"job_{slot}" in st.session_state or f"imported_{slot}" in st.session_state:
         return
-    person = S.person_id()
-    record = store.lab_record(person, slot)
-    if record is None:
-        return
-    job_id, owner, shown = record
-    if S.take_over(slot, job_id, owner) is None:
-        store.forget_lab(person, slot, job_id)
-        return
-    st.session_state[f"{prefix}.job_cfg"] = (job_id, shown["cfg"])
+    last = S.take_over_last(slot)
+    if last is not None:
+        st.session_state[f"{prefix}.job_cfg"] = (last[0], last[1]["cfg"])
 
 
 def ready_to_run(prefix: str, cfg: Any, payload: dict[str, Any] | None) -> None:

@@ -71,6 +71,23 @@ def take_over(slot: str, job_id: str, owner: str) -> JobView | None:
     return view
 
 
+def take_over_last(slot: str) -> tuple[str, dict[str, Any]] | None:
+    """(job id, what its page recorded) of the person's last job on this slot, now watched here, after a reload (a
+    new session of the same browser); None when there is none or the manager no longer has it (its record goes).
+    The record is kept per person on the server, next to the Compare pins (ui.compare_store.remember_lab)."""
+    from ui import compare_store
+
+    person = person_id()
+    record = compare_store.lab_record(person, slot)
+    if record is None:
+        return None
+    job_id, owner, shown = record
+    if take_over(slot, job_id, owner) is None:
+        compare_store.forget_lab(person, slot, job_id)
+        return None
+    return job_id, shown
+
+
 def current_view(slot: str) -> JobView | None:
     """The job this page (slot) last started, else an imported run, else None (none, or it was cleaned up)."""
     job_id = st.session_state.get(f"job_{slot}")

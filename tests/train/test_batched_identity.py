@@ -122,13 +122,19 @@ def train_in_batches(jobs: list[Job]) -> EpochBatcher:
     return batcher
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(job_specs(), min_size=1, max_size=5))
-def test_each_net_in_a_changing_batch_ends_exactly_where_it_ends_alone(specs: list[dict]) -> None:
+def trained_alone(specs: list[dict]) -> list[Job]:
+    """Each spec's net trained by itself, every epoch: what a batch must reproduce bit for bit."""
     alone = [Job(s) for s in specs]
     for job in alone:
         for e in range(len(job.spec["lrs"])):
             job.epoch(e)
+    return alone
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(job_specs(), min_size=1, max_size=5))
+def test_each_net_in_a_changing_batch_ends_exactly_where_it_ends_alone(specs: list[dict]) -> None:
+    alone = trained_alone(specs)
     together = [Job(s) for s in specs]
     batcher = train_in_batches(together)
     most_at_once = max(sum(1 for s in specs if s["start"] <= step < s["start"] + len(s["lrs"]))
@@ -223,10 +229,7 @@ def class_specs(draw: st.DrawFn) -> list[dict]:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(class_specs())
 def test_a_class_of_one_kind_trains_in_the_simd_pass_bitwise_as_each_net_alone(specs: list[dict]) -> None:
-    alone = [Job(s) for s in specs]
-    for job in alone:
-        for e in range(len(job.spec["lrs"])):
-            job.epoch(e)
+    alone = trained_alone(specs)
     together = [Job(s) for s in specs]
     batcher = train_in_batches(together)
     assert batcher.simd_epochs == simd_epochs_expected(together)  # the grouping really happened
@@ -247,10 +250,7 @@ def test_a_class_of_default_nets_with_one_leaving_and_one_joining_mid_run(optimi
     specs = [default_spec(i, [0.03 * (1 + i % 3)] * 6, 0, optimizer) for i in range(20)]
     specs[3]["lrs"] = [0.03] * 2  # leaves after 2 epochs
     specs.append(default_spec(99, [0.1] * 4, 2, optimizer))  # joins at the third (adam: its own bias correction)
-    alone = [Job(s) for s in specs]
-    for job in alone:
-        for e in range(len(job.spec["lrs"])):
-            job.epoch(e)
+    alone = trained_alone(specs)
     together = [Job(s) for s in specs]
     batcher = train_in_batches(together)
     assert batcher.simd_epochs == batcher.epochs == sum(len(s["lrs"]) for s in specs)

@@ -39,15 +39,9 @@ def _restore(slot: str) -> None:
     """A session that has no job on this lab yet (a reload, a new tab) takes over the person's last experiment
     here, kept by the server per person like the Compare page's pins, as long as the job manager still has it
     (finished jobs are kept NNLIB_RESULT_TTL seconds, a forgotten session's jobs go with it)."""
-    person = S.person_id()
-    record = store.lab_record(person, slot)
-    if record is None:
-        return
-    job_id, owner, shown = record
-    if S.take_over(slot, job_id, owner) is None:
-        store.forget_lab(person, slot, job_id)
-        return
-    st.session_state[f"{slot}.shown"] = (job_id, shown)
+    last = S.take_over_last(slot)
+    if last is not None:
+        st.session_state[f"{slot}.shown"] = last
 
 
 def _stop(slot: str) -> None:
