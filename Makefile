@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 HOST   ?= $(or $(NNLIB_HOST),127.0.0.1)
 PORT   ?= 8501
 
-.PHONY: run test setup lint bench clean browser-deps db-deps
+.PHONY: run test setup lint bench clean browser-deps db-deps compose-deps
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-ray.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,7 +44,10 @@ browser-deps:  # chromium for the browser tests
 db-deps:  # PostgreSQL's server binaries: the store tests start a throwaway cluster from them
 	$(call debian_dep,ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1,postgresql,the store tests,PostgreSQL's server binaries: run 'sudo apt-get install -y postgresql')
 
-test: lint browser-deps db-deps
+compose-deps:  # podman: PyPI's podman-compose runs `podman version` before it resolves compose.yaml (tests/platform)
+	$(call debian_dep,command -v podman >/dev/null 2>&1,podman,the compose tests,podman on the PATH (podman-compose calls it): run 'sudo apt-get install -y podman')
+
+test: lint browser-deps db-deps compose-deps
 	CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 
 bench: setup
