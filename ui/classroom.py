@@ -189,13 +189,7 @@ def admit(slot: str, payload: dict[str, Any]) -> dict[str, Any]:
 def fixed_fields(slot: str) -> frozenset[str]:
     """The config fields ("train.lr") this session's class preset locks or hides on this page (none outside a class
     or when the database cannot be read: the server still enforces the preset at submit)."""
-    ctx = context()
-    if ctx is None or slot != PRESET_SLOT:
-        return frozenset()
-    try:
-        preset = class_preset(ctx)
-    except StoreError:
-        return frozenset()
+    preset = _page_preset(slot)
     return preset.enforced if preset else frozenset()
 
 
@@ -204,14 +198,20 @@ def hidden_fields(page: str = PRESET_SLOT) -> frozenset[str]:
     `page` (the preset is a Playground setup: other pages' runs hide nothing). Outside a class: none. If the
     database cannot be read, none either -- what is shown then is the student's own setup, which the server
     already holds to the preset."""
+    preset = _page_preset(page)
+    return preset.hidden if preset else frozenset()
+
+
+def _page_preset(page: str) -> Any:
+    """This session's class preset when it applies to `page` (a Playground setup); None outside a class, on other
+    pages, or when the database cannot be read."""
     ctx = context()
     if ctx is None or page != PRESET_SLOT:
-        return frozenset()
+        return None
     try:
-        preset = class_preset(ctx)
+        return class_preset(ctx)
     except StoreError:
-        return frozenset()
-    return preset.hidden if preset else frozenset()
+        return None
 
 
 def admit_group(page: str, configs: list[RunConfig]) -> list[RunConfig]:
