@@ -278,7 +278,12 @@ def browser_view(speeds: tuple[str, ...] = ("normal", "fast"), seconds: float = 
                 time.sleep(seconds)
                 u1, e1, c1, d1 = *page.evaluate(counters), cpu_seconds(proc.pid), page.evaluate(draw_ms)
                 f1, n1, load1 = page.evaluate(by_fig), page.evaluate(chart_draws), os.getloadavg()[0]
-                page.get_by_role("button", name="Stop", exact=True).click()
+                # Stop is enabled only while the run is active: a run that ended meanwhile (failed, say, on a
+                # box so loaded its worker died) has none to press, and its row says so instead of the bench dying
+                stop = page.get_by_role("button", name="Stop", exact=True)
+                ended = not stop.is_enabled()
+                if not ended:
+                    stop.click(timeout=10_000)
                 time.sleep(2)
                 rows.append({"speed": speed, "first point s": first,
                              "click -> component has the job s": (timing["mounted"] - clicked) / 1000,
@@ -292,7 +297,7 @@ def browser_view(speeds: tuple[str, ...] = ("normal", "fast"), seconds: float = 
                              "browser draw ms/update": (d1 - d0) / max(1, u1 - u0),
                              "draw ms per chart": {k: (v - f0.get(k, 0)) / max(1, n1[k] - n0.get(k, 0))
                                                    for k, v in f1.items()},
-                             "load average": (load0 + load1) / 2})
+                             "load average": (load0 + load1) / 2, "ended before Stop": ended})
                 page.close()
             b.close()
         return rows
@@ -339,7 +344,8 @@ def main() -> None:
                     f"{k} {r[k]:.2f}" for k in ("click -> component has the job s", "-> first epoch arrives s",
                                                 "-> drawn s")) + f"; browser draw {r['browser draw ms/update']:.0f} "
                       "ms per update (" + ", ".join(f"{k} {v:.0f}" for k, v in r["draw ms per chart"].items())
-                      + f"); load average {r['load average']:.1f}")
+                      + f"); load average {r['load average']:.1f}"
+                      + ("; THE RUN ENDED BEFORE STOP (figures cover less)" if r["ended before Stop"] else ""))
     rows = polling_cost([int(n) for n in args.sessions.split(",")], args.seconds, args.kind)
     print(f"{args.kind} page, one job per session, 2 workers (up to {os.environ.get('NNLIB_GROUP_SIZE', 20)} jobs "
           f"each); the idle server uses {rows[0]['idle cores']:.3f} cores; load average {os.getloadavg()[0]:.1f}")
