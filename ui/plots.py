@@ -151,9 +151,9 @@ def grid_z(snap: PlaygroundSnapshot, discretize: bool = False, step: int = 1) ->
     row and column (sliced before quantizing: the live patch and the diagram's output send a fraction of it)."""
     g = snap.get("grid") or {}
     if "value" in g:
-        return to_u8(np.asarray(g["value"], dtype=np.float32)[::step, ::step], -1.0, 1.0), "value"
+        return to_u8(np.asarray(g["value"])[::step, ::step].astype(np.float32), -1.0, 1.0), "value"
     if "prob" in g and "cls" not in g or ("prob" in g and np.asarray(g.get("cls")).max(initial=0) <= 1):
-        p = np.asarray(g["prob"], dtype=np.float32)[::step, ::step]
+        p = np.asarray(g["prob"])[::step, ::step].astype(np.float32)  # sliced first: converts only what is sent
         if discretize:
             p = (p > 0.5).astype(np.float32)
         return to_u8(p, 0.0, 1.0), "prob"
