@@ -138,8 +138,9 @@ def kinds() -> dict[str, tuple[dict, str]]:
     query. The Playground's is its default run (until paused, normal speed); the CNN page's the tiny CNN on digits."""
     from nnlib.config import RunConfig
     from ui.live import SNAPSHOT_S
+    from ui.live_parts import PICTURES_PAYLOAD
 
-    pg = {"config": RunConfig().to_dict(), "interval": SNAPSHOT_S}
+    pg = {"config": RunConfig().to_dict(), "interval": SNAPSHOT_S, **PICTURES_PAYLOAD}
     cnn = {"config": _cnn("digits", "tiny", (1, 8, 8)), "interval": 0.5}
     return {"playground": (pg, "kind=playground&disc=0"), "cnn": (cnn, "kind=cnn&data=digits")}
 
@@ -319,7 +320,8 @@ def main() -> None:
     if args.kind == "playground" and not args.polling_only:
         print("one live update of the default net (2-4-2-1) 5 epochs after the previous one, CPU ms: worker = build "
               "+ pickle the snapshot (the rows appended since the last one; [whole history, as before]), manager = "
-              "unpickle + merge, route = patches + JSON for a browser 5 epochs behind")
+              "unpickle + merge, route = patches + JSON for a browser 5 epochs behind, with the pictures the worker "
+              "built [all built from the snapshot, as before]")
         from bench.live_update import update_cost
 
         for r in update_cost():
@@ -327,7 +329,8 @@ def main() -> None:
                   f"[{r['worker ms, whole history']:.2f}] ({r['pickle KB']:.0f} KB "
                   f"[{r['pickle KB, whole history']:.0f}] pickled), manager {r['manager ms']:.2f} ms "
                   f"[{r['manager ms, whole history']:.2f}], "
-                  f"route {r['route ms']:.2f} ms ({r['body KB']:.1f} KB body)", flush=True)
+                  f"route {r['route ms']:.2f} ms [{r['route ms, built here']:.2f}] ({r['body KB']:.1f} KB body)",
+                  flush=True)
         if args.update_cost_only:
             return
         plain, live, built = publishing_overhead()

@@ -193,9 +193,11 @@ def snapshot_payload(job_id: str, seq: int, status: str, kind: str, opts: dict[s
 
 def _answer(view: Any, kind: str, opts: dict[str, str]) -> bytes:
     """The JSON body of a 200: the snapshot as trace patches, plus the status line's numbers."""
+    from ui.live_parts import patches_json
     from ui.plots import SWEEP, encode, status_text
 
-    patcher = PATCHERS.get(kind)
+    ready = patches_json(view, kind, opts)  # the worker's ready pictures and this browser's curves, if it can
+    patcher = PATCHERS.get(kind) if ready is None else None
     patches = patcher(view.snapshot, opts) if (patcher and view.snapshot) else {}
     sweep = patches.pop(SWEEP, None)
     info = status_text(view.snapshot, view.status, view.queue_position)
@@ -206,7 +208,8 @@ def _answer(view: Any, kind: str, opts: dict[str, str]) -> bytes:
     msg = {"seq": view.snapshot_seq, "status": view.status, "info": encode(info), "patches": encode(patches)}
     if sweep is not None:
         msg["sweep"] = sweep
-    return json.dumps(msg, separators=(",", ":"), allow_nan=False).encode()
+    body = json.dumps(msg, separators=(",", ":"), allow_nan=False).encode()
+    return body if ready is None else body[:-len(b'"patches":{}}')] + b'"patches":' + ready + b"}"
 
 
 async def held_payload(job_id: str, seq: int, status: str, kind: str, opts: dict[str, str],

@@ -325,6 +325,7 @@ class JobManager(DispatchMixin, WorkerPoolMixin):
             started_at=job.started_at,
             finished_at=job.finished_at,
             expected_wait_s=wait,
+            pictures=job.pictures,
         )
 
     def _expected_wait_locked(self, ahead: list[str]) -> float | None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from nnlib.jobs.history_tail import merge_tails
 from nnlib.jobs.news import JobNews
-from nnlib.jobs.records import ACTIVE, WAIT_S, Job, Session, Worker, describe_exit, start_without_main
+from nnlib.jobs.records import ACTIVE, LIVE_PICTURES, WAIT_S, Job, Session, Worker, describe_exit, start_without_main
 from nnlib.jobs.watchdog import JobBudget, budget_message, over_budget, usage_of
 from nnlib.jobs.worker import worker_main
 
@@ -114,6 +114,7 @@ class WorkerPoolMixin:
             job = self._jobs.get(msg[1])
             if job is not None and (w.job_id == msg[1] or msg[1] in w.grouped):
                 job.snapshot = merge_tails(job.snapshot, msg[2])  # the worker sends the history's new rows only
+                job.pictures = job.snapshot.pop(LIVE_PICTURES, None) if isinstance(job.snapshot, dict) else None
                 job.snapshot_seq += 1
                 self.news.note(job.job_id)
             return []
