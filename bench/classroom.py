@@ -63,8 +63,8 @@ async def submit(request):  # what ui.session.start_job does for a class member:
     session = "bench-" + body["owner"]
     if why is None:
         try:
-            job = job_manager().submit(session, {"config": config, "interval": body["interval"]},
-                                       person=body["owner"])
+            job = job_manager().submit(session, {"config": config, "interval": body["interval"],
+                                                 "live_pictures": body.get("live_pictures")}, person=body["owner"])
         except JobLimitError as e:
             why = str(e)
     if why is not None:

@@ -47,7 +47,8 @@ async def submit(request):  # bench-only: the app itself starts jobs from a page
         bundle = load_data(cfg)
         register_test_images(cfg.data.dataset, bundle.images_test_raw, bundle.class_names)
     session = f"bench-{os.urandom(4).hex()}"
-    job = job_manager().submit(session, {"config": cfg.to_dict(), "interval": body["interval"]})
+    job = job_manager().submit(session, {"config": cfg.to_dict(), "interval": body["interval"],
+                                         "live_pictures": body.get("live_pictures")})  # as the page asks
     return JSONResponse({"job": job, "session": session})
 
 async def stop(request):  # frees the workers for the next round's jobs
