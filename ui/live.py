@@ -216,9 +216,10 @@ async def held_payload(job_id: str, seq: int, status: str, kind: str, opts: dict
                        hold_s: float = HOLD_S, queue: int | None = None) -> tuple[int, bytes]:
     """snapshot_payload, but a 204 is held back (without blocking the server) until there is news or hold_s.
     While held, the poll sleeps until the job manager says its job changed (ui.live_news), looking again only
-    every RECHECK_S (every CHECK_S for a token that is not one job, or a manager that says nothing); the answer
-    is built in the thread pool."""
+    every RECHECK_S (every CHECK_S for a token that is not one job, or a manager that says nothing); an answer is
+    built in the thread pool, unless the worker's ready pictures (ui.live_parts) leave only the curves to do."""
     from ui.live_news import NewsWait, listen_to
+    from ui.live_parts import has_ready_pictures
     from ui.services import job_manager
 
     manager = job_manager()
@@ -237,6 +238,8 @@ async def held_payload(job_id: str, seq: int, status: str, kind: str, opts: dict
             if not (continuation or _is_news(found[1], seq, status, queue) or left <= 0):
                 await news.wait(min(left, RECHECK_S if announced and one_job else CHECK_S))
                 continue
+        if has_ready_pictures(found[1], kind, opts):
+            return snapshot_payload(job_id, seq, status, kind, opts, queue)  # ready pictures: ~0.1 ms, < a thread hop
         return await loop.run_in_executor(_POOL, snapshot_payload, job_id, seq, status, kind, opts, queue)
 
 

@@ -33,10 +33,15 @@ def picture_fragment(snap: dict) -> bytes:
 def patches_json(view: Any, kind: str, opts: dict[str, str]) -> bytes | None:
     """The answer's "patches" object as JSON from the view's ready pictures and this browser's curves; None when
     there are none or the browser asks for a view they do not show (then build it from the snapshot)."""
-    pictures = getattr(view, "pictures", None)
-    if kind != "playground" or not pictures or not view.snapshot or opts.get("disc") == "1":
+    if not has_ready_pictures(view, kind, opts):
         return None
     from ui.plots import curve_patches, encode
 
     curves = _json(encode(curve_patches(view.snapshot, int(opts.get("have", "0") or 0))))
-    return b"{" + pictures + b"," + curves[1:]
+    return b"{" + view.pictures + b"," + curves[1:]
+
+
+def has_ready_pictures(view: Any, kind: str, opts: dict[str, str]) -> bool:
+    """Whether the worker's pictures answer this browser (then only its curves are left to build)."""
+    return (kind == "playground" and bool(getattr(view, "pictures", None)) and bool(view.snapshot)
+            and opts.get("disc") != "1")
