@@ -210,18 +210,21 @@ def polling_cost(sessions_list: list[int], seconds: float, kind: str = "playgrou
 
 def publishing_overhead(epochs: int = 3000) -> tuple[float, float, int]:
     """Seconds to train the default net unpaced without and with the live pipeline (JobControl deciding, snapshot
-    every SNAPSHOT_S), and how many snapshots that built."""
+    every SNAPSHOT_S, with the live view's pictures as the Playground asks), and how many snapshots that built."""
     import torch
 
     from nnlib.config import RunConfig
     from nnlib.data.bundle import load_data
     from nnlib.inspect.snapshot import playground_snapshot
     from nnlib.jobs.control import JobControl
+    from nnlib.train.job import with_pictures
     from nnlib.train.live_snapshot import LiveSnapshot
     from nnlib.train.trainer import Trainer
     from ui.live import SNAPSHOT_S
+    from ui.live_parts import PICTURES_FN
 
     torch.set_num_threads(1)
+    build = with_pictures(playground_snapshot, PICTURES_FN)  # as the Playground page's jobs build them
     cfg = RunConfig().replace(train={"epochs": epochs, "until_paused": False})
     data = load_data(cfg)
     Trainer(cfg, data).run(epochs=5)  # warm-up
@@ -232,7 +235,7 @@ def publishing_overhead(epochs: int = 3000) -> tuple[float, float, int]:
         plain.append(time.perf_counter() - t0)
         ctl = JobControl(min_interval=SNAPSHOT_S)
         t0 = time.perf_counter()
-        Trainer(cfg, data, callbacks=[LiveSnapshot(ctl.offer, playground_snapshot)]).run(gate=ctl.epoch_gate)
+        Trainer(cfg, data, callbacks=[LiveSnapshot(ctl.offer, build)]).run(gate=ctl.epoch_gate)
         live.append(time.perf_counter() - t0)
         built = ctl.built
     return min(plain), min(live), built
