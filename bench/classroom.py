@@ -63,8 +63,8 @@ async def submit(request):  # what ui.session.start_job does for a class member:
     session = "bench-" + body["owner"]
     if why is None:
         try:
-            job = job_manager().submit(session, {"config": config, "interval": body["interval"]},
-                                       person=body["owner"])
+            job = job_manager().submit(session, {"config": config, "interval": body["interval"],
+                                                 "live_pictures": body.get("live_pictures")}, person=body["owner"])
         except JobLimitError as e:
             why = str(e)
     if why is not None:
@@ -210,6 +210,7 @@ def main() -> None:
     from nnlib.store import classes, presets
     from nnlib.store.db import open_engine
     from ui.live import SNAPSHOT_S
+    from ui.live_parts import PICTURES_PAYLOAD
 
     tmp = tempfile.mkdtemp(prefix="nnlib-class-bench-")
     db_url = f"sqlite:///{tmp}/class.sqlite3"
@@ -228,7 +229,7 @@ def main() -> None:
         deadline = time.time() + 180
         while time.time() < deadline and get(f"{base}/bench/pids")["ready"] < 2:  # workers import torch first
             time.sleep(0.5)
-        body = {"config": preset.to_dict(), "interval": SNAPSHOT_S}
+        body = {"config": preset.to_dict(), "interval": SNAPSHOT_S, **PICTURES_PAYLOAD}  # as the page sends it
         until = time.time() + args.seconds
         c0 = cpu_seconds(server.pid)
         crowd = [Student(base, klass.code, i, until, "kind=playground&disc=0", body) for i in range(args.students)]

@@ -47,7 +47,8 @@ async def submit(request):  # bench-only: the app itself starts jobs from a page
         bundle = load_data(cfg)
         register_test_images(cfg.data.dataset, bundle.images_test_raw, bundle.class_names)
     session = f"bench-{os.urandom(4).hex()}"
-    job = job_manager().submit(session, {"config": cfg.to_dict(), "interval": body["interval"]})
+    job = job_manager().submit(session, {"config": cfg.to_dict(), "interval": body["interval"],
+                                         "live_pictures": body.get("live_pictures")})  # as the page asks
     return JSONResponse({"job": job, "session": session})
 
 async def stop(request):  # frees the workers for the next round's jobs
@@ -138,8 +139,9 @@ def kinds() -> dict[str, tuple[dict, str]]:
     query. The Playground's is its default run (until paused, normal speed); the CNN page's the tiny CNN on digits."""
     from nnlib.config import RunConfig
     from ui.live import SNAPSHOT_S
+    from ui.live_parts import PICTURES_PAYLOAD
 
-    pg = {"config": RunConfig().to_dict(), "interval": SNAPSHOT_S}
+    pg = {"config": RunConfig().to_dict(), "interval": SNAPSHOT_S, **PICTURES_PAYLOAD}
     cnn = {"config": _cnn("digits", "tiny", (1, 8, 8)), "interval": 0.5}
     return {"playground": (pg, "kind=playground&disc=0"), "cnn": (cnn, "kind=cnn&data=digits")}
 
@@ -208,18 +210,21 @@ def polling_cost(sessions_list: list[int], seconds: float, kind: str = "playgrou
 
 def publishing_overhead(epochs: int = 3000) -> tuple[float, float, int]:
     """Seconds to train the default net unpaced without and with the live pipeline (JobControl deciding, snapshot
-    every SNAPSHOT_S), and how many snapshots that built."""
+    every SNAPSHOT_S, with the live view's pictures as the Playground asks), and how many snapshots that built."""
     import torch
 
     from nnlib.config import RunConfig
     from nnlib.data.bundle import load_data
     from nnlib.inspect.snapshot import playground_snapshot
     from nnlib.jobs.control import JobControl
+    from nnlib.train.job import with_pictures
     from nnlib.train.live_snapshot import LiveSnapshot
     from nnlib.train.trainer import Trainer
     from ui.live import SNAPSHOT_S
+    from ui.live_parts import PICTURES_FN
 
     torch.set_num_threads(1)
+    build = with_pictures(playground_snapshot, PICTURES_FN)  # as the Playground page's jobs build them
     cfg = RunConfig().replace(train={"epochs": epochs, "until_paused": False})
     data = load_data(cfg)
     Trainer(cfg, data).run(epochs=5)  # warm-up
@@ -230,7 +235,7 @@ def publishing_overhead(epochs: int = 3000) -> tuple[float, float, int]:
         plain.append(time.perf_counter() - t0)
         ctl = JobControl(min_interval=SNAPSHOT_S)
         t0 = time.perf_counter()
-        Trainer(cfg, data, callbacks=[LiveSnapshot(ctl.offer, playground_snapshot)]).run(gate=ctl.epoch_gate)
+        Trainer(cfg, data, callbacks=[LiveSnapshot(ctl.offer, build)]).run(gate=ctl.epoch_gate)
         live.append(time.perf_counter() - t0)
         built = ctl.built
     return min(plain), min(live), built
@@ -278,7 +283,12 @@ def browser_view(speeds: tuple[str, ...] = ("normal", "fast"), seconds: float = 
                 time.sleep(seconds)
                 u1, e1, c1, d1 = *page.evaluate(counters), cpu_seconds(proc.pid), page.evaluate(draw_ms)
                 f1, n1, load1 = page.evaluate(by_fig), page.evaluate(chart_draws), os.getloadavg()[0]
-                page.get_by_role("button", name="Stop", exact=True).click()
+                # Stop is enabled only while the run is active: a run that ended meanwhile (failed, say, on a
+                # box so loaded its worker died) has none to press, and its row says so instead of the bench dying
+                stop = page.get_by_role("button", name="Stop", exact=True)
+                ended = not stop.is_enabled()
+                if not ended:
+                    stop.click(timeout=10_000)
                 time.sleep(2)
                 rows.append({"speed": speed, "first point s": first,
                              "click -> component has the job s": (timing["mounted"] - clicked) / 1000,
@@ -292,7 +302,7 @@ def browser_view(speeds: tuple[str, ...] = ("normal", "fast"), seconds: float = 
                              "browser draw ms/update": (d1 - d0) / max(1, u1 - u0),
                              "draw ms per chart": {k: (v - f0.get(k, 0)) / max(1, n1[k] - n0.get(k, 0))
                                                    for k, v in f1.items()},
-                             "load average": (load0 + load1) / 2})
+                             "load average": (load0 + load1) / 2, "ended before Stop": ended})
                 page.close()
             b.close()
         return rows
@@ -314,7 +324,8 @@ def main() -> None:
     if args.kind == "playground" and not args.polling_only:
         print("one live update of the default net (2-4-2-1) 5 epochs after the previous one, CPU ms: worker = build "
               "+ pickle the snapshot (the rows appended since the last one; [whole history, as before]), manager = "
-              "unpickle + merge, route = patches + JSON for a browser 5 epochs behind")
+              "unpickle + merge, route = patches + JSON for a browser 5 epochs behind, with the pictures the worker "
+              "built [all built from the snapshot, as before]")
         from bench.live_update import update_cost
 
         for r in update_cost():
@@ -322,7 +333,8 @@ def main() -> None:
                   f"[{r['worker ms, whole history']:.2f}] ({r['pickle KB']:.0f} KB "
                   f"[{r['pickle KB, whole history']:.0f}] pickled), manager {r['manager ms']:.2f} ms "
                   f"[{r['manager ms, whole history']:.2f}], "
-                  f"route {r['route ms']:.2f} ms ({r['body KB']:.1f} KB body)", flush=True)
+                  f"route {r['route ms']:.2f} ms [{r['route ms, built here']:.2f}] ({r['body KB']:.1f} KB body)",
+                  flush=True)
         if args.update_cost_only:
             return
         plain, live, built = publishing_overhead()
@@ -339,7 +351,8 @@ def main() -> None:
                     f"{k} {r[k]:.2f}" for k in ("click -> component has the job s", "-> first epoch arrives s",
                                                 "-> drawn s")) + f"; browser draw {r['browser draw ms/update']:.0f} "
                       "ms per update (" + ", ".join(f"{k} {v:.0f}" for k, v in r["draw ms per chart"].items())
-                      + f"); load average {r['load average']:.1f}")
+                      + f"); load average {r['load average']:.1f}"
+                      + ("; THE RUN ENDED BEFORE STOP (figures cover less)" if r["ended before Stop"] else ""))
     rows = polling_cost([int(n) for n in args.sessions.split(",")], args.seconds, args.kind)
     print(f"{args.kind} page, one job per session, 2 workers (up to {os.environ.get('NNLIB_GROUP_SIZE', 20)} jobs "
           f"each); the idle server uses {rows[0]['idle cores']:.3f} cores; load average {os.getloadavg()[0]:.1f}")

@@ -24,7 +24,8 @@ def update_cost(histories: tuple[int, ...] = (100, 1000, 10_000), repeats: int =
     - in the manager: unpickling it and merging the new rows into the job's previous snapshot (baseline:
       unpickling the whole snapshot);
     - in the route (a browser's poll: the patcher with `have` at the previous update, the encoding and the JSON
-      body, as `ui.live._answer` makes it).
+      body, as `ui.live._answer` makes it): with the pictures the worker built (the page asks for them,
+      ui.live_parts) and, as before, all built from the snapshot.
     """
     import torch
 
@@ -49,6 +50,7 @@ def _one_history(epochs: int, repeats: int, behind: int) -> dict:
     from nnlib.jobs.history_tail import TailEncoder, merge_tails
     from nnlib.train.trainer import Trainer
     from ui.live import _answer
+    from ui.live_parts import picture_fragment
 
     trainer = Trainer(RunConfig().replace(train={"epochs": epochs}))
     trainer.run()
@@ -58,7 +60,8 @@ def _one_history(epochs: int, repeats: int, behind: int) -> dict:
 
     def send_tails() -> bytes:
         encoder.commit(received)  # the manager has the history up to `behind` epochs ago
-        encoded, _ = encoder.encode(playground_snapshot(trainer, False, share_history=True))
+        snap = playground_snapshot(trainer, False, share_history=True)
+        encoded, _ = encoder.encode({**snap, "live_pictures": picture_fragment(snap)})  # as nnlib.train.job does
         return pickle.dumps(("snap", "job", encoded))
 
     def send_whole() -> bytes:
@@ -72,7 +75,8 @@ def _one_history(epochs: int, repeats: int, behind: int) -> dict:
     tail_bytes, whole_bytes = send_tails(), send_whole()
     assert receive(tail_bytes, previous)["history"] == full["history"], "the merged history differs from the whole"
     view = type("View", (), {"snapshot": full, "snapshot_seq": 1, "status": "running", "queue_position": None,
-                             "error": ""})()
+                             "error": "", "pictures": picture_fragment(full)})()
+    built_here = type("View", (), {**vars(type(view)), "pictures": None})()
     have = str(max(0, epochs - behind))  # a browser at 10 Hz is a few epochs behind (normal pace: ~50 epochs/s)
     return {"epochs": epochs, "worker ms": _cpu_ms(send_tails, repeats),
             "worker ms, whole history": _cpu_ms(send_whole, repeats),
@@ -80,4 +84,5 @@ def _one_history(epochs: int, repeats: int, behind: int) -> dict:
             "manager ms": _cpu_ms(lambda: receive(tail_bytes, previous), repeats),
             "manager ms, whole history": _cpu_ms(lambda: receive(whole_bytes, None), repeats),
             "route ms": _cpu_ms(lambda: _answer(view, "playground", {"have": have}), repeats),
+            "route ms, built here": _cpu_ms(lambda: _answer(built_here, "playground", {"have": have}), repeats),
             "body KB": len(_answer(view, "playground", {"have": have})) / 1024}

@@ -19,6 +19,7 @@ from ui import share_panel as SP
 from ui.compare_panel import compare_tools
 from ui.links import notice
 from ui.live import SNAPSHOT_S, live_charts
+from ui.live_parts import PICTURES_PAYLOAD
 from ui.pace import pace_controls
 from ui.playground_views import ROWS, data_view, is_warm, pick_view, preview_snapshot
 from ui.plots import playground_figures
@@ -158,7 +159,7 @@ if problems:
 else:
     # a class member's address keeps `class=CODE` (a reload stays in class) and leaves out what the preset hides
     C.sync_url(cfg, CS.class_query(), hidden)
-R.ready_to_run(P, cfg, None if problems else {"config": cfg.to_dict(), "interval": SNAPSHOT_S})
+R.ready_to_run(P, cfg, None if problems else {"config": cfg.to_dict(), "interval": SNAPSHOT_S, **PICTURES_PAYLOAD})
 
 # ---------------------------------------------------------------- plots
 # What the charts show: the running job; a finished run only while the controls still equal its config; otherwise

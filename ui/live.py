@@ -36,7 +36,8 @@ from ui.metrics_route import LIVE_REQUESTS
 PREFIX = "/nnlive"
 POLL_MS = 40  # least gap between two polls of one browser (the route holds a poll until there is news)
 HOLD_S = 2.0  # how long the route holds a poll that has nothing new
-CHECK_S = 0.02  # how often a held poll looks for a newer snapshot
+CHECK_S = 0.02  # how often a held poll of a composite view (ui.compare_store) looks for a newer snapshot
+RECHECK_S = 0.5  # a held poll of a job wakes at its news (ui.live_news); it looks on its own only this often
 SNAPSHOT_S = 0.05  # how often a running Playground job sends a snapshot (its payload's "interval")
 QUEUED_POLL_MS = 1000  # least gap between two polls of a queued job's page (it waits for a free worker)
 TOKEN_RATE, TOKEN_BURST = 60.0, 120.0  # polls/s of one job token: a tab needs <= 1 / POLL_MS, 2 tabs twice
@@ -192,9 +193,11 @@ def snapshot_payload(job_id: str, seq: int, status: str, kind: str, opts: dict[s
 
 def _answer(view: Any, kind: str, opts: dict[str, str]) -> bytes:
     """The JSON body of a 200: the snapshot as trace patches, plus the status line's numbers."""
+    from ui.live_parts import patches_json
     from ui.plots import SWEEP, encode, status_text
 
-    patcher = PATCHERS.get(kind)
+    ready = patches_json(view, kind, opts)  # the worker's ready pictures and this browser's curves, if it can
+    patcher = PATCHERS.get(kind) if ready is None else None
     patches = patcher(view.snapshot, opts) if (patcher and view.snapshot) else {}
     sweep = patches.pop(SWEEP, None)
     info = status_text(view.snapshot, view.status, view.queue_position)
@@ -205,25 +208,39 @@ def _answer(view: Any, kind: str, opts: dict[str, str]) -> bytes:
     msg = {"seq": view.snapshot_seq, "status": view.status, "info": encode(info), "patches": encode(patches)}
     if sweep is not None:
         msg["sweep"] = sweep
-    return json.dumps(msg, separators=(",", ":"), allow_nan=False).encode()
+    body = json.dumps(msg, separators=(",", ":"), allow_nan=False).encode()
+    return body if ready is None else body[:-len(b'"patches":{}}')] + b'"patches":' + ready + b"}"
 
 
 async def held_payload(job_id: str, seq: int, status: str, kind: str, opts: dict[str, str],
                        hold_s: float = HOLD_S, queue: int | None = None) -> tuple[int, bytes]:
     """snapshot_payload, but a 204 is held back (without blocking the server) until there is news or hold_s.
-    While held, the event loop only looks the job up (cheap); the answer is built in the thread pool."""
+    While held, the poll sleeps until the job manager says its job changed (ui.live_news), looking again only
+    every RECHECK_S (every CHECK_S for a token that is not one job, or a manager that says nothing); an answer is
+    built in the thread pool, unless the worker's ready pictures (ui.live_parts) leave only the curves to do."""
+    from ui.live_news import NewsWait, listen_to
+    from ui.live_parts import has_ready_pictures
     from ui.services import job_manager
 
+    manager = job_manager()
+    announced = listen_to(manager)
     loop = asyncio.get_running_loop()
     deadline = time.monotonic() + hold_s
     continuation = opts.get("left", "0") not in ("", "0")
     while True:
-        found = find_view(job_manager(), job_id)
-        if found is None:
-            return 404, NO_JOB
-        if continuation or _is_news(found[1], seq, status, queue) or time.monotonic() >= deadline:
-            return await loop.run_in_executor(_POOL, snapshot_payload, job_id, seq, status, kind, opts, queue)
-        await asyncio.sleep(CHECK_S)
+        with NewsWait(job_id) as news:  # registered before the look: news arriving after it still wakes us
+            found = manager.find(job_id)
+            one_job = found is not None
+            found = found or find_view(manager, job_id)
+            if found is None:
+                return 404, NO_JOB
+            left = deadline - time.monotonic()
+            if not (continuation or _is_news(found[1], seq, status, queue) or left <= 0):
+                await news.wait(min(left, RECHECK_S if announced and one_job else CHECK_S))
+                continue
+        if has_ready_pictures(found[1], kind, opts):
+            return snapshot_payload(job_id, seq, status, kind, opts, queue)  # ready pictures: ~0.1 ms, < a thread hop
+        return await loop.run_in_executor(_POOL, snapshot_payload, job_id, seq, status, kind, opts, queue)
 
 
 def _wait_s(view: Any) -> int | None:

@@ -151,9 +151,9 @@ def grid_z(snap: PlaygroundSnapshot, discretize: bool = False, step: int = 1) ->
     row and column (sliced before quantizing: the live patch and the diagram's output send a fraction of it)."""
     g = snap.get("grid") or {}
     if "value" in g:
-        return to_u8(np.asarray(g["value"], dtype=np.float32)[::step, ::step], -1.0, 1.0), "value"
+        return to_u8(np.asarray(g["value"])[::step, ::step].astype(np.float32), -1.0, 1.0), "value"
     if "prob" in g and "cls" not in g or ("prob" in g and np.asarray(g.get("cls")).max(initial=0) <= 1):
-        p = np.asarray(g["prob"], dtype=np.float32)[::step, ::step]
+        p = np.asarray(g["prob"])[::step, ::step].astype(np.float32)  # sliced first: converts only what is sent
         if discretize:
             p = (p > 0.5).astype(np.float32)
         return to_u8(p, 0.0, 1.0), "prob"
@@ -362,21 +362,26 @@ def playground_patches(snap: PlaygroundSnapshot, feature_names: list[str], discr
                        grid_step: int = 2) -> dict[str, dict[int, dict]]:
     """Only what changed while training: per figure, trace index -> new data. The boundary is sent at half
     resolution (the heatmap interpolates), curves as the epochs since `have`."""
+    return {**picture_patches(snap, feature_names, discretize, grid_step), **curve_patches(snap, have)}
+
+
+def picture_patches(snap: PlaygroundSnapshot, feature_names: list[str], discretize: bool,
+                    grid_step: int = 2) -> dict[str, dict[int, dict]]:
+    """The boundary's and the diagram's part of the patches: the same for every browser, so a job's worker can
+    build it once per snapshot (ui.live_parts); the curves depend on what each browser has."""
     z, _ = grid_z(snap, discretize, step=grid_step)
     g = snap.get("grid") or {}
     net = network_traces(snap, feature_names)
-    boundary = {}
-    if z is not None:
-        boundary = {0: {"z": z, "x": np.asarray(g["xs"])[::grid_step],
-                        "y": np.asarray(g["ys"])[::grid_step]}}
-    return {
-        "boundary": boundary,
-        "network": {i: ({"z": t["z"]} if t["type"] == "heatmap" else {"x": t["x"], "y": t["y"]})
-                    for i, t in enumerate(net)},
-        "loss": _curve_patch(loss_traces(snap), have),
-        "metric": _curve_patch(metric_traces(snap), have),
-        "penalty": _curve_patch(penalty_traces(snap), have),
-    }
+    boundary = {} if z is None else {0: {"z": z, "x": np.asarray(g["xs"])[::grid_step],
+                                         "y": np.asarray(g["ys"])[::grid_step]}}
+    return {"boundary": boundary,
+            "network": {i: ({"z": t["z"]} if t["type"] == "heatmap" else {"x": t["x"], "y": t["y"]})
+                        for i, t in enumerate(net)}}
+
+
+def curve_patches(snap: PlaygroundSnapshot, have: int) -> dict[str, dict[int, dict]]:
+    return {"loss": _curve_patch(loss_traces(snap), have), "metric": _curve_patch(metric_traces(snap), have),
+            "penalty": _curve_patch(penalty_traces(snap), have)}
 
 
 def status_text(snap: AnySnapshot | None, status: str, queue_position: int | None = None) -> dict[str, Any]:

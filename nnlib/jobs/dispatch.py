@@ -9,6 +9,7 @@ import time
 from typing import TYPE_CHECKING
 
 from nnlib.jobs.fairness import FairQueue
+from nnlib.jobs.news import JobNews
 from nnlib.jobs.records import Job, Worker
 from nnlib.jobs.watchdog import usage_of
 
@@ -23,6 +24,7 @@ class DispatchMixin:
         _jobs: dict[str, Job]
         _workers: list[Worker]
         _queue: FairQueue
+        news: JobNews
 
     def _dispatch_locked(self) -> list[Worker]:
         """Hand queued jobs (people in turn) to idle ready workers, or group jobs to the least busy worker that
@@ -47,6 +49,8 @@ class DispatchMixin:
             if job is not None and worker is not None:
                 self._start_locked(job, worker)
             busy.append(worker)
+        if busy:  # every queued job's position changed (each started one is noted by _start_locked)
+            self.news.note_all(self._queue.order())
         return busy
 
     def _worker_for_locked(self, job: Job, reserve_idle: bool) -> Worker | None:
@@ -62,6 +66,7 @@ class DispatchMixin:
         job.worker = worker
         job.status = "paused" if job.paused else "running"
         job.started_at = time.time()
+        self.news.note(job.job_id)
         if job.group:
             worker.grouped[job.job_id] = None
             budget = job.budget

@@ -109,3 +109,14 @@ def expected_wait(running_left: list[float | None], ahead: list[float | None], w
     for cost in ahead:
         heapq.heappush(free, heapq.heappop(free) + float(cost))  # type: ignore[arg-type]
     return free[0]
+
+
+def progress_of(snapshot: dict | None) -> tuple[int, int]:
+    """(epoch, epochs) of a run with a set length, from its latest snapshot; (0, 0) if unknown or open-ended."""
+    snap = snapshot or {}
+    if snap.get("until_paused"):
+        return 0, 0
+    try:
+        return int(snap.get("epoch") or 0), int(snap.get("epochs") or 0)
+    except (TypeError, ValueError):
+        return 0, 0

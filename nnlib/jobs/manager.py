@@ -20,7 +20,8 @@ from nnlib.jobs.backends import backend_from_env
 from nnlib.jobs.batched import group_size_from_env, groupable
 from nnlib.jobs.control import COMMANDS
 from nnlib.jobs.dispatch import DispatchMixin
-from nnlib.jobs.fairness import FairQueue, expected_wait, time_left
+from nnlib.jobs.fairness import FairQueue, expected_wait, progress_of, time_left
+from nnlib.jobs.news import JobNews
 from nnlib.jobs.pool import WorkerPoolMixin
 from nnlib.jobs.records import (
     ACTIVE,
@@ -105,6 +106,7 @@ class JobManager(DispatchMixin, WorkerPoolMixin):
         self._sessions: dict[str, Session] = {}
         self._queue = FairQueue()
         self._workers: list[Worker] = []
+        self.news = JobNews()  # jobs whose view changed, announced to listeners (the live route's held polls)
         self._startup_failures = 0
         self._respawn_after = 0.0
         self.backend = backend or backend_from_env()  # "local" processes, or "ray" actors (RAY_ADDRESS)
@@ -323,13 +325,14 @@ class JobManager(DispatchMixin, WorkerPoolMixin):
             started_at=job.started_at,
             finished_at=job.finished_at,
             expected_wait_s=wait,
+            pictures=job.pictures,
         )
 
     def _expected_wait_locked(self, ahead: list[str]) -> float | None:
         """Seconds until a worker is expected to be free for the job behind `ahead` (the queued jobs before it)."""
         now = time.time()
         running = [self._jobs[w.job_id] for w in self._workers if w.job_id in self._jobs]
-        left = [time_left(j.expected_s, now - (j.started_at or now), *_progress(j.snapshot)) for j in running]
+        left = [time_left(j.expected_s, now - (j.started_at or now), *progress_of(j.snapshot)) for j in running]
         return expected_wait(left, [self._jobs[j].expected_s for j in ahead], self.max_workers)
 
     def _command_locked(self, job: Job, cmd: str) -> Worker | None:
@@ -351,6 +354,7 @@ class JobManager(DispatchMixin, WorkerPoolMixin):
                 worker.stop_deadline = time.monotonic() + self.stop_grace
         else:
             job.status = "running" if cmd == "resume" else "paused"
+            self.news.note(job.job_id)
         worker.outbox.append(("cmd", job.job_id, cmd))
         return worker
 
@@ -366,12 +370,15 @@ class JobManager(DispatchMixin, WorkerPoolMixin):
         if status == "stopped" and not error:
             error = job.stop_note
         job.status, job.result, job.error = status, result, error
+        self.news.note(job.job_id)
         job.finished_at, job.ended = time.time(), self._clock()
         job.payload = None
         job.worker = None
 
     def _send(self, workers: list[Worker]) -> None:
-        """Write queued messages outside the manager lock (a pipe write can block); one writer per worker."""
+        """Write queued messages outside the manager lock (a pipe write can block); one writer per worker. Every
+        change of state ends here, so it is also where the jobs that changed are announced (nnlib.jobs.news)."""
+        self.news.announce()
         for w in workers:
             with w.send_lock:
                 while w.outbox:
@@ -387,13 +394,3 @@ class JobManager(DispatchMixin, WorkerPoolMixin):
 
     # -- background threads ------------------------------------------------------------------------------
 
-
-def _progress(snapshot: dict | None) -> tuple[int, int]:
-    """(epoch, epochs) of a run with a set length, from its latest snapshot; (0, 0) if unknown or open-ended."""
-    snap = snapshot or {}
-    if snap.get("until_paused"):
-        return 0, 0
-    try:
-        return int(snap.get("epoch") or 0), int(snap.get("epochs") or 0)
-    except (TypeError, ValueError):
-        return 0, 0

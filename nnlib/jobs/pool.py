@@ -13,7 +13,8 @@ from multiprocessing.connection import wait
 from typing import TYPE_CHECKING, Any
 
 from nnlib.jobs.history_tail import merge_tails
-from nnlib.jobs.records import ACTIVE, WAIT_S, Job, Session, Worker, describe_exit, start_without_main
+from nnlib.jobs.news import JobNews
+from nnlib.jobs.records import ACTIVE, LIVE_PICTURES, WAIT_S, Job, Session, Worker, describe_exit, start_without_main
 from nnlib.jobs.watchdog import JobBudget, budget_message, over_budget, usage_of
 from nnlib.jobs.worker import worker_main
 
@@ -42,6 +43,7 @@ class WorkerPoolMixin:
         _ctx: Any
         _clock: Any
         _remote: Any
+        news: JobNews
 
         def _dispatch_locked(self) -> list[Worker]: ...
         def _finish_locked(self, job: Job, status: str, result: Any = None, error: str | None = None) -> None: ...
@@ -112,7 +114,9 @@ class WorkerPoolMixin:
             job = self._jobs.get(msg[1])
             if job is not None and (w.job_id == msg[1] or msg[1] in w.grouped):
                 job.snapshot = merge_tails(job.snapshot, msg[2])  # the worker sends the history's new rows only
+                job.pictures = job.snapshot.pop(LIVE_PICTURES, None) if isinstance(job.snapshot, dict) else None
                 job.snapshot_seq += 1
+                self.news.note(job.job_id)
             return []
         if kind == "done":
             _, job_id, status, result, error = msg
@@ -168,6 +172,7 @@ class WorkerPoolMixin:
                 self._respawn_after = time.monotonic() + min(30.0, 0.25 * 2**self._startup_failures)
                 log.error("job worker exited during startup (exit code %s)", code)
         w.conn.close()
+        self.news.announce()
 
     def _housekeep(self) -> None:
         now = time.monotonic()

@@ -22,6 +22,9 @@ PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
 WAIT_S = 0.05  # drain-thread tick: bounds how late housekeeping (respawns, stop escalation) runs
 MAIN_SWAP_LOCK = threading.Lock()
 PAGE_STATES = ("visible", "hidden", "closed")  # what a page's live view says of itself (ui/live.js)
+# a snapshot's key for its live view's ready JSON (ui.live_parts), built by the worker: the manager moves it out of
+# the snapshot into the job's view (`pictures`), so no other reader of snapshots ever sees it
+LIVE_PICTURES = "live_pictures"
 CLOSED_STOP_S = 3.0  # a page that said it was closed gets this long to show it was not (a poll) before its jobs stop
 
 
@@ -40,6 +43,7 @@ class JobView:
     started_at: float | None
     finished_at: float | None
     expected_wait_s: float | None = None  # while queued: about how long until a worker takes it (None: unknown)
+    pictures: bytes | None = None  # the snapshot's live-view pictures, ready to serve (ui.live_parts); None: none
 
 
 class JobLimitError(Exception):
@@ -64,6 +68,7 @@ class Job:
     paused: bool = False  # start paused (a queued job that got "pause"/"step")
     snapshot: dict | None = None
     snapshot_seq: int = 0
+    pictures: bytes | None = None  # what its latest snapshot carried under LIVE_PICTURES
     result: dict | None = None
     error: str | None = None
     started_at: float | None = None

@@ -40,7 +40,8 @@ def run_training(payload: dict[str, Any], ctl: Any) -> dict[str, Any]:
     horizon = run_epochs(cfg)
     run_cfg = cfg if horizon == cfg.train.epochs else cfg.replace(train={"epochs": horizon})
     data = load_data(cfg)
-    build = payload_builder(run_cfg, int(payload.get("probe", 0)), open_ended=cfg.open_ended)
+    build = with_pictures(payload_builder(run_cfg, int(payload.get("probe", 0)), open_ended=cfg.open_ended),
+                          payload.get("live_pictures"))
     trainer = Trainer(run_cfg, data, callbacks=[LiveSnapshot(ctl.offer, build)])
     trainer.interrupt = ctl.should_stop
     ctl.publish(build(trainer, False), force=True)  # the untrained boundary shows at once
@@ -70,6 +71,29 @@ def payload_builder(cfg: RunConfig, probe: int = 0, open_ended: bool = False) ->
         return {**snap, "until_paused": True} if open_ended else snap
 
     return build
+
+
+PICTURE_BUILDERS = ("ui.live_parts:picture_fragment",)  # what a payload's "live_pictures" may name
+
+
+def with_pictures(build: Any, pictures: Any) -> Any:
+    """`build`, whose snapshots also carry their live view's pictures as ready JSON when the page's payload asks
+    for them (a function named in PICTURE_BUILDERS; nnlib.jobs.records.LIVE_PICTURES): the worker builds them once
+    per snapshot, so the server's live route serves them without building or even decoding them."""
+    if pictures not in PICTURE_BUILDERS:
+        return build
+    import importlib
+
+    from nnlib.jobs.records import LIVE_PICTURES
+
+    module, _, name = str(pictures).partition(":")
+    picture = getattr(importlib.import_module(module), name)
+
+    def build_with_pictures(trainer: Any, final: bool) -> dict[str, Any]:
+        snap = build(trainer, final)
+        return {**snap, LIVE_PICTURES: picture(snap)}
+
+    return build_with_pictures
 
 
 def warmup() -> None:

@@ -62,3 +62,14 @@ def burn_cpu(payload: dict, ctl: JobControl) -> None:
 def with_weights(payload: dict, ctl: JobControl) -> dict:
     """Finishes at once with a result shaped like a training run's (weights plus a summary)."""
     return {"status": "finished", "epochs": 1, "weights": {"w": [0.5] * 1000}}
+
+
+def with_live_pictures(payload: dict, ctl: JobControl) -> dict:
+    """Publishes one snapshot carrying ready live-view pictures (as nnlib.train.job does when a page asks), then
+    waits for stop."""
+    from nnlib.jobs.records import LIVE_PICTURES
+
+    ctl.publish({"epoch": 1, LIVE_PICTURES: b'"boundary":{}'}, force=True)
+    while ctl.epoch_gate():
+        time.sleep(0.01)
+    return {}

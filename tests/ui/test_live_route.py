@@ -102,6 +102,37 @@ def test_a_held_poll_answers_as_soon_as_there_is_news(manager: FakeManager) -> N
     assert quiet == (204, b"") and news[0] == 200 and json.loads(news[1])["seq"] == 4
 
 
+def test_a_held_poll_sleeps_until_the_manager_says_its_job_has_news(manager: FakeManager,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not a look at the job every CHECK_S (2000 look-ups/s for a class of 40): one look, then a wait that the job
+    manager's news (nnlib.jobs.news, announced from its drain thread) ends."""
+    import threading
+
+    from nnlib.jobs.news import JobNews
+
+    monkeypatch.setattr(live, "RECHECK_S", 60.0, raising=False)  # only the news can wake it here
+    manager.news = JobNews()  # type: ignore[attr-defined]
+    looks: list[str] = []
+    find = manager.find
+    monkeypatch.setattr(manager, "find", lambda job_id: (looks.append(job_id), find(job_id))[1])
+    manager.views["tok"] = _view()
+
+    def publish() -> None:  # what the drain thread does when a snapshot arrives
+        manager.views["tok"] = _view(seq=4)
+        manager.news.note("tok")  # type: ignore[attr-defined]
+        manager.news.announce()  # type: ignore[attr-defined]
+
+    async def scenario() -> tuple[int, tuple[int, bytes]]:
+        waiting = asyncio.create_task(live.held_payload("tok", 3, "running", "fake", {}, hold_s=60))
+        await asyncio.sleep(0.3)  # nothing new meanwhile
+        quiet_looks = len(looks)
+        threading.Thread(target=publish).start()
+        return quiet_looks, await asyncio.wait_for(waiting, 30)
+
+    quiet_looks, news = run_async(scenario())
+    assert quiet_looks == 1 and news[0] == 200 and json.loads(news[1])["seq"] == 4
+
+
 def test_real_playground_patches_of_a_real_snapshot(manager: FakeManager) -> None:
     from nnlib.config import RunConfig
     from nnlib.inspect.snapshot import playground_snapshot
