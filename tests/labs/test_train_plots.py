@@ -27,7 +27,9 @@ RUNS = [{"label": "a", "history": {"epoch": [1, 2, 3], "train_loss": [1.0, 0.5, 
 
 def test_overlay_traces_are_run_major_and_carry_the_history():
     fig = overlay_figure("t", ["a", "b"], ("train", "val"))
-    assert [t["name"] for t in fig["data"]] == ["a · train", "a · validation", "b · train", "b · validation"]
+    assert [t["name"] for t in fig["data"]] == ["a", "a", "b", "b"]  # one legend entry per run, its lines grouped
+    assert [t["showlegend"] for t in fig["data"]] == [True, False, True, False]
+    assert "a · validation" in fig["data"][1]["hovertemplate"]  # the hover still says which line it is
     patch = overlay_patch(RUNS, ("train", "val"))
     assert list(patch[1]["y"]) == [1.1, np.float32(0.7), np.float32(0.9)]
     assert list(patch[2]["x"]) == [1, 2] and math.isnan(patch[2]["y"][1])  # a diverged epoch is a gap
@@ -46,6 +48,7 @@ def test_rates_shown_are_the_plan_until_the_run_used_its_own():
 def test_sweep_points_and_star():
     fig = sweep_figure("t", [1, 4], "width")
     assert len(fig["data"]) == 3 and fig["layout"]["xaxis"]["type"] == "log"
+    assert fig["layout"]["xaxis"]["ticktext"] == ["1", "4"]  # the compared values, not the log axis' minor labels
     patch = sweep_patch(RUNS, [1, 4])
     assert list(patch[0]["y"]) == [np.float32(0.25), np.float32(2.0)]  # last known training loss of each run
     assert list(patch[1]["y"]) == [np.float32(0.9), np.float32(1.9)]

@@ -24,6 +24,12 @@ Patches = dict[str, dict[int, dict[str, Any]]]
 MAX_POINTS = 300  # per curve on the wire; a lab run has at most 500 epochs
 SPLIT_NAMES = {"train": "train", "val": "validation", "": ""}  # "": a column of its own (e.g. dead_fraction)
 SPLIT_DASH = {"train": "solid", "val": "dash", "": "solid"}
+# The legend under a chart, placed in pixels from the bottom of the chart's box (yref "container"): with the x
+# axis' automargin (EPOCH_AXIS), plotly then grows the bottom margin to fit it under the axis title. Placed at a
+# fraction of the plot's height (y = -0.25), a ten-entry legend shrank the plot until its first row sat on the
+# "epoch" title at 1024 px (a walkthrough saw it).
+LEGEND_BELOW = {"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yref": "container", "yanchor": "bottom"}
+EPOCH_AXIS = {"title": {"text": "epoch"}, "automargin": True}
 
 
 def _series(hist: dict[str, Any], key: str) -> tuple[np.ndarray, np.ndarray]:
@@ -45,14 +51,20 @@ def _title(text: str) -> dict[str, Any]:
 
 def overlay_figure(title: str, labels: Sequence[str], splits: Sequence[str] = ("train",), ytitle: str = "loss",
                    log_y: bool = False) -> Figure:
-    """One line per run and split (train solid, validation dashed), one colour per run; filled by `overlay_patch`."""
-    data = [{"type": "scatter", "mode": "lines", "x": [], "y": [], "legendgroup": label,
-             "name": f"{label} · {SPLIT_NAMES[s]}" if len(splits) > 1 else label,
-             "line": {"color": PALETTE[i % len(PALETTE)], "width": 2, "dash": SPLIT_DASH[s]}}
-            for i, label in enumerate(labels) for s in splits]
-    layout = _layout(title=_title(title), height=340, xaxis={"title": {"text": "epoch"}},
-                     yaxis={"title": {"text": ytitle}, "type": "log" if log_y else "linear"},
-                     legend={"orientation": "h", "y": -0.25, "x": 0, "yanchor": "top"})
+    """One line per run and split (train solid, validation dashed, as the title says), one colour per run; filled
+    by `overlay_patch`. The legend names each run once (its first split's line; clicking it hides the run's every
+    line): an entry per run and split made ten entries for five runs, more legend than chart at 1024 px."""
+    data = []
+    for i, label in enumerate(labels):
+        for j, s in enumerate(splits):
+            trace = {"type": "scatter", "mode": "lines", "x": [], "y": [], "legendgroup": label, "name": label,
+                     "showlegend": j == 0, "line": {"color": PALETTE[i % len(PALETTE)], "width": 2,
+                                                     "dash": SPLIT_DASH[s]}}
+            if len(splits) > 1:  # the legend entry is the run; the hover still says which of its lines this is
+                trace["hovertemplate"] = f"{label} · {SPLIT_NAMES[s]}<br>epoch %{{x}}: %{{y:.3g}}<extra></extra>"
+            data.append(trace)
+    layout = _layout(title=_title(title), height=340, xaxis=EPOCH_AXIS,
+                     yaxis={"title": {"text": ytitle}, "type": "log" if log_y else "linear"}, legend=LEGEND_BELOW)
     return {"data": data, "layout": layout}
 
 
@@ -137,7 +149,7 @@ def rate_figure(labels: Sequence[str], planned: Sequence[Sequence[float]]) -> Fi
              "x": np.arange(1, len(rates) + 1, dtype=np.float32), "y": np.asarray(rates, dtype=np.float32),
              "line": {"color": PALETTE[i % len(PALETTE)], "width": 2, "shape": "hv"}}
             for i, (label, rates) in enumerate(zip(labels, planned, strict=True))]
-    layout = _layout(title=_title("Learning rate per epoch (lr_t)"), height=340, xaxis={"title": {"text": "epoch"}},
+    layout = _layout(title=_title("Learning rate per epoch (lr_t)"), height=340, xaxis=EPOCH_AXIS,
                      yaxis={"title": {"text": "learning rate"}}, showlegend=False)
     return {"data": data, "layout": layout}
 
@@ -162,10 +174,11 @@ def sweep_figure(title: str, xs: Sequence[float], xtitle: str, log_x: bool = Tru
             for k, s in enumerate(("train", "val"))]
     data.append({"type": "scatter", "mode": "markers", "name": "lowest validation loss", "x": [], "y": [],
                  "marker": {"symbol": "star", "size": 16, "color": PALETTE[3]}})
-    layout = _layout(title=_title(title), height=340, xaxis={"title": {"text": xtitle},
-                                                             "type": "log" if log_x else "linear"},
-                     yaxis={"title": {"text": "loss"}}, legend={"orientation": "h", "y": -0.25, "x": 0,
-                                                                 "yanchor": "top"})
+    # ticks at the compared values only: a log axis' own minor labels ("2 5 100 2 5 1000") crowded it at 1024 px
+    ticks = {"tickvals": [float(v) for v in xs], "ticktext": [f"{v:g}" for v in xs]}
+    layout = _layout(title=_title(title), height=340, xaxis={"title": {"text": xtitle}, "automargin": True,
+                                                             "type": "log" if log_x else "linear", **ticks},
+                     yaxis={"title": {"text": "loss"}}, legend=LEGEND_BELOW)
     return {"data": data, "layout": layout}
 
 
