@@ -180,3 +180,20 @@ def test_a_reloaded_lab_page_shows_the_last_experiment_again():
     other = session("browser:someone-else")
     assert "job_lab_activations" not in other.session_state
     assert all(len(arr(t["y"])) == 0 for t in figure_titled(other, "Training loss")["data"])
+
+
+def test_the_remedies_text_says_what_this_runs_curves_show():
+    """The remedies text claimed every dashed validation curve stays below the baseline's, while dropout's sat
+    above it for the first epochs. Now a line per remedy, written from the finished run, says where it was below."""
+    at = lab("fitting", **{"fitting.experiment": "remedies", "fitting.remedies": "dropout", "fitting.epochs": "100"})
+    assert not any("stay below" in m.value for m in at.markdown)  # no claim before there is a curve
+    train_until_done(at, "lab_fitting")
+    [loss] = charts(at)
+    base, dropout = arr(loss["data"][1]["y"]), arr(loss["data"][3]["y"])  # the validation curves (dashed)
+    [verdict] = [m.value for m in at.markdown if m.value.startswith("**dropout 0.6**:")]
+    above = int((dropout >= base).sum())
+    if above:
+        assert "every epoch from" in verdict or "does not help" in verdict, verdict
+        assert f"{above} of" in verdict or f"first {above} epochs" in verdict, verdict
+    else:
+        assert "stays below the baseline's at every epoch" in verdict
