@@ -197,3 +197,12 @@ def test_the_remedies_text_says_what_this_runs_curves_show():
         assert f"{above} of" in verdict or f"first {above} epochs" in verdict, verdict
     else:
         assert "stays below the baseline's at every epoch" in verdict
+
+
+def test_a_finished_lab_says_its_computing_time_and_the_time_since_train():
+    """'5.5 s of training' counted the runs' computing time while the student had waited longer (walkthrough)."""
+    at = lab("fitting", **{"fitting.experiment": "data", "fitting.sizes": "25,50", "fitting.epochs": "20"})
+    train_until_done(at, "lab_fitting")
+    [status] = [p.proto.text for p in at.get("progress") if "finished" in p.proto.text]
+    assert "of training" not in status and "2 runs trained in " in status, status
+    assert " of computing; " in status and " since you pressed Train" in status, status

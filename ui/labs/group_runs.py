@@ -15,9 +15,10 @@ from nnlib.config import RunConfig
 from nnlib.jobs.manager import JobLimitError, JobView
 from ui import compare_store as store
 from ui import session as S
+from ui.labs.run_time import lab_status
 from ui.labs.train_plots import PATCHERS, Figure, filled
 from ui.live import live_charts, register_patcher
-from ui.run_controls import ACTIVE, finished_view
+from ui.run_controls import ACTIVE, finished_view, run_state
 
 for _kind, _fn in PATCHERS.items():
     register_patcher(_kind, _fn)
@@ -100,5 +101,10 @@ def group_panel(slot: str, configs: Sequence[RunConfig], labels: Sequence[str], 
     else:
         snap = view.snapshot or {}
         final = filled(shown["figures"], PATCHERS[shown["kind"]](snap, shown["opts"]) if snap else {})
-        finished_view(st.container(), slot, view, snap, final, shown["rows"])
+        box = st.container()
+        state = run_state(view, snap)  # its time said as computing time and as the time since Train (ui.labs.run_time)
+        box.progress(state.progress, text=lab_status(state, view, snap))
+        if view.status == "failed":
+            box.error(f"The run failed: {view.error}")
+        finished_view(box, slot, None, {}, final, shown["rows"])
     return view
