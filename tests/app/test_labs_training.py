@@ -206,3 +206,16 @@ def test_a_finished_lab_says_its_computing_time_and_the_time_since_train():
     [status] = [p.proto.text for p in at.get("progress") if "finished" in p.proto.text]
     assert "of training" not in status and "2 runs trained in " in status, status
     assert " of computing; " in status and " since you pressed Train" in status, status
+
+
+def test_before_train_a_lab_chart_says_what_to_press_instead_of_showing_empty_axes():
+    """Empty charts before Train showed axes like -1..6 or 0..1 with no data (walkthrough)."""
+    at = lab("fitting", **{"fitting.widths": "1,4,128"})
+    for fig in charts(at):
+        axes = [v for k, v in fig["layout"].items() if k.startswith(("xaxis", "yaxis"))]
+        assert axes and all(a.get("visible") is False for a in axes), fig["layout"]["title"]
+        assert any("Press <b>Train</b>" in a["text"] and "width = 128" in a["text"]
+                   for a in fig["layout"]["annotations"])
+    schedules = lab("learning_rate", **{"learning_rate.experiment": "schedules"})
+    planned = figure_titled(schedules, "Learning rate per epoch (lr_t)")  # the plan is data before Train: drawn
+    assert planned["layout"]["xaxis"].get("visible") is not False

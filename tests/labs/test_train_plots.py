@@ -18,6 +18,7 @@ from ui.labs.train_plots import (
     remedies_patch,
     sweep_figure,
     sweep_patch,
+    waiting_figure,
 )
 
 RUNS = [{"label": "a", "history": {"epoch": [1, 2, 3], "train_loss": [1.0, 0.5, 0.25], "val_loss": [1.1, 0.7, 0.9],
@@ -74,3 +75,19 @@ def test_remedies_are_small_multiples_over_the_baseline_on_one_log_scale():
         assert list(patch[panel]["y"]) == [1.0, 0.5, 0.25]  # the baseline's training curve in both panels
     assert list(patch[6]["y"]) == [np.float32(0.4)] and list(patch[7]["y"]) == [np.float32(0.6)]
     assert PATCHERS["lab_remedies"]({"runs": runs}, {})["loss"].keys() == patch.keys()
+
+
+def test_a_chart_with_nothing_to_draw_waits_with_a_note_instead_of_empty_axes():
+    """Before Train the loss and sweep charts showed axes like -1..6 or 0..1 with no data (walkthrough)."""
+    labels = ["width = 1", "width = 4", "width = 16", "width = 128", "width = 256", "width = 512"]
+    for fig in (overlay_figure("t", labels, ("train", "val")), sweep_figure("t", [1, 4], "width")):
+        waiting = waiting_figure(fig, labels)
+        axes = [v for k, v in waiting["layout"].items() if k.startswith(("xaxis", "yaxis"))]
+        assert len(axes) == 2 and all(a["visible"] is False for a in axes)
+        [note] = waiting["layout"]["annotations"]
+        assert "Press <b>Train</b>" in note["text"] and "6 runs" in note["text"]
+        assert "width = 1 · width = 4" in note["text"] and "width = 512" in note["text"]
+        assert all(len(line) < 70 for line in note["text"].split("<br>"))  # a few runs to a line, not one long one
+        assert "annotations" not in fig["layout"] and fig["layout"]["xaxis"].get("visible") is not False
+    planned = rate_figure(["a"], [[0.3, 0.3]])  # the schedules' planned rates are data before Train: drawn
+    assert waiting_figure(planned, ["a"]) is planned

@@ -16,7 +16,7 @@ from nnlib.jobs.manager import JobLimitError, JobView
 from ui import compare_store as store
 from ui import session as S
 from ui.labs.run_time import lab_status
-from ui.labs.train_plots import PATCHERS, Figure, filled
+from ui.labs.train_plots import PATCHERS, Figure, filled, waiting_figure
 from ui.live import live_charts, register_patcher
 from ui.run_controls import ACTIVE, finished_view, run_state
 
@@ -91,7 +91,8 @@ def group_panel(slot: str, configs: Sequence[RunConfig], labels: Sequence[str], 
     if (view is None or stored is None or stored[0] != view.job_id
             or stored[1].get("experiment") != _experiment(kind, rows, labels)):  # results of another experiment
         bar.caption("Press **Train** to run this experiment on the server and watch the curves grow.")
-        finished_view(st.container(), slot, None, {}, figures, rows)
+        waiting = {fid: waiting_figure(fig, labels) for fid, fig in figures.items()}  # no axes without data
+        finished_view(st.container(), slot, None, {}, waiting, rows)
         return None
     shown = stored[1]
     if running:

@@ -201,6 +201,52 @@ def filled(figures: dict[str, Figure], patches: Patches) -> dict[str, Figure]:
     return out
 
 
+def has_data(fig: Figure) -> bool:
+    """Whether any trace has a number to draw (a finite y, or a heatmap's z): a schedule's planned rates do before
+    Train, a loss curve or a sweep point does not."""
+    for trace in fig.get("data", []):
+        z = trace.get("z")
+        if z is not None and np.size(z):
+            return True
+        y = trace.get("y")
+        if y is not None and np.size(y) and np.isfinite(np.asarray(y, dtype=np.float64)).any():
+            return True
+    return False
+
+
+def waiting_note(runs: Sequence[str], width: int = 48) -> str:
+    """What the empty chart will show and what to press: the runs it will draw, a few to a line."""
+    lines, line = [], ""
+    for name in runs:
+        if line and len(line) + 3 + len(name) > width:
+            lines.append(line)
+            line = ""
+        line = f"{line} · {name}" if line else name
+    shown = "<br>".join([*lines, line]) if line else ""
+    if not runs:
+        return "Press <b>Train</b> above: the results are drawn here as the runs train."
+    return (f"Press <b>Train</b> above to train these {len(runs)} runs side by side:<br><b>{shown}</b><br>"
+            "their results are drawn here as they train.")
+
+
+def waiting_figure(fig: Figure, runs: Sequence[str] = ()) -> Figure:
+    """The figure before Train with nothing to draw: its title, no axes (a walkthrough saw ranges like -1..6 or
+    0..1 without any data, which mean nothing) and in their place a note that says which runs will be drawn and
+    what to press (plotly shows no legend entry for a trace without data). A figure with data is returned as is."""
+    if has_data(fig):
+        return fig
+    out = copy.deepcopy(fig)
+    layout = out["layout"]
+    for name in [k for k in layout if k.startswith(("xaxis", "yaxis"))] or ["xaxis", "yaxis"]:
+        layout[name] = {**(layout.get(name) or {}), "visible": False}
+    rows = (layout.get("grid") or {}).get("rows", 1)  # small multiples: in the first row, clear of the panel labels
+    note = {"text": waiting_note(runs), "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5,
+            "y": 1 - 0.5 / rows, "xanchor": "center", "yanchor": "middle", "font": {"size": 14, "color": "#555"},
+            "bgcolor": "rgba(255,255,255,0.85)"}
+    layout["annotations"] = [*layout.get("annotations", []), note]
+    return out
+
+
 # ---------------------------------------------------------------- the live route's patchers, by lab kind
 
 def _runs(snap: dict[str, Any]) -> list[dict[str, Any]]:
