@@ -219,3 +219,15 @@ def test_before_train_a_lab_chart_says_what_to_press_instead_of_showing_empty_ax
     schedules = lab("learning_rate", **{"learning_rate.experiment": "schedules"})
     planned = figure_titled(schedules, "Learning rate per epoch (lr_t)")  # the plan is data before Train: drawn
     assert planned["layout"]["xaxis"].get("visible") is not False
+
+
+def test_rates_out_of_order_are_trained_not_refused():
+    """'Cannot compute this' when the middle rate was below the small one (walkthrough): the order does not matter,
+    so the runs are listed from the smallest up; two equal rates get a sentence that says which slider to move."""
+    at = lab("learning_rate", **{"learning_rate.small": "1", "learning_rate.good": "0.1"})
+    assert not at.warning
+    [fig] = charts(at)
+    assert [t["name"] for t in fig["data"]] == ["lr = 0.1", "lr = 1", "lr = 10"]
+    same = lab("learning_rate", **{"learning_rate.small": "0.3"})
+    [warning] = [w.value for w in same.warning]
+    assert warning.startswith("Not run yet: two of the rates are both 0.3") and "move one of those sliders" in warning
