@@ -231,3 +231,21 @@ def test_rates_out_of_order_are_trained_not_refused():
     same = lab("learning_rate", **{"learning_rate.small": "0.3"})
     [warning] = [w.value for w in same.warning]
     assert warning.startswith("Not run yet: two of the rates are both 0.3") and "move one of those sliders" in warning
+
+
+def test_results_the_controls_no_longer_match_say_so():
+    """A student moved a control after Train and the old curves stayed with no word that they were of the old
+    values (walkthrough)."""
+    at = lab("fitting", **{"fitting.experiment": "data", "fitting.sizes": "25,50", "fitting.epochs": "20"})
+    train_until_done(at, "lab_fitting")
+    assert not at.info  # the results match the controls
+    at.session_state["lab.fitting.sizes"] = ["25", "100"]  # the student's click on another size
+    at.run()
+    [note] = [i.value for i in at.info]
+    assert "These results are for the settings you trained (examples = 25, examples = 50)" in note
+    assert "(now examples = 25, examples = 100)" in note and "Press **Train**" in note
+    at.session_state["lab.fitting.sizes"] = ["25", "50"]
+    at.session_state["lab.fitting.epochs"] = 30  # a setting no label shows
+    at.run()
+    [note] = [i.value for i in at.info]
+    assert "you have changed the controls since. Press **Train**" in note

@@ -58,6 +58,18 @@ def _experiment(kind: str, rows: list[list[str]], labels: Sequence[str]) -> str:
     return repr((kind, rows, varied))
 
 
+def stale_note(shown: dict[str, Any], setup: list[dict[str, Any]], labels: Sequence[str]) -> str:
+    """The sentence over results the controls no longer match ('' when they do, or when the record predates the
+    setup it trained): a student who moved a slider after Train saw the old curves stay with no word that they
+    were not of the new values."""
+    if shown.get("setup") in (None, setup):
+        return ""
+    trained = ", ".join(str(label) for label in shown.get("labels") or [])
+    changed = "" if list(labels) == list(shown.get("labels") or []) else f" (now {', '.join(map(str, labels))})"
+    return (f"These results are for the settings you trained ({trained}); you have changed the controls since"
+            f"{changed}. Press **Train** to see your new settings.")
+
+
 def group_panel(slot: str, configs: Sequence[RunConfig], labels: Sequence[str], figures: dict[str, Figure],
                 rows: list[list[str]], kind: str, opts: dict[str, str] | None = None,
                 train_label: str = "Train", watch: Sequence[str] = (), lab: str = "",
@@ -68,6 +80,7 @@ def group_panel(slot: str, configs: Sequence[RunConfig], labels: Sequence[str], 
     THIS experiment's job: None before its first Train, and None while the slot holds another experiment's runs (a
     page that wrote sentences from it showed the learning-rate verdicts under the schedules chart)."""
     problems = group_problems(list(configs))
+    setup = [c.to_dict() for c in configs]  # what Train would start now; the shown results remember theirs
     if f"job_{slot}" not in st.session_state and f"imported_{slot}" not in st.session_state:
         _restore(slot)
     view = S.current_view(slot)
@@ -78,7 +91,8 @@ def group_panel(slot: str, configs: Sequence[RunConfig], labels: Sequence[str], 
               "job; a running one is replaced).", on_click=_start,
               args=(slot, list(configs), list(labels), {"figures": figures, "rows": rows, "kind": kind,
                                                         "opts": dict(opts or {}),
-                                                        "experiment": _experiment(kind, rows, labels)},
+                                                        "experiment": _experiment(kind, rows, labels),
+                                                        "setup": setup, "labels": list(labels)},
                     list(watch), lab,
                     dict(lab_options or {})))
     b2.button("Stop", key=f"{slot}.stop", icon=":material/stop:", width="stretch", disabled=not running,
@@ -100,6 +114,9 @@ def group_panel(slot: str, configs: Sequence[RunConfig], labels: Sequence[str], 
         live_charts(f"{slot}.live", shown["figures"], shown["rows"], view.job_id, shown["kind"], True,
                     view.snapshot_seq, view.status, shown["opts"])
     else:
+        stale = stale_note(shown, setup, labels)
+        if stale:
+            st.info(stale, icon=":material/history:")
         snap = view.snapshot or {}
         final = filled(shown["figures"], PATCHERS[shown["kind"]](snap, shown["opts"]) if snap else {})
         box = st.container()
