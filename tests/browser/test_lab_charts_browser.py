@@ -53,7 +53,7 @@ def _overlaps(a: list[float], b: list[float]) -> bool:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("name", ["sweep", "loss"])
+@pytest.mark.parametrize("name", ["sweep", "loss", "lr"])
 def test_a_lab_chart_legend_sits_clear_of_its_axes(browser, name: str, width: int):
     fig = _figures()[name]
     ctx = browser.new_context(viewport={"width": width + 40, "height": 700})

@@ -39,6 +39,8 @@ def test_overlay_traces_are_run_major_and_carry_the_history():
 
 def test_rates_shown_are_the_plan_until_the_run_used_its_own():
     fig = rate_figure(["a", "b"], [[0.3, 0.3, 0.3], [1.0, 1.0]])
+    assert fig["layout"]["showlegend"] and [t["name"] for t in fig["data"]] == ["a", "b"]  # which curve is which
+    assert all(t.get("showlegend", True) for t in fig["data"])
     assert list(fig["data"][0]["y"]) == [np.float32(0.3)] * 3
     done = filled({"lr": fig}, {"lr": rate_patch(RUNS[:1])})
     assert list(done["lr"]["data"][0]["y"]) == [np.float32(0.3), np.float32(0.3), np.float32(0.15)]

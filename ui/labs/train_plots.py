@@ -144,13 +144,15 @@ def remedies_patch(runs: Sequence[dict[str, Any]]) -> dict[int, dict[str, Any]]:
 
 
 def rate_figure(labels: Sequence[str], planned: Sequence[Sequence[float]]) -> Figure:
-    """Each schedule's learning rate per epoch: the plan (lr_at) until the run replaces it with the rates used."""
-    data = [{"type": "scatter", "mode": "lines", "name": label, "legendgroup": label, "showlegend": False,
+    """Each schedule's learning rate per epoch: the plan (lr_at) until the run replaces it with the rates used. Its
+    legend names the schedules (a walkthrough could not tell which curve was which: the loss chart beside it had
+    the only legend)."""
+    data = [{"type": "scatter", "mode": "lines", "name": label, "legendgroup": label,
              "x": np.arange(1, len(rates) + 1, dtype=np.float32), "y": np.asarray(rates, dtype=np.float32),
              "line": {"color": PALETTE[i % len(PALETTE)], "width": 2, "shape": "hv"}}
             for i, (label, rates) in enumerate(zip(labels, planned, strict=True))]
     layout = _layout(title=_title("Learning rate per epoch (lr_t)"), height=340, xaxis=EPOCH_AXIS,
-                     yaxis={"title": {"text": "learning rate"}}, showlegend=False)
+                     yaxis={"title": {"text": "learning rate"}}, legend=LEGEND_BELOW)
     return {"data": data, "layout": layout}
 
 
