@@ -89,3 +89,42 @@ def best_index(values: Sequence[float | None]) -> int | None:
     """Where the validation curve is lowest (the bottom of the U); None before any run has a value."""
     known = [(v, i) for i, v in enumerate(values) if v is not None]
     return min(known)[1] if known else None
+
+
+def _val_losses(run: Mapping[str, Any]) -> list[float | None]:
+    return list((run.get("history") or {}).get("val_loss") or [])
+
+
+def remedy_verdict(baseline: Mapping[str, Any], remedy: Mapping[str, Any]) -> str:
+    """What one remedy's validation curve did against the baseline's in this run, epoch by epoch: the page's
+    sentence under the remedies chart. A fixed "each dashed curve stays below the baseline's" overstated dropout,
+    whose validation loss sits above the baseline's for the first dozens of epochs at 0.6 (the net learns slower
+    while it is thinned) and only drops below once the baseline starts to memorize; this says what the curves show.
+
+    `baseline` and `remedy` are group-snapshot runs ({"label", "history", "best_epoch", "reason", ...})."""
+    label = f"**{remedy.get('label', 'remedy')}**"
+    base, mine = _val_losses(baseline), _val_losses(remedy)
+    pairs = [(e + 1, m, b) for e, (m, b) in enumerate(zip(mine, base, strict=False)) if m is not None and b is not None]
+    if not pairs:
+        return f"{label}: no validation loss to compare yet."
+    last, m_end, b_end = pairs[-1]
+    known_base = [(v, e + 1) for e, v in enumerate(base) if v is not None]
+    if remedy.get("status") == "early_stopped":  # it keeps its best weights: judge those, not its last epoch
+        best = int(remedy.get("best_epoch") or min((v, e + 1) for e, v in enumerate(mine) if v is not None)[1])
+        kept = mine[best - 1] if 0 < best <= len(mine) and mine[best - 1] is not None else m_end
+        b_final, b_last = known_base[-1]
+        better = "lower than" if kept < b_final else "not lower than"
+        return (f"{label}: stopped at epoch {len(mine)} and kept the weights of epoch {best}, validation loss "
+                f"{kept:.3g}: {better} the baseline's {b_final:.3g} at its last epoch ({b_last}).")
+    above = [e for e, m, b in pairs if m >= b]
+    at_end = f"at epoch {last}: {m_end:.3g} against the baseline's {b_end:.3g}"
+    if not above:
+        return f"{label}: its validation loss stays below the baseline's at every epoch ({at_end})."
+    if m_end >= b_end:
+        below = len(pairs) - len(above)
+        return (f"{label}: its validation loss ends at or above the baseline's ({at_end}); it was below at {below} of "
+                f"{len(pairs)} epochs. At this strength it does not help on this run.")
+    turn = above[-1]
+    where = f"for the first {turn} epochs" if len(above) == turn else f"at {len(above)} of the first {turn} epochs"
+    return (f"{label}: its validation loss is at or above the baseline's {where}, and below it at every epoch from "
+            f"epoch {turn + 1} on ({at_end}).")

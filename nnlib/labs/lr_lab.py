@@ -29,9 +29,11 @@ def rate_group(base: RunConfig, rates: Sequence[float]) -> tuple[list[RunConfig]
 
     A label names the value only ("lr = 10"): what the rate does is read off its curve once it has run
     (`verdict_label`). A role given in advance ("too large") stayed on the legend even when a student's values made
-    the "too large" run converge (a walkthrough saw it)."""
-    configs = [base.replace(train={"lr": float(r)}) for r in rates]
-    return configs, [f"lr = {r:g}" for r in rates]
+    the "too large" run converge (a walkthrough saw it). The rates come in any order and the runs are listed from
+    the smallest up: the lab refused rates out of order ("Cannot compute this"), while the order changes nothing."""
+    ordered = sorted(float(r) for r in rates)
+    configs = [base.replace(train={"lr": r}) for r in ordered]
+    return configs, [f"lr = {r:g}" for r in ordered]
 
 
 def schedule_group(base: RunConfig, schedules: Sequence[str], lr: float) -> tuple[list[RunConfig], list[str]]:

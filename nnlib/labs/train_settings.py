@@ -24,12 +24,13 @@ class LearningRateLab:
     experiment: str = choice("rates", EXPERIMENTS_LR, "rates: one problem at three learning rates side by side "
                              "(by default one crawls, one converges, one diverges); schedules: one starting rate, "
                              "each schedule's rate curve beside its loss.")
-    small: float = num(0.001, 1e-5, 10.0, "The smallest of the three rates. At the default 0.001 each step w <- w - "
-                       "lr grad L barely moves: the loss crawls.", step=0.0001)
-    good: float = num(0.3, 1e-5, 10.0, "The middle rate. At the default 0.3 the loss falls fast and settles.",
-                      step=0.01)
-    large: float = num(10.0, 1e-5, 10.0, "The largest rate. At the default 10 each step overshoots the minimum, so "
-                       "the loss jumps up instead of down.", step=0.1)
+    small: float = num(0.001, 1e-5, 10.0, "One of the three rates, in any order (the runs are listed from the "
+                       "smallest rate up). At the default 0.001 each step w <- w - lr grad L barely moves: the loss "
+                       "crawls.", step=0.0001)
+    good: float = num(0.3, 1e-5, 10.0, "One of the three rates, in any order. At the default 0.3 the loss falls fast "
+                      "and settles.", step=0.01)
+    large: float = num(10.0, 1e-5, 10.0, "One of the three rates, in any order. At the default 10 each step "
+                       "overshoots the minimum, so the loss jumps up instead of down.", step=0.1)
     schedules: tuple = seq(("constant", "step", "exponential", "cosine", "plateau"), "The schedules to compare, "
                            "all starting at the schedule rate.", choices=SCHEDULES)
     schedule_lr: float = num(0.3, 1e-5, 10.0, "Starting rate lr_0 of every schedule. Formula: step lr_t = lr_0 "
@@ -39,10 +40,15 @@ class LearningRateLab:
 
     def problems(self) -> list[str]:
         out = []
-        if self.experiment == "rates" and not self.small < self.good < self.large:
-            out.append("order the rates: small < middle < large")
+        # any order will do (the runs are sorted), but two equal rates would be one run twice under one name
+        rates = (self.small, self.good, self.large)
+        if self.experiment == "rates" and len(set(rates)) < 3:
+            same = next(r for r in rates if rates.count(r) > 1)
+            out.append(f"two of the rates are both {same:g}, so they would train the same run twice: move one of "
+                       "those sliders to another value")
         if self.experiment == "schedules" and len(self.schedules) < 2:
-            out.append("pick at least two schedules to compare")
+            out.append(f"{'only one schedule is' if self.schedules else 'no schedule is'} picked: pick at least two "
+                       "schedules to compare")
         return out
 
 

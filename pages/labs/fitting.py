@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from nnlib.labs.fitting_lab import capacity_group, data_group, overfit_problem, remedy_group
+from nnlib.labs.fitting_lab import capacity_group, data_group, overfit_problem, remedy_group, remedy_verdict
 from ui.labs import widgets as W
 from ui.labs.group_runs import group_panel
 from ui.labs.train_plots import overlay_figure, remedies_figure, sweep_figure
+from ui.run_controls import ACTIVE
 
 LAB = "fitting"
 SLOT = "lab_fitting"
@@ -21,8 +22,9 @@ TEXT = {
             "with more, memorizing is harder and the gap closes -- the best remedy when you can get the data.",
     "remedies": "The overfitting net (two layers of 64 on 50 noisy training points) beside each remedy: a penalty "
                 "on the weights (L2, L1), dropout, early stopping, and more data, one panel each with the baseline "
-                "in grey behind it. Watch each dashed validation curve stay below the baseline's grey dashed one. "
-                "(Data augmentation is the image version of 'more data': try it on the Images & CNNs page.)"}
+                "in grey behind it. A remedy works where its dashed validation curve runs below the baseline's grey "
+                "dashed one; once the runs end, a line per remedy under the chart says where yours did, and where "
+                "not. (Data augmentation is the image version of 'more data': try it on the Images & CNNs page.)"}
 
 W.header("Over- and underfitting",
          "The training loss says how well the net fits the examples it learns from; the **validation loss** how well "
@@ -60,9 +62,12 @@ if settings is not None:
         strength = {"l2": settings.l2, "l1": settings.l1, "dropout": settings.dropout,
                     "early_stopping": settings.patience, "more_data": settings.more_data}
         configs, labels = remedy_group(base, settings.remedies, strength)
-        group_panel(SLOT, configs, labels, {"loss": remedies_figure(loss + ", each remedy (colour) over the "
-                                                                    "baseline (grey); log scale", labels)},
-                    [["loss"]], "lab_remedies")
+        view = group_panel(SLOT, configs, labels, {"loss": remedies_figure(loss + ", each remedy (colour) over "
+                                                                           "the baseline (grey); log scale", labels)},
+                           [["loss"]], "lab_remedies")
+        runs = ((view.snapshot or {}).get("runs") or []) if view is not None and view.status not in ACTIVE else []
+        for run in runs[1:]:  # what each remedy's validation curve did against the baseline's, read off this run
+            st.markdown(remedy_verdict(runs[0], run))
     else:
         if settings.experiment == "capacity":
             xs = sorted(int(w) for w in settings.widths)

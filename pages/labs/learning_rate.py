@@ -28,9 +28,9 @@ W.choice(LAB, "experiment", "Experiment", horizontal=True)
 experiment = st.session_state[W.key(LAB, "experiment")]
 if experiment == "rates":
     c = st.columns(4)
-    W.log_slider(LAB, "small", "Small rate", where=c[0])
-    W.log_slider(LAB, "good", "Middle rate", where=c[1])
-    W.log_slider(LAB, "large", "Large rate", where=c[2])
+    W.log_slider(LAB, "small", "Rate 1", where=c[0])  # any order: the runs are listed from the smallest up
+    W.log_slider(LAB, "good", "Rate 2", where=c[1])
+    W.log_slider(LAB, "large", "Rate 3", where=c[2])
     W.number(LAB, "epochs", "Epochs", where=c[3])
 else:
     W.multi(LAB, "schedules", "Schedules")

@@ -180,3 +180,72 @@ def test_a_reloaded_lab_page_shows_the_last_experiment_again():
     other = session("browser:someone-else")
     assert "job_lab_activations" not in other.session_state
     assert all(len(arr(t["y"])) == 0 for t in figure_titled(other, "Training loss")["data"])
+
+
+def test_the_remedies_text_says_what_this_runs_curves_show():
+    """The remedies text claimed every dashed validation curve stays below the baseline's, while dropout's sat
+    above it for the first epochs. Now a line per remedy, written from the finished run, says where it was below."""
+    at = lab("fitting", **{"fitting.experiment": "remedies", "fitting.remedies": "dropout", "fitting.epochs": "100"})
+    assert not any("stay below" in m.value for m in at.markdown)  # no claim before there is a curve
+    train_until_done(at, "lab_fitting")
+    [loss] = charts(at)
+    base, dropout = arr(loss["data"][1]["y"]), arr(loss["data"][3]["y"])  # the validation curves (dashed)
+    [verdict] = [m.value for m in at.markdown if m.value.startswith("**dropout 0.6**:")]
+    above = int((dropout >= base).sum())
+    if above:
+        assert "every epoch from" in verdict or "does not help" in verdict, verdict
+        assert f"{above} of" in verdict or f"first {above} epochs" in verdict, verdict
+    else:
+        assert "stays below the baseline's at every epoch" in verdict
+
+
+def test_a_finished_lab_says_its_computing_time_and_the_time_since_train():
+    """'5.5 s of training' counted the runs' computing time while the student had waited longer (walkthrough)."""
+    at = lab("fitting", **{"fitting.experiment": "data", "fitting.sizes": "25,50", "fitting.epochs": "20"})
+    train_until_done(at, "lab_fitting")
+    [status] = [p.proto.text for p in at.get("progress") if "finished" in p.proto.text]
+    assert "of training" not in status and "2 runs trained in " in status, status
+    assert " of computing; " in status and " since you pressed Train" in status, status
+
+
+def test_before_train_a_lab_chart_says_what_to_press_instead_of_showing_empty_axes():
+    """Empty charts before Train showed axes like -1..6 or 0..1 with no data (walkthrough)."""
+    at = lab("fitting", **{"fitting.widths": "1,4,128"})
+    for fig in charts(at):
+        axes = [v for k, v in fig["layout"].items() if k.startswith(("xaxis", "yaxis"))]
+        assert axes and all(a.get("visible") is False for a in axes), fig["layout"]["title"]
+        assert any("Press <b>Train</b>" in a["text"] and "width = 128" in a["text"]
+                   for a in fig["layout"]["annotations"])
+    schedules = lab("learning_rate", **{"learning_rate.experiment": "schedules"})
+    planned = figure_titled(schedules, "Learning rate per epoch (lr_t)")  # the plan is data before Train: drawn
+    assert planned["layout"]["xaxis"].get("visible") is not False
+
+
+def test_rates_out_of_order_are_trained_not_refused():
+    """'Cannot compute this' when the middle rate was below the small one (walkthrough): the order does not matter,
+    so the runs are listed from the smallest up; two equal rates get a sentence that says which slider to move."""
+    at = lab("learning_rate", **{"learning_rate.small": "1", "learning_rate.good": "0.1"})
+    assert not at.warning
+    [fig] = charts(at)
+    assert [t["name"] for t in fig["data"]] == ["lr = 0.1", "lr = 1", "lr = 10"]
+    same = lab("learning_rate", **{"learning_rate.small": "0.3"})
+    [warning] = [w.value for w in same.warning]
+    assert warning.startswith("Not run yet: two of the rates are both 0.3") and "move one of those sliders" in warning
+
+
+def test_results_the_controls_no_longer_match_say_so():
+    """A student moved a control after Train and the old curves stayed with no word that they were of the old
+    values (walkthrough)."""
+    at = lab("fitting", **{"fitting.experiment": "data", "fitting.sizes": "25,50", "fitting.epochs": "20"})
+    train_until_done(at, "lab_fitting")
+    assert not at.info  # the results match the controls
+    at.session_state["lab.fitting.sizes"] = ["25", "100"]  # the student's click on another size
+    at.run()
+    [note] = [i.value for i in at.info]
+    assert "These results are for the settings you trained (examples = 25, examples = 50)" in note
+    assert "(now examples = 25, examples = 100)" in note and "Press **Train**" in note
+    at.session_state["lab.fitting.sizes"] = ["25", "50"]
+    at.session_state["lab.fitting.epochs"] = 30  # a setting no label shows
+    at.run()
+    [note] = [i.value for i in at.info]
+    assert "you have changed the controls since. Press **Train**" in note

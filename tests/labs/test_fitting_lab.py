@@ -15,6 +15,7 @@ from nnlib.labs.fitting_lab import (
     overfit_problem,
     remedy_config,
     remedy_group,
+    remedy_verdict,
     sweep_points,
 )
 from nnlib.labs.train_settings import FittingLab
@@ -75,3 +76,34 @@ def test_unknown_remedy_and_reading_runs():
     assert final_losses(runs[0]) == (0.5, 0.8)  # a None (NaN) epoch is skipped
     assert sweep_points(runs) == ([0.5, None], [0.8, None])
     assert best_index([None, 0.7, 0.3, 0.9]) == 2 and best_index([None]) is None
+
+
+def _run(label: str, val: list[float | None], **extra: object) -> dict:
+    return {"label": label, "history": {"val_loss": val}, **extra}
+
+
+def test_a_remedy_verdict_says_where_its_validation_curve_was_above_the_baselines():
+    """Dropout's curve sits above the baseline's in the first epochs and below later: the sentence says so,
+    never 'below at every epoch' (the fixed text claimed that for every remedy)."""
+    base = _run("baseline", [0.5, 0.45, 0.5, 0.7, 0.9, 1.2])
+    dropout = _run("dropout 0.6", [0.6, 0.5, 0.45, 0.5, 0.6, 0.7])
+    text = remedy_verdict(base, dropout)
+    assert text.startswith("**dropout 0.6**:") and "at or above the baseline's for the first 2 epochs" in text
+    assert "below it at every epoch from epoch 3 on" in text and "0.7 against the baseline's 1.2" in text
+    flicker = _run("dropout 0.5", [0.6, 0.4, 0.55, 0.5, 0.6, 0.7])
+    assert "at 2 of the first 3 epochs" in remedy_verdict(base, flicker)
+    l2 = _run("L2 0.01", [0.4, 0.4, 0.4, 0.4, 0.4, 0.4])
+    assert "stays below the baseline's at every epoch" in remedy_verdict(base, l2)
+    weak = _run("dropout 0.1", [0.4, 0.5, 0.6, 0.8, 1.0, 1.3])
+    text = remedy_verdict(base, weak)
+    assert "ends at or above the baseline's" in text and "below at 1 of 6 epochs" in text
+    assert "does not help" in text
+
+
+def test_an_early_stopped_remedy_is_judged_by_the_weights_it_kept():
+    base = _run("baseline", [0.5, 0.45, 0.5, 0.7, 0.9, 1.2])
+    early = _run("early stopping 2 epochs", [0.5, 0.42, 0.5, 0.6], status="early_stopped", best_epoch=2)
+    text = remedy_verdict(base, early)
+    assert "stopped at epoch 4 and kept the weights of epoch 2" in text and "0.42: lower than" in text
+    assert "1.2 at its last epoch (6)" in text
+    assert "no validation loss" in remedy_verdict(base, _run("L1", [None]))

@@ -88,3 +88,17 @@ def test_the_trainer_uses_the_planned_rates_and_plateau_reacts_to_the_losses():
     assert planned_rates(configs[1]) == [0.3] * 40  # no validation loss seen: no plateau yet
     assert plateau_cols["lr"] == pytest.approx(planned_rates(configs[1], plateau_cols["val_loss"]))
     assert min(plateau_cols["lr"]) < 0.3  # the circle's validation loss stalls within 40 epochs
+
+
+def test_rates_in_any_order_train_listed_from_the_smallest_up():
+    """The lab refused rates out of order with 'Cannot compute this' (walkthrough); the order changes nothing."""
+    from nnlib.labs.settings import lab_problems
+    from nnlib.labs.train_settings import LearningRateLab
+
+    configs, labels = rate_group(lr_problem(epochs=10), (1.0, 0.1, 10.0))
+    assert labels == ["lr = 0.1", "lr = 1", "lr = 10"] and [c.train.lr for c in configs] == [0.1, 1.0, 10.0]
+    assert lab_problems(LearningRateLab(small=1.0, good=0.1, large=10.0)) == []
+    [same] = lab_problems(LearningRateLab(small=0.3, good=0.3, large=10.0))
+    assert "both 0.3" in same and "move one of those sliders" in same
+    [one] = lab_problems(LearningRateLab(experiment="schedules", schedules=("step",)))
+    assert one.startswith("only one schedule is picked: pick at least two")

@@ -18,6 +18,7 @@ from ui.labs.train_plots import (
     remedies_patch,
     sweep_figure,
     sweep_patch,
+    waiting_figure,
 )
 
 RUNS = [{"label": "a", "history": {"epoch": [1, 2, 3], "train_loss": [1.0, 0.5, 0.25], "val_loss": [1.1, 0.7, 0.9],
@@ -27,7 +28,9 @@ RUNS = [{"label": "a", "history": {"epoch": [1, 2, 3], "train_loss": [1.0, 0.5, 
 
 def test_overlay_traces_are_run_major_and_carry_the_history():
     fig = overlay_figure("t", ["a", "b"], ("train", "val"))
-    assert [t["name"] for t in fig["data"]] == ["a · train", "a · validation", "b · train", "b · validation"]
+    assert [t["name"] for t in fig["data"]] == ["a", "a", "b", "b"]  # one legend entry per run, its lines grouped
+    assert [t["showlegend"] for t in fig["data"]] == [True, False, True, False]
+    assert "a · validation" in fig["data"][1]["hovertemplate"]  # the hover still says which line it is
     patch = overlay_patch(RUNS, ("train", "val"))
     assert list(patch[1]["y"]) == [1.1, np.float32(0.7), np.float32(0.9)]
     assert list(patch[2]["x"]) == [1, 2] and math.isnan(patch[2]["y"][1])  # a diverged epoch is a gap
@@ -36,6 +39,8 @@ def test_overlay_traces_are_run_major_and_carry_the_history():
 
 def test_rates_shown_are_the_plan_until_the_run_used_its_own():
     fig = rate_figure(["a", "b"], [[0.3, 0.3, 0.3], [1.0, 1.0]])
+    assert fig["layout"]["showlegend"] and [t["name"] for t in fig["data"]] == ["a", "b"]  # which curve is which
+    assert all(t.get("showlegend", True) for t in fig["data"])
     assert list(fig["data"][0]["y"]) == [np.float32(0.3)] * 3
     done = filled({"lr": fig}, {"lr": rate_patch(RUNS[:1])})
     assert list(done["lr"]["data"][0]["y"]) == [np.float32(0.3), np.float32(0.3), np.float32(0.15)]
@@ -46,6 +51,7 @@ def test_rates_shown_are_the_plan_until_the_run_used_its_own():
 def test_sweep_points_and_star():
     fig = sweep_figure("t", [1, 4], "width")
     assert len(fig["data"]) == 3 and fig["layout"]["xaxis"]["type"] == "log"
+    assert fig["layout"]["xaxis"]["ticktext"] == ["1", "4"]  # the compared values, not the log axis' minor labels
     patch = sweep_patch(RUNS, [1, 4])
     assert list(patch[0]["y"]) == [np.float32(0.25), np.float32(2.0)]  # last known training loss of each run
     assert list(patch[1]["y"]) == [np.float32(0.9), np.float32(1.9)]
@@ -71,3 +77,19 @@ def test_remedies_are_small_multiples_over_the_baseline_on_one_log_scale():
         assert list(patch[panel]["y"]) == [1.0, 0.5, 0.25]  # the baseline's training curve in both panels
     assert list(patch[6]["y"]) == [np.float32(0.4)] and list(patch[7]["y"]) == [np.float32(0.6)]
     assert PATCHERS["lab_remedies"]({"runs": runs}, {})["loss"].keys() == patch.keys()
+
+
+def test_a_chart_with_nothing_to_draw_waits_with_a_note_instead_of_empty_axes():
+    """Before Train the loss and sweep charts showed axes like -1..6 or 0..1 with no data (walkthrough)."""
+    labels = ["width = 1", "width = 4", "width = 16", "width = 128", "width = 256", "width = 512"]
+    for fig in (overlay_figure("t", labels, ("train", "val")), sweep_figure("t", [1, 4], "width")):
+        waiting = waiting_figure(fig, labels)
+        axes = [v for k, v in waiting["layout"].items() if k.startswith(("xaxis", "yaxis"))]
+        assert len(axes) == 2 and all(a["visible"] is False for a in axes)
+        [note] = waiting["layout"]["annotations"]
+        assert "Press <b>Train</b>" in note["text"] and "6 runs" in note["text"]
+        assert "width = 1 · width = 4" in note["text"] and "width = 512" in note["text"]
+        assert all(len(line) < 70 for line in note["text"].split("<br>"))  # a few runs to a line, not one long one
+        assert "annotations" not in fig["layout"] and fig["layout"]["xaxis"].get("visible") is not False
+    planned = rate_figure(["a"], [[0.3, 0.3]])  # the schedules' planned rates are data before Train: drawn
+    assert waiting_figure(planned, ["a"]) is planned

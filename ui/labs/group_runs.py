@@ -15,9 +15,10 @@ from nnlib.config import RunConfig
 from nnlib.jobs.manager import JobLimitError, JobView
 from ui import compare_store as store
 from ui import session as S
-from ui.labs.train_plots import PATCHERS, Figure, filled
+from ui.labs.run_time import lab_status
+from ui.labs.train_plots import PATCHERS, Figure, filled, waiting_figure
 from ui.live import live_charts, register_patcher
-from ui.run_controls import ACTIVE, finished_view
+from ui.run_controls import ACTIVE, finished_view, run_state
 
 for _kind, _fn in PATCHERS.items():
     register_patcher(_kind, _fn)
@@ -57,6 +58,18 @@ def _experiment(kind: str, rows: list[list[str]], labels: Sequence[str]) -> str:
     return repr((kind, rows, varied))
 
 
+def stale_note(shown: dict[str, Any], setup: list[dict[str, Any]], labels: Sequence[str]) -> str:
+    """The sentence over results the controls no longer match ('' when they do, or when the record predates the
+    setup it trained): a student who moved a slider after Train saw the old curves stay with no word that they
+    were not of the new values."""
+    if shown.get("setup") in (None, setup):
+        return ""
+    trained = ", ".join(str(label) for label in shown.get("labels") or [])
+    changed = "" if list(labels) == list(shown.get("labels") or []) else f" (now {', '.join(map(str, labels))})"
+    return (f"These results are for the settings you trained ({trained}); you have changed the controls since"
+            f"{changed}. Press **Train** to see your new settings.")
+
+
 def group_panel(slot: str, configs: Sequence[RunConfig], labels: Sequence[str], figures: dict[str, Figure],
                 rows: list[list[str]], kind: str, opts: dict[str, str] | None = None,
                 train_label: str = "Train", watch: Sequence[str] = (), lab: str = "",
@@ -67,6 +80,7 @@ def group_panel(slot: str, configs: Sequence[RunConfig], labels: Sequence[str], 
     THIS experiment's job: None before its first Train, and None while the slot holds another experiment's runs (a
     page that wrote sentences from it showed the learning-rate verdicts under the schedules chart)."""
     problems = group_problems(list(configs))
+    setup = [c.to_dict() for c in configs]  # what Train would start now; the shown results remember theirs
     if f"job_{slot}" not in st.session_state and f"imported_{slot}" not in st.session_state:
         _restore(slot)
     view = S.current_view(slot)
@@ -77,7 +91,8 @@ def group_panel(slot: str, configs: Sequence[RunConfig], labels: Sequence[str], 
               "job; a running one is replaced).", on_click=_start,
               args=(slot, list(configs), list(labels), {"figures": figures, "rows": rows, "kind": kind,
                                                         "opts": dict(opts or {}),
-                                                        "experiment": _experiment(kind, rows, labels)},
+                                                        "experiment": _experiment(kind, rows, labels),
+                                                        "setup": setup, "labels": list(labels)},
                     list(watch), lab,
                     dict(lab_options or {})))
     b2.button("Stop", key=f"{slot}.stop", icon=":material/stop:", width="stretch", disabled=not running,
@@ -90,7 +105,8 @@ def group_panel(slot: str, configs: Sequence[RunConfig], labels: Sequence[str], 
     if (view is None or stored is None or stored[0] != view.job_id
             or stored[1].get("experiment") != _experiment(kind, rows, labels)):  # results of another experiment
         bar.caption("Press **Train** to run this experiment on the server and watch the curves grow.")
-        finished_view(st.container(), slot, None, {}, figures, rows)
+        waiting = {fid: waiting_figure(fig, labels) for fid, fig in figures.items()}  # no axes without data
+        finished_view(st.container(), slot, None, {}, waiting, rows)
         return None
     shown = stored[1]
     if running:
@@ -98,7 +114,15 @@ def group_panel(slot: str, configs: Sequence[RunConfig], labels: Sequence[str], 
         live_charts(f"{slot}.live", shown["figures"], shown["rows"], view.job_id, shown["kind"], True,
                     view.snapshot_seq, view.status, shown["opts"])
     else:
+        stale = stale_note(shown, setup, labels)
+        if stale:
+            st.info(stale, icon=":material/history:")
         snap = view.snapshot or {}
         final = filled(shown["figures"], PATCHERS[shown["kind"]](snap, shown["opts"]) if snap else {})
-        finished_view(st.container(), slot, view, snap, final, shown["rows"])
+        box = st.container()
+        state = run_state(view, snap)  # its time said as computing time and as the time since Train (ui.labs.run_time)
+        box.progress(state.progress, text=lab_status(state, view, snap))
+        if view.status == "failed":
+            box.error(f"The run failed: {view.error}")
+        finished_view(box, slot, None, {}, final, shown["rows"])
     return view

@@ -24,6 +24,12 @@ Patches = dict[str, dict[int, dict[str, Any]]]
 MAX_POINTS = 300  # per curve on the wire; a lab run has at most 500 epochs
 SPLIT_NAMES = {"train": "train", "val": "validation", "": ""}  # "": a column of its own (e.g. dead_fraction)
 SPLIT_DASH = {"train": "solid", "val": "dash", "": "solid"}
+# The legend under a chart, placed in pixels from the bottom of the chart's box (yref "container"): with the x
+# axis' automargin (EPOCH_AXIS), plotly then grows the bottom margin to fit it under the axis title. Placed at a
+# fraction of the plot's height (y = -0.25), a ten-entry legend shrank the plot until its first row sat on the
+# "epoch" title at 1024 px (a walkthrough saw it).
+LEGEND_BELOW = {"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yref": "container", "yanchor": "bottom"}
+EPOCH_AXIS = {"title": {"text": "epoch"}, "automargin": True}
 
 
 def _series(hist: dict[str, Any], key: str) -> tuple[np.ndarray, np.ndarray]:
@@ -45,14 +51,20 @@ def _title(text: str) -> dict[str, Any]:
 
 def overlay_figure(title: str, labels: Sequence[str], splits: Sequence[str] = ("train",), ytitle: str = "loss",
                    log_y: bool = False) -> Figure:
-    """One line per run and split (train solid, validation dashed), one colour per run; filled by `overlay_patch`."""
-    data = [{"type": "scatter", "mode": "lines", "x": [], "y": [], "legendgroup": label,
-             "name": f"{label} · {SPLIT_NAMES[s]}" if len(splits) > 1 else label,
-             "line": {"color": PALETTE[i % len(PALETTE)], "width": 2, "dash": SPLIT_DASH[s]}}
-            for i, label in enumerate(labels) for s in splits]
-    layout = _layout(title=_title(title), height=340, xaxis={"title": {"text": "epoch"}},
-                     yaxis={"title": {"text": ytitle}, "type": "log" if log_y else "linear"},
-                     legend={"orientation": "h", "y": -0.25, "x": 0, "yanchor": "top"})
+    """One line per run and split (train solid, validation dashed, as the title says), one colour per run; filled
+    by `overlay_patch`. The legend names each run once (its first split's line; clicking it hides the run's every
+    line): an entry per run and split made ten entries for five runs, more legend than chart at 1024 px."""
+    data = []
+    for i, label in enumerate(labels):
+        for j, s in enumerate(splits):
+            trace = {"type": "scatter", "mode": "lines", "x": [], "y": [], "legendgroup": label, "name": label,
+                     "showlegend": j == 0, "line": {"color": PALETTE[i % len(PALETTE)], "width": 2,
+                                                     "dash": SPLIT_DASH[s]}}
+            if len(splits) > 1:  # the legend entry is the run; the hover still says which of its lines this is
+                trace["hovertemplate"] = f"{label} · {SPLIT_NAMES[s]}<br>epoch %{{x}}: %{{y:.3g}}<extra></extra>"
+            data.append(trace)
+    layout = _layout(title=_title(title), height=340, xaxis=EPOCH_AXIS,
+                     yaxis={"title": {"text": ytitle}, "type": "log" if log_y else "linear"}, legend=LEGEND_BELOW)
     return {"data": data, "layout": layout}
 
 
@@ -132,13 +144,15 @@ def remedies_patch(runs: Sequence[dict[str, Any]]) -> dict[int, dict[str, Any]]:
 
 
 def rate_figure(labels: Sequence[str], planned: Sequence[Sequence[float]]) -> Figure:
-    """Each schedule's learning rate per epoch: the plan (lr_at) until the run replaces it with the rates used."""
-    data = [{"type": "scatter", "mode": "lines", "name": label, "legendgroup": label, "showlegend": False,
+    """Each schedule's learning rate per epoch: the plan (lr_at) until the run replaces it with the rates used. Its
+    legend names the schedules (a walkthrough could not tell which curve was which: the loss chart beside it had
+    the only legend)."""
+    data = [{"type": "scatter", "mode": "lines", "name": label, "legendgroup": label,
              "x": np.arange(1, len(rates) + 1, dtype=np.float32), "y": np.asarray(rates, dtype=np.float32),
              "line": {"color": PALETTE[i % len(PALETTE)], "width": 2, "shape": "hv"}}
             for i, (label, rates) in enumerate(zip(labels, planned, strict=True))]
-    layout = _layout(title=_title("Learning rate per epoch (lr_t)"), height=340, xaxis={"title": {"text": "epoch"}},
-                     yaxis={"title": {"text": "learning rate"}}, showlegend=False)
+    layout = _layout(title=_title("Learning rate per epoch (lr_t)"), height=340, xaxis=EPOCH_AXIS,
+                     yaxis={"title": {"text": "learning rate"}}, legend=LEGEND_BELOW)
     return {"data": data, "layout": layout}
 
 
@@ -162,10 +176,11 @@ def sweep_figure(title: str, xs: Sequence[float], xtitle: str, log_x: bool = Tru
             for k, s in enumerate(("train", "val"))]
     data.append({"type": "scatter", "mode": "markers", "name": "lowest validation loss", "x": [], "y": [],
                  "marker": {"symbol": "star", "size": 16, "color": PALETTE[3]}})
-    layout = _layout(title=_title(title), height=340, xaxis={"title": {"text": xtitle},
-                                                             "type": "log" if log_x else "linear"},
-                     yaxis={"title": {"text": "loss"}}, legend={"orientation": "h", "y": -0.25, "x": 0,
-                                                                 "yanchor": "top"})
+    # ticks at the compared values only: a log axis' own minor labels ("2 5 100 2 5 1000") crowded it at 1024 px
+    ticks = {"tickvals": [float(v) for v in xs], "ticktext": [f"{v:g}" for v in xs]}
+    layout = _layout(title=_title(title), height=340, xaxis={"title": {"text": xtitle}, "automargin": True,
+                                                             "type": "log" if log_x else "linear", **ticks},
+                     yaxis={"title": {"text": "loss"}}, legend=LEGEND_BELOW)
     return {"data": data, "layout": layout}
 
 
@@ -185,6 +200,52 @@ def filled(figures: dict[str, Figure], patches: Patches) -> dict[str, Figure]:
         for idx, values in patch.items():
             if fid in out and idx < len(out[fid]["data"]):
                 out[fid]["data"][idx].update(values)
+    return out
+
+
+def has_data(fig: Figure) -> bool:
+    """Whether any trace has a number to draw (a finite y, or a heatmap's z): a schedule's planned rates do before
+    Train, a loss curve or a sweep point does not."""
+    for trace in fig.get("data", []):
+        z = trace.get("z")
+        if z is not None and np.size(z):
+            return True
+        y = trace.get("y")
+        if y is not None and np.size(y) and np.isfinite(np.asarray(y, dtype=np.float64)).any():
+            return True
+    return False
+
+
+def waiting_note(runs: Sequence[str], width: int = 48) -> str:
+    """What the empty chart will show and what to press: the runs it will draw, a few to a line."""
+    lines, line = [], ""
+    for name in runs:
+        if line and len(line) + 3 + len(name) > width:
+            lines.append(line)
+            line = ""
+        line = f"{line} · {name}" if line else name
+    shown = "<br>".join([*lines, line]) if line else ""
+    if not runs:
+        return "Press <b>Train</b> above: the results are drawn here as the runs train."
+    return (f"Press <b>Train</b> above to train these {len(runs)} runs side by side:<br><b>{shown}</b><br>"
+            "their results are drawn here as they train.")
+
+
+def waiting_figure(fig: Figure, runs: Sequence[str] = ()) -> Figure:
+    """The figure before Train with nothing to draw: its title, no axes (a walkthrough saw ranges like -1..6 or
+    0..1 without any data, which mean nothing) and in their place a note that says which runs will be drawn and
+    what to press (plotly shows no legend entry for a trace without data). A figure with data is returned as is."""
+    if has_data(fig):
+        return fig
+    out = copy.deepcopy(fig)
+    layout = out["layout"]
+    for name in [k for k in layout if k.startswith(("xaxis", "yaxis"))] or ["xaxis", "yaxis"]:
+        layout[name] = {**(layout.get(name) or {}), "visible": False}
+    rows = (layout.get("grid") or {}).get("rows", 1)  # small multiples: in the first row, clear of the panel labels
+    note = {"text": waiting_note(runs), "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5,
+            "y": 1 - 0.5 / rows, "xanchor": "center", "yanchor": "middle", "font": {"size": 14, "color": "#555"},
+            "bgcolor": "rgba(255,255,255,0.85)"}
+    layout["annotations"] = [*layout.get("annotations", []), note]
     return out
 
 

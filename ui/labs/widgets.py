@@ -151,7 +151,8 @@ def finish(lab: str) -> Any | None:
     _sync_url(lab, settings)
     problems = lab_problems(settings)
     if problems:
-        st.warning("Cannot compute this: " + "; ".join(problems) + ".", icon=":material/error:")
+        # what is wrong and how to fix it, under the controls it is about ("Cannot compute this" said neither)
+        st.warning("Not run yet: " + "; ".join(problems) + ".", icon=":material/error:")
         return None
     return settings
 

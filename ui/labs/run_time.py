@@ -1,0 +1,51 @@
+"""How long a lab's experiment took, in the two senses a student can mean (no streamlit here).
+
+The run bar's "17.4 s of training" is the computing time the runs spent on their epochs, added up over the runs of
+the group; a walkthrough student who had waited longer (in the queue, while the worker built the data, while a paced
+run paused between epochs for watching) read it as the time they had waited. The labs' status line says both:
+the computing time, named as such, and the time from pressing Train to the end, with the queue wait in it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nnlib.jobs.manager import JobView
+from ui.run_controls import RunState, training_time
+
+WAIT_SHOWN_S = 0.1  # a queue wait below this is not worth a clause
+
+
+def _elapsed(snap: dict[str, Any]) -> float:
+    return round(float(snap.get("elapsed", 0.0)), 3)  # as ui.plots.status_text rounds it for the run bar
+
+
+def seconds(s: float) -> str:
+    """Wall-clock seconds as the status line says them: '0.4 s', '12 s', '2 min 5 s'."""
+    if s < 10:
+        return training_time(s)
+    if s < 60:
+        return f"{s:.0f} s"
+    return f"{int(s // 60)} min {int(s % 60)} s"
+
+
+def time_spent(view: JobView, snap: dict[str, Any]) -> str:
+    """'3 runs trained in 5.5 s of computing; 9.8 s since you pressed Train (2.1 s of it waiting for a free
+    worker)' for an ended job; while it is queued or running, the computing time so far only."""
+    runs = len(snap.get("runs") or []) or 1
+    who = f"{runs} runs trained" if runs > 1 else "trained"
+    text = f"{who} in {training_time(_elapsed(snap))} of computing"
+    if view.finished_at is None:
+        return text
+    text += f"; {seconds(max(0.0, view.finished_at - view.submitted_at))} since you pressed Train"
+    waited = (view.finished_at if view.started_at is None else view.started_at) - view.submitted_at
+    if waited >= WAIT_SHOWN_S:
+        text += f" ({seconds(waited)} of it waiting for a free worker)"
+    return text
+
+
+def lab_status(state: RunState, view: JobView, snap: dict[str, Any]) -> str:
+    """The run bar's status line with its 'N s of training' replaced by `time_spent`."""
+    computed = f"{training_time(_elapsed(snap))} of training"
+    parts = [p for p in state.text.split(" · ") if p != computed]
+    return " · ".join([*parts[:1], time_spent(view, snap), *parts[1:]])
