@@ -32,6 +32,7 @@ from ui import session as S
 log = logging.getLogger(__name__)
 CTX_KEY = "class.ctx"
 HANDED_KEY = "class.handed_over"  # the ClassContext this session lost to the teacher's hand-over
+HOLDS_MEMO = "class.holds_memo"  # (script run, ClassContext, whether it still holds its name)
 HANDED_NOTE = "Your name was handed to another browser by your teacher; join again to continue."
 PAGES = {"playground": "playground", "cnn": "cnn"}  # job slot -> the page a stored run reopens on
 GROUP_PAGES = {"group": "compare"}  # group job slot -> what the teacher's table calls it (labs: their own slot)
@@ -129,15 +130,32 @@ def context() -> ClassContext | None:
 
 
 def _still_holds(ctx: ClassContext) -> bool:
-    """Whether this session's browser still holds its display name (read from the database at every call: the
-    teacher's hand-over must reach a page that is already open, at its next run, before it acts)."""
+    """Whether this session's browser still holds its display name, read from the database once per script run
+    (a page asks for its class ~10 times a run): the teacher's hand-over must reach a page that is already open, at
+    its next run, before it acts."""
     if not ctx.person:
         return True
+    run = _this_run()
+    memo = st.session_state.get(HOLDS_MEMO)
+    if run is not None and memo is not None and memo[0] is run and memo[1] == ctx:
+        return memo[2]
     try:
         holder = students.holder(engine(), ctx.student_id)
     except (StoreError, sa.exc.SQLAlchemyError):
-        return True  # cannot tell: the page keeps working, and the server still owns nothing new for it
-    return holder is None or holder == ctx.person
+        return True  # cannot tell: the page keeps working (asked again next time)
+    holds = holder is None or holder == ctx.person
+    if run is not None:
+        st.session_state[HOLDS_MEMO] = (run, ctx, holds)
+    return holds
+
+
+def _this_run() -> object | None:
+    """An object that is this script run's alone (Streamlit's per-run cursor table, replaced at every run and
+    fragment run; kept referenced by the memo, so a later run's cannot be the same object); None where there is
+    none (a bare script: then nothing is memoized)."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    return getattr(get_script_run_ctx(), "cursors", None)
 
 
 def handed_over() -> ClassContext | None:
