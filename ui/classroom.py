@@ -25,12 +25,15 @@ from nnlib.classroom.presets import ClassPreset, apply_preset
 from nnlib.classroom.recorder import ACTIVE, RunRecorder
 from nnlib.config import RunConfig
 from nnlib.jobs.manager import JobLimitError
-from nnlib.store import presets
+from nnlib.store import presets, students
 from nnlib.store.db import StoreError, open_engine
 from ui import session as S
 
 log = logging.getLogger(__name__)
 CTX_KEY = "class.ctx"
+HANDED_KEY = "class.handed_over"  # the ClassContext this session lost to the teacher's hand-over
+HOLDS_MEMO = "class.holds_memo"  # (script run, ClassContext, whether it still holds its name)
+HANDED_NOTE = "Your name was handed to another browser by your teacher; join again to continue."
 PAGES = {"playground": "playground", "cnn": "cnn"}  # job slot -> the page a stored run reopens on
 GROUP_PAGES = {"group": "compare"}  # group job slot -> what the teacher's table calls it (labs: their own slot)
 PRESET_SLOT = "playground"  # class presets are Playground setups; other pages only get the class's limits
@@ -48,6 +51,7 @@ class ClassContext:
     class_name: str
     student_id: int
     student_name: str
+    person: str = ""  # the browser that held the name when this session joined ("": not checked, a bare script)
 
     @property
     def owner(self) -> str:
@@ -108,13 +112,61 @@ _members: OrderedDict[str, ClassContext] = OrderedDict()  # person key -> the cl
 def context() -> ClassContext | None:
     """This session's class; a new session (a reload of any page, a new tab) of a browser that joined a class
     while this server runs is in it again. After a server restart the class link brings it back
-    (ui.classroom_student.rejoin)."""
+    (ui.classroom_student.rejoin). A session whose name the teacher has handed to another browser is in no class
+    from its next run on (`handed_over` says so), though its page was open all along."""
     ctx = st.session_state.get(CTX_KEY)
     if ctx is None and CTX_KEY not in st.session_state:
         with _lock:
             ctx = _members.get(S.person_id())
         st.session_state[CTX_KEY] = ctx  # looked up once per session; None: not in a class
+    if ctx is not None and not _still_holds(ctx):
+        st.session_state[CTX_KEY] = None
+        st.session_state[HANDED_KEY] = ctx
+        with _lock:  # this browser's later sessions are not in the class either (the new browser's stay)
+            if _members.get(S.person_id()) == ctx:
+                del _members[S.person_id()]
+        return None
     return ctx
+
+
+def _still_holds(ctx: ClassContext) -> bool:
+    """Whether this session's browser still holds its display name, read from the database once per script run
+    (a page asks for its class ~10 times a run): the teacher's hand-over must reach a page that is already open, at
+    its next run, before it acts."""
+    if not ctx.person:
+        return True
+    run = _this_run()
+    memo = st.session_state.get(HOLDS_MEMO)
+    if run is not None and memo is not None and memo[0] is run and memo[1] == ctx:
+        return memo[2]
+    try:
+        holder = students.holder(engine(), ctx.student_id)
+    except (StoreError, sa.exc.SQLAlchemyError):
+        return True  # cannot tell: the page keeps working (asked again next time)
+    holds = holder is None or holder == ctx.person
+    if run is not None:
+        st.session_state[HOLDS_MEMO] = (run, ctx, holds)
+    return holds
+
+
+def _this_run() -> object | None:
+    """An object that is this script run's alone (Streamlit's per-run cursor table, replaced at every run and
+    fragment run; kept referenced by the memo, so a later run's cannot be the same object); None where there is
+    none (a bare script: then nothing is memoized)."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    return getattr(get_script_run_ctx(), "cursors", None)
+
+
+def handed_over() -> ClassContext | None:
+    """The class membership this session lost because the teacher handed its name to another browser (None if
+    it did not): its pages say so and act for no one until the student joins again."""
+    context()
+    return st.session_state.get(HANDED_KEY)
+
+
+def clear_handed_over() -> None:
+    st.session_state.pop(HANDED_KEY, None)
 
 
 def set_context(ctx: ClassContext | None) -> None:
@@ -171,6 +223,8 @@ def admit(slot: str, payload: dict[str, Any]) -> dict[str, Any]:
     """The payload a class member may submit (preset applied), or JobLimitError saying why not. Outside a class
     the payload is unchanged (the job manager's own limits apply)."""
     ctx = context()
+    if ctx is None and st.session_state.get(HANDED_KEY) is not None:
+        raise JobLimitError(HANDED_NOTE)  # not as the student whose name it was, nor as no one in particular
     if ctx is None or not isinstance(payload.get("config"), dict):
         return payload
     try:
@@ -219,6 +273,8 @@ def admit_group(page: str, configs: list[RunConfig]) -> list[RunConfig]:
     JobLimitError: a knob the preset locks cannot be varied, and the class's limits apply to the group's cost.
     Outside a class the configs are unchanged."""
     ctx = context()
+    if ctx is None and st.session_state.get(HANDED_KEY) is not None:
+        raise JobLimitError(HANDED_NOTE)
     if ctx is None:
         return configs
     try:

@@ -55,7 +55,7 @@ def rejoin(code: str) -> CR.ClassContext | None:
     if not mine:
         return None
     student = max(mine, key=lambda s: (s.created_at, s.id))
-    return CR.ClassContext(klass.id, klass.code, klass.name, student.id, student.name)
+    return CR.ClassContext(klass.id, klass.code, klass.name, student.id, student.name, student.person)
 
 
 def join_gate(prefix: str) -> None:
@@ -63,6 +63,9 @@ def join_gate(prefix: str) -> None:
     browser that already joined this class is back in it at once, with its name and its runs."""
     code = st.query_params.get("class")
     ctx = CR.context()
+    handed = CR.handed_over()
+    if handed is not None and PENDING not in st.session_state:  # the teacher gave this session's name away
+        st.session_state[PENDING] = handed.code  # the join form, saying so: the page acts for no one until then
     if code and (ctx is None or ctx.code != classes.normalize_code(code)) and PENDING not in st.session_state:
         try:
             known = rejoin(code)
@@ -87,6 +90,8 @@ def join_gate(prefix: str) -> None:
         st.error(f"The class list cannot be read right now ({e}). Ask your teacher.")
         klass = None
     with st.container(border=True, key="class-join"):
+        if handed is not None:
+            st.warning(CR.HANDED_NOTE, icon=":material/swap_horiz:")
         if klass is None:
             st.error(f"No class has the code {pending}: check the code with your teacher.")
         else:
@@ -101,12 +106,15 @@ def join_gate(prefix: str) -> None:
                 except ValueError as e:  # NameTaken included: a sentence
                     st.error(str(e)[0].upper() + str(e)[1:] + ".")
                 else:
-                    CR.set_context(CR.ClassContext(klass.id, klass.code, klass.name, student.id, student.name))
+                    CR.set_context(CR.ClassContext(klass.id, klass.code, klass.name, student.id, student.name,
+                                                   student.person))
+                    CR.clear_handed_over()
                     st.session_state.pop(PENDING, None)
                     st.session_state[f"{prefix}.class_seeded"] = False
                     st.rerun()
         if st.button("Continue without a class", key="class.skip", help="Use the playground on your own."):
             st.session_state.pop(PENDING, None)
+            CR.clear_handed_over()
             _forget_class_link()
             st.rerun()
     _unseed(prefix)

@@ -25,6 +25,8 @@ from ui import classroom as CR
 from ui import classroom_teacher as T
 
 SHOWN_RUNS = 60  # stored runs listed (newest first)
+STOP_KEY = "teacher.stop."  # + job id: each row's Stop
+ENDED_NOTE = "That run had already ended when you pressed Stop: there was nothing left to stop."
 
 
 def _row(text: str, key: str) -> DeltaGenerator:
@@ -61,6 +63,8 @@ def class_table(klass: classes.ClassRow) -> None:
     groups = sorted(((t, v) for t, v in tracked if t.variants), key=lambda tv: (tv[1].status not in ACTIVE,
                                                                                  -tv[0].submitted_at))
     running = len(live) + sum(v.status in ACTIVE for _, v in groups)
+    if _stale_stops({t.job_id for t, v in tracked if v.status in ACTIVE}):
+        st.toast(ENDED_NOTE, icon=":material/info:")
     st.markdown(f"**Students** ({len(names)}) · **running now** ({running})")
     for t, view in live:
         r = live_row(view)
@@ -72,8 +76,7 @@ def class_table(klass: classes.ClassRow) -> None:
                                                      "learns."):
             W.open_job(klass.id, t.job_id)
             st.rerun()
-        if buttons.button("Stop", key=f"teacher.stop.{t.job_id}", help="End this student's run now."):
-            T.stop_run(klass.id, t.job_id)
+        _stop_button(buttons, klass.id, t.job_id, True, "End this student's run now.")
     if groups:
         st.markdown(f"**Groups** ({len(groups)}) · Compare's change-one-knob runs and the labs' runs, one row per "
                     "group (listed while the student's page keeps it)")
@@ -109,9 +112,25 @@ def _group_row(klass: classes.ClassRow, t: Tracked, view: JobView, names: dict[s
                                           if _metric(v["val_accuracy"], v["val_loss"]) else "") for v in variants)
     buttons = _row(f"**{names.get(t.owner, '?')}** · {group_label(t.page)} · {len(t.variants)} runs · "
                    f"{view.status}{epochs}  \n{listed}", f"teacher-group-{t.job_id}")
-    if view.status in ACTIVE and buttons.button("Stop", key=f"teacher.stop.{t.job_id}",
-                                                help="End this student's group now (all its runs)."):
-        T.stop_run(klass.id, t.job_id)
+    _stop_button(buttons, klass.id, t.job_id, view.status in ACTIVE, "End this student's group now (all its runs).")
+
+
+def _stop_button(strip: DeltaGenerator, class_id: int, job_id: str, active: bool, help_text: str) -> None:
+    """A row's Stop: enabled while its run is active, drawn disabled once it has ended (a group's row stays listed:
+    drawn in place, the button changes at once, where a Stop left out lingered on screen one more refresh and could
+    still be pressed). A press that reaches a run which ended meanwhile says so."""
+    if strip.button("Stop", key=f"{STOP_KEY}{job_id}", disabled=not active,
+                    help=help_text if active else "Every run of this row has ended: nothing to stop.") \
+            and not T.stop_run(class_id, job_id):
+        st.toast(ENDED_NOTE, icon=":material/info:")
+
+
+def _stale_stops(active: set[str]) -> list[str]:
+    """Job ids whose Stop was pressed though their run is no longer active: pressed a moment before it ended, or on
+    a button still on screen after its row went (Streamlit takes a left-out element away only at a later refresh).
+    A disabled or undrawn button returns False for that press, so it is read from the session state."""
+    return [str(k).removeprefix(STOP_KEY) for k, v in st.session_state.items()
+            if str(k).startswith(STOP_KEY) and v is True and str(k).removeprefix(STOP_KEY) not in active]
 
 
 def _diff(config_json: str, preset: ClassPreset | None) -> str:

@@ -102,12 +102,16 @@ def add_challenge(class_id: int, title: str, kind: str, threshold: float | None,
 
 
 def stop_run(class_id: int, job_id: str) -> bool:
-    """Stop a class member's running job; False if it is not a job of this class (or already gone)."""
+    """Stop a class member's active job; False if it is not a job of this class, is gone, or has already ended (the
+    page then says so: a Stop pressed as the run finished)."""
     require_teacher(class_id)
+    from nnlib.classroom.recorder import ACTIVE
     from ui.services import job_manager
 
-    for t, session_id, _view in CR.recorder().tracked(class_id):
+    for t, session_id, view in CR.recorder().tracked(class_id):
         if t.job_id == job_id:
+            if view.status not in ACTIVE:
+                return False
             job_manager().stop_for(session_id, job_id, TEACHER_STOP_NOTE)
             return True
     return False

@@ -24,6 +24,7 @@ from nnlib.store import runs, students
 from ui import classroom as CR
 from ui import classroom_teacher as T
 from ui import session as S
+from ui.classroom_table import ENDED_NOTE
 from ui.live import live_charts, register_source
 
 WATCH_KEY = "teacher.watch"  # (class id, "job", job id) or (class id, "run", run id), in a key no widget owns
@@ -144,10 +145,13 @@ def _bar(class_id: int, watched: Watched, names: dict[str, str]) -> None:
     state = view.status if view is not None else watched.stored.status if watched.stored else "?"
     bar.markdown(f":material/visibility: **{names.get(watched.owner, '?')}**'s run · {state} · read-only"
                  + _describe(watched.config_json))
-    if view is not None and view.status in ACTIVE and bar.button(
-            "Stop", key="teacher.watch.stop", icon=":material/stop:",
-            help="End this student's run now (their curves stay)."):
-        T.stop_run(class_id, watched.job[0].job_id)
+    if view is not None and view.status in ACTIVE:
+        if bar.button("Stop", key="teacher.watch.stop", icon=":material/stop:",
+                      help="End this student's run now (their curves stay).") \
+                and not T.stop_run(class_id, watched.job[0].job_id):
+            st.toast(ENDED_NOTE, icon=":material/info:")
+    elif st.session_state.get("teacher.watch.stop") is True:  # pressed as the run ended: the bar has no Stop now
+        st.toast(ENDED_NOTE, icon=":material/info:")
     if bar.button("Close", key="teacher.watch.close", help="Close this view."):
         close()
         st.rerun()  # the whole page: the charts below go too

@@ -12,13 +12,13 @@ import streamlit as st
 
 from nnlib.compare import comparison_csv, comparison_json, config_diff
 from nnlib.compare.variants import flat_fields
-from nnlib.jobs.manager import JobNotFound
 from ui import classroom as CR
 from ui import compare_store as store
 from ui import run_controls as R
 from ui import session as S
-from ui.compare_panel import GROUP_SLOT
+from ui.compare_panel import GROUP_SLOT, reconnect_group
 from ui.compare_plots import compare_figures, final_row
+from ui.keepalive import keep_alive
 from ui.live import live_charts
 
 HIGHLIGHT = "background-color: #fff3cd; font-weight: 600"
@@ -45,15 +45,16 @@ def same_settings(pins: list[store.Pin]) -> list[list[str]]:
 
 
 def group_bar(pins: list[store.Pin]) -> None:
-    """Status and Pause / Resume / Step / Stop of this session's variant group, while it exists."""
-    job_id = st.session_state.get(f"job_{GROUP_SLOT}")
-    if not job_id:
+    """Status and Pause / Resume / Step / Stop of this person's variant group, while it exists: this session's, or
+    after a reload the one an earlier session of the same browser started (kept alive from here, as the page that
+    started it did)."""
+    reconnect_group()
+    view = S.current_view(GROUP_SLOT)
+    if view is None:
         return
-    try:
-        view = S.manager().view(S.session_id(), job_id)
-    except JobNotFound:
-        st.session_state.pop(f"job_{GROUP_SLOT}", None)
-        return
+    job_id = view.job_id
+    if st.session_state.get(f"owner_{GROUP_SLOT}") and view.status in store.ACTIVE:
+        keep_alive("cmp.keep_group", [job_id])  # its session is the reloaded page's old one: say it is open
     n = sum(p.job_id == job_id for p in pins)
     with st.container(border=True, key="cmp-groupbar"):
         bar = st.container(horizontal=True, gap="small", vertical_alignment="center")

@@ -72,6 +72,18 @@ def pin_button(prefix: str, slot: str, page: str, container: Any) -> None:
 
 # ---------------------------------------------------------------- variant groups
 
+def reconnect_group() -> None:
+    """A reloaded page (the same browser, a new session) takes over the person's last variant group while the job
+    manager still has it, as the Playground's own run does (ui.run_controls.reconnect): its Pause / Step / Stop and
+    its keep-alive were only the starting session's, so a reload left the group running out of reach. Once per
+    session, and only for a session without a group of its own."""
+    if st.session_state.get("group.reconnected"):
+        return
+    st.session_state["group.reconnected"] = True
+    if f"job_{GROUP_SLOT}" not in st.session_state:
+        S.take_over_last(GROUP_SLOT)
+
+
 def start_group(configs: list[RunConfig], labels: list[str], page: str, source: str) -> str | None:
     """Submit configs as one group job (replacing this session's previous group) and pin every member; returns a
     sentence if that cannot be done, else None. `page` names the pins; `source` is the job slot of the page the
@@ -88,6 +100,7 @@ def start_group(configs: list[RunConfig], labels: list[str], page: str, source: 
         return "These variants cannot train: " + "; ".join(e.problems) + "."
     except JobLimitError as e:
         return str(e)
+    store.remember_lab(person, GROUP_SLOT, job_id, S.session_id(), {})  # a reload gets its controls back
     problems = [p for i, (c, lab) in enumerate(zip(configs, labels, strict=True))
                 if (p := pin_job(job_id, lab, page, c, member=i))]
     return problems[0] if problems else None
@@ -182,6 +195,7 @@ def compare_tools(prefix: str, slot: str, page: str, bar: Any, below: Any, defau
     pin_button(prefix, slot, page, bar)
     knob_popover(prefix, slot, page, bar, default)
     messages(below)
+    reconnect_group()
     group = S.current_view(GROUP_SLOT)
     if group is not None and group.status in ("queued", "running", "paused"):
         with below:  # the page's charts poll only its own run: say for the group that this page is still open

@@ -116,8 +116,10 @@ def as_chosen(config: dict[str, Any], preset: ClassPreset, max_epochs: int | Non
 
 
 def differences(config: dict[str, Any], preset: ClassPreset, max_epochs: int | None = None) -> list[str]:
-    """What a student changed from the preset, as 'train.lr 0.03 -> 0.1' (the teacher's table). With the class's
-    epoch limit `max_epochs`, what the server imposed on an "until I pause" run is not counted as a change."""
+    """What a student changed from the preset, as the teacher's table lists it: the widget's label and the values as
+    the student's page shows them ('Learning rate 0.03 → 0.1', 'Activation Tanh → ReLU'), not the config's field
+    names. With the class's epoch limit `max_epochs`, what the server imposed on an "until I pause" run is not
+    counted as a change."""
     config = as_chosen(config, preset, max_epochs)
     out = []
     for name in LOCKABLE:
@@ -125,10 +127,32 @@ def differences(config: dict[str, Any], preset: ClassPreset, max_epochs: int | N
         mine = config.get(section, {}).get(field_name)
         theirs = preset.config.get(section, {}).get(field_name)
         if json.dumps(mine, sort_keys=True, default=str) != json.dumps(theirs, sort_keys=True, default=str):
-            out.append(f"{name} {_short(theirs)} -> {_short(mine)}")
+            out.append(f"{field_label(name)} {shown_value(name, theirs)} → {shown_value(name, mine)}")
     return out
 
 
-def _short(value: Any) -> str:
-    text = json.dumps(value, default=str) if isinstance(value, (list, dict)) else str(value)
+def shown_value(name: str, value: Any) -> str:
+    """A config value as the Playground's widget for field `name` shows it: a registry entry by its label
+    ('ReLU', 'Spiral'), other choices with spaces ('xavier uniform'), a toggle on/off, numbers without trailing
+    zeros, hidden layers as their widths ('8, 8'); anything long is cut to 30 characters."""
+    from nnlib.config import field_meta
+    from nnlib.registry import Registry
+
+    section, field_name = name.split(".", 1)
+    choices = field_meta(SECTIONS[section], field_name).get("choices") if section in SECTIONS else None
+    if isinstance(choices, Registry) and isinstance(value, str) and value in choices:
+        text = choices[value].label
+    elif isinstance(value, bool):
+        text = "on" if value else "off"
+    elif isinstance(value, float):
+        text = f"{value:g}"
+    elif isinstance(value, (list, tuple)) and all(isinstance(v, (int, float, str)) for v in value):
+        text = ", ".join(str(v).replace("_", " ") for v in value) or ("no hidden layer" if name == "model.hidden"
+                                                                      else "none")
+    elif isinstance(value, str):
+        text = value.replace("_", " ") if choices else value or "none"
+    elif value is None:
+        text = "none"
+    else:
+        text = json.dumps(value, default=str) if isinstance(value, dict) else str(value)
     return text if len(text) <= 30 else text[:27] + "..."

@@ -79,6 +79,13 @@ def release(engine: sa.Engine, class_id: int, student_id: int) -> bool:
                                  .values(person=RELEASED)).rowcount)
 
 
+def holder(engine: sa.Engine, student_id: int) -> str | None:
+    """The browser (person key) that holds this name now: RELEASED once the teacher handed it over and before the
+    next browser took it; None if there is no such student."""
+    with engine.connect() as conn:
+        return conn.execute(sa.select(students.c.person).where(students.c.id == student_id)).scalar_one_or_none()
+
+
 def class_students(engine: sa.Engine, class_id: int) -> list[StudentRow]:
     with engine.connect() as conn:
         rows = conn.execute(sa.select(students).where(students.c.class_id == class_id)

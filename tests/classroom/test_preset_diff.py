@@ -27,9 +27,20 @@ def test_an_untouched_until_paused_run_is_the_preset_as_given() -> None:
 
 def test_what_the_student_did_change_is_still_listed() -> None:
     noisier = _trained(PRESET_CFG.replace(data={"noise": 20.0}))
-    assert differences(noisier, PRESET, LIMITS.max_epochs) == ["data.noise 0.0 -> 20.0"]
+    assert differences(noisier, PRESET, LIMITS.max_epochs) == ["Noise (%) 0 → 20"]
     bounded = _trained(PRESET_CFG.replace(train={"until_paused": False}))
-    assert differences(bounded, PRESET, LIMITS.max_epochs) == ["train.until_paused True -> False"]
+    assert differences(bounded, PRESET, LIMITS.max_epochs) == ["Until I pause on → off"]
     longer = _trained(PRESET_CFG.replace(train={"until_paused": False, "epochs": 500}))
-    assert differences(longer, PRESET, LIMITS.max_epochs) == ["train.epochs 300 -> 500",
-                                                              "train.until_paused True -> False"]
+    assert differences(longer, PRESET, LIMITS.max_epochs) == ["Epochs 300 → 500",
+                                                              "Until I pause on → off"]
+
+
+def test_changes_read_like_the_students_page_not_like_config_field_names() -> None:
+    """The teacher reads the widget labels the student sees and the values as their widgets show them (it said
+    'train.lr 0.1 -> 0.3', 'model.hidden [8, 8] -> [16]', 'model.initializer xavier_uniform -> he_normal')."""
+    changed = _trained(PRESET_CFG.replace(train={"lr": 0.3}, model={"hidden": (16,), "initializer": "he_normal",
+                                                                     "activation": "tanh"}))
+    listed = differences(changed, PRESET, LIMITS.max_epochs)
+    assert listed == ["Hidden layers 8, 8 → 16", "Activation relu → tanh", "Initializer xavier (glorot) uniform → "
+                      "he (kaiming) normal", "Learning rate 0.1 → 0.3"], listed
+    assert not any("." in item.split(" ")[0] for item in listed)  # no "train.lr"-style names

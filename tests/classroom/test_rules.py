@@ -36,7 +36,7 @@ def test_preset_field_names_are_checked_and_differences_listed():
     p = ClassPreset.from_json(PRESET_CFG.to_json(), ["train.lr", "nope.x"])
     assert p.locked == frozenset({"train.lr"})
     changed = differences(PRESET_CFG.replace(train={"lr": 0.1}).to_dict(), p)
-    assert changed == ["train.lr 0.03 -> 0.1"]
+    assert changed == ["Learning rate 0.03 → 0.1"]
 
 
 def test_gate_off_without_password_and_hash_only_in_memory():

@@ -59,7 +59,7 @@ def test_compare_and_lab_groups_are_rows_of_the_class_table_and_the_teacher_stop
     assert job_manager().find(lab_job)[1].status == "running"  # only that group
     teacher.run()
     assert "**Ann** · Compare · 2 runs · stopped" in texts(teacher), texts(teacher)
-    assert not any(b.key == f"teacher.stop.{compare_job}" for b in teacher.button)
+    assert all(b.disabled for b in teacher.button if b.key == f"teacher.stop.{compare_job}")  # it has ended
     CR.recorder().poll_once()
     assert runs.class_runs(class_db, klass.id) == []  # listed, not stored: a group keeps no weights
     assert CR._live_runs(klass.id) == []  # the class's limits count single runs, as before
