@@ -210,6 +210,11 @@ class FastMLP:
         return self._params[0::2]
 
     @property
+    def layers(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(weight, bias) of every layer, the arrays the kernel trains in place (views of the torch parameters)."""
+        return list(zip(self._params[0::2], self._params[1::2]))
+
+    @property
     def dims(self) -> list[int]:
         """Units per layer, inputs first: [inputs, hidden..., outputs]."""
         return self._dims.tolist()

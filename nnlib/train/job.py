@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import numpy as np
+
 from nnlib.config import MAX_LIVE_MINUTES, RunConfig
 
 
@@ -32,7 +34,6 @@ def run_training(payload: dict[str, Any], ctl: Any) -> dict[str, Any]:
     """Train the run described by payload["config"]; snapshots go out when `ctl` decides (see JobControl)."""
     from nnlib.data.bundle import load_data
     from nnlib.train.live_snapshot import LiveSnapshot
-    from nnlib.train.trainer import Trainer
     from nnlib.validation import run_epochs
 
     cfg = RunConfig.from_dict(payload["config"]).checked()
@@ -41,7 +42,7 @@ def run_training(payload: dict[str, Any], ctl: Any) -> dict[str, Any]:
     run_cfg = cfg if horizon == cfg.train.epochs else cfg.replace(train={"epochs": horizon})
     data = load_data(cfg)
     build = payload_builder(run_cfg, int(payload.get("probe", 0)), open_ended=cfg.open_ended)
-    trainer = Trainer(run_cfg, data, callbacks=[LiveSnapshot(ctl.offer, build)])
+    trainer = make_trainer(run_cfg, data, [LiveSnapshot(ctl.offer, build)])
     trainer.interrupt = ctl.should_stop
     ctl.publish(build(trainer, False), force=True)  # the untrained boundary shows at once
     clock = TrainingClock(60.0 * MAX_LIVE_MINUTES if cfg.open_ended else float("inf"))
@@ -53,7 +54,28 @@ def run_training(payload: dict[str, Any], ctl: Any) -> dict[str, Any]:
                                f"({trainer.epoch} epochs); press Train to start again")
     ctl.publish(build(trainer, True), force=True)  # the final state: built and sent once, here
     return {"status": trainer.status, "reason": trainer.stop_reason, "epochs": trainer.epoch,
-            "weights": {k: v.detach().cpu().contiguous().numpy() for k, v in trainer.model.state_dict().items()}}
+            "weights": {k: as_array(v) for k, v in trainer.model.state_dict().items()}}
+
+
+def make_trainer(cfg: RunConfig, data: Any, callbacks: list[Any]) -> Any:
+    """A torch-free FastRun when the run qualifies (a plain MLP on the fast path), else the torch Trainer: the same
+    history, snapshots and weights either way, and a fresh worker's first epoch then never waits for `import torch`
+    (~2 s of a ~3 s cold start)."""
+    from nnlib.train.fast_run import FastRun, torch_free_layers
+
+    layers = torch_free_layers(cfg, data, callbacks)
+    if layers is not None:
+        return FastRun(cfg, data, layers, callbacks)
+    from nnlib.train.trainer import Trainer
+
+    return Trainer(cfg, data, callbacks=callbacks)
+
+
+def as_array(value: Any) -> Any:
+    """A parameter as an own numpy array, whether a torch tensor or a FastRun's numpy array."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    return value.detach().cpu().contiguous().numpy()
 
 
 def payload_builder(cfg: RunConfig, probe: int = 0, open_ended: bool = False) -> Any:
