@@ -39,6 +39,11 @@ from nnlib.train.fast_kernel import (
 if HAVE_NUMBA:
     from nnlib.train import fast_eval
     from nnlib.train.fast_kernel import _epoch
+    from nnlib.train.lean_numba import skip_blas_probe
+
+    # before any kernel loads (the first call does): spares the cold start scipy.linalg. Here, not in the kernels'
+    # own files, whose every edit makes numba recompile them (a minute on a loaded 2-core box)
+    skip_blas_probe()
 
 if TYPE_CHECKING:
     from torch import nn
