@@ -95,12 +95,16 @@ def payload_builder(cfg: RunConfig, probe: int = 0, open_ended: bool = False) ->
 
 
 def warmup() -> None:
-    """Import what a run needs and load the fast path's compiled kernel (called once per worker process)."""
+    """Import what a run needs and load the fast path's compiled kernel (called once per worker process that
+    preloads torch): one epoch and snapshot of the torch Trainer and of the torch-free FastRun."""
     from nnlib.config import RunConfig
+    from nnlib.data.bundle import load_data
     from nnlib.train import fast_mlp
     from nnlib.train.trainer import Trainer
 
     fast_mlp.warmup()
-    trainer = Trainer(RunConfig().replace(train={"epochs": 1}))
-    trainer.run()
-    payload_builder(trainer.cfg)(trainer, True)
+    cfg = RunConfig().replace(train={"epochs": 1})
+    data = load_data(cfg)
+    for trainer in (Trainer(cfg, data), make_trainer(cfg, data, [])):
+        trainer.run()
+        payload_builder(cfg)(trainer, True)
