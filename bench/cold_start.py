@@ -102,16 +102,21 @@ ENGINE_STEPS = {
 }
 
 
-def timed_process(argv: list[str], root: str) -> float:
-    """Wall seconds from start to exit of one child process run in `root`."""
+def timed_process(argv: list[str], root: str) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) from start to exit of one child process run in `root`. On a loaded machine the
+    CPU seconds (user + system, the child's own) vary far less than the wall time."""
+    import resource
+
     env = {**os.environ, "PYTHONPATH": root}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, err = proc.communicate(timeout=600)
     seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode:
         raise RuntimeError(f"{' '.join(argv)} failed: {err.decode()[-500:]}")
-    return seconds
+    return seconds, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
 def engine_cold_start(roots: list[str], trials: int) -> None:
@@ -132,18 +137,20 @@ def engine_cold_start(roots: list[str], trials: int) -> None:
             except RuntimeError as e:  # e.g. a checkout before nnlib.train.fast_run
                 print(f"    {root}: {name}: not measured ({str(e).strip().splitlines()[-1][:100]})")
                 del measured[root][name]
-    times: dict[str, dict[str, list[float]]] = {root: {name: [] for name in measured[root]} for root in roots}
+    times: dict[str, dict[str, list[tuple[float, float]]]] = {root: {name: [] for name in measured[root]}
+                                                               for root in roots}
     load_before = os.getloadavg()[0]
     for _ in range(trials):
         for name in runs:
             for root in roots:
                 if name in measured[root]:
                     times[root][name].append(timed_process(runs[name], root))
-    print(f"engine cold start, median of {trials} (load average {load_before:.1f} before, "
+    print(f"engine cold start, median of {trials}, wall (CPU) seconds (load average {load_before:.1f} before, "
           f"{os.getloadavg()[0]:.1f} after):")
     for name in runs:
-        shown = ",  ".join(f"{statistics.median(times[root][name]):.2f} s" if name in times[root] else "-"
-                           for root in roots)
+        shown = ",  ".join(f"{statistics.median(w for w, _ in times[root][name]):.2f} s "
+                           f"({statistics.median(c for _, c in times[root][name]):.2f})" if name in times[root]
+                           else "-" for root in roots)
         print(f"    {name}: {shown}")
     print("    (in the order of --root: " + ", ".join(roots) + ")")
 
