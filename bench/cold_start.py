@@ -8,9 +8,11 @@ only within one run: the machine is shared.
     .venv/bin/python bench/cold_start.py --root . --root /tmp/old-checkout --trials 3
 
 `--engine` measures the engine's cold start instead (no server, no browser): `python -m nnlib train --config
-examples/xor.json --epochs 200` from process start to exit, a fresh worker process's first epoch (import, kernel
-load, data, model, one epoch), the same without torch (`nnlib.train.fast_run`), and what part of it is `import torch`
-and loading the numba kernels alone.
+examples/xor.json --epochs 200` from process start to exit, a fresh worker process's first Playground job of one
+epoch (the job function a worker runs: imports, kernel load, data, model, the untrained and the final snapshot), the
+first epoch of the torch Trainer and of the torch-free `nnlib.train.fast_run` alone, and what part of it is
+`import torch` and loading the numba kernels alone. Pass `--root` twice (a checkout of the old code and this one) to
+compare them in one run.
 """
 
 from __future__ import annotations
@@ -84,7 +86,12 @@ def visit(browser, url: str) -> dict[str, float | None]:
 ENGINE_STEPS = {
     "import torch alone": "import torch",
     "import numpy + load the numba kernels alone": "from nnlib.train import fast_mlp; fast_mlp.warmup()",
-    "fresh worker: first epoch of the default net": (
+    "fresh worker: a Playground job's first epoch and snapshots (nnlib.train.job.run_training)": (
+        "from nnlib.config import RunConfig\nfrom nnlib.jobs.control import JobControl\n"
+        "from nnlib.train.job import run_training\n"
+        "cfg = RunConfig().replace(train={'epochs': 1, 'speed': 'fast', 'until_paused': False})\n"
+        "assert run_training({'config': cfg.to_dict()}, JobControl())['epochs'] == 1"),
+    "fresh process, torch Trainer: first epoch of the default net": (
         "from nnlib.config import RunConfig\nfrom nnlib.train.trainer import Trainer\n"
         "t = Trainer(RunConfig().replace(train={'epochs': 1}))\nt.run()\nassert t.fast is not None"),
     "fresh process, torch-free: first epoch of the default net (FastRun)": (
@@ -95,20 +102,26 @@ ENGINE_STEPS = {
 }
 
 
-def timed_process(argv: list[str], root: str) -> float:
-    """Wall seconds from start to exit of one child process run in `root`."""
+def timed_process(argv: list[str], root: str) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) from start to exit of one child process run in `root`. On a loaded machine the
+    CPU seconds (user + system, the child's own) vary far less than the wall time."""
+    import resource
+
     env = {**os.environ, "PYTHONPATH": root}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, err = proc.communicate(timeout=600)
     seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode:
         raise RuntimeError(f"{' '.join(argv)} failed: {err.decode()[-500:]}")
-    return seconds
+    return seconds, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
-def engine_cold_start(root: str, trials: int) -> None:
-    """Median over `trials` of each engine start (alternating, so load hits each alike); numba's cache warm."""
+def engine_cold_start(roots: list[str], trials: int) -> None:
+    """Median over `trials` of each engine start in each checkout, numba's cache warm; the checkouts take turns
+    for every measurement, so a change of the machine's load hits each alike."""
     import tempfile
 
     out = tempfile.mkdtemp(prefix="nnlib-cold-")
@@ -116,19 +129,30 @@ def engine_cold_start(root: str, trials: int) -> None:
             [sys.executable, "-m", "nnlib", "train", "--config", "examples/xor.json", "--epochs", "200", "--quiet",
              "--out", out]}
     runs.update({name: [sys.executable, "-c", code] for name, code in ENGINE_STEPS.items()})
-    for name, argv in list(runs.items()):  # fills numba's on-disk cache and the OS file cache
-        try:
-            timed_process(argv, root)
-        except RuntimeError as e:  # e.g. a checkout before nnlib.train.fast_run
-            print(f"    {name}: not measured here ({str(e).strip().splitlines()[-1][:100]})")
-            del runs[name]
-    times: dict[str, list[float]] = {name: [] for name in runs}
+    measured = {root: dict(runs) for root in roots}
+    for root in roots:
+        for name, argv in runs.items():  # fills numba's on-disk cache and the OS file cache
+            try:
+                timed_process(argv, root)
+            except RuntimeError as e:  # e.g. a checkout before nnlib.train.fast_run
+                print(f"    {root}: {name}: not measured ({str(e).strip().splitlines()[-1][:100]})")
+                del measured[root][name]
+    times: dict[str, dict[str, list[tuple[float, float]]]] = {root: {name: [] for name in measured[root]}
+                                                               for root in roots}
+    load_before = os.getloadavg()[0]
     for _ in range(trials):
-        for name, argv in runs.items():
-            times[name].append(timed_process(argv, root))
-    print(f"engine cold start in {root}, median of {trials} (load average {os.getloadavg()[0]:.1f}):")
-    for name, values in times.items():
-        print(f"    {name}: {statistics.median(values):.2f} s")
+        for name in runs:
+            for root in roots:
+                if name in measured[root]:
+                    times[root][name].append(timed_process(runs[name], root))
+    print(f"engine cold start, median of {trials}, wall (CPU) seconds (load average {load_before:.1f} before, "
+          f"{os.getloadavg()[0]:.1f} after):")
+    for name in runs:
+        shown = ",  ".join(f"{statistics.median(w for w, _ in times[root][name]):.2f} s "
+                           f"({statistics.median(c for _, c in times[root][name]):.2f})" if name in times[root]
+                           else "-" for root in roots)
+        print(f"    {name}: {shown}")
+    print("    (in the order of --root: " + ", ".join(roots) + ")")
 
 
 def main() -> None:
@@ -139,8 +163,7 @@ def main() -> None:
     ap.add_argument("--settle", type=float, default=3.0, help="seconds between server start and the first visit")
     args = ap.parse_args()
     if args.engine:
-        for root in args.root or ["."]:
-            engine_cold_start(os.path.abspath(root), args.trials)
+        engine_cold_start([os.path.abspath(root) for root in args.root or ["."]], args.trials)
         return
     if not args.root:
         ap.error("--root is required (or --engine)")

@@ -3,7 +3,8 @@
 A live view asks for these ~10 times a second. When the fast path trains the model (`trainer.fast`), they come
 from its compiled forward pass (`nnlib.train.fast_eval.forward`) on the same parameter memory, with the grid's
 model inputs computed once per run; otherwise torch evaluates the model. Both give the same numbers to float32
-tolerance (tests/inspect/test_grid_fast.py).
+tolerance (tests/inspect/test_grid_fast.py). A fast-path run is read from the kernel's arrays alone, so a torch-free
+run (`nnlib.train.fast_run.FastRun`) is drawn without importing torch.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-from nnlib.models.build import core_mlp
 
 
 def grid_points(domain: tuple[float, float, float, float], resolution: int) -> tuple[np.ndarray, np.ndarray,
@@ -69,16 +68,20 @@ def output_grid(trainer: Any, resolution: int = 100) -> dict[str, Any]:
 
 def neuron_grids(trainer: Any, resolution: int = 24) -> list[np.ndarray]:
     """Per hidden layer an array [neurons, res, res] of each neuron's activation over the plane (thumbnails)."""
-    mlp = core_mlp(trainer.model)
-    if mlp is None:
-        return []
-    _, _, inputs = grid_inputs(trainer, resolution)
-    if trainer.fast is not None:
+    if trainer.fast is not None:  # the fast path trains only plain MLPs
+        _, _, inputs = grid_inputs(trainer, resolution)
         za = trainer.fast.layer_outputs(inputs)
         dims = trainer.fast.dims
         return [za[layer, :dims[layer]].reshape(dims[layer], resolution, resolution).copy()
                 for layer in range(1, len(dims) - 1)]
     import torch
+
+    from nnlib.models.build import core_mlp
+
+    mlp = core_mlp(trainer.model)
+    if mlp is None:
+        return []
+    _, _, inputs = grid_inputs(trainer, resolution)
 
     x = torch.as_tensor(inputs, device=trainer.device)
     was = mlp.training
@@ -96,7 +99,12 @@ def input_grids(trainer: Any, resolution: int = 24) -> np.ndarray:
 
 
 def mlp_weights(trainer: Any) -> list[dict[str, np.ndarray]]:
-    """Weights [out, in] and biases per dense layer, for the link colours and widths of the diagram."""
+    """Weights [out, in] and biases per dense layer, for the link colours and widths of the diagram (on the fast
+    path the kernel's arrays: the torch Trainer's are views of its parameters, a FastRun's its only copy)."""
+    if trainer.fast is not None:
+        return [{"weight": w.copy(), "bias": b.copy()} for w, b in trainer.fast.layers]
+    from nnlib.models.build import core_mlp
+
     mlp = core_mlp(trainer.model)
     if mlp is None:
         return []

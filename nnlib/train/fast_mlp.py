@@ -39,6 +39,11 @@ from nnlib.train.fast_kernel import (
 if HAVE_NUMBA:
     from nnlib.train import fast_eval
     from nnlib.train.fast_kernel import _epoch
+    from nnlib.train.lean_numba import skip_blas_probe
+
+    # before any kernel loads (the first call does): spares the cold start scipy.linalg. Here, not in the kernels'
+    # own files, whose every edit makes numba recompile them (a minute on a loaded 2-core box)
+    skip_blas_probe()
 
 if TYPE_CHECKING:
     from torch import nn
@@ -208,6 +213,11 @@ class FastMLP:
     def weights(self) -> list[np.ndarray]:
         """The weight matrices (no biases) as numpy views of the torch parameters the kernel trains."""
         return self._params[0::2]
+
+    @property
+    def layers(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(weight, bias) of every layer, the arrays the kernel trains in place (views of the torch parameters)."""
+        return list(zip(self._params[0::2], self._params[1::2]))
 
     @property
     def dims(self) -> list[int]:

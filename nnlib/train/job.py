@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import numpy as np
+
 from nnlib.config import MAX_LIVE_MINUTES, RunConfig
 
 
@@ -32,7 +34,6 @@ def run_training(payload: dict[str, Any], ctl: Any) -> dict[str, Any]:
     """Train the run described by payload["config"]; snapshots go out when `ctl` decides (see JobControl)."""
     from nnlib.data.bundle import load_data
     from nnlib.train.live_snapshot import LiveSnapshot
-    from nnlib.train.trainer import Trainer
     from nnlib.validation import run_epochs
 
     cfg = RunConfig.from_dict(payload["config"]).checked()
@@ -42,7 +43,7 @@ def run_training(payload: dict[str, Any], ctl: Any) -> dict[str, Any]:
     data = load_data(cfg)
     build = with_pictures(payload_builder(run_cfg, int(payload.get("probe", 0)), open_ended=cfg.open_ended),
                           payload.get("live_pictures"))
-    trainer = Trainer(run_cfg, data, callbacks=[LiveSnapshot(ctl.offer, build)])
+    trainer = make_trainer(run_cfg, data, [LiveSnapshot(ctl.offer, build)])
     trainer.interrupt = ctl.should_stop
     ctl.publish(build(trainer, False), force=True)  # the untrained boundary shows at once
     clock = TrainingClock(60.0 * MAX_LIVE_MINUTES if cfg.open_ended else float("inf"))
@@ -54,7 +55,28 @@ def run_training(payload: dict[str, Any], ctl: Any) -> dict[str, Any]:
                                f"({trainer.epoch} epochs); press Train to start again")
     ctl.publish(build(trainer, True), force=True)  # the final state: built and sent once, here
     return {"status": trainer.status, "reason": trainer.stop_reason, "epochs": trainer.epoch,
-            "weights": {k: v.detach().cpu().contiguous().numpy() for k, v in trainer.model.state_dict().items()}}
+            "weights": {k: as_array(v) for k, v in trainer.model.state_dict().items()}}
+
+
+def make_trainer(cfg: RunConfig, data: Any, callbacks: list[Any]) -> Any:
+    """A torch-free FastRun when the run qualifies (a plain MLP on the fast path), else the torch Trainer: the same
+    history, snapshots and weights either way, and a fresh worker's first epoch then never waits for `import torch`
+    (~2 s of a ~3 s cold start)."""
+    from nnlib.train.fast_run import FastRun, torch_free_layers
+
+    layers = torch_free_layers(cfg, data, callbacks)
+    if layers is not None:
+        return FastRun(cfg, data, layers, callbacks)
+    from nnlib.train.trainer import Trainer
+
+    return Trainer(cfg, data, callbacks=callbacks)
+
+
+def as_array(value: Any) -> Any:
+    """A parameter as an own numpy array, whether a torch tensor or a FastRun's numpy array."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    return value.detach().cpu().contiguous().numpy()
 
 
 def payload_builder(cfg: RunConfig, probe: int = 0, open_ended: bool = False) -> Any:
@@ -97,12 +119,16 @@ def with_pictures(build: Any, pictures: Any) -> Any:
 
 
 def warmup() -> None:
-    """Import what a run needs and load the fast path's compiled kernel (called once per worker process)."""
+    """Import what a run needs and load the fast path's compiled kernel (called once per worker process that
+    preloads torch): one epoch and snapshot of the torch Trainer and of the torch-free FastRun."""
     from nnlib.config import RunConfig
+    from nnlib.data.bundle import load_data
     from nnlib.train import fast_mlp
     from nnlib.train.trainer import Trainer
 
     fast_mlp.warmup()
-    trainer = Trainer(RunConfig().replace(train={"epochs": 1}))
-    trainer.run()
-    payload_builder(trainer.cfg)(trainer, True)
+    cfg = RunConfig().replace(train={"epochs": 1})
+    data = load_data(cfg)
+    for trainer in (Trainer(cfg, data), make_trainer(cfg, data, [])):
+        trainer.run()
+        payload_builder(cfg)(trainer, True)
