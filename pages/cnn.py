@@ -209,16 +209,16 @@ with col_data:
 
             shown = preview(bundle.x_train[:8], cfg.data.augment, bundle.standardizer.inverse, 8,
                             seed=len(cfg.data.augment))
-            st.plotly_chart(CP.augmentation_figure(shown, "What training sees: " + " + ".join(cfg.data.augment)),
-                            key=f"{P}.aug_preview", config={"displayModeBar": False}, width="stretch")
+            R.static_chart(st, CP.augmentation_figure(shown, "What training sees: " + " + ".join(cfg.data.augment)),
+                           f"{P}.aug_preview")
         probe_max = max(0, sizes["test"] - 1)
         pk = f"{P}.probe"
         st.session_state[pk] = min(int(st.session_state.get(pk, 0)), probe_max)
         st.number_input("Test image for the feature maps", 0, probe_max, key=pk,
                         help="Which test image the feature-map views show while training (fixed when you press "
                         "Train).")
-        st.plotly_chart(CP.picture_figure(CP.cap(bundle.raw_image(st.session_state[pk])), "probe image", height=150),
-                        key=f"{P}.probe_img", config={"displayModeBar": False}, width="stretch")
+        R.static_chart(st, CP.picture_figure(CP.cap(bundle.raw_image(st.session_state[pk])), "probe image",
+                                             height=150), f"{P}.probe_img")
 
 with col_model:
     with st.expander("Model summary: shapes, parameters, multiply-adds", expanded=True):
