@@ -26,8 +26,11 @@ else:  # imported by the ASGI server
         PagesManager.uses_pages_directory = False
     except ImportError:  # a Streamlit without this switch: only that first-deep-link quirk remains
         pass
+    from ui.labs.group_runs import register_lab_patchers
     from ui.live import routes
     from ui.services import job_manager
+
+    register_lab_patchers()  # the labs' chart updaters, before the live route answers its first poll
 
     job_manager()  # start the worker processes now, so they are warm when the first student presses Train
     from ui.classroom import start_classroom

@@ -155,6 +155,11 @@ with st.container(border=True, key=f"{P}-runbar"):
     bar = st.container(horizontal=True, gap="small")  # wraps instead of cutting "Pause" to "P..." at 1024 px
     R.run_buttons(P, SLOT, view, [bar] * 5)
     compare_tools(P, SLOT, "CNN", bar, st.container(), DEFAULT)  # Pin to compare, Change one knob
+# What Train changes comes right under the buttons, where the student looks when pressing it (as on the
+# Playground): the curves and filters used to appear ~1,600 px below, past the whole setup. Filled further down.
+charts = st.container(key=f"{P}-charts")
+with st.container(border=True, key=f"{P}-training"):
+    st.markdown("**Training**")
     R.core_training(P)
     row = R.widget_row(P, [("train", "optimizer", "Optimizer"), ("train", "schedule", "LR schedule"),
                            ("train", "l2", "L2 strength")])  # three a row: "he (kaiming) uniform" must fit
@@ -204,16 +209,16 @@ with col_data:
 
             shown = preview(bundle.x_train[:8], cfg.data.augment, bundle.standardizer.inverse, 8,
                             seed=len(cfg.data.augment))
-            st.plotly_chart(CP.augmentation_figure(shown, "What training sees: " + " + ".join(cfg.data.augment)),
-                            key=f"{P}.aug_preview", config={"displayModeBar": False}, width="stretch")
+            R.static_chart(st, CP.augmentation_figure(shown, "What training sees: " + " + ".join(cfg.data.augment)),
+                           f"{P}.aug_preview")
         probe_max = max(0, sizes["test"] - 1)
         pk = f"{P}.probe"
         st.session_state[pk] = min(int(st.session_state.get(pk, 0)), probe_max)
         st.number_input("Test image for the feature maps", 0, probe_max, key=pk,
                         help="Which test image the feature-map views show while training (fixed when you press "
                         "Train).")
-        st.plotly_chart(CP.picture_figure(CP.cap(bundle.raw_image(st.session_state[pk])), "probe image", height=150),
-                        key=f"{P}.probe_img", config={"displayModeBar": False}, width="stretch")
+        R.static_chart(st, CP.picture_figure(CP.cap(bundle.raw_image(st.session_state[pk])), "probe image",
+                                             height=150), f"{P}.probe_img")
 
 with col_model:
     with st.expander("Model summary: shapes, parameters, multiply-adds", expanded=True):
@@ -265,7 +270,6 @@ def first_layer_shape(rcfg: RunConfig) -> list[int]:
     return [c, 1, b.kernel, b.kernel] if b.kind == "separable" else [b.out_channels, c, b.kernel, b.kernel]
 
 
-charts = st.container()
 if view is not None:
     run_bundle, _ = load_bundle(run_cfg)
     names = list(run_bundle.class_names) if run_bundle is not None else []
@@ -280,9 +284,14 @@ if view is not None:
             live_charts(f"{P}.live", figs, rows, view.job_id, "cnn", True, view.snapshot_seq, view.status,
                         {"data": data_key(run_cfg)})
     else:
+        with charts:  # the same element as while it ran (plotly.js stays loaded)
+            live_charts(f"{P}.live", {}, [], None, "cnn", False, 0, "")
         R.finished_view(charts, P, view, snap, figs, rows)
 else:
-    charts.info("Press **Train** to train this network on the server and watch it learn.")
+    with charts:  # plotly.js for the live view starts loading now, before Train is pressed
+        live_charts(f"{P}.live", {}, [], None, "cnn", False, 0, "")
+    charts.info("Press **Train** to train the network set up below on the server, and watch it learn here.",
+                icon=":material/play_arrow:")
 
 
 # ---------------------------------------------------------------- predict with the finished weights

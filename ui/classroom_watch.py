@@ -26,6 +26,7 @@ from ui import classroom_teacher as T
 from ui import session as S
 from ui.classroom_table import ENDED_NOTE
 from ui.live import live_charts, register_source
+from ui.run_controls import static_chart
 
 WATCH_KEY = "teacher.watch"  # (class id, "job", job id) or (class id, "run", run id), in a key no widget owns
 LIVE_PAGES = ("playground",)  # pages whose live view the teacher can follow (their boundary needs the 2D data)
@@ -198,4 +199,4 @@ def _curves(history: dict[str, list]) -> None:
     snap = {"history": history}
     for col, (fid, fig) in zip(st.columns(2), (("loss", loss_figure(snap)), ("metric", metric_figure(snap))),
                                strict=True):
-        col.plotly_chart(fig, key=f"teacher.watch.{fid}", config={"displayModeBar": False}, width="stretch")
+        static_chart(col, fig, f"teacher.watch.{fid}")

@@ -11,7 +11,17 @@ import numpy as np
 
 from nnlib.inspect.snapshot import ImageSnapshot
 from ui.gallery_store import known_test_images, register_test_images  # noqa: F401 (the page's entry)
-from ui.plots import FONT, PALETTE, SWEEP, _curve_patch, loss_figure, loss_traces, metric_figure, metric_traces
+from ui.plots import (
+    FONT,
+    PALETTE,
+    SWEEP,
+    TEMPLATE,
+    _curve_patch,
+    loss_figure,
+    loss_traces,
+    metric_figure,
+    metric_traces,
+)
 
 SEP = 255  # uint8 value of separators and empty tiles; pictures are capped at 254 so it gets its own colour
 SEP_COLOUR = "#c9d3df"
@@ -25,7 +35,8 @@ ROW_H = 2.1  # gallery row height in image heights: the picture, then four lines
 Fig = dict[str, Any]
 
 def _layout(**kw: Any) -> dict[str, Any]:
-    base = {"margin": {"l": 10, "r": 10, "t": 30, "b": 10}, "font": FONT, "paper_bgcolor": "rgba(0,0,0,0)",
+    base = {"template": TEMPLATE, "margin": {"l": 10, "r": 10, "t": 30, "b": 10}, "font": FONT,
+            "paper_bgcolor": "rgba(0,0,0,0)",
             "plot_bgcolor": "rgba(0,0,0,0)", "uirevision": "keep", "showlegend": False}
     base.update(kw)
     return base

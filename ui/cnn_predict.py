@@ -10,6 +10,7 @@ import streamlit as st
 
 from nnlib.data.picture import MAX_BYTES, decode_picture
 from ui import cnn_plots as CP
+from ui.run_controls import static_chart
 
 MAX_UPLOAD = MAX_BYTES
 
@@ -29,16 +30,14 @@ def show_prediction(model: Any, bund: Any, raw: np.ndarray, true: int | None, ke
         probs = torch.softmax(model(torch.from_numpy(x)), dim=1)[0].numpy()
     c1, c2 = st.columns([1, 2])
     img = CP.cap(raw[0]) if raw.shape[0] == 1 else raw.transpose(1, 2, 0)
-    c1.plotly_chart(CP.picture_figure(img, "input" + (f" (true: {bund.class_names[true]})" if true is not None
-                                                     else ""), height=240),
-                    key=f"{key}.img", config={"displayModeBar": False}, width="stretch")
-    c2.plotly_chart(CP.probabilities_figure(probs, bund.class_names, true), key=f"{key}.probs",
-                    config={"displayModeBar": False}, width="stretch")
+    static_chart(c1, CP.picture_figure(img, "input" + (f" (true: {bund.class_names[true]})" if true is not None
+                                                      else ""), height=240), f"{key}.img")
+    static_chart(c2, CP.probabilities_figure(probs, bund.class_names, true), f"{key}.probs")
     if hasattr(model, "feature_maps"):
         maps = feature_maps(model, x[0])
         cols = st.columns(min(3, len(maps)))
         for i, (name, m) in enumerate(maps):
             g = to_uint8_grid(m[:, None], normalize="activation")
             grid = CP.retile(g, m.shape[1], m.shape[2], m.shape[0])
-            cols[i % len(cols)].plotly_chart(CP.picture_figure(grid, f"Feature maps, {name}", 240, CP.MAPS),
-                                             key=f"{key}.fm{i}", config={"displayModeBar": False}, width="stretch")
+            static_chart(cols[i % len(cols)], CP.picture_figure(grid, f"Feature maps, {name}", 240, CP.MAPS),
+                         f"{key}.fm{i}")

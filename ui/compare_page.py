@@ -187,7 +187,7 @@ def compare_body() -> None:
         live_charts("cmp.live", figs, [list(figs)], token, "compare", True, -1, "running")
     else:
         for col, (fid, fig) in zip(st.columns(len(figs)), figs.items(), strict=True):
-            col.plotly_chart(fig, key=f"cmp.fig.{fid}", config={"displayModeBar": False}, width="stretch")
+            R.static_chart(col, fig, f"cmp.fig.{fid}")
     hidden = CR.hidden_fields()
     drawn = visible(drawn, hidden)
     if any(R.has_dropout(p.config) for p in drawn):

@@ -4,6 +4,43 @@ const FINAL = ["finished", "stopped", "failed"];
 const FIRST_WAIT_MS = 300;  // how long a starting run's charts wait for the first snapshot before drawing without it
 const FRAME_BUDGET_MS = 40;  // chart drawing per animation frame before the rest waits for the next frame
 
+// The run bar's tooltips (Train, Pause, Step, ...) open above their button, which is where the page title is: they
+// covered it. Streamlit does not let a button choose where its tooltip goes, so once per window this moves every run
+// bar tooltip into the free part of the title row, right of the title's text (bottom-aligned with it, growing
+// upwards into the page's top margin), where it covers nothing. Where that part is too narrow it stays as it was.
+// The position is set through CSS variables and a class (.nn-docked in live.css, !important), because the tooltip
+// library keeps writing its own transform.
+function dockRunBarTips() {
+  if (window.__nnTipDock) return;
+  window.__nnTipDock = true;
+  const place = (box) => {
+    const button = document.querySelector('[class*="-runbar"] button:hover');
+    const title = document.querySelector("[data-testid=stMain] h3");
+    const text = title && (title.querySelector("[data-heading-text]") || title);  // not its hidden link icon
+    if (!button || !text) return;
+    const words = document.createRange();
+    words.selectNodeContents(text);
+    const line = words.getBoundingClientRect();
+    const tip = box.getBoundingClientRect();
+    const left = Math.max(line.right + 24, button.getBoundingClientRect().left);
+    if (left + tip.width > window.innerWidth - 8) return;  // no room beside the title: leave it where it was
+    const header = document.querySelector('[data-testid=stHeader]');
+    const top = Math.max(header ? header.getBoundingClientRect().bottom : 0, line.bottom - tip.height);
+    box.style.setProperty("--nn-tip-x", `${Math.round(left)}px`);
+    box.style.setProperty("--nn-tip-y", `${Math.round(top)}px`);
+    box.classList.add("nn-docked");
+  };
+  new MutationObserver((changes) => {
+    for (const change of changes) {
+      for (const node of change.addedNodes) {
+        const content = node.nodeType === Node.ELEMENT_NODE &&
+          (node.matches("[data-testid=stTooltipContent]") ? node : node.querySelector("[data-testid=stTooltipContent]"));
+        if (content && content.parentElement) requestAnimationFrame(() => place(content.parentElement));
+      }
+    }
+  }).observe(document.body, { childList: true, subtree: true });
+}
+
 function loadPlotly(src) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   if (!window.__nnPlotly) {
@@ -90,6 +127,7 @@ function progress(info) {
 
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
+  dockRunBarTips();
   const root = parentElement.querySelector(".nnlive") || parentElement;
   const st = root.__nn || (root.__nn = { timer: null, gen: 0 });
   st.gen += 1;

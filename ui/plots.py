@@ -22,11 +22,18 @@ PALETTE = ["#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
            "#17becf"]
 FONT = {"family": "Inter, Helvetica, Arial, sans-serif", "size": 12}
 THUMB = 0.8  # side of a neuron thumbnail in network-diagram units
+TEXT, GRID = "#31333f", "#e6e9ef"  # Streamlit's text colour; grid lines (tick labels: #5c6270)
+_AXIS = {"gridcolor": GRID, "linecolor": GRID, "zerolinecolor": GRID, "tickfont": {"color": "#5c6270"}}
+# The one style of every chart, in the figure itself: plotly.js (live, ui/live.js) and st.plotly_chart (theme=None,
+# ui.run_controls.static_chart) draw the same chart -- with Streamlit's theme it changed look when a run ended.
+TEMPLATE = {"layout": {"font": {**FONT, "color": TEXT}, "colorway": PALETTE, "hoverlabel": {"font": FONT},
+                       "title": {"x": 0.0, "xanchor": "left", "xref": "paper", "font": {"size": 13, "color": TEXT}},
+                       "xaxis": _AXIS, "yaxis": _AXIS, "legend": {"font": {"size": 11, "color": TEXT}}}}
 
 
 def _layout(**kw: Any) -> dict[str, Any]:
-    base = {"margin": {"l": 40, "r": 10, "t": 30, "b": 35}, "font": FONT, "paper_bgcolor": "rgba(0,0,0,0)",
-            "plot_bgcolor": "#fafafa", "uirevision": "keep", "showlegend": True,
+    base = {"template": TEMPLATE, "margin": {"l": 40, "r": 10, "t": 30, "b": 35}, "font": FONT,
+            "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "#fafafa", "uirevision": "keep", "showlegend": True,
             "legend": {"orientation": "h", "y": -0.45, "x": 0, "yanchor": "top"}}  # below the axis title
     base.update(kw)
     return base

@@ -224,7 +224,14 @@ def finished_view(box: Any, prefix: str, view: JobView | None, snap: dict[str, A
             box.error(f"The run failed: {view.error}")
     for row in rows:
         for col, fid in zip(box.columns(len(row)), row, strict=True):
-            col.plotly_chart(figs[fid], key=f"{prefix}.fig.{fid}", config={"displayModeBar": False}, width="stretch")
+            static_chart(col, figs[fid], f"{prefix}.fig.{fid}")
+
+
+def static_chart(box: Any, fig: dict[str, Any], key: str) -> None:
+    """Draw a figure as the live view draws it (ui/live.js): plotly.js with the figure's own layout (its style is
+    ui.plots.TEMPLATE). Streamlit's default theme restyled titles, fonts, colours and grid, so a chart changed
+    look the moment its run ended."""
+    box.plotly_chart(fig, key=key, config={"displayModeBar": False}, width="stretch", theme=None)
 
 
 DROPOUT_LOSS_NOTE = (":material/info: With dropout, the **train** loss is averaged over the epoch's batches with "

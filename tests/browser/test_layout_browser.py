@@ -135,9 +135,69 @@ def test_the_cnn_pages_run_bar_is_legible(server, browser, width, height):
     page = ctx.new_page()
     try:
         page.goto(f"{server}/cnn")
-        page.wait_for_selector(".st-key-cnn-runbar >> text=Early stop patience", timeout=90_000)
+        page.wait_for_selector(".st-key-cnn-training >> text=Early stop patience", timeout=90_000)
         time.sleep(0.5)
         shot(page, f"layout_cnn_{width}x{height}")
         assert page.evaluate(TEXT_PROBLEMS, ".st-key-cnn-runbar") == []  # "P...", "S..." at 1024 px
+        assert page.evaluate(TEXT_PROBLEMS, ".st-key-cnn-training") == []  # the knobs, under the results
+    finally:
+        ctx.close()
+
+
+CNN_FIRST_ROW = """() => { const out = {};
+  for (const id of ['loss', 'metric', 'filters']) {
+    const d = document.querySelector(`.nnlive [data-fig=${id}]`);
+    if (d) { const r = d.getBoundingClientRect(); out[id] = {top: r.top, bottom: r.bottom}; } }
+  const root = document.querySelector('.nnlive'); out.status = root ? root.dataset.status : null; return out; }"""
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_the_cnn_pages_results_appear_under_the_train_button(server, browser, width, height):
+    """A student presses Train on the Images & CNNs page and must see the run start where they look: the curves
+    and the filters came ~1,600 px below the button, past the whole setup (brief s4 pages, item 1)."""
+    ctx = browser.new_context(viewport={"width": width, "height": height})
+    page = ctx.new_page()
+    try:
+        page.goto(f"{server}/cnn?train.epochs=2000")
+        page.wait_for_selector("text=parameters", timeout=90_000)
+        page.get_by_role("button", name="Train", exact=True).click()
+        wait_for(page, CNN_FIRST_ROW, lambda v: v["status"] == "running" and "filters" in v)
+        time.sleep(1.0)
+        boxes = page.evaluate(CNN_FIRST_ROW)
+        shot(page, f"layout_cnn_training_{width}x{height}")
+        for fig in ("loss", "metric", "filters"):  # in the first screen, without scrolling
+            assert 0 <= boxes[fig]["top"] and boxes[fig]["bottom"] <= height, (fig, boxes)
+        page.get_by_role("button", name="Stop", exact=True).click()
+    finally:
+        ctx.close()
+
+
+# the Train tooltip's box, and every box on the page it covers: the title's text, the navigation, any control
+TIP_COVERS = """() => { const c = document.querySelector('[data-testid=stTooltipContent]');
+  if (!c) return null; const t = c.getBoundingClientRect(); if (!t.width) return null;
+  const cut = (r) => r.width > 0 && r.left < t.right && t.left < r.right && r.top < t.bottom && t.top < r.bottom;
+  const words = document.createRange(); words.selectNodeContents(document.querySelector(
+    '[data-testid=stMain] h3 [data-heading-text]') || document.querySelector('[data-testid=stMain] h3'));
+  const covered = cut(words.getBoundingClientRect()) ? ['the page title'] : [];
+  const SEL = 'button, input, [role=tab], [data-baseweb=select], [data-testid=stWidgetLabel], [data-testid=stTopNav] a';
+  for (const el of document.querySelectorAll(SEL)) if (!c.contains(el) && cut(el.getBoundingClientRect()))
+    covered.push((el.innerText || el.getAttribute('aria-label') || el.tagName).trim().slice(0, 30));
+  return {covered, inside: t.left >= 0 && t.top >= 0 && t.right <= innerWidth && t.bottom <= innerHeight}; }"""
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+@pytest.mark.parametrize("path", ["/", "/cnn"])
+def test_the_train_tooltip_covers_nothing_a_student_needs(server, browser, path, width, height):
+    """Hovering Train showed its tooltip over the page title (the run bar sits right under it)."""
+    ctx = browser.new_context(viewport={"width": width, "height": height})
+    page = ctx.new_page()
+    try:
+        page.goto(server + path)
+        page.wait_for_selector(".nnlive", state="attached", timeout=90_000)  # the page is drawn
+        page.get_by_role("button", name="Train", exact=True).hover()
+        time.sleep(1.5)  # the tooltip waits half a second, then is placed
+        tip = wait_for(page, TIP_COVERS, lambda v: v is not None)
+        shot(page, f"train_tooltip_{path.strip('/') or 'playground'}_{width}x{height}")
+        assert tip == {"covered": [], "inside": True}
     finally:
         ctx.close()

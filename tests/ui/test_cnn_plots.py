@@ -161,3 +161,14 @@ def test_the_test_loss_measured_once_at_the_end_is_drawn_as_a_point():
     every_epoch = {**snap, "history": {**snap["history"], "test_loss": [0.5, 0.4, 0.25]}}  # a Playground run
     assert next(t for t in CP.cnn_figures(every_epoch, NAMES, None)["loss"]["data"]
                 if t["name"] == "test")["mode"] == "lines"
+
+
+def test_every_figure_carries_the_one_chart_style():
+    """The style travels with the figure (ui.plots.TEMPLATE), so plotly.js while training and st.plotly_chart
+    (theme=None) after the run draw the same chart; prediction figures share it."""
+    from ui.plots import TEMPLATE
+
+    figs = CP.cnn_figures(fake_snapshot(), NAMES, RNG.integers(0, 255, (20, 1, 8, 8), dtype=np.uint8))
+    figs["probabilities"] = CP.probabilities_figure(np.full(len(NAMES), 0.1), NAMES, 1)
+    figs["picture"] = CP.picture_figure(np.zeros((8, 8), np.uint8), "input")
+    assert {fid: f["layout"].get("template") for fid, f in figs.items()} == dict.fromkeys(figs, TEMPLATE)

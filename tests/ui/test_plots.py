@@ -8,7 +8,7 @@ import pytest
 from nnlib.config import RunConfig
 from nnlib.inspect.snapshot import playground_snapshot
 from nnlib.train.trainer import Trainer
-from ui.plots import encode, playground_figures, playground_patches, status_text, to_u8
+from ui.plots import TEMPLATE, encode, playground_figures, playground_patches, status_text, to_u8
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +22,15 @@ def points(t):
     d = t.data
     return {"train": (d.points_train[:, 0], d.points_train[:, 1], d.y_train),
             "test": (d.points_test[:, 0], d.points_test[:, 1], d.y_test)}
+
+
+def test_every_figure_carries_the_one_chart_style(trained):
+    """The live view (plotly.js) and the static charts (st.plotly_chart, theme=None) draw the figure's own style."""
+    t, snap = trained
+    figs = playground_figures(snap, points(t), t.data.domain, ["x1", "x2"], True, False, 2)
+    assert {fid: f["layout"].get("template") for fid, f in figs.items()} == dict.fromkeys(figs, TEMPLATE)
+    assert TEMPLATE["layout"]["title"]["xanchor"] == "left" and TEMPLATE["layout"]["colorway"][:2] == [
+        "#f59322", "#0877bd"]  # the class colours first
 
 
 def test_figures_hold_the_run(trained):

@@ -20,8 +20,14 @@ from ui.labs.train_plots import PATCHERS, Figure, filled, waiting_figure
 from ui.live import live_charts, register_patcher
 from ui.run_controls import ACTIVE, finished_view, run_state
 
-for _kind, _fn in PATCHERS.items():
-    register_patcher(_kind, _fn)
+
+def register_lab_patchers() -> None:
+    """Tell the live route how a lab's group snapshot becomes chart patches. Called where the app starts (app.py)
+    and where a lab's panel renders (`group_panel`), not as a side effect of importing this module: an import
+    registers only once per process, so a live route reset after it (a test, a reloaded ui.live) had no lab
+    patchers, and whether a poll found one depended on which module happened to be imported first."""
+    for kind, fn in PATCHERS.items():
+        register_patcher(kind, fn)
 
 
 def _start(slot: str, configs: list[RunConfig], labels: list[str], shown: dict[str, Any], watch: list[str],
@@ -79,6 +85,7 @@ def group_panel(slot: str, configs: Sequence[RunConfig], labels: Sequence[str], 
     prepare/finish hooks (nnlib.compare.group.LAB_HOOKS) and `lab_options` their settings. Returns the view of
     THIS experiment's job: None before its first Train, and None while the slot holds another experiment's runs (a
     page that wrote sentences from it showed the learning-rate verdicts under the schedules chart)."""
+    register_lab_patchers()  # before Train can start a job whose polls need them (cheap: a few dict writes)
     problems = group_problems(list(configs))
     setup = [c.to_dict() for c in configs]  # what Train would start now; the shown results remember theirs
     if f"job_{slot}" not in st.session_state and f"imported_{slot}" not in st.session_state:
