@@ -194,7 +194,8 @@ def snapshot_payload(job_id: str, seq: int, status: str, kind: str, opts: dict[s
 def _answer(view: Any, kind: str, opts: dict[str, str]) -> bytes:
     """The JSON body of a 200: the snapshot as trace patches, plus the status line's numbers."""
     from ui.live_parts import patches_json
-    from ui.plots import SWEEP, encode, status_text
+    from ui.plots import SWEEP, encode
+    from ui.status_line import status_text
 
     ready = patches_json(view, kind, opts)  # the worker's ready pictures and this browser's curves, if it can
     patcher = PATCHERS.get(kind) if ready is None else None

@@ -390,16 +390,3 @@ def curve_patches(snap: PlaygroundSnapshot, have: int) -> dict[str, dict[int, di
     return {"loss": _curve_patch(loss_traces(snap), have), "metric": _curve_patch(metric_traces(snap), have),
             "penalty": _curve_patch(penalty_traces(snap), have)}
 
-
-def status_text(snap: AnySnapshot | None, status: str, queue_position: int | None = None) -> dict[str, Any]:
-    """The numbers of the status line (epoch, elapsed, last metrics), shared by the page and the live route."""
-    snap = snap or {}
-    hist = snap.get("history") or {}
-    last = {k: v[-1] for k, v in hist.items() if v}
-    return {"status": status, "epoch": snap.get("epoch", 0), "epochs": snap.get("epochs", 0),
-            "elapsed": round(float(snap.get("elapsed", 0.0)), 3), "reason": snap.get("reason", ""),
-            "queue": queue_position, "device": snap.get("device", ""), "fast": snap.get("fast_path", False),
-            "train_loss": last.get("train_loss"), "val_loss": last.get("val_loss"),
-            "val_accuracy": last.get("val_accuracy"), "val_rmse": last.get("val_rmse"),
-            "zero_weights": int(last["zero_weights"]) if last.get("zero_weights") else 0,  # L1's exact zeros
-            "best_epoch": snap.get("best_epoch")}

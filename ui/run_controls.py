@@ -37,7 +37,7 @@ def run_state(view: JobView | None, snap: dict[str, Any] | None = None) -> RunSt
     A finished run's bar is full even when early stopping ended it before the last epoch (it did all it was going
     to do); a stopped or failed run's bar shows how far it got. Stop and Pause only work while a run is active.
     """
-    from ui.plots import status_text
+    from ui.status_line import status_text
 
     if view is None:
         return RunState("", 0.0, frozenset({"train", "step", "reset"}))

@@ -8,7 +8,8 @@ import pytest
 from nnlib.config import RunConfig
 from nnlib.inspect.snapshot import playground_snapshot
 from nnlib.train.trainer import Trainer
-from ui.plots import TEMPLATE, encode, playground_figures, playground_patches, status_text, to_u8
+from ui.plots import TEMPLATE, encode, playground_figures, playground_patches, to_u8
+from ui.status_line import status_text
 
 
 @pytest.fixture(scope="module")

@@ -83,7 +83,7 @@ def test_share_links_keep_the_slash_after_the_host(monkeypatch, url, link):
 
 def test_l1_runs_say_how_many_weights_are_exactly_zero():
     """The L1 registry entry promises exact zeros; the page counts them (live line and final line)."""
-    from ui.plots import status_text
+    from ui.status_line import status_text
 
     v = view("finished", 2, epochs=2)
     v.snapshot["history"] = {"zero_weights": [3.0, 94.0]}

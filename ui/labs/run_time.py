@@ -17,7 +17,7 @@ WAIT_SHOWN_S = 0.1  # a queue wait below this is not worth a clause
 
 
 def _elapsed(snap: dict[str, Any]) -> float:
-    return round(float(snap.get("elapsed", 0.0)), 3)  # as ui.plots.status_text rounds it for the run bar
+    return round(float(snap.get("elapsed", 0.0)), 3)  # as ui.status_line.status_text rounds it for the run bar
 
 
 def seconds(s: float) -> str:
