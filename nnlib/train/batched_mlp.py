@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from nnlib.train import fast_mlp
+from nnlib.train.batched_burst import LRS, run_bursts
 from nnlib.train.batched_kernel import CallRows, run_epochs
 
 __all__ = ["EpochBatcher", "KernelRouter", "install_router", "routed_to"]
@@ -29,7 +30,9 @@ __all__ = ["EpochBatcher", "KernelRouter", "install_router", "routed_to"]
 class _Call:
     """One job's pending epoch: the kernel's arguments, and whether (and how) it has run."""
 
-    args: tuple[np.ndarray, ...]
+    args: tuple[np.ndarray, ...] | None  # an epoch's `_epoch` arguments, or None for a burst
+    burst: list[int] | None = None  # a burst's table row (`batched_burst.describe_burst`)
+    examples: int = 0  # a burst's examples at most (its share of the call's CPU time)
     owner: int = field(default_factory=threading.get_ident)
     done: bool = False
     error: BaseException | None = None
@@ -61,10 +64,28 @@ class EpochBatcher:
         # per thread: CPU seconds to add to its own thread time so each job is charged its share of the kernel
         # calls (the leading thread ran the others' epochs too); read by the group worker's CPU budget
         self.ledger: dict[int, float] = {}
+        self.bursts = 0  # bursts run (`batched_burst`), and the seconds one net's epoch took in them, lately
+        self.burst_net_epoch_s: float | None = None
 
     def submit(self, args: tuple[np.ndarray, ...]) -> None:
         """Run `_epoch(*args)` in some batch; returns once it has run (its results are in its arrays)."""
-        call = _Call(args)
+        self._submit(_Call(args))
+
+    def submit_burst(self, row: list[int], examples: int) -> None:
+        """Run the burst `row` describes (`batched_burst.describe_burst`) in some batch; returns once it has run.
+        The caller keeps the row's arrays alive until then."""
+        self._submit(_Call(None, row, max(1, examples)))
+
+    def burst_epochs(self, most: int, seconds: float) -> int:
+        """How many epochs a burst should run to end within `seconds` (at most `most`), from how long the recent
+        bursts' epochs took and how many jobs train beside this one; a few while nothing is measured yet."""
+        per_net = self.burst_net_epoch_s
+        if per_net is None:
+            return min(most, 4)
+        nets = max(1, self._expected()) if self._expected is not None else 1
+        return max(1, min(most, int(seconds / max(per_net * nets, 1e-7))))
+
+    def _submit(self, call: _Call) -> None:
         with self._cond:
             self.users.add(call.owner)
             self._pending.append(call)
@@ -90,8 +111,13 @@ class EpochBatcher:
         error: BaseException | None = None
         started, cpu_started = time.perf_counter(), time.thread_time()
         simd = 0
+        bursts = [c.burst for c in batch if c.burst is not None]
         try:
-            simd = run_epochs([c.args for c in batch], self._rows)
+            simd = run_epochs([c.args for c in batch if c.args is not None], self._rows)
+            if bursts:
+                burst_started = time.perf_counter()
+                simd += run_bursts(bursts)
+                self._note_burst(time.perf_counter() - burst_started, sum(r[LRS + 1] for r in bursts))
         except BaseException as e:  # noqa: BLE001 - handed to every job of the batch, which then fails
             error = e
         finally:
@@ -104,7 +130,8 @@ class EpochBatcher:
         self.largest = max(self.largest, len(batch))
         leader = threading.get_ident()
         self.ledger[leader] = self.ledger.get(leader, 0.0) - cpu
-        examples = [max(1, c.args[7].shape[0]) for c in batch]  # `order`: the examples this epoch trains on
+        # `order`: the examples an epoch trains on; a burst's, at most
+        examples = [max(1, c.args[7].shape[0]) if c.args is not None else c.examples for c in batch]
         total = sum(examples)
         for c, n in zip(batch, examples):
             self.ledger[c.owner] = self.ledger.get(c.owner, 0.0) + cpu * n / total
@@ -112,6 +139,15 @@ class EpochBatcher:
             c.done, c.error = True, error
         self._running = False
         self._cond.notify_all()
+
+    def _note_burst(self, seconds: float, net_epochs: int) -> None:
+        """Keep a running estimate of the seconds a net's epoch takes in a burst (`net_epochs`: the epochs the
+        call's bursts asked for; an aborted one ran fewer, which only shortens the estimate a little)."""
+        self.bursts += 1
+        if net_epochs > 0:
+            now = seconds / net_epochs
+            old = self.burst_net_epoch_s
+            self.burst_net_epoch_s = now if old is None else 0.7 * old + 0.3 * now
 
 
 class KernelRouter:
@@ -128,6 +164,10 @@ class KernelRouter:
             self.direct(*args)
         else:
             batcher.submit(args)
+
+    def bound(self) -> EpochBatcher | None:
+        """The batcher this thread's epochs go to (None: straight to the kernel)."""
+        return getattr(self._local, "batcher", None)
 
     def routes_this_thread(self) -> bool:
         """Whether this thread's epochs go to a batcher (else they call the kernel directly)."""
