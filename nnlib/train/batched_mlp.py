@@ -46,12 +46,17 @@ class EpochBatcher:
     tests use it to make batches deterministic; the group worker counts its jobs that are training (not paused,
     not waiting out their pace), so each of them gets one epoch per batch -- without it, the threads that win the
     GIL race after a batch would train more epochs than the others.
+
+    Single epochs and bursts (`submit_burst`, ~a snapshot gap each) go in two lanes, each with its own leader: a
+    paced job's epoch or a paused job's step does not wait behind the others' bursts (the nets are distinct, the
+    calls GIL-free), and a lane gathers only for the jobs that are not busy in the other one.
     """
 
     def __init__(self, expected: Callable[[], int] | None = None, gather_s: float = 1.0) -> None:
         self._cond = threading.Condition()
-        self._pending: list[_Call] = []
-        self._running = False
+        self._pending: dict[bool, list[_Call]] = {False: [], True: []}  # by lane: bursts or not
+        self._running = {False: False, True: False}
+        self._in_flight = {False: 0, True: 0}  # calls submitted and not yet done, by lane
         self._expected = expected
         self._gather_s = gather_s
         self.batches = 0  # kernel calls made
@@ -86,27 +91,31 @@ class EpochBatcher:
         return max(1, min(most, int(seconds / max(per_net * nets, 1e-7))))
 
     def _submit(self, call: _Call) -> None:
+        lane = call.burst is not None
         with self._cond:
             self.users.add(call.owner)
-            self._pending.append(call)
+            self._pending[lane].append(call)
+            self._in_flight[lane] += 1
             self._cond.notify_all()
             while not call.done:
-                if self._running:
+                if self._running[lane]:
                     self._cond.wait()
                     continue
-                self._lead()
+                self._lead(lane)
         if call.error is not None:
             raise call.error
 
-    def _lead(self) -> None:
-        """Under the lock: gather, then run the pending calls with the lock released (the kernel is GIL-free).
-        Marked running from the start, so a call arriving while the leader gathers waits instead of leading too."""
-        self._running = True
+    def _lead(self, lane: bool) -> None:
+        """Under the lock: gather, then run the lane's pending calls with the lock released (the kernel is
+        GIL-free). Marked running from the start, so a call arriving while the leader gathers waits instead of
+        leading too."""
+        self._running[lane] = True
         if self._expected is not None:
             deadline = time.monotonic() + self._gather_s
-            while len(self._pending) < self._expected() and time.monotonic() < deadline:
+            while (len(self._pending[lane]) < self._expected() - self._in_flight[not lane]
+                   and time.monotonic() < deadline):
                 self._cond.wait(timeout=max(0.0, deadline - time.monotonic()))
-        batch, self._pending = self._pending, []
+        batch, self._pending[lane] = self._pending[lane], []
         self._cond.release()
         error: BaseException | None = None
         started, cpu_started = time.perf_counter(), time.thread_time()
@@ -137,7 +146,8 @@ class EpochBatcher:
             self.ledger[c.owner] = self.ledger.get(c.owner, 0.0) + cpu * n / total
         for c in batch:
             c.done, c.error = True, error
-        self._running = False
+        self._in_flight[lane] -= len(batch)
+        self._running[lane] = False
         self._cond.notify_all()
 
     def _note_burst(self, seconds: float, net_epochs: int) -> None:

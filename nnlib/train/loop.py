@@ -213,19 +213,22 @@ class EpochLoop:
         batcher.submit_burst(describe_burst(epoch_args, extra), k * len(epoch_args[4]))
         done, failed = int(state[0]), bool(state[1])
         share = (time.perf_counter() - start) / max(1, done)
-        for e, row in enumerate(record[:done].tolist()):
+        callbacks = self.callbacks
+        begins = [cb for cb in callbacks if type(cb).on_epoch_begin is not Callback.on_epoch_begin]
+        last = self.epoch + done
+        for lr, row in zip(lrs.tolist(), record[:done].tolist()):
             epoch = self.epoch + 1
             logs: Logs = {}
-            for cb in self.callbacks:
+            for cb in begins:
                 cb.on_epoch_begin(self, epoch, logs)  # type: ignore[arg-type]
-            self._lr = float(lrs[e])  # already in the kernel's hyper-parameters (the burst set each epoch's)
+            self._lr = lr  # already in the kernel's hyper-parameters (the burst set each epoch's)
             self.epoch = epoch
-            if failed and e == done - 1:
+            if failed and epoch == last:
                 raise IndexError("order holds an index outside x, or y holds a class id outside the outputs")
             fused.record_logs(epoch, self._lr, logs, row)
             self._elapsed += share
             logs["wall_time"] = self._elapsed
-            for cb in self.callbacks:
+            for cb in callbacks:
                 cb.on_epoch_end(self, epoch, logs)  # type: ignore[arg-type]
             if self._stop:
                 break

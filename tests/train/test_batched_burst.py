@@ -152,3 +152,43 @@ def test_the_snapshot_offered_after_a_burst_is_its_last_epoch() -> None:
     batcher.burst_net_epoch_s = 1e-9
     train_together([lambda: run.run(burst=lambda: (25, 1.0, None))], batcher)
     assert len(offers) == 60 and offers[-1]() == 60  # every epoch offered; the newest, built after, is the end
+
+
+def test_a_single_epoch_does_not_wait_behind_a_running_burst(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A paced job's epoch (or a paused job's step) in a group whose other jobs burst: its call has a leader of its
+    own while a burst runs, so it is not slowed to one epoch per burst."""
+    import threading
+
+    from nnlib.train import batched_mlp
+
+    in_burst, release = threading.Event(), threading.Event()
+    real = batched_mlp.run_bursts
+
+    def held_burst(rows: list) -> int:
+        in_burst.set()
+        assert release.wait(20)
+        return real(rows)
+
+    monkeypatch.setattr(batched_mlp, "run_bursts", held_burst)
+    bursting, stepping = fast_run(config(14)), fast_run(config(15))
+    batcher = EpochBatcher(expected=lambda: 2, gather_s=0.01)
+    batcher.burst_net_epoch_s = 1e-9
+    stepped: list[int] = []
+
+    def step_while_the_burst_runs() -> None:
+        assert in_burst.wait(60)
+        stepping.run(epochs=3)  # no burst plan: one routed epoch at a time
+        stepped.append(stepping.epoch)
+        release.set()
+
+    train_together([lambda: bursting.run(epochs=20, burst=lambda: (20, 1.0, None)), step_while_the_burst_runs],
+                   batcher)
+    assert stepped == [3] and bursting.epoch == 20  # the steps ran while the burst was held
+    assert_same(outcome(stepping), outcome_after(config(15), 3))
+    assert_same(outcome(bursting), outcome_after(config(14), 20))
+
+
+def outcome_after(cfg: RunConfig, epochs: int) -> tuple:
+    run = fast_run(cfg)
+    run.run(epochs=epochs)
+    return outcome(run)
