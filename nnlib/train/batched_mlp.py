@@ -69,7 +69,10 @@ class EpochBatcher:
         # per thread: CPU seconds to add to its own thread time so each job is charged its share of the kernel
         # calls (the leading thread ran the others' epochs too); read by the group worker's CPU budget
         self.ledger: dict[int, float] = {}
-        self.bursts = 0  # bursts run (`batched_burst`), and the seconds one net's epoch took in them, lately
+        # bursts run (`batched_burst`), and the CPU seconds one net's epoch took in them, lately: CPU, not wall time,
+        # so that on a loaded box (the process gets a fraction of a core) bursts do not shrink to a few epochs, each
+        # paying the hand-offs and snapshots again
+        self.bursts = 0
         self.burst_net_epoch_s: float | None = None
 
     def submit(self, args: tuple[np.ndarray, ...]) -> None:
@@ -82,7 +85,7 @@ class EpochBatcher:
         self._submit(_Call(None, row, max(1, examples)))
 
     def burst_epochs(self, most: int, seconds: float) -> int:
-        """How many epochs a burst should run to end within `seconds` (at most `most`), from how long the recent
+        """How many epochs a burst should run to take `seconds` of CPU (at most `most`), from what the recent
         bursts' epochs took and how many jobs train beside this one; a few while nothing is measured yet."""
         per_net = self.burst_net_epoch_s
         if per_net is None:
@@ -124,9 +127,9 @@ class EpochBatcher:
         try:
             simd = run_epochs([c.args for c in batch if c.args is not None], self._rows)
             if bursts:
-                burst_started = time.perf_counter()
+                burst_started = time.thread_time()
                 simd += run_bursts(bursts)
-                self._note_burst(time.perf_counter() - burst_started, sum(r[LRS + 1] for r in bursts))
+                self._note_burst(time.thread_time() - burst_started, sum(r[LRS + 1] for r in bursts))
         except BaseException as e:  # noqa: BLE001 - handed to every job of the batch, which then fails
             error = e
         finally:
@@ -151,7 +154,7 @@ class EpochBatcher:
         self._cond.notify_all()
 
     def _note_burst(self, seconds: float, net_epochs: int) -> None:
-        """Keep a running estimate of the seconds a net's epoch takes in a burst (`net_epochs`: the epochs the
+        """Keep a running estimate of the CPU seconds a net's epoch takes in a burst (`net_epochs`: the epochs the
         call's bursts asked for; an aborted one ran fewer, which only shortens the estimate a little)."""
         self.bursts += 1
         if net_epochs > 0:

@@ -1,11 +1,11 @@
 """A group job's control plans its bursts (`GroupControl.burst_plan`): one epoch at a time whenever the gate must
-act between epochs (paused with a step, stopping, paced), else a burst of about one snapshot gap; and a command
+act between epochs (paused with a step, stopping, paced), else a burst of about half a snapshot gap; and a command
 that arrives for the job sets the flag that ends its burst at the next epoch boundary, cleared when its gate runs."""
 
 from __future__ import annotations
 
 import nnlib.jobs.batched as batched
-from nnlib.jobs.batched import MAX_BURST_EPOCHS, GroupControl, JobPipe
+from nnlib.jobs.batched import BURST_GAP_SHARE, MAX_BURST_EPOCHS, GroupControl, JobPipe
 
 PEERS = 16
 
@@ -20,7 +20,7 @@ def test_an_unpaced_running_job_bursts_for_about_its_snapshot_gap() -> None:
     assert ctl.epoch_gate()
     most, seconds, abort = ctl.burst_plan()
     assert most == MAX_BURST_EPOCHS and abort is pipe.abort and abort[0] == 0
-    assert seconds == ctl._gap() >= PEERS / batched.GROUP_UPDATES_PER_S
+    assert seconds == BURST_GAP_SHARE * ctl._gap() and ctl._gap() >= PEERS / batched.GROUP_UPDATES_PER_S
 
 
 def test_paused_stepping_stopping_or_paced_jobs_train_one_epoch_between_gates() -> None:
