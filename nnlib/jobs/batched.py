@@ -36,6 +36,7 @@ GROUP_SNAPSHOT_SHARE = 0.4  # most of a core a group's snapshot building may tak
 # a group of 12 or fewer is not slowed (each job's own interval rules)
 GROUP_UPDATES_PER_S = 240.0
 GATHER_S = 0.02  # longest a batch waits for a training job that is still evaluating or building its snapshot
+BURST_GATHER_S = 0.1  # longest a burst waits for the jobs still replaying their last one (a burst is ~30+ ms)
 MAX_BURST_EPOCHS = 1000  # most epochs a group job trains in one burst (`nnlib.train.batched_burst`)
 BURST_GAP_SHARE = 0.5  # a burst's CPU time, as a share of the job's snapshot gap (see GroupControl.burst_plan)
 
@@ -197,7 +198,7 @@ class GroupHost:
         self.min_interval = min_interval
         self.stop_grace = stop_grace
         self.waiting: set[int] = set()  # job threads inside their control's wait
-        self.batcher = EpochBatcher(expected=self._training_jobs, gather_s=GATHER_S)
+        self.batcher = EpochBatcher(expected=self._training_jobs, gather_s=GATHER_S, burst_gather_s=BURST_GATHER_S)
         self.slots: dict[str, _Slot] = {}
         self.leftover: deque[tuple] = deque()  # messages for the plain worker loop once the group is empty
         self.exit_requested = False

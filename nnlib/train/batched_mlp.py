@@ -52,13 +52,17 @@ class EpochBatcher:
     calls GIL-free), and a lane gathers only for the jobs that are not busy in the other one.
     """
 
-    def __init__(self, expected: Callable[[], int] | None = None, gather_s: float = 1.0) -> None:
+    def __init__(self, expected: Callable[[], int] | None = None, gather_s: float = 1.0,
+                 burst_gather_s: float = 0.0) -> None:
         self._cond = threading.Condition()
         self._pending: dict[bool, list[_Call]] = {False: [], True: []}  # by lane: bursts or not
         self._running = {False: False, True: False}
         self._in_flight = {False: 0, True: 0}  # calls submitted and not yet done, by lane
         self._expected = expected
         self._gather_s = gather_s
+        # bursts wait longer for the jobs still replaying their last one: a burst that leaves without them makes two
+        # cohorts, and a job's pace would then depend on the size of the cohort it fell into
+        self._burst_gather_s = max(gather_s, burst_gather_s)
         self.batches = 0  # kernel calls made
         self.epochs = 0  # job epochs they ran
         self.simd_epochs = 0  # of which in the net-minor SIMD pass (nets of one kind batched together)
@@ -114,7 +118,7 @@ class EpochBatcher:
         leading too."""
         self._running[lane] = True
         if self._expected is not None:
-            deadline = time.monotonic() + self._gather_s
+            deadline = time.monotonic() + (self._burst_gather_s if lane else self._gather_s)
             while (len(self._pending[lane]) < self._expected() - self._in_flight[not lane]
                    and time.monotonic() < deadline):
                 self._cond.wait(timeout=max(0.0, deadline - time.monotonic()))
