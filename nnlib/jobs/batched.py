@@ -38,7 +38,7 @@ GROUP_UPDATES_PER_S = 240.0
 GATHER_S = 0.02  # longest a batch waits for a training job that is still evaluating or building its snapshot
 BURST_GATHER_S = 0.1  # longest a burst waits for the jobs still replaying their last one (a burst is ~30+ ms)
 MAX_BURST_EPOCHS = 1000  # most epochs a group job trains in one burst (`nnlib.train.batched_burst`)
-BURST_GAP_SHARE = 0.5  # a burst's CPU time, as a share of the job's snapshot gap (see GroupControl.burst_plan)
+BURST_GAP_SHARE = 0.25  # a burst's CPU time, as a share of the job's snapshot gap (see GroupControl.burst_plan)
 
 
 def group_size_from_env(default: int = DEFAULT_GROUP_SIZE) -> int:
@@ -157,7 +157,7 @@ class GroupControl(JobControl):
     def burst_plan(self) -> tuple[int, float, Any]:
         """Asked right after the gate let an epoch through (`EpochLoop.run`): how many epochs may train before the
         gate must be asked again, within how many seconds, and the flag that ends the burst early (set when a
-        command arrives). A burst takes about half this job's snapshot gap in CPU time: long enough that the
+        command arrives). A burst takes about a quarter of this job's snapshot gap in CPU time: long enough that the
         hand-offs cost little, short enough that a snapshot due goes out about on time and the group's jobs, whose
         gaps are alike, run bursts of about the same length in the same calls (their live progress stays even).
         One epoch while paused (a step), stopping, or paced: the gate then acts between every two epochs, as
