@@ -7,8 +7,10 @@ Run `python bench/batched.py [--seconds S] [--jobs 1,8,32,64] [--pool-epochs E]`
   2 processes of N/2 (what two group workers do);
 - pool, one job per worker vs group workers: N full Playground training jobs (Trainer, history, live snapshots)
   through the JobManager with 2 workers, `group_size=1` (today's pool) vs `group_size=N/2`; wall time from the
-  first submission to the last result, and with groups, from the moment every job has started until the first one
-  finishes, the epochs the slowest job made / the fastest's (with one job per worker most jobs are still queued).
+  first submission to the last result (so each job's start-up -- Trainer, data, first and last snapshot, result --
+  counts), and with groups, from the moment every job has started until the first one finishes: the examples/s of
+  all jobs together in that window ("steady", from the epochs their live snapshots show) and the epochs the
+  slowest job made / the fastest's (with one job per worker most jobs are still queued).
 Examples/s are per wall-clock second (the load average is printed: other work on the box slows every column).
 """
 
@@ -85,9 +87,10 @@ def batched_two_processes(n_nets: int, seconds: float, ctx: mp.context.BaseConte
     return examples / max(s for _, s, _ in out), min(rates) / max(rates)
 
 
-def pool_jobs(n_jobs: int, group_size: int, epochs: int) -> tuple[float, float, float]:
+def pool_jobs(n_jobs: int, group_size: int, epochs: int) -> tuple[float, float, float, float]:
     """N full Playground jobs through a 2-worker JobManager: (examples/s over the wall time, per worker
-    CPU-second, slowest/fastest epochs when the first job finishes)."""
+    CPU-second, slowest/fastest epochs when the first job finishes, examples/s of all jobs from the moment every
+    one has started until the first finishes -- NaN if no snapshot fell in between)."""
     from nnlib.config import RunConfig
     from nnlib.jobs import JobManager
     from nnlib.jobs.watchdog import process_usage
@@ -106,15 +109,18 @@ def pool_jobs(n_jobs: int, group_size: int, epochs: int) -> tuple[float, float, 
         start, cpu = time.perf_counter(), workers_cpu()
         ids = [m.submit("bench", {"config": cfg.replace(train={"seed": i}).to_dict()},
                         "nnlib.train.job:run_training") for i in range(n_jobs)]
-        ratio, first = None, None
+        ratio, first, steady, first_at = None, None, float("nan"), 0.0
         while True:
             views = [m.view("bench", j) for j in ids]
             done = [epochs if v.status == "finished" else (v.snapshot or {}).get("epoch", 0) for v in views]
             if first is None and min(done) > 0:
-                first = done  # every job has started: progress from here on is steady-state sharing
+                first, first_at = done, time.perf_counter()  # every job has started: steady-state sharing
             elif first is not None and ratio is None and max(done) == epochs:
                 gains = [b - a for a, b in zip(first, done)]
                 ratio = min(gains) / max(1, max(gains))
+                window = time.perf_counter() - first_at
+                if window > 0 and sum(gains):
+                    steady = sum(gains) * N_TRAIN / window
             if all(v.status not in ("queued", "running", "paused") for v in views):
                 break
             time.sleep(0.02)
@@ -123,7 +129,7 @@ def pool_jobs(n_jobs: int, group_size: int, epochs: int) -> tuple[float, float, 
         if failed:
             raise RuntimeError(f"bench jobs failed: {failed[:2]}")
         examples = n_jobs * epochs * N_TRAIN
-        return examples / wall, examples / max(cpu, 1e-9), ratio if ratio is not None else float("nan")
+        return examples / wall, examples / max(cpu, 1e-9), ratio if ratio is not None else float("nan"), steady
     finally:
         m.shutdown()
 
@@ -140,20 +146,21 @@ def main() -> None:
     print(f"kernel alone, 1 net: {wall_rate / 1e6:.2f} M examples/s (wall), {cpu_rate / 1e6:.2f} M per CPU-second")
     print("M examples/s: wall = per wall-clock second, cpu = per CPU-second of the processes that trained")
     print("| nets | batched 1 process, wall | cpu | batched 2 processes, wall | processes slowest/fastest "
-          "| pool 1 job/worker, wall | cpu | pool groups, wall | cpu | jobs slowest/fastest (groups) |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "| pool 1 job/worker, wall | cpu | pool groups, wall | cpu | groups steady, wall "
+          "| jobs slowest/fastest (groups) |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for n in (int(s) for s in args.jobs.split(",")):
         rounds, wall, cpu = batched_rounds(n, args.seconds)
         two_cores, even = batched_two_processes(n, args.seconds, ctx)
         cols = [rounds * n * N_TRAIN / wall / 1e6, rounds * n * N_TRAIN / cpu / 1e6, two_cores / 1e6]
         text = " | ".join(f"{c:.2f}" for c in cols) + f" | {even:.2f}"
         if args.pool_epochs:
-            plain_wall, plain_cpu, _ = pool_jobs(n, 1, args.pool_epochs)
-            group_wall, group_cpu, fair = pool_jobs(n, max(1, (n + 1) // 2), args.pool_epochs)
+            plain_wall, plain_cpu, _, _ = pool_jobs(n, 1, args.pool_epochs)
+            group_wall, group_cpu, fair, steady = pool_jobs(n, max(1, (n + 1) // 2), args.pool_epochs)
             text += f" | {plain_wall / 1e6:.3f} | {plain_cpu / 1e6:.3f} | {group_wall / 1e6:.3f} | " \
-                    f"{group_cpu / 1e6:.3f} | {fair:.2f}"
+                    f"{group_cpu / 1e6:.3f} | {steady / 1e6:.3f} | {fair:.2f}"
         else:
-            text += " | - | - | - | - | -"
+            text += " | - | - | - | - | - | -"
         print(f"| {n} | {text} |", flush=True)
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
 

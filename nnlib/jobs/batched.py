@@ -36,6 +36,9 @@ GROUP_SNAPSHOT_SHARE = 0.4  # most of a core a group's snapshot building may tak
 # a group of 12 or fewer is not slowed (each job's own interval rules)
 GROUP_UPDATES_PER_S = 240.0
 GATHER_S = 0.02  # longest a batch waits for a training job that is still evaluating or building its snapshot
+BURST_GATHER_S = 0.1  # longest a burst waits for the jobs still replaying their last one (a burst is ~30+ ms)
+MAX_BURST_EPOCHS = 1000  # most epochs a group job trains in one burst (`nnlib.train.batched_burst`)
+BURST_GAP_SHARE = 0.25  # a burst's CPU time, as a share of the job's snapshot gap (see GroupControl.burst_plan)
 
 
 def group_size_from_env(default: int = DEFAULT_GROUP_SIZE) -> int:
@@ -89,16 +92,22 @@ _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 class JobPipe:
     """One job's end of the shared pipe: commands routed to it by the host, anything it sends goes out under the
-    host's send lock. Has the Connection methods JobControl and the worker's `_run_one` use."""
+    host's send lock. Has the Connection methods JobControl and the worker's `_run_one` use. `abort` is set when a
+    message arrives: a burst of the job's epochs ends at the next epoch boundary, so the command is handled there,
+    as between single epochs."""
 
     def __init__(self, send: Any) -> None:
+        import numpy as np  # here, not at the top: the server imports this module, and only workers make pipes
+
         self._items: deque[tuple] = deque()
         self._cond = threading.Condition()
         self._send = send
+        self.abort = np.zeros(1, np.int64)
 
     def put(self, msg: tuple) -> None:
         with self._cond:
             self._items.append(msg)
+            self.abort[0] = 1
             self._cond.notify_all()
 
     def poll(self, timeout: float = 0.0) -> bool:
@@ -129,12 +138,34 @@ class GroupControl(JobControl):
         self._waiting = waiting
         self._peers = peers
 
-    def _flush_if_due(self) -> None:
+    def _gap(self) -> float:
         peers = max(1, self._peers())
-        gap = max(self.min_interval, peers / GROUP_UPDATES_PER_S,
-                  BUILD_BUDGET * self._build_s * peers / (GROUP_SNAPSHOT_SHARE * BUILD_BUDGET))
-        if self._pending is not None and time.monotonic() - self._last_sent >= gap:
+        return max(self.min_interval, peers / GROUP_UPDATES_PER_S,
+                   BUILD_BUDGET * self._build_s * peers / (GROUP_SNAPSHOT_SHARE * BUILD_BUDGET))
+
+    def _flush_if_due(self) -> None:
+        if self._pending is not None and time.monotonic() - self._last_sent >= self._gap():
             self.flush()
+
+    def epoch_gate(self) -> bool:
+        """JobControl's gate; a message that arrives from here on ends the job's next burst at once."""
+        pipe = self._conn
+        if isinstance(pipe, JobPipe):
+            pipe.abort[0] = 0
+        return super().epoch_gate()
+
+    def burst_plan(self) -> tuple[int, float, Any]:
+        """Asked right after the gate let an epoch through (`EpochLoop.run`): how many epochs may train before the
+        gate must be asked again, within how many seconds, and the flag that ends the burst early (set when a
+        command arrives). A burst takes about a quarter of this job's snapshot gap in CPU time: long enough that the
+        hand-offs cost little, short enough that a snapshot due goes out about on time and the group's jobs, whose
+        gaps are alike, run bursts of about the same length in the same calls (their live progress stays even).
+        One epoch while paused (a step), stopping, or paced: the gate then acts between every two epochs, as
+        alone."""
+        pipe = self._conn
+        if self._paused or self._stop or self.epoch_seconds > 0 or not isinstance(pipe, JobPipe):
+            return 1, 0.0, None
+        return MAX_BURST_EPOCHS, BURST_GAP_SHARE * self._gap(), pipe.abort
 
     def _wait(self, seconds: float) -> None:
         me = threading.get_ident()
@@ -167,7 +198,7 @@ class GroupHost:
         self.min_interval = min_interval
         self.stop_grace = stop_grace
         self.waiting: set[int] = set()  # job threads inside their control's wait
-        self.batcher = EpochBatcher(expected=self._training_jobs, gather_s=GATHER_S)
+        self.batcher = EpochBatcher(expected=self._training_jobs, gather_s=GATHER_S, burst_gather_s=BURST_GATHER_S)
         self.slots: dict[str, _Slot] = {}
         self.leftover: deque[tuple] = deque()  # messages for the plain worker loop once the group is empty
         self.exit_requested = False

@@ -62,6 +62,9 @@ def warm_up(fn_path: str | None) -> str | None:
         from nnlib.train.batched_kernel import warmup as warm_batched  # the loop a group worker's epochs run in
 
         warm_batched()
+        from nnlib.train.batched_burst import warmup as warm_bursts  # many epochs of a group's jobs per call
+
+        warm_bursts()
     except BaseException as e:  # noqa: BLE001 - a failed warm-up must not kill the worker (an OSError of a
         traceback.print_exc()  # missing native library, a SystemExit from a broken import alike)
         return f"{type(e).__name__}: {e}"

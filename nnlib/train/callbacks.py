@@ -22,6 +22,10 @@ Logs = dict[str, Any]
 
 
 class Callback:
+    # whether the epoch hooks read only the logs and the trainer's status (never the model): then a group worker may
+    # train a burst of epochs first and run the hooks for each of them afterwards (`loop.EpochLoop._burst`)
+    replayable = False
+
     def on_train_begin(self, trainer: Trainer, logs: Logs) -> None: ...
     def on_train_end(self, trainer: Trainer, logs: Logs) -> None: ...
     def on_epoch_begin(self, trainer: Trainer, epoch: int, logs: Logs) -> None: ...
@@ -42,6 +46,8 @@ class History(Callback):
     name so a snapshot copies lists instead of walking every record. Both change only through `append` and
     `update_last`, so they can never disagree (image runs add their test metrics to the last epoch after it ended).
     """
+
+    replayable = True
 
     def __init__(self) -> None:
         self.records: list[Logs] = []
@@ -146,6 +152,8 @@ def columns_csv(columns: dict[str, list[Any]]) -> str:
 
 class NaNGuard(Callback):
     """Stops a run whose loss is no longer a finite number, and says why in words."""
+
+    replayable = True  # a burst ends a net's epochs where this stops its run (`batched_burst`)
 
     def __init__(self, limit: float = 1e12) -> None:
         self.limit = limit

@@ -139,6 +139,11 @@ class FusedEpoch:
         """Run one epoch and add its entries to `logs`, the same values in the same order as the Trainer's separate
         steps write them (epoch, losses, lr, fast_path, the splits' metrics, weight/grad norms, zero weights)."""
         data_loss, pen, rows, stats = self.run()
+        self.write_epoch_logs(epoch, lr, logs, data_loss, pen, rows, stats)
+
+    def write_epoch_logs(self, epoch: int, lr: float, logs: Logs, data_loss: float, pen: float, rows: Any,
+                         stats: list[float]) -> None:
+        """`write_logs`' entries from an epoch's results (`run`'s, or a burst's record row: `record_logs`)."""
         logs.update(epoch=epoch, train_loss=data_loss, train_penalty=pen, lr=lr, fast_path=True)
         if rows is not None and self._class_keys is not None:  # what split_logs writes, without a dict per split
             for (with_loss, loss_key, accuracy_key), row in zip(self._class_keys, rows):
@@ -152,3 +157,26 @@ class FusedEpoch:
         half = self._n_weights
         logs["weight_norms"], logs["grad_norms"], logs["zero_weights"] = stats[:half], stats[half:2 * half], int(
             stats[-1])
+
+    def burst_arrays(self, lrs: np.ndarray, record: np.ndarray, state: np.ndarray, abort: np.ndarray,
+                     limit: np.ndarray) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+        """This epoch's arrays as `batched_burst.describe_burst` takes them: (the `_epoch` arguments, the rest).
+        Sets the batch size, as `run` does."""
+        self.fast._ctl[_BS] = self._bs
+        a = self._args
+        epoch_args = (*a[:7], a[9], *a[10:16])  # addrs dims acts poff x yf yi, order, hp ctl st za dd wt
+        extra = (a[7], a[8], *a[16:24], a[24], lrs, record, state, abort, limit)
+        return epoch_args, extra
+
+    def record_width(self) -> int:
+        """Columns of a burst's record row for this net (see `batched_burst.BURST_ARGS`)."""
+        return 3 + self.prepared.res.size + self.fast._stats_out.size
+
+    def record_logs(self, epoch: int, lr: float, logs: Logs, row: list[float]) -> None:
+        """`write_logs`' entries from one epoch's row of a burst's record (`batched_burst`)."""
+        n_res = self.prepared.res.size
+        rows = None
+        if row[2]:
+            width = self.prepared.res.shape[1]
+            rows = [row[3 + i:3 + i + width] for i in range(0, n_res, width)]
+        self.write_epoch_logs(epoch, lr, logs, row[0], row[1], rows, row[3 + n_res:])

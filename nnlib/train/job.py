@@ -47,7 +47,7 @@ def run_training(payload: dict[str, Any], ctl: Any) -> dict[str, Any]:
     trainer.interrupt = ctl.should_stop
     ctl.publish(build(trainer, False), force=True)  # the untrained boundary shows at once
     clock = TrainingClock(60.0 * MAX_LIVE_MINUTES if cfg.open_ended else float("inf"))
-    trainer.run(gate=lambda: clock.gate(ctl.epoch_gate))
+    trainer.run(gate=lambda: clock.gate(ctl.epoch_gate), burst=getattr(ctl, "burst_plan", None))
     if trainer.status == "paused":  # the gate stopped it while paused: still a user stop
         trainer.stop()
     if clock.expired:

@@ -62,9 +62,13 @@ class EpochLoop:
     def _use_scheduled_lr(self) -> None:
         """Set the coming epoch's rate from the schedule, in whichever optimizer trains (torch's or the kernel's)."""
         t = self.cfg.train
-        self._lr = self._plateau.lr if t.schedule == "plateau" else (float(t.lr) if t.schedule == "constant"
-                                                                      else lr_at(self.epoch, t))
+        self._lr = self._plateau.lr if t.schedule == "plateau" else self._scheduled_lr(self.epoch)
         self._apply_lr(self._lr)
+
+    def _scheduled_lr(self, epochs_done: int) -> float:
+        """The rate of the epoch after `epochs_done`, for every schedule but plateau (which follows the losses)."""
+        t = self.cfg.train
+        return float(t.lr) if t.schedule == "constant" else lr_at(epochs_done, t)
 
     def _apply_lr(self, lr: float) -> None:
         self.fast.set_lr(lr)
@@ -73,10 +77,14 @@ class EpochLoop:
     def done(self) -> bool:
         return self.epoch >= self.cfg.train.epochs or self.status in ("diverged", "early_stopped", "stopped")
 
-    def run(self, epochs: int | None = None, gate: Callable[[], bool] | None = None) -> History:
+    def run(self, epochs: int | None = None, gate: Callable[[], bool] | None = None,
+            burst: Callable[[], tuple[int, float, Any]] | None = None) -> History:
         """Train `epochs` more epochs (default: until cfg.train.epochs); call again to resume.
 
-        `gate` is asked before every epoch (a job runner blocks in it while paused); False means stop.
+        `gate` is asked before every epoch (a job runner blocks in it while paused); False means stop. `burst`
+        (a group worker's job control) says, right after the gate let an epoch through, how many epochs may run
+        before the gate is asked again, within how many seconds, and the flag that ends a burst early: see
+        `_burst`. Without it, or when a burst cannot be exact, the gate is asked before every epoch.
         """
         target = self.cfg.train.epochs if epochs is None else min(self.cfg.train.epochs, self.epoch + epochs)
         self._stop = False
@@ -91,7 +99,11 @@ class EpochLoop:
             if gate is not None and not gate():
                 self.stop()
                 break
-            self.train_epoch()
+            plan = burst() if burst is not None else None
+            if plan is not None and plan[0] > 1 and self._burst_batcher() is not None:
+                self._burst(min(plan[0], target - self.epoch), plan[1], plan[2])
+            else:
+                self.train_epoch()
         if self.status == "running":
             self.status = "finished" if self.epoch >= self.cfg.train.epochs else "paused"
             if self.status == "finished":
@@ -154,6 +166,72 @@ class EpochLoop:
                                                 self.cfg.train.batch_size, self._problem,
                                                 self._prepared_fast_eval(False, self.cfg.is_image))
         return self._fused_check()
+
+    def _fused_epoch(self) -> Any:
+        """The fused epoch's bound arrays (`fast_epoch.FusedEpoch`), made at the first need."""
+        if self._fused is None:
+            self._fused_usable()
+        return self._fused
+
+    def _burst_batcher(self) -> Any:
+        """The batcher this thread's epochs are routed to when a burst of them would be exact, else None: the fast
+        path, a schedule that does not follow the losses (plateau does), callbacks that only read the logs
+        (`Callback.replayable`: history, NaN guard, live snapshots -- not early stopping, which copies the weights
+        of its best epoch), and the burst call compiled (`batched_burst.ready`)."""
+        if self.fast is None or self.cfg.train.schedule == "plateau" or self.cfg.is_image:
+            return None
+        if not all(cb.replayable for cb in self.callbacks):
+            return None
+        from nnlib.train import batched_burst, fast_mlp
+
+        if not batched_burst.ready():
+            return None
+        bound = getattr(getattr(fast_mlp, "_epoch", None), "bound", None)
+        batcher = bound() if bound is not None else None
+        return batcher if hasattr(batcher, "submit_burst") else None
+
+    def _burst(self, most: int, seconds: float, abort: np.ndarray | None) -> None:
+        """Up to `most` epochs in one batched call (`batched_burst`), as many as the batcher expects to run within
+        `seconds`; then each epoch's logs and callbacks, as `train_epoch` runs them, from the burst's records. The
+        call ends a net's burst where its NaN guard stops it, so the replay never sees an epoch the run would not
+        have trained. `abort` set (a command for the job) ends it at the next epoch boundary."""
+        from nnlib.train.batched_burst import describe_burst
+
+        batcher = self._burst_batcher()
+        fused = self._fused_epoch()
+        k = batcher.burst_epochs(most, seconds)
+        if k <= 1:
+            self.train_epoch()
+            return
+        lrs = np.array([self._scheduled_lr(self.epoch + e) for e in range(k)], np.float64)
+        record = np.empty((k, fused.record_width()), np.float64)
+        state = np.zeros(2, np.int64)
+        limit = np.array([min([cb.limit for cb in self.callbacks if isinstance(cb, NaNGuard)] or [math.inf])])
+        abort = abort if abort is not None else np.zeros(1, np.int64)
+        start = time.perf_counter()
+        epoch_args, extra = fused.burst_arrays(lrs, record, state, abort, limit)
+        batcher.submit_burst(describe_burst(epoch_args, extra), k * len(epoch_args[4]))
+        done, failed = int(state[0]), bool(state[1])
+        share = (time.perf_counter() - start) / max(1, done)
+        callbacks = self.callbacks
+        begins = [cb for cb in callbacks if type(cb).on_epoch_begin is not Callback.on_epoch_begin]
+        last = self.epoch + done
+        for lr, row in zip(lrs.tolist(), record[:done].tolist()):
+            epoch = self.epoch + 1
+            logs: Logs = {}
+            for cb in begins:
+                cb.on_epoch_begin(self, epoch, logs)  # type: ignore[arg-type]
+            self._lr = lr  # already in the kernel's hyper-parameters (the burst set each epoch's)
+            self.epoch = epoch
+            if failed and epoch == last:
+                raise IndexError("order holds an index outside x, or y holds a class id outside the outputs")
+            fused.record_logs(epoch, self._lr, logs, row)
+            self._elapsed += share
+            logs["wall_time"] = self._elapsed
+            for cb in callbacks:
+                cb.on_epoch_end(self, epoch, logs)  # type: ignore[arg-type]
+            if self._stop:
+                break
 
     def _fast_targets(self) -> np.ndarray:
         if not hasattr(self, "_fast_y"):

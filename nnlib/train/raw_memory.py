@@ -27,3 +27,4 @@ if HAVE_NUMBA:
     i64_ptr = _pointer_to(types.int64)
     f64_ptr = _pointer_to(types.float64)
     f32_ptr = _pointer_to(types.float32)
+    u32_ptr = _pointer_to(types.uint32)
