@@ -91,3 +91,20 @@ def wait_for(page, js, pred, timeout=90.0):
             return value
         time.sleep(0.2)
     raise AssertionError(f"timed out; last value {value!r}")
+
+
+@contextlib.contextmanager
+def browser_contexts(browser, failure_name: str) -> Iterator[list]:
+    """A list to put a test's browser contexts in: every page of them is screenshotted if the test fails (named
+    `failure_name-<context index>`), and every context is closed at the end, failed or not."""
+    contexts: list = []
+    try:
+        yield contexts
+    except Exception:
+        for i, ctx in enumerate(contexts):
+            for pg in ctx.pages:
+                shot(pg, f"{failure_name}-{i}")
+        raise
+    finally:
+        for ctx in contexts:
+            ctx.close()

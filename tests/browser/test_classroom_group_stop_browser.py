@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from nnlib.store import classes, presets
 from nnlib.store.db import open_engine
-from tests.browser.conftest import app_server, shot
+from tests.browser.conftest import app_server, browser_contexts, shot
 from tests.browser.test_classroom_browser import PRESET, join
 from tests.browser.test_classroom_teacher_browser import _body_has
 
@@ -24,8 +24,7 @@ def test_a_finished_groups_stop_is_disabled_at_once_in_the_teachers_table(browse
     klass = classes.create_class(engine, "Group F")
     presets.save_preset(engine, klass.id, "p", PRESET.replace(train={"epochs": 30, "speed": "slow"}).to_json(
         indent=None), [], [])
-    contexts = []
-    try:
+    with browser_contexts(browser, "classroom-group-stop-failure") as contexts:
         with app_server("classroom-group-stop-server", NNLIB_DATABASE_URL=url,
                         NNLIB_TEACHER_PASSWORD="owl pie") as base:
             student_ctx = browser.new_context(viewport={"width": 1280, "height": 720})
@@ -50,11 +49,3 @@ def test_a_finished_groups_stop_is_disabled_at_once_in_the_teachers_table(browse
             teacher.wait_for_timeout(1000)  # within the table's 2-second refresh
             shot(teacher, "classroom-group-finished-1024")
             assert teacher.evaluate(GROUP_ROW) == {"stop": "disabled"}
-    except Exception:
-        for i, ctx in enumerate(contexts):
-            for pg in ctx.pages:
-                shot(pg, f"classroom-group-stop-failure-{i}")
-        raise
-    finally:
-        for ctx in contexts:
-            ctx.close()

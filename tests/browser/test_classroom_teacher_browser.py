@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from nnlib.store import classes, presets
 from nnlib.store.db import open_engine
-from tests.browser.conftest import app_server, shot
+from tests.browser.conftest import app_server, browser_contexts, shot
 from tests.browser.test_classroom_browser import PRESET, join
 
 SLOW = PRESET.replace(train={"epochs": 400, "speed": "slow"})  # still running while the teacher watches
@@ -41,8 +41,7 @@ def test_the_teacher_watches_a_paused_run_stops_it_and_the_table_fits(browser, t
     engine = open_engine(url)
     klass = classes.create_class(engine, "Group T")
     presets.save_preset(engine, klass.id, "p", SLOW.to_json(indent=None), [], [])
-    contexts = []
-    try:
+    with browser_contexts(browser, "classroom-teacher-failure") as contexts:
         with app_server("classroom-teacher-server", NNLIB_DATABASE_URL=url, NNLIB_TEACHER_PASSWORD="owl pie") as base:
             student_ctx = browser.new_context(viewport={"width": 1280, "height": 720})
             teacher_ctx = browser.new_context(viewport={"width": 1024, "height": 768})
@@ -79,11 +78,3 @@ def test_the_teacher_watches_a_paused_run_stops_it_and_the_table_fits(browser, t
             share.scroll_into_view_if_needed()
             shot(teacher, "classroom-teacher-table-1280x720")
             assert teacher.evaluate(CUT_BUTTONS) == []
-    except Exception:
-        for i, ctx in enumerate(contexts):
-            for pg in ctx.pages:
-                shot(pg, f"classroom-teacher-failure-{i}")
-        raise
-    finally:
-        for ctx in contexts:
-            ctx.close()
