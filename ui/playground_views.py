@@ -38,6 +38,12 @@ def changed_settings(old: RunConfig, new: RunConfig, limit: int = 4) -> str:
     return ", ".join(parts)
 
 
+def _at_pace(cfg: RunConfig, pace_of: RunConfig) -> RunConfig:
+    """`cfg` at `pace_of`'s speed: the speed sets how fast a run is shown, not what it learns, so a finished run
+    stays on the charts when only the speed changed (discretize and show-test are page options, not config)."""
+    return cfg.replace(train={"speed": pace_of.train.speed})
+
+
 def pick_view(view: JobView | None, run_cfg: RunConfig | None, cfg: RunConfig, invalid: bool) -> ShownView:
     """A running (or paused) job stays on screen; a finished one only while the controls still equal its config.
     Otherwise the charts show the current controls' data and untrained network, and say that the last run differs,
@@ -48,11 +54,11 @@ def pick_view(view: JobView | None, run_cfg: RunConfig | None, cfg: RunConfig, i
             note = (f"The controls no longer match the run in progress ({changed_settings(run_cfg, cfg)}): the charts "
                     "show that run; press Train to start one with the new settings.")
         return ShownView(view, run_cfg or cfg, note)
-    if view is not None and run_cfg is not None and run_cfg == cfg and view.snapshot:
+    if view is not None and run_cfg is not None and _at_pace(run_cfg, cfg) == cfg and view.snapshot:
         return ShownView(view, run_cfg)
     if view is None:
         return ShownView(None, None if invalid else cfg)
-    diff = f" ({changed_settings(run_cfg, cfg)})" if run_cfg is not None else ""
+    diff = f" ({changed_settings(_at_pace(run_cfg, cfg), cfg)})" if run_cfg is not None else ""
     if invalid:
         return ShownView(None, None, f"The last run ({view.status}) used other settings{diff}; fix the setup above "
                                      "to see its data and untrained network.")
