@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from nnlib.config import RunConfig
 from nnlib.schedules import lr_at
 
+FLAT = 0.02  # a loss that ends within 2% of where it began did not move: "stuck" (e.g. at ln 2), neither way
 SLOW_DROP = 0.5  # a run whose loss has not even halved from its first epoch learns too slowly to wait for
 
 
@@ -50,13 +51,17 @@ def planned_rates(cfg: RunConfig, val_losses: Sequence[float] = ()) -> list[floa
 
 
 def verdict(losses: Sequence[float | None]) -> str:
-    """'diverges' (the loss ends above where it began, or blows up), 'slow' (it has not halved) or 'converges'."""
+    """'diverges' (the loss ends clearly above where it began, or blows up), 'stuck' (it ends within FLAT of where it
+    began: a flat curve, such as a zero-initialized net's at ln 2, must not read as a blow-up), 'slow' (it has not
+    halved) or 'converges'."""
     seen = [v for v in losses if v is not None]
     if not seen:
         return "no epoch yet"
     first, last = seen[0], seen[-1]
-    if any(not math.isfinite(v) for v in seen) or len(seen) < len(losses) or last > first:
+    if any(not math.isfinite(v) for v in seen) or len(seen) < len(losses) or last > first * (1 + FLAT):
         return "diverges"
+    if last >= first * (1 - FLAT):
+        return "stuck"
     return "slow" if last > SLOW_DROP * first else "converges"
 
 

@@ -102,3 +102,12 @@ def test_rates_in_any_order_train_listed_from_the_smallest_up():
     assert "both 0.3" in same and "move one of those sliders" in same
     [one] = lab_problems(LearningRateLab(experiment="schedules", schedules=("step",)))
     assert one.startswith("only one schedule is picked: pick at least two")
+
+
+def test_a_flat_curve_is_stuck_not_diverging():
+    # the walkthrough: the initialization lab's zeros and small-normal nets stay at ln 2 and the legend said
+    # "diverges" (0.6932 ended a hair above 0.6931); a curve that did not move either way is "stuck"
+    assert verdict([0.6931, 0.6932, 0.6932]) == "stuck"
+    assert verdict([0.6931, 0.6925, 0.6920]) == "stuck"
+    assert verdict_label("initializer = zeros", [0.6931, 0.6932], ended=True) == "initializer = zeros · stuck"
+    assert verdict([0.69, 0.75]) == "diverges" and verdict([0.69, 0.6]) == "slow"
