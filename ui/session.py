@@ -94,11 +94,20 @@ def current_view(slot: str) -> JobView | None:
     if not job_id:
         return st.session_state.get(f"imported_{slot}")
     try:
-        return manager().view(_owner(slot), job_id)
+        view = manager().view(_owner(slot), job_id)
     except JobNotFound:
         st.session_state.pop(f"job_{slot}", None)
         st.session_state.pop(f"owner_{slot}", None)
         return st.session_state.get(f"imported_{slot}")
+    st.session_state[f"shown_{slot}"] = view  # what the page draws: "Pin to compare" pins it if the job has left
+    return view
+
+
+def shown_view(slot: str, job_id: str | None) -> JobView | None:
+    """The last view of job_id this page drew (None if another job's): a page left open longer than the job manager
+    keeps a finished job still shows its curves and offers to pin them."""
+    view = st.session_state.get(f"shown_{slot}")
+    return view if view is not None and job_id is not None and view.job_id == job_id else None
 
 
 def show_imported(slot: str, view: JobView) -> None:
@@ -193,6 +202,7 @@ def command(slot: str, cmd: str) -> None:
 
 def reset(slot: str) -> None:
     st.session_state.pop(f"imported_{slot}", None)
+    st.session_state.pop(f"shown_{slot}", None)
     owner = _owner(slot)
     st.session_state.pop(f"owner_{slot}", None)
     job_id = st.session_state.pop(f"job_{slot}", None)
