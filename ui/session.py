@@ -12,7 +12,7 @@ import streamlit as st
 from nnlib.config import MAX_LIVE_MINUTES, RunConfig
 from nnlib.jobs.identity import person_key
 from nnlib.jobs.manager import JobBudget, JobManager, JobNotFound, JobView
-from nnlib.validation import RunCost, estimate_cost, run_epochs
+from nnlib.validation import RunCost, estimate_cost, run_epochs, run_plan
 from ui.services import job_manager
 
 
@@ -136,6 +136,7 @@ def start_job(slot: str, payload: dict[str, Any]) -> str:
     budget = expected = None
     if run is not None:
         cfg, cost = run
+        payload = {"plan": run_plan(cfg), **payload}  # the status line's epochs before the first snapshot
         budget = JobBudget(cpu_seconds=cost.cpu_budget, memory_mb=cost.memory_ceiling_mb)
         expected = expected_seconds(cfg, cost)
     job_id = m.submit(session_id(), payload, person=person_id(), budget=budget, address=client_address(),
