@@ -207,6 +207,23 @@ def run_epochs(cfg: RunConfig) -> int:
     return max(1, min(MAX_LIVE_EPOCHS, int(MAX_WORK // max(1, per_epoch))))
 
 
+def run_plan(cfg: RunConfig, class_limit: bool = False) -> dict[str, Any]:
+    """What a job announces before its first snapshot (the status line's "Epoch 0 / 40" while it is queued or
+    loading), and whose limit ends a run "until I pause": the server's (run_epochs), or with `class_limit` the
+    class's (nnlib.classroom.admission.within_class_epochs turned the student's open-ended run into a bounded one)."""
+    open_ended = cfg.open_ended or class_limit
+    return {"epochs": run_epochs(cfg), "until_paused": open_ended,
+            "limit": ("class" if class_limit else "server") if open_ended else None}
+
+
+def limit_reason(plan: dict[str, Any]) -> str:
+    """Why a run "until I pause" ended at its horizon: the limit, never "all N epochs done", which read as if the
+    student had asked for N epochs."""
+    whose = "your class's" if plan.get("limit") == "class" else "the server's"
+    return (f"stopped at {whose} limit of {int(plan['epochs']):,} epochs (Until I pause runs until you pause, up to "
+            "that limit)")
+
+
 @dataclass(frozen=True)
 class RunCost:
     """Estimated cost of one run before it starts (one torch thread), and the ceilings its job is held to."""

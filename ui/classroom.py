@@ -27,6 +27,7 @@ from nnlib.config import RunConfig
 from nnlib.jobs.manager import JobLimitError
 from nnlib.store import presets, students
 from nnlib.store.db import StoreError, open_engine
+from nnlib.validation import run_plan
 from ui import session as S
 
 log = logging.getLogger(__name__)
@@ -232,12 +233,14 @@ def admit(slot: str, payload: dict[str, Any]) -> dict[str, Any]:
         live = _live_runs(ctx.class_id)
     except StoreError:
         raise JobLimitError("The class database is not reachable right now; try again in a minute.") from None
-    cfg = within_class_epochs(RunConfig.from_dict(apply_preset(payload["config"], preset) if preset
-                                                  else payload["config"]))
+    chosen = RunConfig.from_dict(apply_preset(payload["config"], preset) if preset else payload["config"])
+    cfg = within_class_epochs(chosen)
     why = class_refusal(live, ctx.owner, cfg)
     if why:
         raise JobLimitError(why)
-    return {**payload, "config": cfg.to_dict()}
+    # an "until I pause" run bounded to the class's limit still runs until paused: its status says whose limit it is
+    capped = chosen.open_ended and not cfg.open_ended
+    return {**payload, "config": cfg.to_dict(), "plan": run_plan(cfg, class_limit=capped)}
 
 
 def fixed_fields(slot: str) -> frozenset[str]:

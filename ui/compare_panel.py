@@ -11,7 +11,7 @@ import streamlit as st
 from nnlib.compare import VariantError, knobs_for, variant_labels, variants
 from nnlib.compare.knobs import KNOBS, Knob
 from nnlib.config import RunConfig
-from nnlib.jobs.manager import JobLimitError, JobNotFound
+from nnlib.jobs.manager import JobLimitError, JobNotFound, JobView
 from ui import compare_store as store
 from ui import session as S
 from ui.keepalive import keep_alive
@@ -35,13 +35,17 @@ def job_of(slot: str) -> str | None:
 
 
 def pin_job(job_id: str, label: str, page: str, config: RunConfig | dict[str, Any],
-            member: int | None = None) -> str | None:
-    """Pin a job of this session (a group member by its index); a sentence if it cannot be pinned, else None."""
+            member: int | None = None, shown: JobView | None = None) -> str | None:
+    """Pin a job of this session (a group member by its index); a sentence if it cannot be pinned, else None.
+    `shown` is the page's last view of the job: once the job manager has forgotten the job (a page left open for
+    minutes), the pin is made from what the page still shows, its config and curves."""
     m = S.manager()
     try:
         view = m.view(S.session_id(), job_id)
     except JobNotFound:
-        return "That run is gone (it ended long ago, or was reset): train it again to pin it."
+        if shown is None or shown.job_id != job_id:
+            return "That run is gone (it ended long ago, or was reset): train it again to pin it."
+        view = shown
     cfg = config.to_dict() if isinstance(config, RunConfig) else config
     pin = store.Pin(store.new_pin_id(), label, page, cfg, job_id=job_id, member=member,
                     **store.run_of(view, member))
@@ -56,7 +60,8 @@ def _pin_clicked(prefix: str, slot: str, page: str) -> None:
         return
     n = st.session_state.get(f"{prefix}.pin_count", 0) + 1
     st.session_state[f"{prefix}.pin_count"] = n
-    problem = pin_job(job_id, f"{page} run {n}", page, RunConfig.from_json(stored[1]))
+    problem = pin_job(job_id, f"{page} run {n}", page, RunConfig.from_json(stored[1]),
+                      shown=S.shown_view(slot, job_id))
     st.session_state[MSG] = ("warning", problem) if problem else ("success", f"Pinned {page} run {n}.")
 
 

@@ -93,7 +93,9 @@ function statusLine(info) {
     if (info.wait_s !== null && info.wait_s !== undefined) where.push(aboutTime(info.wait_s));
     parts.push(`Waiting for a free worker${where.length ? ` (${where.join(", ")})` : ""}…`);
   } else {
-    parts.push(info.until_paused ? `<b>Epoch ${info.epoch}</b>` : `<b>Epoch ${info.epoch} / ${info.epochs}</b>`);
+    // "until I pause" has no goal, only a limit (the server's or the class's): ui.run_controls.run_state says it so
+    const limit = info.epochs && !FINAL.includes(info.status) ? ` (until you pause; limit ${Number(info.epochs).toLocaleString("en-US")})` : "";
+    parts.push(info.until_paused ? `<b>Epoch ${info.epoch}</b>${limit}` : `<b>Epoch ${info.epoch} / ${info.epochs}</b>`);
     parts.push(`${trainingTime(info.elapsed)} of training`);  // computing time, not the pacing pauses
     if (info.train_loss !== null && info.train_loss !== undefined) parts.push(`train loss ${fmt(info.train_loss, 4)}`);
     if (info.val_loss !== null && info.val_loss !== undefined) parts.push(`validation loss ${fmt(info.val_loss, 4)}`);

@@ -201,8 +201,7 @@ def _answer(view: Any, kind: str, opts: dict[str, str]) -> bytes:
     patcher = PATCHERS.get(kind) if ready is None else None
     patches = patcher(view.snapshot, opts) if (patcher and view.snapshot) else {}
     sweep = patches.pop(SWEEP, None)
-    info = status_text(view.snapshot, view.status, view.queue_position)
-    info["until_paused"] = bool((view.snapshot or {}).get("until_paused"))
+    info = status_text(view.snapshot, view.status, view.queue_position, view.plan)
     info["wait_s"] = _wait_s(view)
     if view.error:
         info["reason"] = view.error

@@ -42,13 +42,16 @@ def run_state(view: JobView | None, snap: dict[str, Any] | None = None) -> RunSt
     if view is None:
         return RunState("", 0.0, frozenset({"train", "step", "reset"}))
     snap = snap or view.snapshot or {}
-    info = status_text(snap, view.status, view.queue_position)
-    open_ended = bool(snap.get("until_paused"))  # "until I pause": its horizon is the server's cap, not a goal
+    info = status_text(snap, view.status, view.queue_position, view.plan)
+    open_ended = info["until_paused"]  # "until I pause": its horizon is the server's (or class's) cap, not a goal
     done = info["epoch"] / info["epochs"] if info["epochs"] else 0.0
     progress = 1.0 if view.status == "finished" or (open_ended and view.status != "queued") else min(1.0, done)
     why = view.error or info["reason"]
     where = f" (position {view.queue_position} in the queue)" if view.status == "queued" and view.queue_position else ""
-    epochs = f"Epoch {info['epoch']}" if open_ended else f"Epoch {info['epoch']} / {info['epochs']}"
+    # an active run "until I pause" names its limit as a limit (an ended one's reason says if it reached it): the
+    # horizon read as the student's goal ("Epoch 264 / 1000" with Epochs at 60)
+    limit = f" (until you pause; limit {info['epochs']:,})" if info["epochs"] and view.status in ACTIVE else ""
+    epochs = f"Epoch {info['epoch']}{limit}" if open_ended else f"Epoch {info['epoch']} / {info['epochs']}"
     # elapsed counts the time spent computing epochs, not the pauses between them that pace a run for watching
     # a reason that already says the status ("stopped by your teacher") replaces it: not "stopped: stopped by ..."
     state = why if why and why.startswith(view.status) else f"{view.status}{where}" + (f": {why}" if why else "")

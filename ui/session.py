@@ -12,7 +12,7 @@ import streamlit as st
 from nnlib.config import MAX_LIVE_MINUTES, RunConfig
 from nnlib.jobs.identity import person_key
 from nnlib.jobs.manager import JobBudget, JobManager, JobNotFound, JobView
-from nnlib.validation import RunCost, estimate_cost, run_epochs
+from nnlib.validation import RunCost, estimate_cost, run_epochs, run_plan
 from ui.services import job_manager
 
 
@@ -94,11 +94,20 @@ def current_view(slot: str) -> JobView | None:
     if not job_id:
         return st.session_state.get(f"imported_{slot}")
     try:
-        return manager().view(_owner(slot), job_id)
+        view = manager().view(_owner(slot), job_id)
     except JobNotFound:
         st.session_state.pop(f"job_{slot}", None)
         st.session_state.pop(f"owner_{slot}", None)
         return st.session_state.get(f"imported_{slot}")
+    st.session_state[f"shown_{slot}"] = view  # what the page draws: "Pin to compare" pins it if the job has left
+    return view
+
+
+def shown_view(slot: str, job_id: str | None) -> JobView | None:
+    """The last view of job_id this page drew (None if another job's): a page left open longer than the job manager
+    keeps a finished job still shows its curves and offers to pin them."""
+    view = st.session_state.get(f"shown_{slot}")
+    return view if view is not None and job_id is not None and view.job_id == job_id else None
 
 
 def show_imported(slot: str, view: JobView) -> None:
@@ -127,6 +136,7 @@ def start_job(slot: str, payload: dict[str, Any]) -> str:
     budget = expected = None
     if run is not None:
         cfg, cost = run
+        payload = {"plan": run_plan(cfg), **payload}  # the status line's epochs before the first snapshot
         budget = JobBudget(cpu_seconds=cost.cpu_budget, memory_mb=cost.memory_ceiling_mb)
         expected = expected_seconds(cfg, cost)
     job_id = m.submit(session_id(), payload, person=person_id(), budget=budget, address=client_address(),
@@ -193,6 +203,7 @@ def command(slot: str, cmd: str) -> None:
 
 def reset(slot: str) -> None:
     st.session_state.pop(f"imported_{slot}", None)
+    st.session_state.pop(f"shown_{slot}", None)
     owner = _owner(slot)
     st.session_state.pop(f"owner_{slot}", None)
     job_id = st.session_state.pop(f"job_{slot}", None)

@@ -8,12 +8,17 @@ from typing import Any
 from nnlib.inspect.snapshot import AnySnapshot
 
 
-def status_text(snap: AnySnapshot | None, status: str, queue_position: int | None = None) -> dict[str, Any]:
-    """The numbers of the status line (epoch, elapsed, last metrics), shared by the page and the live route."""
+def status_text(snap: AnySnapshot | None, status: str, queue_position: int | None = None,
+                plan: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The numbers of the status line (epoch, elapsed, last metrics), shared by the page and the live route. `plan`
+    is the job's announced plan (nnlib.validation.run_plan): before the first snapshot (a CNN's worker loads torch
+    and the data for ~2 s) the line reads "Epoch 0 / 40", not "Epoch 0 / 0"."""
     snap = snap or {}
+    plan = plan or {}
     hist = snap.get("history") or {}
     last = {k: v[-1] for k, v in hist.items() if v}
-    return {"status": status, "epoch": snap.get("epoch", 0), "epochs": snap.get("epochs", 0),
+    return {"status": status, "epoch": snap.get("epoch", 0), "epochs": snap.get("epochs") or plan.get("epochs", 0),
+            "until_paused": bool(snap.get("until_paused") or plan.get("until_paused")),
             "elapsed": round(float(snap.get("elapsed", 0.0)), 3), "reason": snap.get("reason", ""),
             "queue": queue_position, "device": snap.get("device", ""), "fast": snap.get("fast_path", False),
             "train_loss": last.get("train_loss"), "val_loss": last.get("val_loss"),

@@ -95,8 +95,8 @@ def redact(config: dict[str, Any], hidden: frozenset[str] | set[str]) -> dict[st
 def as_chosen(config: dict[str, Any], preset: ClassPreset, max_epochs: int | None) -> dict[str, Any]:
     """The config a student chose, from the one that trained: a run left on the preset's "until I pause" was bounded
     by the server to the class's epoch limit (nnlib.classroom.admission.within_class_epochs); that is the server's
-    doing, not a change the student made, so the preset's until_paused and epochs are put back. A run whose epochs
-    the student set is returned as it is."""
+    doing, not a change the student made, so the preset's epochs are put back, with "until I pause" as the student
+    had it (the preset's, or switched on). A run whose epochs the student set is returned as it is."""
     from nnlib.classroom.admission import ClassLimits, within_class_epochs
     from nnlib.config import ConfigError
 
@@ -104,14 +104,17 @@ def as_chosen(config: dict[str, Any], preset: ClassPreset, max_epochs: int | Non
     preset_train = preset.config.get("train", {})
     if max_epochs is None or not isinstance(train, dict):
         return config
-    untouched = copy.deepcopy(config)
-    untouched["train"].update(until_paused=preset_train.get("until_paused"), epochs=preset_train.get("epochs"))
-    try:
-        imposed = within_class_epochs(RunConfig.from_dict(untouched), ClassLimits(max_epochs=max_epochs)).train
-    except (ConfigError, ValueError, TypeError):
-        return config
-    if (imposed.until_paused, imposed.epochs) == (train.get("until_paused"), train.get("epochs")):
-        return untouched
+    # the preset's own setting, or "until I pause" switched on over the preset's epochs (a preset with it off: the
+    # table said "Epochs 60 -> 1000", naming the server's bound, where the student had turned "Until I pause" on)
+    for until_paused in dict.fromkeys((preset_train.get("until_paused"), True)):
+        chosen = copy.deepcopy(config)
+        chosen["train"].update(until_paused=until_paused, epochs=preset_train.get("epochs"))
+        try:
+            imposed = within_class_epochs(RunConfig.from_dict(chosen), ClassLimits(max_epochs=max_epochs)).train
+        except (ConfigError, ValueError, TypeError):
+            continue
+        if (imposed.until_paused, imposed.epochs) == (train.get("until_paused"), train.get("epochs")):
+            return chosen
     return config
 
 

@@ -326,6 +326,7 @@ class JobManager(DispatchMixin, WorkerPoolMixin):
             finished_at=job.finished_at,
             expected_wait_s=wait,
             pictures=job.pictures,
+            plan=job.payload.get("plan") if isinstance(job.payload, dict) else None,
         )
 
     def _expected_wait_locked(self, ahead: list[str]) -> float | None:

@@ -44,6 +44,7 @@ class JobView:
     finished_at: float | None
     expected_wait_s: float | None = None  # while queued: about how long until a worker takes it (None: unknown)
     pictures: bytes | None = None  # the snapshot's live-view pictures, ready to serve (ui.live_parts); None: none
+    plan: dict | None = None  # the payload's "plan" (nnlib.validation.run_plan): epochs before the first snapshot
 
 
 class JobLimitError(Exception):

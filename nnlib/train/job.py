@@ -34,14 +34,16 @@ def run_training(payload: dict[str, Any], ctl: Any) -> dict[str, Any]:
     """Train the run described by payload["config"]; snapshots go out when `ctl` decides (see JobControl)."""
     from nnlib.data.bundle import load_data
     from nnlib.train.live_snapshot import LiveSnapshot
-    from nnlib.validation import run_epochs
+    from nnlib.validation import limit_reason, run_epochs, run_plan
 
     cfg = RunConfig.from_dict(payload["config"]).checked()
     ctl.configure(interval=payload.get("interval"), epochs_per_second=cfg.epochs_per_second)
     horizon = run_epochs(cfg)
+    plan = {**run_plan(cfg), **(payload.get("plan") or {}), "epochs": horizon}  # a class's cap: ui.classroom.admit
     run_cfg = cfg if horizon == cfg.train.epochs else cfg.replace(train={"epochs": horizon})
     data = load_data(cfg)
-    build = with_pictures(payload_builder(run_cfg, int(payload.get("probe", 0)), open_ended=cfg.open_ended),
+    open_ended = bool(plan["until_paused"])
+    build = with_pictures(payload_builder(run_cfg, int(payload.get("probe", 0)), open_ended=open_ended),
                           payload.get("live_pictures"))
     trainer = make_trainer(run_cfg, data, [LiveSnapshot(ctl.offer, build)])
     trainer.interrupt = ctl.should_stop
@@ -50,6 +52,8 @@ def run_training(payload: dict[str, Any], ctl: Any) -> dict[str, Any]:
     trainer.run(gate=lambda: clock.gate(ctl.epoch_gate), burst=getattr(ctl, "burst_plan", None))
     if trainer.status == "paused":  # the gate stopped it while paused: still a user stop
         trainer.stop()
+    if plan["until_paused"] and trainer.status == "finished" and trainer.epoch >= horizon:
+        trainer.stop_reason = limit_reason(plan)
     if clock.expired:
         trainer.stop_reason = (f"the server ends a run after {MAX_LIVE_MINUTES} minutes of training "
                                f"({trainer.epoch} epochs); press Train to start again")

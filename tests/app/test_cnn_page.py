@@ -210,3 +210,21 @@ def test_upload_predicts_and_rejects_non_images(trained):
     assert not at.exception
     assert not any("cannot be used" in e.value for e in at.error)
     assert any(k.startswith("Class probabilities") for k in charts(at))
+
+
+def test_a_submitted_run_announces_its_epochs_before_its_first_snapshot():
+    """The status line read "Epoch 0 / 0" for ~2 s (the worker loading torch and the data): the job carries its
+    plan from submit, which the run bar and the live route read until the first snapshot says more."""
+    from ui.run_controls import run_state
+    from ui.services import job_manager
+
+    at = app()
+    at.number_input(key="cnn.train.epochs").set_value(4).run()
+    at.button(key="cnn.train").click().run()
+    owner, view = job_manager().find(at.session_state["job_cnn"])
+    try:
+        assert view.plan == {"epochs": 4, "until_paused": False, "limit": None}
+        view.snapshot = None  # as it is while queued or loading
+        assert run_state(view).text.startswith("Epoch 0 / 4 ·"), run_state(view).text
+    finally:
+        job_manager().command(owner, view.job_id, "stop")

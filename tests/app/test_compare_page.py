@@ -108,3 +108,26 @@ def stop_job(job_id: str) -> None:
     found = m.find(job_id)
     if found is not None:
         m.command(found[0], job_id, "stop")
+
+
+def test_a_finished_run_the_job_manager_forgot_can_still_be_pinned() -> None:
+    """A page left open for minutes still shows its finished run, but the job manager has let the job go: "Pin to
+    compare" said "That run is gone". It pins what the page shows, its config and curves."""
+    from ui import compare_store
+    from ui.services import job_manager
+
+    at = AppTest.from_file(os.path.join(ROOT, "app.py"), default_timeout=90)
+    for k, v in {"train.epochs": "12", "train.until_paused": "false", "train.speed": "fast"}.items():
+        at.query_params[k] = v
+    at.run()
+    at.button(key="pg.train").click().run()
+    wait_until(at, lambda a: "finished" in (a.get("progress")[0].proto.text if a.get("progress") else ""))
+    job_id = at.session_state["job_playground"]
+    owner, _ = job_manager().find(job_id)
+    job_manager().remove(owner, job_id)  # what the manager does to a finished job after its keep time
+    at.button(key="pg.pin").click().run()
+    assert not at.exception
+    assert any("Pinned Playground run 1" in s.value for s in at.success), [w.value for w in at.warning]
+    pinned = [p for p in compare_store.pins(at.session_state["nn_person"], job_manager()) if p.job_id == job_id]
+    assert pinned and pinned[0].status == "finished" and pinned[0].epoch == 12
+    assert len(pinned[0].history.get("loss") or pinned[0].history.get("train_loss") or []) > 0, pinned[0].history

@@ -69,6 +69,7 @@ def test_an_open_ended_run_says_it_runs_until_paused(page) -> None:
     fill, cls, text = _bar(page)
     assert fill == "100%" and "nn-open" in cls
     assert "Epoch 250" in text and "/ 50000" not in text and "runs until you pause or stop" in text
+    assert "Epoch 250 (until you pause; limit 50,000)" in text, text  # a limit, not a goal (in a class: 1,000)
 
 
 @pytest.mark.slow

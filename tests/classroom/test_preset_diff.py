@@ -44,3 +44,14 @@ def test_changes_read_like_the_students_page_not_like_config_field_names() -> No
     assert listed == ["Hidden layers 8, 8 → 16", "Activation relu → tanh", "Initializer xavier (glorot) uniform → "
                       "he (kaiming) normal", "Learning rate 0.1 → 0.3"], listed
     assert not any("." in item.split(" ")[0] for item in listed)  # no "train.lr"-style names
+
+
+def test_until_i_pause_switched_on_over_a_bounded_preset_is_listed_as_that_not_as_the_servers_epochs() -> None:
+    """A preset of 60 epochs; the student turned "Until I pause" on, and the class bounded the run to 1000 epochs:
+    the table said "Epochs 60 → 1000", a number the student never set, and not what they did change."""
+    bounded_preset = ClassPreset.from_json(PRESET_CFG.replace(train={"until_paused": False, "epochs": 60}).to_json())
+    trained = _trained(PRESET_CFG.replace(train={"until_paused": True, "epochs": 60}))
+    assert (trained["train"]["until_paused"], trained["train"]["epochs"]) == (False, 1000)
+    assert differences(trained, bounded_preset, LIMITS.max_epochs) == ["Until I pause off → on"]
+    longer = _trained(PRESET_CFG.replace(train={"until_paused": False, "epochs": 500}))
+    assert differences(longer, bounded_preset, LIMITS.max_epochs) == ["Epochs 60 → 500"]

@@ -111,3 +111,21 @@ def test_a_few_epochs_of_a_small_net_say_their_milliseconds_not_zero_seconds():
     assert "33 ms of training" in run_state(v).text
     v.snapshot["elapsed"] = 12.34
     assert "12.3 s of training" in run_state(v).text
+
+
+def test_a_queued_or_loading_run_shows_its_planned_epochs_before_its_first_snapshot():
+    """Images & CNNs read "Epoch 0 / 0" for ~2 s while the worker loaded torch and the data: the job's plan (its
+    payload's, nnlib.validation.run_plan) gives the epochs from the moment it is queued."""
+    for status in ("queued", "running"):
+        v = JobView("j", status, None, None, 0, None, None, 0.0, None, None, plan={"epochs": 40, "until_paused": False})
+        assert run_state(v).text.startswith("Epoch 0 / 40 ·"), run_state(v).text
+
+
+def test_a_running_run_until_paused_names_its_limit_as_a_limit_not_a_goal():
+    """In a class, "Until I pause" (Epochs 60) ran as "Epoch 264 / 1000": the class's limit read as the goal."""
+    v = view("running", 264, epochs=1000)
+    v.plan = {"epochs": 1000, "until_paused": True, "limit": "class"}  # the snapshot of a class-bounded run
+    assert run_state(v).text.startswith("Epoch 264 (until you pause; limit 1,000) ·"), run_state(v).text
+    v = view("running", 264, epochs=20_000)
+    v.snapshot["until_paused"] = True
+    assert run_state(v).text.startswith("Epoch 264 (until you pause; limit 20,000) ·"), run_state(v).text
