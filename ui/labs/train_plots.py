@@ -50,15 +50,17 @@ def _title(text: str) -> dict[str, Any]:
 
 
 def overlay_figure(title: str, labels: Sequence[str], splits: Sequence[str] = ("train",), ytitle: str = "loss",
-                   log_y: bool = False) -> Figure:
-    """One line per run and split (train solid, validation dashed, as the title says), one colour per run; filled
+                   log_y: bool = False, colors: Sequence[str] = ()) -> Figure:
+    """One line per run and split (train solid, validation dashed, as the title says), one colour per run (from
+    `colors` when the page's other charts already give each run one, else the palette in run order); filled
     by `overlay_patch`. The legend names each run once (its first split's line; clicking it hides the run's every
     line): an entry per run and split made ten entries for five runs, more legend than chart at 1024 px."""
     data = []
+    colors = list(colors) or [PALETTE[i % len(PALETTE)] for i in range(len(labels))]
     for i, label in enumerate(labels):
         for j, s in enumerate(splits):
             trace = {"type": "scatter", "mode": "lines", "x": [], "y": [], "legendgroup": label, "name": label,
-                     "showlegend": j == 0, "line": {"color": PALETTE[i % len(PALETTE)], "width": 2,
+                     "showlegend": j == 0, "line": {"color": colors[i], "width": 2,
                                                      "dash": SPLIT_DASH[s]}}
             if len(splits) > 1:  # the legend entry is the run; the hover still says which of its lines this is
                 trace["hovertemplate"] = f"{label} · {SPLIT_NAMES[s]}<br>epoch %{{x}}: %{{y:.3g}}<extra></extra>"
