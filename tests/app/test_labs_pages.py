@@ -193,3 +193,15 @@ def test_the_optimizers_verdict_is_the_tables_numbers():
     want = race_verdict(SURFACES["valley"], race(SURFACES["valley"], PATH_OPTIMIZERS, steps=100))
     assert "nesterov (step 88), then momentum (step 100)" in want  # what the lab's default race does
     assert any(m.value == want for m in at.markdown)
+
+
+def test_initialization_curves_that_coincide_both_show():
+    """zeros and normal 0.01 both stay flat at ln 2: drawn in one style, the later line hid the other completely
+    (a walkthrough could not find zeros). Each run has its own dash pattern, so lines on top of each other both
+    show, and the legend says which pattern is which run."""
+    at = lab("initialization")
+    loss = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                if json.loads(c.proto.spec)["layout"].get("title", {}).get("text") == "Training loss")
+    dashes = [t["line"]["dash"] for t in loss["data"]]
+    assert len(dashes) == 5 and len(set(dashes)) == 5
+    assert len({t["line"]["color"] for t in loss["data"]}) == 5
