@@ -4,6 +4,8 @@ traceback, for a file that cannot be used."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from nnlib.config import ConfigError, RunConfig
@@ -31,12 +33,39 @@ def _imported(prefix: str, cfg: RunConfig, message: str) -> None:
     st.rerun()
 
 
-def _import_config(prefix: str, data: bytes, image_page: bool) -> None:
+def _merged(base: Any, given: Any) -> Any:
+    """`given` over `base`, dict by dict: what `given` leaves out keeps its `base` value (lists are replaced whole;
+    anything that is not a dict on both sides is `given`'s, so a malformed file still gets from_dict's sentence)."""
+    if not isinstance(base, dict) or not isinstance(given, dict):
+        return given
+    return {**base, **{k: _merged(base.get(k), v) if k in base else v for k, v in given.items()}}
+
+
+def config_over(base: RunConfig, text: str) -> RunConfig:
+    """A config file applied over the page's current setup. A file may name only some settings (a teacher's
+    handout: dataset, layers, lr, epochs); filling the rest from RunConfig's defaults silently switched on settings
+    the file never mentioned (e.g. "Until I pause"), so the rest keeps what the page shows. Raises ConfigError."""
+    from nnlib.config import parse_json
+
+    try:
+        given = parse_json(text)
+    except ValueError as e:
+        raise ConfigError([str(e)]) from None
+    model = given.get("model") if isinstance(given, dict) else None
+    start = base.to_dict()
+    if isinstance(model, dict) and "batch_norm" in model and "norm" not in model:
+        start["model"]["norm"] = "none"  # a file from before `norm`: its batch_norm alone says which norm it meant
+    if isinstance(model, dict) and {"hidden", "activation"} & model.keys() and "layer_activations" not in model:
+        start["model"]["layer_activations"] = []  # the page's per-layer list would override (or not fit) the file's
+    return RunConfig.from_dict(_merged(start, given))
+
+
+def _import_config(prefix: str, base: RunConfig, data: bytes, image_page: bool) -> None:
     from ui.links import fit_to_server
     from ui.run_file import wrong_page
 
     try:
-        cfg = RunConfig.from_json(data.decode("utf-8", errors="replace")).checked()
+        cfg = config_over(base, data.decode("utf-8", errors="replace")).checked()
     except ConfigError as e:
         st.error("This config cannot be used:\n\n" + "\n".join(f"- {x}" for x in e.errors))
         return
@@ -96,8 +125,8 @@ def share_import_export(prefix: str, slot: str, cfg: RunConfig, link: str, view:
                                 "cannot run code when opened). Import it here to look at it again.")
     up = st.file_uploader(f"Import a config (JSON) or a run (safetensors, at most {MAX_RUN_FILE // 2**20} MB)",
                           type=["json", "safetensors"], key=f"{prefix}.import_file",
-                          help="A config sets the controls; a run also shows its curves and what its weights "
-                               "compute, without training.")
+                          help="A config sets the controls it names (the others keep their values); a run also "
+                               "shows its curves and what its weights compute, without training.")
     if up is None or st.session_state.get(f"{prefix}.imported") == up.file_id:
         return
     st.session_state[f"{prefix}.imported"] = up.file_id
@@ -105,4 +134,4 @@ def share_import_export(prefix: str, slot: str, cfg: RunConfig, link: str, view:
     if up.name.lower().endswith(".safetensors"):
         _import_run(prefix, slot, data, image_page, probe)
     else:
-        _import_config(prefix, data, image_page)
+        _import_config(prefix, cfg, data, image_page)

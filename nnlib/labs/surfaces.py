@@ -54,7 +54,8 @@ SURFACES: dict[str, Surface] = {s.name: s for s in (
     Surface("valley", "ill-conditioned valley", "f(x, y) = 0.05 x^2 + 5 y^2",
             "The curvature across the valley is 100 times the curvature along it: a step size large enough to "
             "make progress along x overshoots across y, so SGD zig-zags and crawls. Momentum builds up speed "
-            "along the valley floor and, overshooting on the way, reaches the minimum in far fewer steps.",
+            "along the valley floor and, overshooting on the way, gets to the minimum while SGD is still crawling "
+            "towards it (in the default 100 steps; the sentence under the table says who got there, and when).",
             _valley, ((0.0, 0.0),), (-9.0, 1.0), (-10.0, 10.0), (-2.0, 2.0),
             {"sgd": 0.19, "momentum": 0.19, "nesterov": 0.1, **_ADAPTIVE, "adagrad": 1.0}),
     Surface("saddle", "saddle point", "f(x, y) = x^2 + y^4/4 - y^2/2",

@@ -60,5 +60,7 @@ if settings is not None and settings.initializers:
                 "Large ones (normal 1.0) saturate tanh, so their gradients are small and the loss crawls, while "
                 "Xavier (and He for ReLU) keeps every layer's signal spread and trains at once.")
     configs, labels = init_group(settings.initializers, settings.activation)
-    group_panel("lab_initialization", configs, labels, {"loss": overlay_figure("Training loss", labels)},
-                [["loss"]], "lab_rates")
+    group_panel("lab_initialization", configs, labels,
+                {"loss": overlay_figure("Training loss", labels, dash_runs=True)}, [["loss"]], "lab_rates")
+    st.caption("Each initializer has its own colour and dash pattern: curves that lie on top of each other (all "
+               "zeros and normal 0.01 both stay at ln 2) both show, the upper one's gaps revealing the lower.")

@@ -9,7 +9,7 @@ from nnlib.labs.surfaces import SURFACES, surface_grid
 from nnlib.labs.train_groups import optimizer_group
 from ui.labs import widgets as W
 from ui.labs.group_runs import group_panel
-from ui.labs.optimizer_plots import loss_curves_figure, race_figure, race_table
+from ui.labs.optimizer_plots import COLORS, loss_curves_figure, race_figure, race_table, race_verdict
 from ui.labs.train_plots import overlay_figure
 
 LAB = "optimizers"
@@ -22,7 +22,7 @@ def experiment(surface: str, names: tuple[str, ...], lr_scale: float, steps: int
     s = SURFACES[surface]
     paths = race(s, names, steps=steps, start=start, noise=noise, seed=seed, lr_scale=lr_scale)
     return race_figure(s, surface_grid(s), paths), loss_curves_figure(paths), race_table(s, paths), \
-        [p.message for p in paths if p.diverged]
+        race_verdict(s, paths), [p.message for p in paths if p.diverged]
 
 
 def reset_start() -> None:
@@ -60,7 +60,7 @@ if settings is not None and not settings.optimizers:
 elif settings is not None:
     surface = SURFACES[settings.surface]
     st.markdown(f"**{surface.label}**: `{surface.formula}`. {surface.lesson}")
-    path_fig, loss_fig, table, diverged = experiment(
+    path_fig, loss_fig, table, verdict, diverged = experiment(
         settings.surface, tuple(settings.optimizers), settings.lr_scale, settings.steps,
         (settings.start_x, settings.start_y), settings.noise, settings.seed)
     for message in diverged:
@@ -68,13 +68,16 @@ elif settings is not None:
     st.plotly_chart(path_fig, key="race_chart")
     st.plotly_chart(loss_fig, key="race_losses")
     st.dataframe(table, hide_index=True)
+    st.markdown(verdict)
 if settings is not None and len(settings.optimizers) >= 2:
     st.markdown("#### The same race on real data")
     st.markdown(f"The chosen optimizers train a 64-32-10 ReLU net on scikit-learn's 1,797 handwritten 8×8 digits "
                 f"(batches of 32, {RACE_EPOCHS} epochs), all with learning rate {RACE_LR:g}: plain SGD crawls where "
                 "momentum, RMSprop and Adam are done in a few epochs.")
     configs, labels = optimizer_group(settings.optimizers, RACE_LR, RACE_EPOCHS, settings.seed)
+    colors = [COLORS[c.train.optimizer] for c in configs]  # the surface race's colours: one per optimizer
     group_panel("lab_optimizers", configs, labels,
-                {"loss": overlay_figure("Loss: train (solid), validation (dashed)", labels, ("train", "val")),
-                 "accuracy": overlay_figure("Validation accuracy", labels, ("val",), "accuracy")},
+                {"loss": overlay_figure("Loss: train (solid), validation (dashed)", labels, ("train", "val"),
+                                        colors=colors),
+                 "accuracy": overlay_figure("Validation accuracy", labels, ("val",), "accuracy", colors=colors)},
                 [["loss", "accuracy"]], "lab_accuracy")

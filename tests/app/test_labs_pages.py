@@ -16,10 +16,11 @@ from nnlib.labs.conv import LECTURE_INPUT, LECTURE_KERNEL, conv_walk, small_int_
 from nnlib.labs.dropout_lab import dropout_pass
 from nnlib.labs.init_depth import compare_initializers
 from nnlib.labs.loss_lab import fit_line, line_with_outliers
-from nnlib.labs.optimizer_paths import race
+from nnlib.labs.optimizer_paths import PATH_OPTIMIZERS, race
 from nnlib.labs.pool_norm import pool_walk
 from nnlib.labs.surfaces import SURFACES
 from nnlib.labs.zoo import zoo_table
+from ui.labs.optimizer_plots import race_verdict
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 LABS = ("activations", "initialization", "optimizers", "losses", "convolution", "pooling_norm", "dropout", "zoo")
@@ -172,3 +173,35 @@ def test_lab_settings_survive_switching_pages():
     at.switch_page("pages/labs/optimizers.py").run()
     assert by_key(at, "selectbox", "lab.optimizers.surface").value == "saddle"
     assert by_key(at, "slider", "lab.optimizers.start_y").value == SURFACES["saddle"].start[1]
+
+
+def test_each_optimizer_has_one_colour_on_the_whole_optimizers_page():
+    """A walkthrough saw sgd red on the surface chart and orange on the digits chart below it (and adagrad, rmsprop
+    swapped too): one mapping, used by both charts."""
+    at = lab("optimizers")
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    race_colours = {t["name"]: t["line"]["color"] for t in figures[0]["data"] if t.get("mode") == "lines+markers"}
+    digits = next(f for f in figures if f["layout"].get("title", {}).get("text", "").startswith("Loss: train"))
+    digits_colours = {t["name"].removeprefix("optimizer = "): t["line"]["color"] for t in digits["data"]}
+    assert set(race_colours) == set(digits_colours) == set(PATH_OPTIMIZERS)
+    assert digits_colours == race_colours
+    assert len(set(race_colours.values())) == len(PATH_OPTIMIZERS)
+
+
+def test_the_optimizers_verdict_is_the_tables_numbers():
+    at = lab("optimizers")
+    want = race_verdict(SURFACES["valley"], race(SURFACES["valley"], PATH_OPTIMIZERS, steps=100))
+    assert "nesterov (step 88), then momentum (step 100)" in want  # what the lab's default race does
+    assert any(m.value == want for m in at.markdown)
+
+
+def test_initialization_curves_that_coincide_both_show():
+    """zeros and normal 0.01 both stay flat at ln 2: drawn in one style, the later line hid the other completely
+    (a walkthrough could not find zeros). Each run has its own dash pattern, so lines on top of each other both
+    show, and the legend says which pattern is which run."""
+    at = lab("initialization")
+    loss = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                if json.loads(c.proto.spec)["layout"].get("title", {}).get("text") == "Training loss")
+    dashes = [t["line"]["dash"] for t in loss["data"]]
+    assert len(dashes) == 5 and len(set(dashes)) == 5
+    assert len({t["line"]["color"] for t in loss["data"]}) == 5

@@ -199,3 +199,36 @@ def test_a_run_trained_until_paused_past_its_epochs_imports():
     assert any("Run imported: 12 epochs" in s.value for s in at.success)
     bar = at.get("progress")[0].proto
     assert bar.value == 100 and "Epoch 12 ·" in bar.text and "/ 5" not in bar.text
+
+
+def test_a_partial_config_keeps_the_settings_it_does_not_mention():
+    """A config file naming only some settings changes only those (a student imported one with dataset, layers,
+    activation, lr and epochs: "Until I pause" flipped back on, so the next run went past the 60 epochs shown)."""
+    at = page("playground.py")
+    at.toggle(key="pg.train.until_paused").set_value(False).run()
+    at.selectbox(key="pg.train.optimizer").set_value("adam").run()
+    partial = {"data": {"dataset": "xor"}, "model": {"hidden": [5, 3], "activation": "relu"},
+               "train": {"lr": 0.1, "epochs": 60}}
+    at = upload(at, "pg", json.dumps(partial).encode(), "run_config.json")
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any(s.value.startswith("Config imported") for s in at.success)
+    assert at.toggle(key="pg.train.until_paused").value is False  # kept, not the RunConfig default (on)
+    assert at.selectbox(key="pg.train.optimizer").value == "adam"
+    assert at.selectbox(key="pg.model.activation").value == "relu"  # ... and what the file names is applied
+    assert at.selectbox(key="pg.data.dataset").value == "xor"
+    assert at.session_state["pg.train.epochs"] == 60
+
+
+def test_a_partial_config_merges_over_the_current_setup():
+    from ui.share_panel import config_over
+
+    base = PG_CFG.replace(train={"optimizer": "adam", "until_paused": False}, model={"norm": "layer"})
+    cfg = config_over(base, '{"train": {"lr": 0.5}, "model": {"activation": "sigmoid"}}')
+    assert cfg == base.replace(train={"lr": 0.5}, model={"activation": "sigmoid"})
+    # a file from before `norm` existed: its batch_norm says what it meant, whatever the page shows now
+    assert config_over(base, '{"model": {"batch_norm": true}}').model.norm == "batch"
+    assert config_over(base, '{"model": {"batch_norm": false}}').model.norm == "none"
+    # the page's per-layer activations belong to its layers: a file naming other layers or one activation wins
+    per_layer = base.replace(model={"layer_activations": ("relu", "tanh")})
+    assert config_over(per_layer, '{"model": {"hidden": [4, 4, 4]}}').model.layer_activations == ()
+    assert config_over(per_layer, '{"train": {"lr": 0.5}}').model.layer_activations == ("relu", "tanh")

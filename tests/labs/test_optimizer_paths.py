@@ -105,3 +105,11 @@ def test_bad_requests_are_clear_errors():
         default_optimizer("lion", 0.1)
     with pytest.raises(ValueError, match="steps"):
         run_path(VALLEY, default_optimizer("sgd", 0.1), steps=10**6)
+
+
+def test_the_valley_lesson_holds_in_the_labs_default_hundred_steps():
+    """The valley's lesson says momentum gets to the minimum while SGD still crawls, in the default 100 steps."""
+    sgd, momentum = race(VALLEY, ("sgd", "momentum"), steps=100)
+    assert momentum.steps_to_reach(VALLEY.minima[0], 0.05) is not None
+    assert sgd.steps_to_reach(VALLEY.minima[0], 0.05) is None and sgd.xs[-1] < -1.0  # still crawling along x
+    assert "100 steps" in VALLEY.lesson

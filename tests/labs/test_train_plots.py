@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 from ui.labs.train_plots import (
     PATCHERS,
@@ -35,6 +36,15 @@ def test_overlay_traces_are_run_major_and_carry_the_history():
     assert list(patch[1]["y"]) == [1.1, np.float32(0.7), np.float32(0.9)]
     assert list(patch[2]["x"]) == [1, 2] and math.isnan(patch[2]["y"][1])  # a diverged epoch is a gap
     assert overlay_figure("t", ["a"], log_y=True)["layout"]["yaxis"]["type"] == "log"
+
+
+def test_overlay_dash_per_run_keeps_lines_that_coincide_visible():
+    labels = [f"run {i}" for i in range(7)]
+    dashes = [t["line"]["dash"] for t in overlay_figure("t", labels, dash_runs=True)["data"]]
+    assert len(set(dashes[:6])) == 6 and dashes[6] == dashes[0]  # six patterns, then they repeat
+    assert {t["line"]["dash"] for t in overlay_figure("t", labels)["data"]} == {"solid"}  # off: the split's dash
+    with pytest.raises(ValueError, match="single split"):
+        overlay_figure("t", labels, ("train", "val"), dash_runs=True)  # there the dash means train vs validation
 
 
 def test_rates_shown_are_the_plan_until_the_run_used_its_own():

@@ -19,7 +19,7 @@ from ui.labs.curve_plots import all_activations_figure, gradient_figure, softmax
 from ui.labs.grid_plots import conv_walk_figure, norm_figure, pool_walk_figure, tensor_layout
 from ui.labs.links import settings_from_query
 from ui.labs.network_plots import dropout_figure, dropout_mean_figure, init_std_figure
-from ui.labs.optimizer_plots import race_figure, race_table
+from ui.labs.optimizer_plots import race_figure, race_table, race_verdict
 
 LECTURE_OUTPUT = [[-5, 16, 36], [10, -6, 15], [13, 34, 13]]
 
@@ -85,6 +85,28 @@ def test_race_figure_frames_reveal_each_path_up_to_the_step():
     np.testing.assert_allclose(fig.frames[-1].data[1].x, paths[1].xs)
     rows = race_table(surface, paths)
     assert rows[1]["steps to global minimum"] == paths[1].steps_to_reach((0.0, 0.0), 0.05)
+
+
+def test_race_table_says_what_each_optimizer_did():
+    """Its "note" column said only "100 steps" on every row (a walkthrough): now where each one ended up."""
+    surface = SURFACES["valley"]
+    paths = race(surface, ("sgd", "nesterov"), steps=100) + race(surface, ("sgd",), steps=100, lr_scale=3.0)
+    sgd, nesterov, too_fast = (row["outcome"] for row in race_table(surface, paths))
+    assert sgd == "did not settle within 0.05 of a minimum in 100 steps"
+    assert nesterov == f"settled at the global minimum at step {paths[1].steps_to_reach((0.0, 0.0), 0.05)}"
+    assert too_fast == paths[2].message and paths[2].diverged
+    two = SURFACES["two_minima"]
+    (stuck,) = race_table(two, race(two, ("sgd",), steps=100))
+    assert stuck["outcome"].startswith("settled at the minimum (0.96, 0.00) at step ")
+
+
+def test_race_verdict_orders_who_settled_and_names_who_did_not():
+    surface = SURFACES["valley"]
+    paths = race(surface, ("sgd", "momentum", "nesterov"), steps=100)
+    assert race_verdict(surface, paths) == ("Settled within 0.05 of the global minimum in 100 steps: nesterov "
+                                            "(step 88), then momentum (step 100). Not there: sgd.")
+    assert race_verdict(surface, paths[:1]) == ("Settled within 0.05 of the global minimum in 100 steps: none. "
+                                                "Not there: sgd.")
 
 
 def test_softmax_and_gradient_figures_plot_the_lab_numbers():

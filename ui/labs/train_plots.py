@@ -24,6 +24,9 @@ Patches = dict[str, dict[int, dict[str, Any]]]
 MAX_POINTS = 300  # per curve on the wire; a lab run has at most 500 epochs
 SPLIT_NAMES = {"train": "train", "val": "validation", "": ""}  # "": a column of its own (e.g. dead_fraction)
 SPLIT_DASH = {"train": "solid", "val": "dash", "": "solid"}
+# One dash pattern per run (a chart with one line per run): curves that coincide (zeros and normal 0.01, both flat
+# at ln 2) then both show, the later one's gaps revealing the earlier, and the legend says which pattern is which.
+RUN_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 # The legend under a chart, placed in pixels from the bottom of the chart's box (yref "container"): with the x
 # axis' automargin (EPOCH_AXIS), plotly then grows the bottom margin to fit it under the axis title. Placed at a
 # fraction of the plot's height (y = -0.25), a ten-entry legend shrank the plot until its first row sat on the
@@ -50,16 +53,22 @@ def _title(text: str) -> dict[str, Any]:
 
 
 def overlay_figure(title: str, labels: Sequence[str], splits: Sequence[str] = ("train",), ytitle: str = "loss",
-                   log_y: bool = False) -> Figure:
-    """One line per run and split (train solid, validation dashed, as the title says), one colour per run; filled
+                   log_y: bool = False, colors: Sequence[str] = (), dash_runs: bool = False) -> Figure:
+    """One line per run and split (train solid, validation dashed, as the title says), one colour per run (from
+    `colors` when the page's other charts already give each run one, else the palette in run order). `dash_runs`
+    (one split only, whose dash would otherwise say nothing): a dash pattern per run too, for runs whose curves
+    may lie exactly on top of each other, where colour alone showed only the last one drawn. Filled
     by `overlay_patch`. The legend names each run once (its first split's line; clicking it hides the run's every
     line): an entry per run and split made ten entries for five runs, more legend than chart at 1024 px."""
+    if dash_runs and len(splits) != 1:
+        raise ValueError("dash_runs needs a single split: with train and validation the dash says which is which")
     data = []
+    colors = list(colors) or [PALETTE[i % len(PALETTE)] for i in range(len(labels))]
     for i, label in enumerate(labels):
         for j, s in enumerate(splits):
             trace = {"type": "scatter", "mode": "lines", "x": [], "y": [], "legendgroup": label, "name": label,
-                     "showlegend": j == 0, "line": {"color": PALETTE[i % len(PALETTE)], "width": 2,
-                                                     "dash": SPLIT_DASH[s]}}
+                     "showlegend": j == 0, "line": {"color": colors[i], "width": 2, "dash": RUN_DASHES[
+                         i % len(RUN_DASHES)] if dash_runs else SPLIT_DASH[s]}}
             if len(splits) > 1:  # the legend entry is the run; the hover still says which of its lines this is
                 trace["hovertemplate"] = f"{label} · {SPLIT_NAMES[s]}<br>epoch %{{x}}: %{{y:.3g}}<extra></extra>"
             data.append(trace)
