@@ -179,7 +179,8 @@ class JobManager(DispatchMixin, WorkerPoolMixin):
                 )
             job_id = secrets.token_urlsafe(16)
             self._jobs[job_id] = Job(job_id, session_id, fn, payload, submitted_at=time.time(), person=person,
-                                     budget=limit, address=address, expected_s=expected_s, group=group)
+                                     budget=limit, address=address, expected_s=expected_s, group=group,
+                                     plan=payload.get("plan") if isinstance(payload, dict) else None)
             session.jobs[job_id] = None
             self._queue.push(person, job_id, address)
             to_send = self._dispatch_locked()
@@ -326,7 +327,7 @@ class JobManager(DispatchMixin, WorkerPoolMixin):
             finished_at=job.finished_at,
             expected_wait_s=wait,
             pictures=job.pictures,
-            plan=job.payload.get("plan") if isinstance(job.payload, dict) else None,
+            plan=job.plan,
         )
 
     def _expected_wait_locked(self, ahead: list[str]) -> float | None:

@@ -78,6 +78,7 @@ class Job:
     person: str = ""  # who submitted it (a browser cookie or client address; the session id if unknown)
     budget: JobBudget | None = None  # CPU-time and memory ceilings while it runs (None: not watched)
     ended: float | None = None  # manager-clock time it ended (its weights are dropped `result_ttl` later)
+    plan: dict | None = None  # the payload's "plan", kept: the payload itself is let go once a worker has it
     stop_note: str | None = None  # why the server (not the student) stopped it, shown as its error
     address: str | None = None  # the client address it came from (the per-address ceiling counts it)
     expected_s: float | None = None  # estimated seconds it runs (for queued jobs' expected wait); None: unknown

@@ -50,7 +50,8 @@ READ = re.compile(r"""(?:\bsnap|\bsnapshot|\(view\.snapshot or \{\}\))(?:\.get\(
 
 
 @pytest.mark.parametrize("path, td", [("ui/plots.py", PlaygroundSnapshot), ("ui/cnn_plots.py", ImageSnapshot),
-                                      ("ui/run_controls.py", PlaygroundSnapshot), ("ui/live.py", PlaygroundSnapshot),
+                                      ("ui/run_controls.py", PlaygroundSnapshot),
+                                      ("ui/status_line.py", PlaygroundSnapshot),
                                       ("ui/playground_views.py", PlaygroundSnapshot)])
 def test_every_key_a_page_reads_is_declared(path, td):
     read = set(READ.findall((ROOT / path).read_text()))

@@ -259,3 +259,13 @@ def test_workers_never_rerun_the_parents_main_script(tmp_path, monkeypatch) -> N
         assert m.stats()["startup_failures"] == 0
     finally:
         m.shutdown()
+
+
+def test_a_jobs_plan_outlives_its_payload(manager: JobManager) -> None:
+    # the plan (epochs before the first snapshot) was read from the payload, which the manager lets go once a worker
+    # has the job: a running CNN run's status line fell back to "Epoch 0 / 0" (the full suite caught it)
+    plan = {"epochs": 4, "until_paused": False, "limit": None}
+    jid = manager.submit("s", {"dt": 0.01, "plan": plan}, J + "count")
+    wait_for(lambda: epoch(manager.view("s", jid)) >= 1, what="running")
+    assert manager.view("s", jid).plan == plan
+    manager.command("s", jid, "stop")

@@ -7,6 +7,7 @@ be exact (early stopping, the plateau schedule) the epochs go one at a time."""
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -66,11 +67,20 @@ def plans(sizes: list[int]) -> Callable[[], tuple[int, float, Any]]:
 
 def trained_in_bursts(configs: list[RunConfig], sizes: list[list[int]]) -> tuple[list[tuple], EpochBatcher]:
     runs = [fast_run(cfg) for cfg in configs]
-    batcher = EpochBatcher(expected=lambda: 1, gather_s=0.005)
+    alive = [len(runs)]  # the batch waits for every job still training, so nets of one kind meet in the SIMD pass
+    lock = threading.Lock()  # (with expected=1 whether two ever met was up to thread timing: CI once saw none)
+    batcher = EpochBatcher(expected=lambda: alive[0], gather_s=0.5)
     batcher.burst_net_epoch_s = 1e-9  # every burst as long as the plan allows
 
     def job(run: FastRun, plan: Callable) -> Callable[[], tuple]:
-        return lambda: (run.run(burst=plan), outcome(run))[1]
+        def train() -> tuple:
+            try:
+                run.run(burst=plan)
+                return outcome(run)
+            finally:
+                with lock:
+                    alive[0] -= 1
+        return train
 
     results = train_together([job(r, plans(s)) for r, s in zip(runs, sizes)], batcher)
     return results, batcher
