@@ -8,7 +8,7 @@ from __future__ import annotations
 from nnlib.store import classes, presets, students
 from tests.classroom.test_class_pages import PRESET
 from tests.classroom.test_teacher_groups import _group_of
-from tests.classroom.test_teacher_watch import _student_session, _teacher, _wait
+from tests.classroom.test_teacher_watch import _member_running, _teacher, _wait
 
 
 def _end(job_id: str) -> None:
@@ -50,13 +50,8 @@ def test_an_ended_groups_stop_is_disabled_and_a_late_press_says_it_had_ended(cla
 
 
 def test_a_stop_pressed_after_a_single_run_ended_says_it_had_ended(class_db):
-    from ui.services import job_manager
 
-    klass = classes.create_class(class_db, "Group R")
-    presets.save_preset(class_db, klass.id, "p", PRESET.to_json(indent=None), [], [])
-    ben = students.join(class_db, klass.id, "Ben", "browser:ben")
-    job_id = _student_session(klass, ben).session_state["job_playground"]
-    _wait(lambda: job_manager().find(job_id)[1].status == "running", "the run to start")
+    klass, ben, job_id = _member_running(class_db, "Group R", "Ben", "browser:ben")
     teacher = _teacher()
     stop = teacher.button(key=f"teacher.stop.{job_id}")
     _end(job_id)

@@ -49,14 +49,23 @@ def _wait(predicate, what: str, seconds: float = 120) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def _member_running(class_db, class_name: str, name: str, browser: str):
+    """A class with the preset, `name` joined from `browser`, and that member's Playground run started and running:
+    (class, student, job id)."""
+    from ui.services import job_manager
+
+    klass = classes.create_class(class_db, class_name)
+    presets.save_preset(class_db, klass.id, "p", PRESET.to_json(indent=None), [], [])
+    member = students.join(class_db, klass.id, name, browser)
+    job_id = _student_session(klass, member).session_state["job_playground"]
+    _wait(lambda: job_manager().find(job_id)[1].status == "running", "the run to start")
+    return klass, member, job_id
+
+
 def test_the_teacher_watches_a_run_live_read_only_stops_it_then_views_its_curves(class_db):
     from ui.services import job_manager
 
-    klass = classes.create_class(class_db, "Group E")
-    presets.save_preset(class_db, klass.id, "p", PRESET.to_json(indent=None), [], [])
-    ann = students.join(class_db, klass.id, "Ann", "browser:ann")
-    job_id = _student_session(klass, ann).session_state["job_playground"]
-    _wait(lambda: job_manager().find(job_id)[1].status == "running", "the run to start")
+    klass, ann, job_id = _member_running(class_db, "Group E", "Ann", "browser:ann")
 
     teacher = _teacher()
     teacher.button(key=f"teacher.watch.{job_id}").click().run()
@@ -162,11 +171,7 @@ def test_a_run_the_teacher_stops_tells_the_student_it_was_the_teacher(class_db):
     from ui.run_controls import run_state
     from ui.services import job_manager
 
-    klass = classes.create_class(class_db, "Group H")
-    presets.save_preset(class_db, klass.id, "p", PRESET.to_json(indent=None), [], [])
-    ann = students.join(class_db, klass.id, "Ann", "browser:ann")
-    job_id = _student_session(klass, ann).session_state["job_playground"]
-    _wait(lambda: job_manager().find(job_id)[1].status == "running", "the run to start")
+    klass, ann, job_id = _member_running(class_db, "Group H", "Ann", "browser:ann")
 
     teacher = _teacher()
     teacher.button(key=f"teacher.stop.{job_id}").click().run()
