@@ -31,7 +31,7 @@ class RunState:
     enabled: frozenset[str]  # of: train, pause, resume, step, stop, reset
 
 
-def run_state(view: JobView | None, snap: dict[str, Any] | None = None) -> RunState:
+def run_state(view: JobView | None, snap: dict[str, Any] | None = None, spent: str = "") -> RunState:
     """The one mapping from a job's view to the run bar, used by both pages.
 
     A finished run's bar is full even when early stopping ended it before the last epoch (it did all it was going
@@ -55,7 +55,8 @@ def run_state(view: JobView | None, snap: dict[str, Any] | None = None) -> RunSt
     # elapsed counts the time spent computing epochs, not the pauses between them that pace a run for watching
     # a reason that already says the status ("stopped by your teacher") replaces it: not "stopped: stopped by ..."
     state = why if why and why.startswith(view.status) else f"{view.status}{where}" + (f": {why}" if why else "")
-    text = f"{epochs} · {training_time(info['elapsed'])} of training · {state}" + final_metrics(snap)
+    # `spent`: the time clause a page words its own way (a lab says computing time and time since Train)
+    text = f"{epochs} · {spent or training_time(info['elapsed']) + ' of training'} · {state}" + final_metrics(snap)
     enabled = {"train", "reset"}
     if view.status in ACTIVE:  # Step continues this run by one epoch: an ended run has no next one (it replaced the
         enabled |= {"step", "stop", "resume" if view.status == "paused" else "pause"}  # net by a new run's epoch 1)

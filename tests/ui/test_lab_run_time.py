@@ -5,7 +5,7 @@ time waited, while the student had waited longer (walkthrough)."""
 from __future__ import annotations
 
 from nnlib.jobs.manager import JobView
-from ui.labs.run_time import lab_status, seconds, time_spent
+from ui.labs.run_time import seconds, time_spent
 from ui.run_controls import run_state
 
 SNAP = {"epoch": 300, "epochs": 300, "elapsed": 5.5, "reason": "", "history": {},
@@ -18,7 +18,7 @@ def job(status: str, submitted: float, started: float | None, finished: float | 
 
 def test_a_finished_experiment_says_its_computing_time_and_the_time_since_train():
     v = job("finished", 100.0, 102.1, 109.8)
-    text = lab_status(run_state(v, SNAP), v, SNAP)
+    text = run_state(v, SNAP, spent=time_spent(v, SNAP)).text
     assert "of training" not in text  # the old words, which read as the time waited
     assert text.startswith("Epoch 300 / 300 · 3 runs trained in 5.5 s of computing; 9.8 s since you pressed Train "
                            "(2.1 s of it waiting for a free worker) · finished")

@@ -15,7 +15,7 @@ from nnlib.config import RunConfig
 from nnlib.jobs.manager import JobLimitError, JobView
 from ui import compare_store as store
 from ui import session as S
-from ui.labs.run_time import lab_status
+from ui.labs.run_time import time_spent
 from ui.labs.train_plots import PATCHERS, Figure, filled, waiting_figure
 from ui.live import live_charts, register_patcher
 from ui.run_controls import ACTIVE, finished_view, run_state
@@ -127,8 +127,8 @@ def group_panel(slot: str, configs: Sequence[RunConfig], labels: Sequence[str], 
         snap = view.snapshot or {}
         final = filled(shown["figures"], PATCHERS[shown["kind"]](snap, shown["opts"]) if snap else {})
         box = st.container()
-        state = run_state(view, snap)  # its time said as computing time and as the time since Train (ui.labs.run_time)
-        box.progress(state.progress, text=lab_status(state, view, snap))
+        state = run_state(view, snap, spent=time_spent(view, snap))  # computing time and time since Train
+        box.progress(state.progress, text=state.text)
         if view.status == "failed":
             box.error(f"The run failed: {view.error}")
         finished_view(box, slot, None, {}, final, shown["rows"])

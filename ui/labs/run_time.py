@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from nnlib.jobs.manager import JobView
-from ui.run_controls import RunState, training_time
+from ui.run_controls import training_time
 
 WAIT_SHOWN_S = 0.1  # a queue wait below this is not worth a clause
 
@@ -43,9 +43,3 @@ def time_spent(view: JobView, snap: dict[str, Any]) -> str:
         text += f" ({seconds(waited)} of it waiting for a free worker)"
     return text
 
-
-def lab_status(state: RunState, view: JobView, snap: dict[str, Any]) -> str:
-    """The run bar's status line with its 'N s of training' replaced by `time_spent`."""
-    computed = f"{training_time(_elapsed(snap))} of training"
-    parts = [p for p in state.text.split(" · ") if p != computed]
-    return " · ".join([*parts[:1], time_spent(view, snap), *parts[1:]])
