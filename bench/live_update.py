@@ -5,6 +5,7 @@ is apart so each file stays readable.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import time
@@ -48,6 +49,7 @@ def _one_history(epochs: int, repeats: int, behind: int) -> dict:
     from nnlib.config import RunConfig
     from nnlib.inspect.snapshot import playground_snapshot
     from nnlib.jobs.history_tail import TailEncoder, merge_tails
+    from nnlib.jobs.records import JobView
     from nnlib.train.trainer import Trainer
     from ui.live import _answer
     from ui.live_parts import picture_fragment
@@ -74,9 +76,11 @@ def _one_history(epochs: int, repeats: int, behind: int) -> dict:
     previous = {**full, "history": {k: v[:max(0, len(v) - behind)] for k, v in full["history"].items()}}
     tail_bytes, whole_bytes = send_tails(), send_whole()
     assert receive(tail_bytes, previous)["history"] == full["history"], "the merged history differs from the whole"
-    view = type("View", (), {"snapshot": full, "snapshot_seq": 1, "status": "running", "queue_position": None,
-                             "error": "", "pictures": picture_fragment(full)})()
-    built_here = type("View", (), {**vars(type(view)), "pictures": None})()
+    # the manager's own JobView (not a stand-in, which fell behind when the view grew a field)
+    view = JobView(job_id="bench", status="running", queue_position=None, snapshot=full, snapshot_seq=1,
+                   result=None, error=None, submitted_at=0.0, started_at=0.0, finished_at=None,
+                   pictures=picture_fragment(full))
+    built_here = dataclasses.replace(view, pictures=None)
     have = str(max(0, epochs - behind))  # a browser at 10 Hz is a few epochs behind (normal pace: ~50 epochs/s)
     return {"epochs": epochs, "worker ms": _cpu_ms(send_tails, repeats),
             "worker ms, whole history": _cpu_ms(send_whole, repeats),

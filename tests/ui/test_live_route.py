@@ -252,3 +252,29 @@ def test_answers_are_built_off_the_event_loop(manager: FakeManager) -> None:
     finally:
         live.PATCHERS.pop("threads", None)
     assert code == 200 and seen and seen[0] != threading.main_thread().name
+
+
+def test_a_class_behind_one_address_is_served_at_ten_updates_a_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A school NAT: 40 students' pages, one address, each polling 10 times a second (its job's snapshot rate) for
+    a minute. The default limit let 200 polls/s through, so the class lost about a third of its updates to 429s."""
+    clock = SteppedClock()
+    monkeypatch.setattr(live, "ADDRESS_LIMIT", live.address_limiter(clock))
+    monkeypatch.setattr(live, "TOKEN_LIMIT", live.RateLimiter(live.TOKEN_RATE, live.TOKEN_BURST, clock))
+    students = [f"job{i}" for i in range(live.CLASS_AT_ONE_ADDRESS)]
+    refused = 0
+    for _ in range(600):  # 60 s in steps of 0.1 s
+        clock.now += 0.1
+        refused += sum(live.admit(job, "203.0.113.7") is not None for job in students)
+    assert refused == 0
+    # and one address flooding with one token is still refused after the token's burst
+    assert any(live.admit("job0", "203.0.113.7") is not None for _ in range(int(live.TOKEN_BURST) + 1))
+
+
+def test_the_server_parses_http_and_runs_its_loop_in_c() -> None:
+    """uvicorn picks httptools and uvloop when they are installed (requirements.txt pins them): with pure-Python
+    h11 and asyncio's loop a live poll cost the server ~40% more (bench/live.py)."""
+    from uvicorn.loops.auto import auto_loop_factory
+    from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+    assert AutoHTTPProtocol.__name__ == "HttpToolsProtocol"
+    assert auto_loop_factory(use_subprocess=False).__module__ == "uvloop"
