@@ -23,3 +23,7 @@ class LiveSnapshot(Callback):
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: Logs) -> None:
         self.offer(lambda: self.build(trainer, False))
+
+    def on_epochs_end(self, trainer: Trainer, first_epoch: int, logs_list: list[Logs]) -> None:
+        if logs_list:  # only the newest offer is ever built: one offer for the burst's last epoch
+            self.offer(lambda: self.build(trainer, False))

@@ -44,7 +44,9 @@ def fast_run(cfg: RunConfig, offers: list | None = None) -> FastRun:
 
 def outcome(run: FastRun) -> tuple:
     records = [{k: v for k, v in r.items() if k != "wall_time"} for r in run.history.records]
-    return run.status, run.stop_reason, run.epoch, records, [a.copy() for a in run.model.state_dict().values()]
+    columns = {k: v for k, v in run.history.columns.items() if k != "wall_time"}  # what snapshots send
+    return (run.status, run.stop_reason, run.epoch, records, [a.copy() for a in run.model.state_dict().values()],
+            columns)
 
 
 def assert_same(a: tuple, b: tuple) -> None:
@@ -57,6 +59,11 @@ def assert_same(a: tuple, b: tuple) -> None:
                                           err_msg=k)
     for wa, wb in zip(a[4], b[4]):
         np.testing.assert_array_equal(wa, wb)
+    assert a[5].keys() == b[5].keys()
+    for k in a[5]:
+        np.testing.assert_array_equal(np.asarray(a[5][k], dtype=np.float64), np.asarray(b[5][k], dtype=np.float64),
+                                      err_msg=k)
+        assert [v is None for v in a[5][k]] == [v is None for v in b[5][k]], k
 
 
 def plans(sizes: list[int]) -> Callable[[], tuple[int, float, Any]]:
@@ -161,7 +168,8 @@ def test_the_snapshot_offered_after_a_burst_is_its_last_epoch() -> None:
     batcher = EpochBatcher()
     batcher.burst_net_epoch_s = 1e-9
     train_together([lambda: run.run(burst=lambda: (25, 1.0, None))], batcher)
-    assert len(offers) == 60 and offers[-1]() == 60  # every epoch offered; the newest, built after, is the end
+    # one offer per burst (25, 25, 10 epochs): only the newest offer is ever built, and built after, it is the end
+    assert len(offers) == 3 and offers[-1]() == 60
 
 
 def test_a_single_epoch_does_not_wait_behind_a_running_burst(monkeypatch: pytest.MonkeyPatch) -> None:
