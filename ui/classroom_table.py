@@ -60,9 +60,10 @@ def class_table(klass: classes.ClassRow) -> None:
     preset = ClassPreset.from_json(row.config, row.locked, row.hidden) if row else None
     tracked = [(t, v) for t, _, v in CR.recorder().tracked(klass.id)]
     live = [(t, v) for t, v in tracked if v.status in ACTIVE and not t.variants]
-    groups = sorted(((t, v) for t, v in tracked if t.variants), key=lambda tv: (tv[1].status not in ACTIVE,
-                                                                                 -tv[0].submitted_at))
-    running = len(live) + sum(v.status in ACTIVE for _, v in groups)
+    groups = sorted(((t, v) for t, v in tracked if t.variants), key=lambda tv: -tv[0].submitted_at)
+    active_groups = [(t, v) for t, v in groups if v.status in ACTIVE]
+    ended_groups = [(t, v) for t, v in groups if v.status not in ACTIVE]
+    running = len(live) + len(active_groups)
     if _stale_stops({t.job_id for t, v in tracked if v.status in ACTIVE}):
         st.toast(ENDED_NOTE, icon=":material/info:")
     st.markdown(f"**Students** ({len(names)}) · **running now** ({running})")
@@ -77,10 +78,16 @@ def class_table(klass: classes.ClassRow) -> None:
             W.open_job(klass.id, t.job_id)
             st.rerun()
         _stop_button(buttons, klass.id, t.job_id, True, "End this student's run now.")
+    # what runs and what ended apart, as for single runs: an ended group listed among the running ones read as live
     if groups:
-        st.markdown(f"**Groups** ({len(groups)}) · Compare's change-one-knob runs and the labs' runs, one row per "
-                    "group (listed while the student's page keeps it)")
-    for t, view in groups:
+        st.markdown(f"**Groups running now** ({len(active_groups)}) · Compare's change-one-knob runs and the labs' "
+                    "runs, one row per group")
+    for t, view in active_groups:
+        _group_row(klass, t, view, names)
+    if ended_groups:
+        st.markdown(f"**Groups that ended** ({len(ended_groups)}) · listed while the student's page keeps them "
+                    "(groups are not stored)")
+    for t, view in ended_groups:
         _group_row(klass, t, view, names)
     stored = runs.class_runs(eng, klass.id, limit=200)
     st.markdown(f"**Finished runs** ({len(stored)})")
@@ -103,16 +110,25 @@ def class_table(klass: classes.ClassRow) -> None:
 
 
 def _group_row(klass: classes.ClassRow, t: Tracked, view: JobView, names: dict[str, str]) -> None:
-    """One group: who, where, its status and epoch, then each variant's label, epoch and metric."""
+    """One group: who, where, its status (an ended one's with why it ended, as the student reads it) and epoch, then
+    each variant's label, epoch and metric."""
     snap = view.snapshot or {}
     epochs = f" · epoch {int(snap.get('epoch') or 0)}" if view.status != "queued" else ""
+    why = "" if view.status in ACTIVE else _teachers_words(view.error or str(snap.get("reason") or ""))
+    state = why if why.startswith(view.status) else view.status + (f": {why}" if why else "")
     variants = group_rows(view) or [{"label": label, "epoch": 0, "val_accuracy": None, "val_loss": None}
                                     for label in t.variants]
     listed = "; ".join(f"{v['label']}" + (f": {_metric(v['val_accuracy'], v['val_loss'])}"
                                           if _metric(v["val_accuracy"], v["val_loss"]) else "") for v in variants)
     buttons = _row(f"**{names.get(t.owner, '?')}** · {group_label(t.page)} · {len(t.variants)} runs · "
-                   f"{view.status}{epochs}  \n{listed}", f"teacher-group-{t.job_id}")
+                   f"{state}{epochs}  \n{listed}", f"teacher-group-{t.job_id}")
     _stop_button(buttons, klass.id, t.job_id, view.status in ACTIVE, "End this student's group now (all its runs).")
+
+
+def _teachers_words(reason: str) -> str:
+    """An ended run's reason as the teacher reads it: the student's "stopped by your teacher" is the teacher's own
+    Stop, "stopped by you" here."""
+    return "stopped by you" if reason == T.TEACHER_STOP_NOTE else reason
 
 
 def _stop_button(strip: DeltaGenerator, class_id: int, job_id: str, active: bool, help_text: str) -> None:
