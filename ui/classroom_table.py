@@ -71,7 +71,8 @@ def class_table(klass: classes.ClassRow) -> None:
         r = live_row(view)
         metric = _metric(r["val_accuracy"], None)
         buttons = _row(f"**{names.get(t.owner, '?')}** · {r['status']} · epoch {r['epoch']}"
-                       + (f" · {metric}" if metric else "") + _diff(t.config_json, preset), f"teacher-live-{t.job_id}")
+                       + (f" · {metric}" if metric else "") + _diff(t.config_json, preset, _until_paused(view.plan)),
+                       f"teacher-live-{t.job_id}")
         if t.page in W.LIVE_PAGES and buttons.button("Watch", key=f"teacher.watch.{t.job_id}", help="Follow this "
                                                      "run live, read-only: its curves and decision boundary as it "
                                                      "learns."):
@@ -97,7 +98,7 @@ def class_table(klass: classes.ClassRow) -> None:
         buttons = _row(f"**{names.get(run.owner, '?')}** · {run.status} · {m.get('epochs', 0)} epochs"
                        + (f" · {metric}" if metric else "") + f" · {m.get('params', '?')} parameters"
                        + (" · :material/campaign: shown to everyone" if run.shared else "")
-                       + _diff(run.config, preset), f"teacher-run-{run.id}")
+                       + _diff(run.config, preset, _until_paused(m)), f"teacher-run-{run.id}")
         if buttons.button("View", key=f"teacher.view.{run.id}", help="This run's curves, read-only."):
             W.open_run(klass.id, run.id)
             st.rerun()
@@ -149,9 +150,17 @@ def _stale_stops(active: set[str]) -> list[str]:
             if str(k).startswith(STOP_KEY) and v is True and str(k).removeprefix(STOP_KEY) not in active]
 
 
-def _diff(config_json: str, preset: ClassPreset | None) -> str:
+def _until_paused(record: dict | None) -> bool | None:
+    """Whether the student ran it "until I pause", from a job's plan or a stored run's metrics (None: not recorded,
+    a run stored before they kept it)."""
+    value = (record or {}).get("until_paused")
+    return value if isinstance(value, bool) else None
+
+
+def _diff(config_json: str, preset: ClassPreset | None, until_paused: bool | None = None) -> str:
     if preset is None:
         return ""
-    changed = differences(RunConfig.from_json(config_json).to_dict(), preset, ClassLimits.from_env().max_epochs)
+    changed = differences(RunConfig.from_json(config_json).to_dict(), preset, ClassLimits.from_env().max_epochs,
+                          until_paused)
     return (" · changed: " + "; ".join(changed[:4]) + ("…" if len(changed) > 4 else "")) if changed else \
         " · the preset as given"
