@@ -108,9 +108,9 @@ def link_heading(hidden: frozenset[str] = frozenset()) -> str:
     except StoreError:  # the class database is unreachable: the page still shows its link
         member = False
     if member:
-        return ("**Link to your run's setup** (your own settings: open it later, or send it to a classmate, and "
-                "Train trains this run again, same seeds" + ("; the settings your teacher hides are left out"
-                                                             if hidden else "") + "):")
+        return ("**Link to your run's setup** (your settings, to come back to or to send a classmate: Train there "
+                "trains this run again, same seeds" + ("; the settings your teacher hides are left out"
+                                                       if hidden else "") + "):")
     if is_teacher():
         return "**Link to this exact setup** (copy it for your class: it opens the Playground with these settings):"
     return "**Link to this exact setup** (copy it to share it, or to come back to it later):"
