@@ -271,22 +271,24 @@ def _page_preset(page: str) -> Any:
         return None
 
 
-def admit_group(page: str, configs: list[RunConfig]) -> list[RunConfig]:
-    """The variants a class member may train as one group job (the preset applied to each, on the Playground), or
-    JobLimitError: a knob the preset locks cannot be varied, and the class's limits apply to the group's cost.
-    Outside a class the configs are unchanged."""
+def admit_group(page: str, configs: list[RunConfig]) -> tuple[list[RunConfig], list[dict[str, Any]]]:
+    """The variants a class member may train as one group job (the preset applied to each, on the Playground) with
+    each one's plan (nnlib.validation.run_plan: a run "until I pause" the class bounded to its epoch limit still
+    ends at a limit, as a single run does), or JobLimitError: a knob the preset locks cannot be varied, and the
+    class's limits apply to the group's cost. Outside a class the configs are unchanged."""
     ctx = context()
     if ctx is None and st.session_state.get(HANDED_KEY) is not None:
         raise JobLimitError(HANDED_NOTE)
     if ctx is None:
-        return configs
+        return configs, [run_plan(c) for c in configs]
     try:
         preset = class_preset(ctx) if page == PRESET_SLOT else None
         live = _live_runs(ctx.class_id)
     except StoreError:
         raise JobLimitError("The class database is not reachable right now; try again in a minute.") from None
-    admitted = [within_class_epochs(RunConfig.from_dict(apply_preset(c.to_dict(), preset)) if preset else c)
-                for c in configs]
+    chosen = [RunConfig.from_dict(apply_preset(c.to_dict(), preset)) if preset else c for c in configs]
+    admitted = [within_class_epochs(c) for c in chosen]
+    plans = [run_plan(a, class_limit=c.open_ended and not a.open_ended) for c, a in zip(chosen, admitted, strict=True)]
     if len({c.to_json(indent=None) for c in admitted}) < len(configs):
         raise JobLimitError("Your class's preset fixes the setting these variants change, so they would all "
                             "train the same run: pick a knob your teacher left open.")
@@ -294,7 +296,7 @@ def admit_group(page: str, configs: list[RunConfig]) -> list[RunConfig]:
         why = class_refusal(live, ctx.owner, cfg)
         if why:
             raise JobLimitError(why)
-    return admitted
+    return admitted, plans
 
 
 def track(slot: str, job_id: str, payload: dict[str, Any]) -> None:

@@ -60,9 +60,10 @@ def class_table(klass: classes.ClassRow) -> None:
     preset = ClassPreset.from_json(row.config, row.locked, row.hidden) if row else None
     tracked = [(t, v) for t, _, v in CR.recorder().tracked(klass.id)]
     live = [(t, v) for t, v in tracked if v.status in ACTIVE and not t.variants]
-    groups = sorted(((t, v) for t, v in tracked if t.variants), key=lambda tv: (tv[1].status not in ACTIVE,
-                                                                                 -tv[0].submitted_at))
-    running = len(live) + sum(v.status in ACTIVE for _, v in groups)
+    groups = sorted(((t, v) for t, v in tracked if t.variants), key=lambda tv: -tv[0].submitted_at)
+    active_groups = [(t, v) for t, v in groups if v.status in ACTIVE]
+    ended_groups = [(t, v) for t, v in groups if v.status not in ACTIVE]
+    running = len(live) + len(active_groups)
     if _stale_stops({t.job_id for t, v in tracked if v.status in ACTIVE}):
         st.toast(ENDED_NOTE, icon=":material/info:")
     st.markdown(f"**Students** ({len(names)}) · **running now** ({running})")
@@ -70,17 +71,24 @@ def class_table(klass: classes.ClassRow) -> None:
         r = live_row(view)
         metric = _metric(r["val_accuracy"], None)
         buttons = _row(f"**{names.get(t.owner, '?')}** · {r['status']} · epoch {r['epoch']}"
-                       + (f" · {metric}" if metric else "") + _diff(t.config_json, preset), f"teacher-live-{t.job_id}")
+                       + (f" · {metric}" if metric else "") + _diff(t.config_json, preset, _until_paused(view.plan)),
+                       f"teacher-live-{t.job_id}")
         if t.page in W.LIVE_PAGES and buttons.button("Watch", key=f"teacher.watch.{t.job_id}", help="Follow this "
                                                      "run live, read-only: its curves and decision boundary as it "
                                                      "learns."):
             W.open_job(klass.id, t.job_id)
             st.rerun()
         _stop_button(buttons, klass.id, t.job_id, True, "End this student's run now.")
+    # what runs and what ended apart, as for single runs: an ended group listed among the running ones read as live
     if groups:
-        st.markdown(f"**Groups** ({len(groups)}) · Compare's change-one-knob runs and the labs' runs, one row per "
-                    "group (listed while the student's page keeps it)")
-    for t, view in groups:
+        st.markdown(f"**Groups running now** ({len(active_groups)}) · Compare's change-one-knob runs and the labs' "
+                    "runs, one row per group")
+    for t, view in active_groups:
+        _group_row(klass, t, view, names)
+    if ended_groups:
+        st.markdown(f"**Groups that ended** ({len(ended_groups)}) · listed while the student's page keeps them "
+                    "(groups are not stored)")
+    for t, view in ended_groups:
         _group_row(klass, t, view, names)
     stored = runs.class_runs(eng, klass.id, limit=200)
     st.markdown(f"**Finished runs** ({len(stored)})")
@@ -90,7 +98,7 @@ def class_table(klass: classes.ClassRow) -> None:
         buttons = _row(f"**{names.get(run.owner, '?')}** · {run.status} · {m.get('epochs', 0)} epochs"
                        + (f" · {metric}" if metric else "") + f" · {m.get('params', '?')} parameters"
                        + (" · :material/campaign: shown to everyone" if run.shared else "")
-                       + _diff(run.config, preset), f"teacher-run-{run.id}")
+                       + _diff(run.config, preset, _until_paused(m)), f"teacher-run-{run.id}")
         if buttons.button("View", key=f"teacher.view.{run.id}", help="This run's curves, read-only."):
             W.open_run(klass.id, run.id)
             st.rerun()
@@ -103,16 +111,25 @@ def class_table(klass: classes.ClassRow) -> None:
 
 
 def _group_row(klass: classes.ClassRow, t: Tracked, view: JobView, names: dict[str, str]) -> None:
-    """One group: who, where, its status and epoch, then each variant's label, epoch and metric."""
+    """One group: who, where, its status (an ended one's with why it ended, as the student reads it) and epoch, then
+    each variant's label, epoch and metric."""
     snap = view.snapshot or {}
     epochs = f" · epoch {int(snap.get('epoch') or 0)}" if view.status != "queued" else ""
+    why = "" if view.status in ACTIVE else _teachers_words(view.error or str(snap.get("reason") or ""))
+    state = why if why.startswith(view.status) else view.status + (f": {why}" if why else "")
     variants = group_rows(view) or [{"label": label, "epoch": 0, "val_accuracy": None, "val_loss": None}
                                     for label in t.variants]
     listed = "; ".join(f"{v['label']}" + (f": {_metric(v['val_accuracy'], v['val_loss'])}"
                                           if _metric(v["val_accuracy"], v["val_loss"]) else "") for v in variants)
     buttons = _row(f"**{names.get(t.owner, '?')}** · {group_label(t.page)} · {len(t.variants)} runs · "
-                   f"{view.status}{epochs}  \n{listed}", f"teacher-group-{t.job_id}")
+                   f"{state}{epochs}  \n{listed}", f"teacher-group-{t.job_id}")
     _stop_button(buttons, klass.id, t.job_id, view.status in ACTIVE, "End this student's group now (all its runs).")
+
+
+def _teachers_words(reason: str) -> str:
+    """An ended run's reason as the teacher reads it: the student's "stopped by your teacher" is the teacher's own
+    Stop, "stopped by you" here."""
+    return "stopped by you" if reason == T.TEACHER_STOP_NOTE else reason
 
 
 def _stop_button(strip: DeltaGenerator, class_id: int, job_id: str, active: bool, help_text: str) -> None:
@@ -133,9 +150,17 @@ def _stale_stops(active: set[str]) -> list[str]:
             if str(k).startswith(STOP_KEY) and v is True and str(k).removeprefix(STOP_KEY) not in active]
 
 
-def _diff(config_json: str, preset: ClassPreset | None) -> str:
+def _until_paused(record: dict | None) -> bool | None:
+    """Whether the student ran it "until I pause", from a job's plan or a stored run's metrics (None: not recorded,
+    a run stored before they kept it)."""
+    value = (record or {}).get("until_paused")
+    return value if isinstance(value, bool) else None
+
+
+def _diff(config_json: str, preset: ClassPreset | None, until_paused: bool | None = None) -> str:
     if preset is None:
         return ""
-    changed = differences(RunConfig.from_json(config_json).to_dict(), preset, ClassLimits.from_env().max_epochs)
+    changed = differences(RunConfig.from_json(config_json).to_dict(), preset, ClassLimits.from_env().max_epochs,
+                          until_paused)
     return (" · changed: " + "; ".join(changed[:4]) + ("…" if len(changed) > 4 else "")) if changed else \
         " · the preset as given"

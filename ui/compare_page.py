@@ -64,8 +64,10 @@ def group_bar(pins: list[store.Pin]) -> None:
                 continue
             bar.button(label, key=f"cmp.group.{cmd}", icon=icon, help=tip, disabled=not active,
                        on_click=S.command, args=(GROUP_SLOT, cmd))
-        bar.markdown(f"**Variant group** ({n} pinned runs trained in one job): {view.status}"
-                     + (f" · {view.error}" if view.error else ""))
+        why = view.error or (view.snapshot or {}).get("reason", "")  # e.g. every run stopped at a limit
+        # a reason that already says the status ("stopped by your teacher") is the status, as on the run bar
+        state = why if why.startswith(view.status) else view.status + (f" · {why}" if why else "")
+        bar.markdown(f"**Variant group** ({n} pinned runs trained in one job): {state}")
 
 
 def settings_table(pins: list[store.Pin], differs: list[str], all_fields: bool) -> Any:

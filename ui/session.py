@@ -156,8 +156,8 @@ def start_group(slot: str, configs: list[RunConfig], labels: list[str], page: st
     from nnlib.compare.group import GROUP_FN, group_budget, group_payload
     from ui import classroom
 
-    configs = classroom.admit_group(page, configs)
-    payload = group_payload(configs, labels, watch, lab, lab_options)  # lab: nnlib.compare.group.LAB_HOOKS
+    configs, plans = classroom.admit_group(page, configs)
+    payload = group_payload(configs, labels, watch, lab, lab_options, plans)  # lab: nnlib.compare.group.LAB_HOOKS
     reset(slot)
     costs = [estimate_cost(c) for c in configs]
     # the members share one worker in lockstep: their CPU adds up, while a paced group lasts as its longest member

@@ -95,6 +95,27 @@ def _import_run(prefix: str, slot: str, data: bytes, image_page: bool, probe: in
               "(press Train to train this setup again)" + (f"; {'; '.join(run.notes)}" if run.notes else "") + ".")
 
 
+def link_heading(hidden: frozenset[str] = frozenset()) -> str:
+    """What the share link is, in words for who reads it. A class member's is a link to their own run's setup (it
+    read "copy it for your class", words for the teacher); the teacher's is for their class; anyone else's is to
+    share or to come back to. `hidden`: the fields the class preset hides, which the link leaves out."""
+    from nnlib.store.db import StoreError
+    from ui import classroom as CR
+    from ui.classroom_teacher import is_teacher
+
+    try:
+        member = CR.context() is not None
+    except StoreError:  # the class database is unreachable: the page still shows its link
+        member = False
+    if member:
+        return ("**Link to your run's setup** (your settings, to come back to or to send a classmate: Train there "
+                "trains this run again, same seeds" + ("; the settings your teacher hides are left out"
+                                                       if hidden else "") + "):")
+    if is_teacher():
+        return "**Link to this exact setup** (copy it for your class: it opens the Playground with these settings):"
+    return "**Link to this exact setup** (copy it to share it, or to come back to it later):"
+
+
 def share_import_export(prefix: str, slot: str, cfg: RunConfig, link: str, view: JobView | None,
                         run_cfg: RunConfig, image_page: bool, probe: int = 0,
                         hidden: frozenset[str] = frozenset()) -> None:
@@ -106,7 +127,7 @@ def share_import_export(prefix: str, slot: str, cfg: RunConfig, link: str, view:
     from ui.playground_views import history_csv
     from ui.run_file import MAX_RUN_FILE, export_run
 
-    st.markdown("**Link to this exact setup** (copy it for your class):")
+    st.markdown(link_heading(hidden))
     st.code(link, language=None, wrap_lines=True)
     d1, d2, d3 = st.columns(3)
     config_text = json.dumps(redact(cfg.to_dict(), hidden), indent=2) if hidden else cfg.to_json()

@@ -92,11 +92,16 @@ def redact(config: dict[str, Any], hidden: frozenset[str] | set[str]) -> dict[st
     return out
 
 
-def as_chosen(config: dict[str, Any], preset: ClassPreset, max_epochs: int | None) -> dict[str, Any]:
+def as_chosen(config: dict[str, Any], preset: ClassPreset, max_epochs: int | None,
+              until_paused: bool | None = None) -> dict[str, Any]:
     """The config a student chose, from the one that trained: a run left on the preset's "until I pause" was bounded
     by the server to the class's epoch limit (nnlib.classroom.admission.within_class_epochs); that is the server's
     doing, not a change the student made, so the preset's epochs are put back, with "until I pause" as the student
-    had it (the preset's, or switched on). A run whose epochs the student set is returned as it is."""
+    had it (the preset's, or switched on). A run whose epochs the student set is returned as it is.
+
+    `until_paused`: whether the student ran it "until I pause", when known (the job's plan says so; a stored run's
+    metrics keep it). The trained config alone cannot tell a bounded "until I pause" from Epochs set to the limit
+    (both train max_epochs epochs), so without it this is a guess that took Epochs = the limit for the toggle."""
     from nnlib.classroom.admission import ClassLimits, within_class_epochs
     from nnlib.config import ConfigError
 
@@ -104,6 +109,12 @@ def as_chosen(config: dict[str, Any], preset: ClassPreset, max_epochs: int | Non
     preset_train = preset.config.get("train", {})
     if max_epochs is None or not isinstance(train, dict):
         return config
+    if until_paused is not None:
+        if not until_paused or train.get("until_paused"):  # the epochs are the student's, or nothing was bounded
+            return config
+        chosen = copy.deepcopy(config)
+        chosen["train"].update(until_paused=True, epochs=preset_train.get("epochs"))  # epochs count no more then
+        return chosen
     # the preset's own setting, or "until I pause" switched on over the preset's epochs (a preset with it off: the
     # table said "Epochs 60 -> 1000", naming the server's bound, where the student had turned "Until I pause" on)
     for until_paused in dict.fromkeys((preset_train.get("until_paused"), True)):
@@ -118,12 +129,14 @@ def as_chosen(config: dict[str, Any], preset: ClassPreset, max_epochs: int | Non
     return config
 
 
-def differences(config: dict[str, Any], preset: ClassPreset, max_epochs: int | None = None) -> list[str]:
+def differences(config: dict[str, Any], preset: ClassPreset, max_epochs: int | None = None,
+                until_paused: bool | None = None) -> list[str]:
     """What a student changed from the preset, as the teacher's table lists it: the widget's label and the values as
     the student's page shows them ('Learning rate 0.03 → 0.1', 'Activation Tanh → ReLU'), not the config's field
     names. With the class's epoch limit `max_epochs`, what the server imposed on an "until I pause" run is not
-    counted as a change."""
-    config = as_chosen(config, preset, max_epochs)
+    counted as a change; `until_paused` (whether the run was "until I pause", when known) tells that apart from
+    Epochs set to the limit (as_chosen)."""
+    config = as_chosen(config, preset, max_epochs, until_paused)
     out = []
     for name in LOCKABLE:
         section, field_name = name.split(".", 1)

@@ -136,6 +136,8 @@ class RunRecorder:
         try:
             blob = self._pack(t.config_json, snapshot, weights) if weights else None
             metrics = final_metrics(snapshot, weights)
+            if isinstance(view.plan, dict):  # "until I pause" or not: a class-bounded run trained like Epochs = limit
+                metrics["until_paused"] = bool(view.plan.get("until_paused"))
             if view.error:
                 metrics["error"] = str(view.error)[:500]
             runs.save_run(self.engine, job_id=t.job_id, owner=t.owner, class_id=t.class_id, page=t.page,

@@ -55,10 +55,13 @@ def group_problems(configs: Sequence[RunConfig]) -> list[str]:
 
 
 def group_payload(configs: Sequence[RunConfig], labels: Sequence[str], watch: Sequence[str] = (), lab: str = "",
-                  lab_options: dict[str, Any] | None = None) -> dict[str, Any]:
+                  lab_options: dict[str, Any] | None = None,
+                  plans: Sequence[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The job payload of a group (plain data); VariantError if the group cannot run. `watch` names extra
     per-epoch columns to record (nnlib.train.callbacks.WATCHERS, e.g. "dead_units"); `lab` names LAB_HOOKS that
-    prepare the members before training and add results to the final snapshot, with `lab_options` (plain data)."""
+    prepare the members before training and add results to the final snapshot, with `lab_options` (plain data).
+    `plans`: each run's plan (nnlib.validation.run_plan), when a class bounded a run "until I pause" to its epoch
+    limit (ui.classroom.admit_group): that run still ends at a limit, not at a goal of the student's."""
     problems = group_problems(configs)
     if lab and lab not in LAB_HOOKS:
         problems.append(f"unknown lab experiment {lab!r}")
@@ -67,10 +70,13 @@ def group_payload(configs: Sequence[RunConfig], labels: Sequence[str], watch: Se
     from nnlib.train.callbacks import WATCHERS
 
     problems += [f"unknown column {w!r} to watch" for w in watch if w not in WATCHERS]
+    if plans is not None and len(plans) != len(configs):
+        problems.append(f"{len(plans)} plans for {len(configs)} runs")
     if problems:
         raise VariantError(problems)
     return {"configs": [c.to_dict() for c in configs], "labels": list(labels), "interval": GROUP_INTERVAL_S,
-            "watch": list(watch), "lab": lab, "lab_options": dict(lab_options or {})}
+            "watch": list(watch), "lab": lab, "lab_options": dict(lab_options or {}),
+            "plans": [dict(p) for p in plans] if plans is not None else None}
 
 
 def group_budget(configs: Sequence[RunConfig]) -> JobBudget:
@@ -80,18 +86,22 @@ def group_budget(configs: Sequence[RunConfig]) -> JobBudget:
 
 
 class _Member:
-    """One variant of a running group: its trainer and its own torch RNG stream."""
+    """One variant of a running group: its trainer, its own torch RNG stream, and its plan (whether it runs "until
+    I pause", and whose limit then ends it: nnlib.validation.run_plan), as a single run's job has."""
 
-    def __init__(self, cfg: RunConfig, label: str, data_cache: dict[str, Any], watch: Sequence[str] = ()) -> None:
+    def __init__(self, cfg: RunConfig, label: str, data_cache: dict[str, Any], watch: Sequence[str] = (),
+                 plan: dict[str, Any] | None = None) -> None:
         import torch
 
         from nnlib.data.bundle import load_data
         from nnlib.train.callbacks import WATCHERS
         from nnlib.train.trainer import Trainer
-        from nnlib.validation import run_epochs
+        from nnlib.validation import run_epochs, run_plan
 
         self.cfg, self.label = cfg, label
         horizon = run_epochs(cfg)
+        self.plan = {**run_plan(cfg), **(plan or {}), "epochs": horizon}
+        self.at_limit = False  # ended at the limit of a run "until I pause"
         run_cfg = cfg if horizon == cfg.train.epochs else cfg.replace(train={"epochs": horizon})
         key = _data_key(cfg)
         if key not in data_cache:
@@ -104,9 +114,15 @@ class _Member:
         """Train one epoch with this variant's RNG stream in place."""
         import torch
 
+        from nnlib.validation import limit_reason
+
         torch.set_rng_state(self.rng)
         self.trainer.run(epochs=1)
         self.rng = torch.get_rng_state()
+        t = self.trainer
+        if self.plan["until_paused"] and t.status == "finished" and t.epoch >= self.plan["epochs"]:
+            t.stop_reason = limit_reason(self.plan)  # a limit reached, not "all 20000 epochs done" (as a single run)
+            self.at_limit = True
 
     def stop(self) -> None:
         """End an unfinished variant as a stopped run (its end-of-training callbacks run, as when stopped alone)."""
@@ -121,7 +137,8 @@ class _Member:
         if status["status"] in ("ready", "paused"):  # before or between two lockstep epochs: the group runs
             status["status"] = "running"
         cols = history_columns(t.history.records, t.history.columns)
-        return {**status, "label": self.label, "config": self.cfg.to_dict(), "until_paused": self.cfg.open_ended,
+        return {**status, "label": self.label, "config": self.cfg.to_dict(),
+                "until_paused": bool(self.plan["until_paused"]),
                 "history": {k: v for k, v in cols.items() if k in CURVE_KEYS}}
 
 
@@ -137,7 +154,9 @@ def group_snapshot(members: Sequence[_Member], final: bool, status: str = "") ->
     runs = [m.snapshot() for m in members]
     statuses = {r["status"] for r in runs}
     overall = status or ("running" if "running" in statuses or "ready" in statuses else "finished")
-    return {"kind": "group", "runs": runs, "status": overall, "reason": "", "final": final,
+    reasons = {r["reason"] for r in runs}  # every run stopped at the same limit: the group did (its bar says so)
+    reason = reasons.pop() if final and len(reasons) == 1 and all(m.at_limit for m in members) else ""
+    return {"kind": "group", "runs": runs, "status": overall, "reason": reason, "final": final,
             "epoch": max((r["epoch"] for r in runs), default=0), "epochs": max((r["epochs"] for r in runs), default=0),
             "elapsed": sum(r["elapsed"] for r in runs), "device": runs[0]["device"] if runs else "",
             "fast_path": all(r["fast_path"] for r in runs), "best_epoch": None,
@@ -167,7 +186,8 @@ def run_group(payload: dict[str, Any], ctl: Any) -> dict[str, Any]:
     ctl.configure(interval=payload.get("interval", GROUP_INTERVAL_S), epochs_per_second=configs[0].epochs_per_second)
     data_cache: dict[str, Any] = {}
     watch = list(payload.get("watch") or ())
-    members = [_Member(c, lab, data_cache, watch) for c, lab in zip(configs, labels, strict=True)]
+    plans = payload.get("plans") or [None] * len(configs)
+    members = [_Member(c, lab, data_cache, watch, plan) for c, lab, plan in zip(configs, labels, plans, strict=True)]
     for m in members:
         m.trainer.interrupt = ctl.should_stop
     hooks = _lab_hooks(payload.get("lab") or "")
@@ -176,7 +196,7 @@ def run_group(payload: dict[str, Any], ctl: Any) -> dict[str, Any]:
         ctl.publish(group_snapshot(members, False), force=True)  # the page shows the runs while they are prepared
         hooks.prepare(members, options)
     ctl.publish(group_snapshot(members, False), force=True)
-    open_ended = any(c.open_ended for c in configs)
+    open_ended = any(c.open_ended for c in configs)  # the training clock: the server's, as for a single run
     clock = TrainingClock(60.0 * MAX_LIVE_MINUTES if open_ended else float("inf"))
     while any(not m.trainer.done for m in members):
         if not clock.gate(ctl.epoch_gate):

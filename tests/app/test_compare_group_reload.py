@@ -67,3 +67,25 @@ def test_a_reloaded_compare_page_gets_the_groups_pause_step_and_stop_back() -> N
         assert playground.session_state["job_group"] == group
     finally:
         stop_job(group)
+
+
+def test_a_group_the_teacher_stopped_says_so_once_on_the_compare_pages_bar() -> None:
+    """The group bar read "stopped · stopped by your teacher": a reason that already says the status is the status,
+    as on the run bar (ui.run_controls.run_state)."""
+    from ui.services import job_manager
+
+    first = AppTest.from_function(_start_group, default_timeout=90)
+    first.session_state["nn_person"] = PERSON + "-stopped"
+    first.run()
+    group = first.session_state["job_group"]
+    try:
+        session_id, _ = job_manager().find(group)
+        job_manager().stop_for(session_id, group, "stopped by your teacher")
+        _wait(lambda: _job(group).status == "stopped", "the group to stop", 600)
+        page = AppTest.from_file(os.path.join(ROOT, "pages/compare.py"), default_timeout=90)
+        page.session_state["nn_person"] = PERSON + "-stopped"
+        page.run()
+        bar = [m.value for m in page.markdown if "Variant group" in m.value]
+        assert bar and bar[0].endswith("one job): stopped by your teacher"), bar
+    finally:
+        stop_job(group)

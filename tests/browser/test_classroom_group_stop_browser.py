@@ -1,7 +1,8 @@
-"""In chromium, the teacher's class table once a class member's variant group has finished: its row stays with its
-Stop disabled, drawn in place in the same refresh that says "finished". The Stop used to be left out instead, and
-Streamlit can keep a left-out button on screen, pressable, until a later refresh (the walkthrough saw a finished
-group with a live Stop; sampled once a second, "finished" showed beside an enabled Stop for about 2 s)."""
+"""In chromium, the teacher's class table once a class member's variant group has finished: its row moves under
+"Groups that ended", with its Stop disabled, drawn in place in the same refresh that says "finished". The Stop used
+to be left out instead, and Streamlit can keep a left-out button on screen, pressable, until a later refresh (the
+walkthrough saw a finished group with a live Stop; sampled once a second, "finished" showed beside an enabled Stop
+for about 2 s)."""
 
 from __future__ import annotations
 
@@ -49,3 +50,6 @@ def test_a_finished_groups_stop_is_disabled_at_once_in_the_teachers_table(browse
             teacher.wait_for_timeout(1000)  # within the table's 2-second refresh
             shot(teacher, "classroom-group-finished-1024")
             assert teacher.evaluate(GROUP_ROW) == {"stop": "disabled"}
+            body = teacher.evaluate("document.body.innerText")  # it left the running groups for the ended ones
+            assert "Groups running now (0)" in body and body.index("Groups that ended (1)") < body.index("3 runs · "
+                                                                                                         "finished")

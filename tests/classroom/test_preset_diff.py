@@ -55,3 +55,63 @@ def test_until_i_pause_switched_on_over_a_bounded_preset_is_listed_as_that_not_a
     assert differences(trained, bounded_preset, LIMITS.max_epochs) == ["Until I pause off → on"]
     longer = _trained(PRESET_CFG.replace(train={"until_paused": False, "epochs": 500}))
     assert differences(longer, bounded_preset, LIMITS.max_epochs) == ["Epochs 60 → 500"]
+
+
+def test_epochs_set_to_the_limit_is_not_read_as_until_i_pause() -> None:
+    """Epochs = the class's limit and a bounded "until I pause" train the same config (1000 epochs, the toggle off):
+    from the config alone the table guessed, and read a student who set Epochs 60 -> 1000 as "Until I pause off ->
+    on" (and one who turned the preset's toggle off at 1000 epochs as "the preset as given"). The job's plan says
+    which it was, and the table passes it on."""
+    bounded_preset = ClassPreset.from_json(PRESET_CFG.replace(train={"until_paused": False, "epochs": 60}).to_json())
+    at_limit = _trained(PRESET_CFG.replace(train={"until_paused": False, "epochs": 1000}))
+    until_paused = _trained(PRESET_CFG.replace(train={"until_paused": True, "epochs": 60}))
+    assert at_limit == until_paused  # the ambiguity: only the plan tells them apart
+    assert differences(at_limit, bounded_preset, LIMITS.max_epochs, until_paused=False) == ["Epochs 60 → 1000"]
+    assert differences(until_paused, bounded_preset, LIMITS.max_epochs, until_paused=True) == \
+        ["Until I pause off → on"]
+    # the preset runs until paused (300 epochs shown): the student turned it off and set the limit
+    assert differences(at_limit, PRESET, LIMITS.max_epochs, until_paused=False) == ["Epochs 300 → 1000",
+                                                                                    "Until I pause on → off"]
+    assert differences(until_paused, PRESET, LIMITS.max_epochs, until_paused=True) == []
+
+
+def test_the_class_table_tells_epochs_at_the_limit_from_until_i_pause(class_db, monkeypatch) -> None:
+    """End to end: Ann turns "Until I pause" on, Ben sets Epochs to the class's limit; both train the same config.
+    The recorder keeps each job's plan in the stored run's metrics, and the teacher's table reads it."""
+    from streamlit.testing.v1 import AppTest
+
+    from nnlib.store import classes, presets, runs, students
+    from tests.classroom.test_class_pages import PRESET as BOUNDED  # 4 epochs, "until I pause" off
+    from tests.classroom.test_teacher_watch import _teacher, _wait
+    from ui import classroom as CR
+    from ui.services import job_manager
+
+    monkeypatch.setenv("NNLIB_CLASS_MAX_EPOCHS", "6")
+    klass = classes.create_class(class_db, "Group E")
+    presets.save_preset(class_db, klass.id, "p", BOUNDED.to_json(indent=None), [], [])
+    chosen = {"Ann": {"until_paused": True}, "Ben": {"epochs": 6}}
+    for name, train in chosen.items():
+        member = students.join(class_db, klass.id, name, f"browser:{name}")
+        at = AppTest.from_function(_start_run, default_timeout=60)
+        at.session_state["class.ctx"] = CR.ClassContext(klass.id, klass.code, klass.name, member.id, member.name)
+        at.session_state["cfg"] = BOUNDED.replace(train={**train, "speed": "fast"}).to_dict()
+        at.run()
+        assert not at.exception, at.exception
+        job_id = at.session_state["job_playground"]
+        _wait(lambda j=job_id: job_manager().find(j)[1].status == "finished", f"{name}'s run to finish")
+        CR.recorder().record_now(job_id)
+    stored = runs.class_runs(class_db, klass.id)
+    assert len({r.config for r in stored}) == 1  # the same trained config: 6 epochs, the toggle off
+    rows = [e.value for e in _teacher().markdown if "epochs ·" in str(e.value)]
+    assert any(r.startswith("**Ann**") and r.endswith("changed: Until I pause off → on; Speed normal → fast")
+               for r in rows), rows
+    assert any(r.startswith("**Ben**") and r.endswith("changed: Epochs 4 → 6; Speed normal → fast")
+               for r in rows), rows
+
+
+def _start_run() -> None:
+    import streamlit as st
+
+    from ui import session as S
+
+    st.session_state["job_playground"] = S.start_job("playground", {"config": st.session_state["cfg"]})

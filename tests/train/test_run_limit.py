@@ -38,3 +38,37 @@ def test_a_bounded_run_the_student_set_keeps_its_own_reason() -> None:
     result = job.run_training({"config": small(until_paused=False, epochs=4).to_dict(), "interval": 1e9},
                               JobControl())
     assert result["reason"] == "all 4 epochs done"  # the student's own goal, reached
+
+
+def _group(configs: list[RunConfig], plans: list[dict] | None = None) -> dict:
+    from nnlib.compare.group import group_payload, run_group
+
+    ctl = JobControl(min_interval=0.0)
+    labels = [f"lr = {c.train.lr:g}" for c in configs]
+    run_group(group_payload(configs, labels, plans=plans) if plans else group_payload(configs, labels), ctl)
+    return ctl.latest
+
+
+def test_a_group_until_i_pause_at_the_servers_horizon_says_each_run_reached_the_servers_limit(monkeypatch) -> None:
+    """A Change-one-knob group of runs "until I pause" ended with each run's "all 20000 epochs done" (the server's
+    horizon) where a single run says whose limit it reached."""
+    monkeypatch.setattr(validation, "MAX_LIVE_EPOCHS", 6)
+    final = _group([small(until_paused=True, lr=lr) for lr in (0.03, 0.3)])
+    said = "stopped at the server's limit of 6 epochs (Until I pause runs until you pause, up to that limit)"
+    assert [(r["epoch"], r["reason"], r["until_paused"]) for r in final["runs"]] == [(6, said, True)] * 2, final
+    assert final["reason"] == said and final["status"] == "finished"  # the Compare page's group bar says it too
+
+
+def test_a_class_bounded_group_until_i_pause_says_each_run_reached_the_classs_limit() -> None:
+    """In a class, admit_group turns each run "until I pause" into a run of the class's max epochs; the plans it
+    hands the group say so, as a single run's payload plan does."""
+    bounded = [small(until_paused=False, epochs=5, lr=lr) for lr in (0.03, 0.3)]
+    final = _group(bounded, [validation.run_plan(c, class_limit=True) for c in bounded])
+    assert all(r["reason"].startswith("stopped at your class's limit of 5 epochs") for r in final["runs"]), final
+    assert all(r["until_paused"] for r in final["runs"]) and final["until_paused"] is True
+
+
+def test_a_bounded_group_keeps_its_runs_own_reason() -> None:
+    final = _group([small(until_paused=False, epochs=4, lr=lr) for lr in (0.03, 0.3)])
+    assert [r["reason"] for r in final["runs"]] == ["all 4 epochs done"] * 2
+    assert final["reason"] == ""  # a goal reached is each run's own; the group bar says "finished"
