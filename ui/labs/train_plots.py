@@ -16,6 +16,7 @@ import numpy as np
 
 from nnlib.labs.fitting_lab import best_index, sweep_points
 from nnlib.labs.lr_lab import verdict_label
+from ui.curve_style import EPOCH_AXIS  # one epoch axis for every chart
 from ui.labs.mc_plots import mc_patches
 from ui.plots import PALETTE, _layout
 
@@ -32,7 +33,6 @@ RUN_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 # fraction of the plot's height (y = -0.25), a ten-entry legend shrank the plot until its first row sat on the
 # "epoch" title at 1024 px (a walkthrough saw it).
 LEGEND_BELOW = {"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yref": "container", "yanchor": "bottom"}
-EPOCH_AXIS = {"title": {"text": "epoch"}, "automargin": True}
 
 
 def _series(hist: dict[str, Any], key: str) -> tuple[np.ndarray, np.ndarray]:
