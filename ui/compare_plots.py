@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ui.curve_style import EPOCH_AXIS, as_drawn
+from ui.curve_style import EPOCH_AXIS, LEGEND_BELOW, as_drawn
 from ui.plots import PALETTE, _layout
 
 FIGURES = ("cmp_loss", "cmp_metric")
@@ -64,7 +64,7 @@ def by_kind(runs: list[dict[str, Any]]) -> dict[str, list[tuple[int, dict[str, A
 def _pair_figures(runs: list[tuple[int, dict[str, Any]]], heading: str) -> tuple[dict[str, Any], dict[str, Any]]:
     shown = [r for _, r in runs]
     metric = metric_of(shown)
-    legend = {"orientation": "h", "y": -0.42, "x": 0, "yanchor": "top", "font": {"size": 11}}  # under "epoch"
+    legend = {**LEGEND_BELOW, "font": {"size": 11}}  # under "epoch", never on it
     height = 330 + 22 * ((len(shown) + 1) // 2)  # the legend under the axis grows with the runs
     traces = {key: [t for i, r in runs for t in _pair(r, i, key)] for key in ("loss", metric)}
     loss = {"data": traces["loss"], "layout": _layout(

@@ -14,6 +14,10 @@ import numpy as np
 
 WHOLE_EPOCH_SPAN = 10  # epoch axes spanning at most this many epochs tick every epoch (beyond, plotly's ticks are >= 2)
 EPOCH_AXIS = {"title": {"text": "epoch"}, "automargin": True}  # automargin: the legend below never meets the title
+# The legend under a chart, placed in pixels from the bottom of the chart's box (yref "container"): with the x axis'
+# automargin (EPOCH_AXIS), plotly then grows the bottom margin to fit it under the axis title. Placed at a fraction
+# of the plot's height (y = -0.45), it rose onto the "epoch" title of a short chart (the Images & CNNs loss chart).
+LEGEND_BELOW = {"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yref": "container", "yanchor": "bottom"}
 
 
 def finite(values: Any) -> np.ndarray:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from nnlib.inspect.snapshot import AnySnapshot, PlaygroundSnapshot
-from ui.curve_style import EPOCH_AXIS, drawn_traces
+from ui.curve_style import EPOCH_AXIS, LEGEND_BELOW, drawn_traces
 
 ORANGE, BLUE = "#f59322", "#0877bd"  # TF Playground's class colours (class 0, class 1)
 DIVERGING = [[0.0, ORANGE], [0.5, "#e8eaeb"], [1.0, BLUE]]
@@ -35,7 +35,7 @@ TEMPLATE = {"layout": {"font": {**FONT, "color": TEXT}, "colorway": PALETTE, "ho
 def _layout(**kw: Any) -> dict[str, Any]:
     base = {"template": TEMPLATE, "margin": {"l": 40, "r": 10, "t": 30, "b": 35}, "font": FONT,
             "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "#fafafa", "uirevision": "keep", "showlegend": True,
-            "legend": {"orientation": "h", "y": -0.45, "x": 0, "yanchor": "top"}}  # below the axis title
+            "legend": LEGEND_BELOW}  # below the axis title
     base.update(kw)
     return base
 
@@ -138,10 +138,11 @@ def metric_figure(snap: AnySnapshot) -> dict[str, Any]:
 
 def penalty_traces(snap: PlaygroundSnapshot) -> list[dict[str, Any]]:
     ep = _col(snap, "epoch")
-    return [{"type": "scatter", "mode": "lines", "name": "data loss", "x": ep, "y": _col(snap, "train_loss"),
-             "stackgroup": "one", "line": {"color": "#4393c3"}},
-            {"type": "scatter", "mode": "lines", "name": "L1/L2 penalty", "x": ep, "y": _col(snap, "train_penalty"),
-             "stackgroup": "one", "line": {"color": "#f4a582"}}]
+    return drawn_traces([
+        {"type": "scatter", "mode": "lines", "name": "data loss", "x": ep, "y": _col(snap, "train_loss"),
+         "stackgroup": "one", "line": {"color": "#4393c3"}},
+        {"type": "scatter", "mode": "lines", "name": "L1/L2 penalty", "x": ep, "y": _col(snap, "train_penalty"),
+         "stackgroup": "one", "line": {"color": "#f4a582"}}])
 
 
 def penalty_figure(snap: PlaygroundSnapshot) -> dict[str, Any]:
