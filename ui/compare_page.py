@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from nnlib.classroom.presets import field_label
 from nnlib.compare import comparison_csv, comparison_json, config_diff
 from nnlib.compare.variants import flat_fields
 from ui import classroom as CR
@@ -17,11 +18,13 @@ from ui import compare_store as store
 from ui import run_controls as R
 from ui import session as S
 from ui.compare_panel import GROUP_SLOT, reconnect_group
-from ui.compare_plots import compare_figures, final_row
+from ui.compare_plots import compare_figures, compare_rows, final_row
 from ui.keepalive import keep_alive
 from ui.live import live_charts
 
 HIGHLIGHT = "background-color: #fff3cd; font-weight: 600"
+MAX_SETTING_COLUMNS = 3  # differing settings the results table adds as columns; more (a Playground run beside an
+# image run differs in ~15) made it wider than a 1280 px screen, so they go to a table of their own, one row each
 GROUP_COMMANDS = (("Pause", "pause", ":material/pause:", "Pause every variant after the current epoch."),
                   ("Resume", "resume", ":material/play_circle:", "Continue every variant."),
                   ("Step", "step", ":material/skip_next:", "Train exactly one more epoch of every variant, then "
@@ -73,12 +76,14 @@ def group_bar(pins: list[store.Pin]) -> None:
 def settings_table(pins: list[store.Pin], differs: list[str], all_fields: bool) -> Any:
     """Rows: settings; columns: runs. Differing settings highlighted (all of them, or only those)."""
     flats = [flat_fields(p.config) for p in pins]
-    keys = list(flats[0]) if all_fields else differs
+    keys = list(dict.fromkeys(k for f in flats for k in f)) if all_fields else differs  # an image run has more
     df = pd.DataFrame({p.label: [_shown(f.get(k)) for k in keys] for p, f in zip(pins, flats, strict=True)},
                       index=keys)
     if df.columns.duplicated().any():
         df.columns = [f"{c} ({i})" for i, c in enumerate(df.columns, start=1)]
-    return df.style.apply(lambda row: [HIGHLIGHT if row.name in differs else ""] * len(row), axis=1)
+    marked = {field_label(k) for k in differs}
+    df.index = [field_label(k) for k in keys]
+    return df.style.apply(lambda row: [HIGHLIGHT if row.name in marked else ""] * len(row), axis=1)
 
 
 def _shown(v: Any) -> str:
@@ -91,16 +96,18 @@ def _shown(v: Any) -> str:
 
 def results_table(pins: list[store.Pin], differs: list[str]) -> Any:
     """One row per run: what differs, its status and its final numbers."""
+    columns = differs if len(differs) <= MAX_SETTING_COLUMNS else []
     rows = []
     for p in pins:
         flat = flat_fields(p.config)
         row = {"run": p.label, "page": p.page, "status": p.status}
-        row.update({k: _shown(flat.get(k)) for k in differs})
+        row.update({field_label(k): _shown(flat.get(k)) for k in columns})
         row.update(final_row({"history": p.history}))
         rows.append(row)
     df = pd.DataFrame(rows)
     fmt = {c: "{:.4f}" for c in df.columns if df[c].dtype.kind == "f" and c != "at epoch"}
-    return df.style.format(fmt, na_rep="–").set_properties(subset=differs, **{"background-color": "#fff3cd"})
+    return df.style.format(fmt, na_rep="–").set_properties(subset=[field_label(k) for k in columns],
+                                                           **{"background-color": "#fff3cd"})
 
 
 def _choices(pins: list[store.Pin]) -> dict[str, str]:
@@ -180,16 +187,27 @@ def compare_body() -> None:
         st.info("Nothing pinned yet. On the Playground or the Images & CNNs page, press **Train**, then **Pin to "
                 "compare**, or use **Change one knob** to train variants side by side.", icon=":material/push_pin:")
     drawn = store.shown(person, manager)  # the pins, then the teacher's references
-    if not drawn:
-        return
-    snap = store.composite_snapshot(drawn)
     active = any(p.active for p in drawn)
+    snap = store.composite_snapshot(drawn)
     figs = compare_figures(snap)
     if active:  # the browser polls the composite of the pins and patches the curves in place, no rerun
-        live_charts("cmp.live", figs, [list(figs)], token, "compare", True, -1, "running")
-    else:
-        for col, (fid, fig) in zip(st.columns(len(figs)), figs.items(), strict=True):
-            R.static_chart(col, fig, f"cmp.fig.{fid}")
+        live_charts("cmp.live", figs, compare_rows(figs), token, "compare", True, -1, "running")
+        return _below_charts(person, manager, pins, drawn)
+    live_charts("cmp.live", {}, [], None, "compare", False, 0, "")  # the page's style (ui/live.css) and plotly.js
+    if not drawn:
+        return None
+    for row in compare_rows(figs):
+        for col, fid in zip(st.columns(len(row)), row, strict=True):
+            R.static_chart(col, figs[fid], f"cmp.fig.{fid}")
+    return _below_charts(person, manager, pins, drawn)
+
+
+def _below_charts(person: str, manager: Any, pins: list[store.Pin], drawn: list[store.Pin]) -> None:
+    """The notes, tables, unpin and export under the charts."""
+    if len({store.run_kind(p.config) for p in drawn}) > 1:
+        st.caption(":material/info: Playground and Images & CNNs runs are drawn in charts of their own: an image "
+                   "run's epoch passes over thousands of images, a Playground run's over a few hundred points, so "
+                   "their epochs do not line up.")
     hidden = CR.hidden_fields()
     drawn = visible(drawn, hidden)
     if any(R.has_dropout(p.config) for p in drawn):
@@ -200,6 +218,9 @@ def compare_body() -> None:
                    "curves lie on top of each other.")
     st.markdown("**Runs** — settings that differ are highlighted" if differs else "**Runs** — same settings")
     st.dataframe(results_table(drawn, differs), hide_index=True, width="stretch", key="cmp.results")
+    if len(differs) > MAX_SETTING_COLUMNS:
+        st.markdown(f"**Settings that differ** ({len(differs)})")
+        st.dataframe(settings_table(drawn, differs, all_fields=False), width="stretch", key="cmp.differs")
     with st.expander("All settings, side by side", expanded=False):
         st.dataframe(settings_table(drawn, differs, all_fields=True), width="stretch", key="cmp.settings")
     if pins:

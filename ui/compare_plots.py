@@ -12,10 +12,14 @@ from typing import Any
 
 import numpy as np
 
+from ui.curve_style import EPOCH_AXIS, LEGEND_BELOW, as_drawn
 from ui.plots import PALETTE, _layout
 
 FIGURES = ("cmp_loss", "cmp_metric")
 MAX_POINTS = 300  # per trace on the wire and on screen; the export has every epoch
+# What a run's "kind" (ui.compare_store.run_kind) is called above its own charts: a Playground run counts epochs of
+# a few hundred points, an image run epochs of thousands of images, so their curves never share an epoch axis.
+KIND_TITLES = {"playground": "Playground runs", "image": "Images & CNNs runs"}
 
 
 def metric_of(runs: list[dict[str, Any]]) -> str:
@@ -43,39 +47,67 @@ def _pair(run: dict[str, Any], i: int, key: str) -> list[dict[str, Any]]:
     for split, dash in (("train", "solid"), ("val", "dash")):
         x, y = _thin(hist.get("epoch") or [], hist.get(f"{split}_{key}") or [])
         name = f"{label} · {'train' if split == 'train' else 'validation'}"
-        traces.append({"type": "scatter", "mode": "lines", "name": name, "x": x, "y": y, "legendgroup": label,
-                       "line": {"color": color, "width": 2, "dash": dash}})
+        traces.append(as_drawn({"type": "scatter", "mode": "lines", "name": name, "x": x, "y": y,
+                                "legendgroup": label, "line": {"color": color, "width": 2, "dash": dash},
+                                "marker": {"color": color, "size": 7}}))
     return traces
 
 
-def curve_traces(runs: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
-    """Two traces per run (train, validation) of metric `key` ("loss", "accuracy", "rmse"), in run order."""
-    return [t for i, r in enumerate(runs) for t in _pair(r, i, key)]
+def by_kind(runs: list[dict[str, Any]]) -> dict[str, list[tuple[int, dict[str, Any]]]]:
+    """(index, run) per kind, kinds in the order their first run comes; runs without a kind are one kind."""
+    kinds: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for i, r in enumerate(runs):
+        kinds.setdefault(r.get("kind") or "", []).append((i, r))
+    return kinds
 
 
-def compare_figures(snap: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The overlaid loss and accuracy (or RMSE) figures of a snapshot's runs."""
-    runs = snap.get("runs") or []
-    metric = metric_of(runs)
-    legend = {"orientation": "h", "y": -0.42, "x": 0, "yanchor": "top", "font": {"size": 11}}  # under "epoch"
-    height = 330 + 22 * ((len(runs) + 1) // 2)  # the legend under the axis grows with the runs
-    loss = {"data": curve_traces(runs, "loss"), "layout": _layout(
-        title={"text": "Loss (solid: train, dashed: validation)", "font": {"size": 13}}, height=height,
-        legend=legend, xaxis={"title": {"text": "epoch"}}, yaxis={"title": {"text": "loss"}, "rangemode": "tozero"})}
+def _pair_figures(runs: list[tuple[int, dict[str, Any]]], heading: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    shown = [r for _, r in runs]
+    metric = metric_of(shown)
+    legend = {**LEGEND_BELOW, "font": {"size": 11}}  # under "epoch", never on it
+    height = 330 + 22 * ((len(shown) + 1) // 2)  # the legend under the axis grows with the runs
+    traces = {key: [t for i, r in runs for t in _pair(r, i, key)] for key in ("loss", metric)}
+    loss = {"data": traces["loss"], "layout": _layout(
+        title={"text": f"{heading}Loss (solid: train, dashed: validation)", "font": {"size": 13}}, height=height,
+        legend=legend, xaxis=EPOCH_AXIS, yaxis={"title": {"text": "loss"}, "rangemode": "tozero"})}
     yaxis: dict[str, Any] = {"title": {"text": metric}}
     if metric == "accuracy":
         yaxis["range"] = [0, 1.02]
     title = "RMSE (lower is better)" if metric == "rmse" else "Accuracy"
-    acc = {"data": curve_traces(runs, metric), "layout": _layout(
-        title={"text": f"{title} (solid: train, dashed: validation)", "font": {"size": 13}}, height=height,
-        legend=legend, xaxis={"title": {"text": "epoch"}}, yaxis=yaxis)}
-    return {"cmp_loss": loss, "cmp_metric": acc}
+    acc = {"data": traces[metric], "layout": _layout(
+        title={"text": f"{heading}{title} (solid: train, dashed: validation)", "font": {"size": 13}},
+        height=height, legend=legend, xaxis=EPOCH_AXIS, yaxis=yaxis)}
+    return loss, acc
+
+
+def compare_figures(snap: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The overlaid loss and accuracy (or RMSE) figures of a snapshot's runs: one pair ("cmp_loss", "cmp_metric")
+    for runs of one kind; runs of several kinds (a Playground and an image run) get a pair per kind, its title
+    naming the kind ("cmp_loss", "cmp_metric", then "cmp_loss_image", ...), so no epoch axis mixes them."""
+    kinds = by_kind(snap.get("runs") or [])
+    if len(kinds) <= 1:
+        loss, acc = _pair_figures(next(iter(kinds.values()), []), "")
+        return {"cmp_loss": loss, "cmp_metric": acc}
+    figs: dict[str, dict[str, Any]] = {}
+    for n, (kind, runs) in enumerate(kinds.items()):
+        suffix = f"_{kind or 'other'}" if n else ""
+        loss, acc = _pair_figures(runs, f"{KIND_TITLES.get(kind, 'Other runs')}: ")
+        figs[f"cmp_loss{suffix}"], figs[f"cmp_metric{suffix}"] = loss, acc
+    return figs
+
+
+def compare_rows(figs: dict[str, dict[str, Any]]) -> list[list[str]]:
+    """The page layout: a row per kind, its loss chart beside its accuracy (or RMSE) chart."""
+    ids = list(figs)
+    return [ids[i:i + 2] for i in range(0, len(ids), 2)]
 
 
 def compare_patches(snap: dict[str, Any]) -> dict[str, dict[int, dict]]:
-    """Every trace's data, replaced (runs started at different times share no 'epochs since' point)."""
+    """Every trace's data, replaced (runs started at different times share no 'epochs since' point), with what
+    ui.curve_style.as_drawn decided (a curve's first point brings its legend entry and marker)."""
     figs = compare_figures(snap)
-    return {fid: {i: {"x": t["x"], "y": t["y"]} for i, t in enumerate(fig["data"])} for fid, fig in figs.items()}
+    return {fid: {i: {k: t[k] for k in ("x", "y", "mode", "showlegend")} for i, t in enumerate(fig["data"])}
+            for fid, fig in figs.items()}
 
 
 def final_row(run: dict[str, Any]) -> dict[str, Any]:

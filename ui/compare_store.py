@@ -164,10 +164,20 @@ def compare_token(person: str, session_id: str) -> str:
         return s.token
 
 
+def run_kind(config: dict[str, Any]) -> str:
+    """"image" for a run on images (the Images & CNNs page's), else "playground": an image run's epoch passes over
+    thousands of images, a Playground run's over a few hundred points, so the Compare page never puts their curves
+    on one epoch axis (ui.compare_plots.compare_figures)."""
+    from nnlib.data.catalog import DATASETS
+
+    entry = DATASETS.get(str((config.get("data") or {}).get("dataset")))
+    return "image" if entry is not None and entry.params.get("kind") == "image" else "playground"
+
+
 def composite_snapshot(current: list[Pin]) -> dict[str, Any]:
     """Every pin's curves as the runs of one snapshot (the shape a variant group's snapshot has)."""
-    runs = [{"label": p.label, "status": p.status, "reason": p.reason, "epoch": p.epoch, "history": p.history}
-            for p in current]
+    runs = [{"label": p.label, "status": p.status, "reason": p.reason, "epoch": p.epoch, "history": p.history,
+             "kind": run_kind(p.config)} for p in current]
     # the status line's epoch and time follow the runs that are training now (a paused or finished pin's count
     # would stand still while the variants beside it move on)
     moving = [p for p in current if p.status == "running"] or current

@@ -113,6 +113,25 @@ function statusLine(info) {
   return parts.join(" · ");
 }
 
+// ui.curve_style.whole_epochs, as curves grow: an axis titled "epoch" ticks every epoch while its curves span at
+// most 10 epochs (plotly's own ticks there are 1.5, 2.5), plotly's ticks beyond
+function wholeEpochs(fig) {
+  for (const [name, axis] of Object.entries(fig.layout)) {
+    if (!name.startsWith("xaxis") || !axis || !axis.title || axis.title.text !== "epoch") continue;
+    const ref = `x${name.slice(5)}`;
+    let lo = Infinity, hi = -Infinity;
+    for (const t of fig.data) {
+      if ((t.xaxis || "x") !== ref) continue;
+      if (!Array.isArray(t.x)) t.x = toArray(t.x);  // decoded once (as a patch's extend does)
+      const first = t.x.find(Number.isFinite), last = t.x.findLast(Number.isFinite);  // epochs ascend
+      if (first !== undefined) { lo = Math.min(lo, first); hi = Math.max(hi, last); }
+    }
+    const whole = hi >= lo && hi - lo <= 10;
+    axis.tickmode = whole ? "linear" : "auto";
+    if (whole) Object.assign(axis, { tick0: 0, dtick: 1 }); else { delete axis.tick0; delete axis.dtick; }
+  }
+}
+
 function escapeHtml(text) {
   const d = document.createElement("div");
   d.textContent = String(text);
@@ -194,6 +213,7 @@ export default function (component) {
       const height = `${fig.layout.height || 300}px`;
       if (st.divs[id].style.height !== height) st.divs[id].style.height = height;  // no layout pass if unchanged
       fig.layout.datarevision = st.seq;
+      wholeEpochs(fig);
       P.react(st.divs[id], fig.data, fig.layout, CONFIG);
       byFig[id] = (byFig[id] || 0) + (performance.now() - t0);
       draws[id] = (draws[id] || 0) + 1;
@@ -231,8 +251,10 @@ export default function (component) {
         const trace = fig.data[idx];
         if (!trace) continue;
         if (values.extend) {
-          trace.x = toArray(trace.x).concat(toArray(values.x));
-          trace.y = toArray(trace.y).concat(toArray(values.y));
+          const { x, y, extend, ...shown } = values;  // shown: mode, showlegend, visible (ui.curve_style.as_drawn)
+          trace.x = toArray(trace.x).concat(toArray(x));
+          trace.y = toArray(trace.y).concat(toArray(y));
+          Object.assign(trace, shown);
         } else {
           Object.assign(trace, values);
         }

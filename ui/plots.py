@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from nnlib.inspect.snapshot import AnySnapshot, PlaygroundSnapshot
+from ui.curve_style import EPOCH_AXIS, LEGEND_BELOW, drawn_traces
 
 ORANGE, BLUE = "#f59322", "#0877bd"  # TF Playground's class colours (class 0, class 1)
 DIVERGING = [[0.0, ORANGE], [0.5, "#e8eaeb"], [1.0, BLUE]]
@@ -34,7 +35,7 @@ TEMPLATE = {"layout": {"font": {**FONT, "color": TEXT}, "colorway": PALETTE, "ho
 def _layout(**kw: Any) -> dict[str, Any]:
     base = {"template": TEMPLATE, "margin": {"l": 40, "r": 10, "t": 30, "b": 35}, "font": FONT,
             "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "#fafafa", "uirevision": "keep", "showlegend": True,
-            "legend": {"orientation": "h", "y": -0.45, "x": 0, "yanchor": "top"}}  # below the axis title
+            "legend": LEGEND_BELOW}  # below the axis title
     base.update(kw)
     return base
 
@@ -95,36 +96,34 @@ def loss_traces(snap: AnySnapshot) -> list[dict[str, Any]]:
     best = snap.get("best_epoch")
     val = _col(snap, "val_loss")
     bx, by = ([best], [val[best - 1]]) if best and val and best <= len(val) else ([], [])
-    test = _col(snap, "test_loss")
-    test_mode = "markers" if test and test[0] is None else "lines"  # image runs: one test point, at the end
-    return [
+    return drawn_traces([  # a test split measured only at the end (image runs) is one point: a marker
         {"type": "scatter", "mode": "lines", "name": "train", "x": ep, "y": _col(snap, "train_loss"),
          "line": {"color": "#333", "width": 2}},
         {"type": "scatter", "mode": "lines", "name": "validation", "x": ep, "y": val,
          "line": {"color": "#d6604d", "width": 2}},
-        {"type": "scatter", "mode": test_mode, "name": "test", "x": ep, "y": test,
+        {"type": "scatter", "mode": "lines", "name": "test", "x": ep, "y": _col(snap, "test_loss"),
          "line": {"color": "#92c5de", "width": 1, "dash": "dot"}, "marker": {"symbol": "diamond", "size": 9,
-                                                                              "color": "#2166ac"},
-         "visible": "legendonly"},
+                                                                              "color": "#2166ac"}},
         {"type": "scatter", "mode": "markers", "name": "best epoch", "x": bx, "y": by,
          "marker": {"symbol": "star", "size": 14, "color": "#ffb000", "line": {"color": "#333", "width": 1}}},
-    ]
+    ])
 
 
 def loss_figure(snap: AnySnapshot) -> dict[str, Any]:
     return {"data": loss_traces(snap), "layout": _layout(
         title={"text": "Loss: train vs validation", "font": {"size": 13}}, height=260,
-        xaxis={"title": {"text": "epoch"}}, yaxis={"title": {"text": "loss"}, "rangemode": "tozero"})}
+        xaxis=EPOCH_AXIS, yaxis={"title": {"text": "loss"}, "rangemode": "tozero"})}
 
 
 def metric_traces(snap: AnySnapshot) -> list[dict[str, Any]]:
     ep = _col(snap, "epoch")
     regression = "val_rmse" in (snap.get("history") or {}) or "train_rmse" in (snap.get("history") or {})
     m = "rmse" if regression else "accuracy"
-    return [{"type": "scatter", "mode": "lines", "name": f"train {m}", "x": ep, "y": _col(snap, f"train_{m}"),
-             "line": {"color": "#333"}},
-            {"type": "scatter", "mode": "lines", "name": f"validation {m}", "x": ep, "y": _col(snap, f"val_{m}"),
-             "line": {"color": "#d6604d"}}]
+    return drawn_traces([
+        {"type": "scatter", "mode": "lines", "name": f"train {m}", "x": ep, "y": _col(snap, f"train_{m}"),
+         "line": {"color": "#333"}},
+        {"type": "scatter", "mode": "lines", "name": f"validation {m}", "x": ep, "y": _col(snap, f"val_{m}"),
+         "line": {"color": "#d6604d"}}])
 
 
 def metric_figure(snap: AnySnapshot) -> dict[str, Any]:
@@ -134,21 +133,22 @@ def metric_figure(snap: AnySnapshot) -> dict[str, Any]:
     if not regression:
         yaxis["range"] = [0, 1.02]
     return {"data": metric_traces(snap), "layout": _layout(title={"text": title, "font": {"size": 13}}, height=260,
-                                                           xaxis={"title": {"text": "epoch"}}, yaxis=yaxis)}
+                                                           xaxis=EPOCH_AXIS, yaxis=yaxis)}
 
 
 def penalty_traces(snap: PlaygroundSnapshot) -> list[dict[str, Any]]:
     ep = _col(snap, "epoch")
-    return [{"type": "scatter", "mode": "lines", "name": "data loss", "x": ep, "y": _col(snap, "train_loss"),
-             "stackgroup": "one", "line": {"color": "#4393c3"}},
-            {"type": "scatter", "mode": "lines", "name": "L1/L2 penalty", "x": ep, "y": _col(snap, "train_penalty"),
-             "stackgroup": "one", "line": {"color": "#f4a582"}}]
+    return drawn_traces([
+        {"type": "scatter", "mode": "lines", "name": "data loss", "x": ep, "y": _col(snap, "train_loss"),
+         "stackgroup": "one", "line": {"color": "#4393c3"}},
+        {"type": "scatter", "mode": "lines", "name": "L1/L2 penalty", "x": ep, "y": _col(snap, "train_penalty"),
+         "stackgroup": "one", "line": {"color": "#f4a582"}}])
 
 
 def penalty_figure(snap: PlaygroundSnapshot) -> dict[str, Any]:
     return {"data": penalty_traces(snap), "layout": _layout(
         title={"text": "Data loss vs regularization penalty", "font": {"size": 13}}, height=260,
-        xaxis={"title": {"text": "epoch"}}, yaxis={"title": {"text": "training objective"}})}
+        xaxis=EPOCH_AXIS, yaxis={"title": {"text": "training objective"}})}
 
 
 # ---------------------------------------------------------------- decision boundary
@@ -350,8 +350,9 @@ def _curve_patch(traces: list[dict[str, Any]], have: int, max_points: int = 150)
     Markers are replaced."""
     out: dict[int, dict] = {}
     for i, t in enumerate(traces):
+        shown = {k: t[k] for k in ("mode", "showlegend", "visible") if k in t}  # ui.curve_style.as_drawn's say
         if t.get("mode") != "lines":
-            out[i] = {"x": t["x"], "y": t["y"]}
+            out[i] = {"x": t["x"], "y": t["y"], **shown}
             continue
         xs, ys = t["x"], t["y"]
         start = bisect.bisect_right(xs, have)  # epochs ascend; only the tail is converted (history can be 10k long)
@@ -361,7 +362,7 @@ def _curve_patch(traces: list[dict[str, Any]], have: int, max_points: int = 150)
             idx = np.unique(np.append(idx[::step], idx[-1]))
         x = np.asarray(xs[start:], dtype=np.float32)
         y = np.asarray([np.nan if v is None else v for v in ys[start:]], dtype=np.float32)
-        out[i] = {"x": x[idx], "y": y[idx] if len(ys) == len(xs) else y[:0], "extend": True}
+        out[i] = {"x": x[idx], "y": y[idx] if len(ys) == len(xs) else y[:0], "extend": True, **shown}
     return out
 
 

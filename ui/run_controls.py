@@ -234,8 +234,10 @@ def finished_view(box: Any, prefix: str, view: JobView | None, snap: dict[str, A
 def static_chart(box: Any, fig: dict[str, Any], key: str) -> None:
     """Draw a figure as the live view draws it (ui/live.js): plotly.js with the figure's own layout (its style is
     ui.plots.TEMPLATE). Streamlit's default theme restyled titles, fonts, colours and grid, so a chart changed
-    look the moment its run ended."""
-    box.plotly_chart(fig, key=key, config={"displayModeBar": False}, width="stretch", theme=None)
+    look the moment its run ended. An epoch axis ticks whole epochs on a short run, as live (ui.curve_style)."""
+    from ui.curve_style import whole_epochs
+
+    box.plotly_chart(whole_epochs(fig), key=key, config={"displayModeBar": False}, width="stretch", theme=None)
 
 
 DROPOUT_LOSS_NOTE = (":material/info: With dropout, the **train** loss is averaged over the epoch's batches with "

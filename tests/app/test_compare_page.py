@@ -64,7 +64,7 @@ def test_pin_then_change_one_knob_then_compare() -> None:
     assert "Accuracy" in figs
     results = at.dataframe[0].value
     assert list(results["run"]) == ["Playground run 1", "dropout = 0", "dropout = 0.2", "dropout = 0.5"]
-    assert list(results["model.dropout"]) == ["0", "0", "0.2", "0.5"]  # the one differing field is a column
+    assert list(results["Dropout"]) == ["0", "0", "0.2", "0.5"]  # the one differing field, named as its knob
     assert set(results["status"]) == {"finished"} and list(results["epochs"]) == [15] * 4
     assert {d.label for d in at.get("download_button")} >= {"Export CSV", "Export JSON"}
     assert any("Playground run 1 and dropout = 0 have the same settings" in c.value for c in at.caption)

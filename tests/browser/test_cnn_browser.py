@@ -59,3 +59,34 @@ def test_train_cnn_on_digits_and_see_filters_and_confusion(server, page):
     assert page.get_by_text("Confusion matrix (test set)").count() >= 1
     assert page.get_by_text("First-layer filters").count() >= 1
     shot(page, "cnn_stopped")
+
+
+# the finished run's loss chart as a student reads it: tick labels, the x title's and the legend's boxes, the legend's
+# entries and how many points each curve draws (a 'lines' trace of one point draws none)
+LOSS_CHART = """() => { const d = document.querySelector('.st-key-cnn-fig-loss .js-plotly-plot');
+  if (!d || !d._fullLayout) return null;
+  const box = (el) => { const r = el.getBoundingClientRect(); return {top: r.top, bottom: r.bottom}; };
+  const title = d.querySelector('.g-xtitle text'), legend = d.querySelector('g.legend');
+  return {ticks: d._fullLayout.xaxis._vals.map(v => v.text), title: title && box(title),
+          legend: legend && box(legend), entries: [...d.querySelectorAll('g.legend .traces')].map(
+            t => t.textContent),
+          drawn: [...d.querySelectorAll('.scatterlayer .trace')].map(
+            t => { const line = t.querySelector('.js-line');  // a line of one point has no segment ("L")
+                   return t.querySelectorAll('.points path').length + (line && /L/.test(line.getAttribute('d') || '')
+                                                                        ? 2 : 0); })}; }"""
+
+
+def test_a_one_epoch_run_draws_its_points_with_whole_epoch_ticks_and_a_clear_legend(server, page):
+    """Walkthroughs saw a one-epoch CNN run's loss chart empty, ticks at 0.5 and 1.5 where only whole epochs exist,
+    the "epoch" title touching the legend, and a greyed "test" entry with no curve."""
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.goto(f"{server}/cnn?train.epochs=1")
+    page.wait_for_selector("text=3,658 parameters", timeout=60_000)
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.wait_for_selector("text=Predict with the trained network", timeout=120_000)
+    chart = wait_for(page, LOSS_CHART, lambda v: v is not None and v["legend"] is not None)
+    shot(page, "cnn_one_epoch_1024")
+    assert chart["ticks"] and all(re.fullmatch(r"\d+", t) for t in chart["ticks"]), chart["ticks"]
+    assert chart["legend"]["top"] >= chart["title"]["bottom"], chart  # under "epoch", not on it
+    assert chart["entries"] == ["train", "validation", "test", "best epoch"]
+    assert all(n > 0 for n in chart["drawn"]), chart["drawn"]  # every curve named draws its point

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 
@@ -67,5 +68,44 @@ def test_pin_change_one_knob_and_compare_live(server, browser) -> None:
         page.locator("[data-testid=stTopNav]").get_by_text("Course map", exact=True).click()
         page.get_by_text("1. Neuron and MLP").wait_for(timeout=30_000)
         shot(page, "course_map_1024")
+    finally:
+        ctx.close()
+
+
+PAGE_FIT = """() => {
+  const title = [...document.querySelectorAll('h3')].find(h => h.textContent.includes('Compare runs'));
+  const main = document.querySelector('[data-testid=stMain]');
+  const table = document.querySelector('[data-testid=stDataFrame] .dvn-scroller');  // the results table
+  return {title: title ? title.getBoundingClientRect().top : null, page: main.scrollWidth - main.clientWidth,
+          table: table ? table.scrollWidth - table.clientWidth : null,
+          titles: [...document.querySelectorAll('.js-plotly-plot')].map(d => d._fullLayout.title.text)}; }"""
+
+
+@pytest.mark.slow
+def test_a_playground_run_and_an_image_run_side_by_side_fit_1280(server, browser) -> None:
+    """A walkthrough pinned a Playground run and an Images & CNNs run: one epoch axis for both (a 2D run's epochs
+    against an image run's), raw keys (data.n_samples), a table wider than the screen, a gap above the title."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = ctx.new_page()
+    try:
+        page.goto(f"{server}/?data.n_samples=200&train.epochs=20&train.until_paused=false")
+        page.wait_for_selector("[data-testid=stPlotlyChart]", timeout=90_000)
+        page.get_by_role("button", name="Train", exact=True).click()
+        page.get_by_role("button", name="Pin to compare").click(timeout=60_000)
+        page.get_by_text("Pinned Playground run 1.").wait_for(timeout=30_000)
+        page.goto(f"{server}/cnn?train.epochs=2")
+        page.wait_for_selector("text=3,658 parameters", timeout=60_000)
+        page.get_by_role("button", name="Train", exact=True).click()
+        page.wait_for_selector("text=Predict with the trained network", timeout=120_000)
+        page.get_by_role("button", name="Pin to compare").click()
+        page.get_by_text("Pinned CNN run 1.").wait_for(timeout=30_000)
+        page.locator("[data-testid=stTopNav]").get_by_text("Compare", exact=True).click()
+        page.get_by_text(re.compile(r"^Runs — ")).wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)  # the charts' and the table's own drawing
+        fit = wait_for(page, PAGE_FIT, lambda v: v["table"] is not None and len(v["titles"]) >= 2, timeout=60)
+        shot(page, "compare_two_kinds_1280")
+        assert sorted(t.split(":")[0] for t in fit["titles"]) == ["Images & CNNs runs"] * 2 + ["Playground runs"] * 2
+        assert fit["page"] <= 0 and fit["table"] <= 2, fit  # nothing scrolls sideways
+        assert fit["title"] < 120, fit  # as high as the Playground's title (Streamlit's 6rem put it at 157 px)
     finally:
         ctx.close()

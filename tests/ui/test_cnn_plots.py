@@ -157,7 +157,7 @@ def test_the_test_loss_measured_once_at_the_end_is_drawn_as_a_point():
     snap = {**fake_snapshot(epochs=3), "final": True}
     snap["history"]["test_loss"] = [None, None, 0.25]
     test = next(t for t in CP.cnn_figures(snap, NAMES, None)["loss"]["data"] if t["name"] == "test")
-    assert test["mode"] == "markers" and test["y"] == [None, None, 0.25] and test["x"] == [1, 2, 3]
+    assert "markers" in test["mode"] and test["y"] == [None, None, 0.25] and test["x"] == [1, 2, 3]
     every_epoch = {**snap, "history": {**snap["history"], "test_loss": [0.5, 0.4, 0.25]}}  # a Playground run
     assert next(t for t in CP.cnn_figures(every_epoch, NAMES, None)["loss"]["data"]
                 if t["name"] == "test")["mode"] == "lines"

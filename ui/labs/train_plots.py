@@ -16,6 +16,7 @@ import numpy as np
 
 from nnlib.labs.fitting_lab import best_index, sweep_points
 from nnlib.labs.lr_lab import verdict_label
+from ui.curve_style import EPOCH_AXIS, LEGEND_BELOW  # one epoch axis and legend for every chart
 from ui.labs.mc_plots import mc_patches
 from ui.plots import PALETTE, _layout
 
@@ -27,12 +28,6 @@ SPLIT_DASH = {"train": "solid", "val": "dash", "": "solid"}
 # One dash pattern per run (a chart with one line per run): curves that coincide (zeros and normal 0.01, both flat
 # at ln 2) then both show, the later one's gaps revealing the earlier, and the legend says which pattern is which.
 RUN_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
-# The legend under a chart, placed in pixels from the bottom of the chart's box (yref "container"): with the x
-# axis' automargin (EPOCH_AXIS), plotly then grows the bottom margin to fit it under the axis title. Placed at a
-# fraction of the plot's height (y = -0.25), a ten-entry legend shrank the plot until its first row sat on the
-# "epoch" title at 1024 px (a walkthrough saw it).
-LEGEND_BELOW = {"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yref": "container", "yanchor": "bottom"}
-EPOCH_AXIS = {"title": {"text": "epoch"}, "automargin": True}
 
 
 def _series(hist: dict[str, Any], key: str) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,56 @@
+"""A Playground run pinned beside an Images & CNNs run: each kind gets charts of its own (one epoch of a few hundred
+points and one of thousands of images are no common axis), and the tables name settings in words and stay within a
+1280 px screen (a walkthrough saw one epoch axis for both, raw keys such as data.n_samples, and a table that
+scrolled sideways)."""
+
+from __future__ import annotations
+
+from nnlib.config import RunConfig
+from nnlib.models.presets import preset_spec
+from ui import compare_store as store
+from ui.compare_page import differing, results_table, settings_table
+from ui.compare_plots import compare_figures, compare_patches
+
+
+def _hist(epochs: int) -> dict[str, list]:
+    return {"epoch": list(range(1, epochs + 1)), "train_loss": [1.0] * epochs, "val_loss": [1.1] * epochs,
+            "train_accuracy": [0.5] * epochs, "val_accuracy": [0.4] * epochs}
+
+
+def _pins() -> list[store.Pin]:
+    playground = RunConfig().to_dict()
+    cnn = RunConfig().replace(  # the Images & CNNs page's setup (pages/cnn.py DEFAULT)
+        data={"dataset": "digits", "n_samples": 0, "train_frac": 0.7, "val_frac": 0.15},
+        model={"hidden": (64,), "activation": "relu", "initializer": "he_uniform",
+               "cnn": preset_spec("tiny", (1, 8, 8))},
+        train={"optimizer": "adam", "lr": 0.003, "batch_size": 32, "epochs": 40}).to_dict()
+    return [store.Pin("p1", "Playground run 1", "Playground", playground, status="finished", history=_hist(300)),
+            store.Pin("p2", "CNN run 1", "CNN", cnn, status="finished", history=_hist(3))]
+
+
+def test_runs_of_two_kinds_never_share_an_epoch_axis():
+    figs = compare_figures(store.composite_snapshot(_pins()))
+    runs_per_fig = {fid: {t["legendgroup"] for t in f["data"]} for fid, f in figs.items()}
+    assert all(len(runs) == 1 for runs in runs_per_fig.values()), runs_per_fig
+    assert {r for runs in runs_per_fig.values() for r in runs} == {"Playground run 1", "CNN run 1"}
+    titles = [f["layout"]["title"]["text"] for f in figs.values()]
+    assert any(t.startswith("Playground runs") for t in titles) and any(t.startswith("Images & CNNs") for t in titles)
+    assert set(compare_patches(store.composite_snapshot(_pins()))) == set(figs)  # the live route patches them all
+    one_kind = compare_figures(store.composite_snapshot(_pins()[:1]))
+    assert list(one_kind) == ["cmp_loss", "cmp_metric"]  # runs of one kind: one pair, as before
+
+
+def test_the_tables_name_settings_in_words_and_stay_narrow():
+    pins = _pins()
+    differs = differing(pins, frozenset())
+    assert len(differs) >= 10  # a Playground run and an image run differ in many settings
+    results = results_table(pins, differs).data
+    assert not [c for c in results.columns if "." in c or "_" in c], list(results.columns)  # no raw keys
+    assert len(results.columns) <= 14  # run, page, status, a few settings, the final numbers
+    settings = settings_table(pins, differs, all_fields=False).data
+    assert "Dataset" in settings.index and "data.dataset" not in settings.index
+    few = [p for p in pins if p.page == "Playground"]
+    few = [few[0], store.Pin("p3", "lr 0.1", "Playground", RunConfig().replace(train={"lr": 0.1}).to_dict(),
+                             history=_hist(2))]
+    columns = list(results_table(few, differing(few, frozenset())).data.columns)
+    assert "Learning rate" in columns  # a few differing settings stay beside the results, named as the knob
