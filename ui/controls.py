@@ -7,13 +7,12 @@ registry entry's description and formula, so a new registry entry or a changed b
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
 
-from nnlib.config import DataConfig, ModelConfig, RunConfig, TrainConfig, field_meta
+from nnlib.config import DataConfig, ModelConfig, RunConfig, TrainConfig, field_meta, plain_number
 from nnlib.registry import Registry
 
 SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
@@ -142,8 +141,20 @@ def _help(section: str, name: str, registry: Mapping | None = None, chosen: str 
         text += f"\n\n**{registry[chosen].label}**: {registry[chosen].help}"
     lo, hi = meta.get("min"), meta.get("max")
     if lo is not None:
-        text += f"\n\nRange: {lo:g} to {hi:g}."
+        text += f"\n\n{range_text(lo, hi)}"
     return text
+
+
+def range_text(lo: float, hi: float) -> str:
+    """'Range: 0 to 2,147,483,647.' -- every number widget's tooltip says its bounds this way (`:g` wrote the seed's
+    bound as 2.14748e+09)."""
+    return f"Range: {plain_number(lo)} to {plain_number(hi)}."
+
+
+def step_format(step: float) -> str:
+    """The printf format of a float widget: as many decimals as its step has, so beta2 0.999 does not read 1.00 and
+    the noise in percent (step 5) reads 30, like the other percentages, not 30.00."""
+    return f"%.{len(plain_number(step).partition('.')[2])}f"
 
 
 def choice(prefix: str, section: str, name: str, label: str, options: list[str] | None = None, **kw: Any) -> str:
@@ -180,8 +191,8 @@ def number(
         st.session_state[k] = min(max(cast(v if v is not None else lo), lo), hi)
     step = meta.get("step") or (1 if is_int else None)
     step = cast(step) if step is not None else None
-    if fmt is None and not is_int and step:  # as many decimals as the step has: beta2 0.999 must not read 1.00
-        fmt = f"%.{max(2, math.ceil(-math.log10(step) - 1e-9))}f"
+    if fmt is None and not is_int and step:
+        fmt = step_format(step)
     rule = class_rule(prefix, section, name)
     if rule == "hidden":
         return st.session_state[k]
