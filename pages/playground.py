@@ -135,6 +135,9 @@ with data_tab:
     )
 with net_tab:
     C.hidden_layers(P, per_row=3)
+    idle_note = C.mark_idle(P, DEFAULT)  # no hidden layer: activation, dropout, norm greyed out, and why
+    if idle_note:
+        st.caption(f":material/info: {idle_note}")
     C.choice(P, "model", "activation", "Activation")
     C.choice(P, "model", "initializer", "Initializer")  # full width: "xavier (glorot) uniform" is long
     n1, n2 = st.columns(2, vertical_alignment="bottom")

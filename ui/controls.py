@@ -33,6 +33,31 @@ def class_rule(prefix: str, section: str, name: str) -> str | None:
     return "hidden" if field_name in rules["hidden"] else "locked" if field_name in rules["locked"] else None
 
 
+def idle_reason(prefix: str, section: str, name: str) -> str:
+    """Why this field's widget changes nothing under the current setup ('' if it does): `mark_idle` keeps the
+    reasons of nnlib.idle_fields, the one rule. The widget helpers grey such a widget out and say why in its
+    tooltip; its value stays in the config and the link, and applies again once it has something to act on."""
+    idle = st.session_state.get(f"{prefix}.idle")
+    return idle.reason(f"{section}.{name}") if idle is not None else ""
+
+
+def mark_idle(prefix: str, base: RunConfig) -> str:
+    """Work out which widgets drawn after this call have no effect (from the setup the widgets drawn so far
+    describe: call it after the hidden layers) and return the sentence that says so ('' if none)."""
+    from nnlib.idle_fields import idle_fields
+
+    idle = idle_fields(config_from_state(prefix, base))
+    st.session_state[f"{prefix}.idle"] = idle
+    return idle.summary()
+
+
+def _disabled(prefix: str, section: str, name: str, kw: dict[str, Any], rule: str | None) -> str:
+    """Set kw["disabled"] (asked for, locked by a class preset, or idle) and return the tooltip's idle clause."""
+    why = idle_reason(prefix, section, name)
+    kw["disabled"] = bool(kw.get("disabled", False) or rule == "locked" or why)
+    return f"\n\n**Has no effect now.** {why}" if why else ""
+
+
 def seed_state(prefix: str, cfg: RunConfig, force: bool = False) -> None:
     """Put a config's values into the widgets' session_state keys (first run, URL restore, JSON import)."""
     for section in SECTIONS:
@@ -169,8 +194,9 @@ def choice(prefix: str, section: str, name: str, label: str, options: list[str] 
     rule = class_rule(prefix, section, name)
     if rule == "hidden":
         return st.session_state[k]
-    kw["disabled"] = kw.get("disabled", False) or rule == "locked"
-    return st.selectbox(label, opts, key=k, format_func=fmt, help=_help(section, name, reg, st.session_state[k]), **kw)
+    why = _disabled(prefix, section, name, kw, rule)
+    return st.selectbox(label, opts, key=k, format_func=fmt, help=_help(section, name, reg, st.session_state[k]) + why,
+                        **kw)
 
 
 def number(
@@ -196,10 +222,10 @@ def number(
     rule = class_rule(prefix, section, name)
     if rule == "hidden":
         return st.session_state[k]
-    kw["disabled"] = kw.get("disabled", False) or rule == "locked"
+    tip = (help or _help(section, name)) + _disabled(prefix, section, name, kw, rule)
     if slider:
-        return st.slider(label, lo, hi, step=step, key=k, help=help or _help(section, name), format=fmt, **kw)
-    return st.number_input(label, lo, hi, step=step, key=k, help=help or _help(section, name), format=fmt, **kw)
+        return st.slider(label, lo, hi, step=step, key=k, help=tip, format=fmt, **kw)
+    return st.number_input(label, lo, hi, step=step, key=k, help=tip, format=fmt, **kw)
 
 
 def device_choice(prefix: str, label: str = "Device") -> str:
@@ -218,8 +244,8 @@ def toggle(prefix: str, section: str, name: str, label: str, **kw: Any) -> bool:
     rule = class_rule(prefix, section, name)
     if rule == "hidden":
         return bool(st.session_state.get(key(prefix, section, name)))
-    kw["disabled"] = kw.get("disabled", False) or rule == "locked"
-    return st.toggle(label, key=key(prefix, section, name), help=_help(section, name), **kw)
+    why = _disabled(prefix, section, name, kw, rule)
+    return st.toggle(label, key=key(prefix, section, name), help=_help(section, name) + why, **kw)
 
 
 def learning_rate(prefix: str, label: str = "Learning rate") -> float:

@@ -33,3 +33,36 @@ def test_a_link_beyond_a_bound_is_told_in_plain_numbers():
     at = app(data__seed="3000000000")
     text = " ".join(w.value for w in at.warning)
     assert "data.seed=3,000,000,000 is out of range (0 to 2,147,483,647), so 2,147,483,647 is used" in text, text
+
+
+def idle_widgets(at):
+    return {"activation": at.selectbox(key="pg.model.activation"), "dropout": at.number_input(key="pg.model.dropout"),
+            "norm": at.selectbox(key="pg.model.norm")}
+
+
+def test_no_hidden_layer_greys_out_what_has_nothing_to_act_on_and_says_why():
+    at = app(model__hidden="", model__activation="relu", model__dropout="0.2")
+    assert not at.exception and not at.error
+    for name, w in idle_widgets(at).items():
+        assert w.disabled, name
+        assert "No hidden layer" in w.help, name
+    assert not at.selectbox(key="pg.model.initializer").disabled  # it still draws the output layer's weights
+    notes = " ".join(c.value for c in at.caption)
+    assert "No hidden layer: the activation has nothing to act on" in notes
+    # ignored, not cleared: the link keeps them, and a layer brings them back into play
+    assert at.query_params["model.activation"] == "relu" and at.query_params["model.dropout"] == "0.2"
+    at.button(key="pg.add_layer").click().run()
+    assert at.query_params["model.hidden"] == "4"
+    for name, w in idle_widgets(at).items():
+        assert not w.disabled and "No hidden layer" not in w.help, name
+    assert at.selectbox(key="pg.model.activation").value == "relu"
+    assert "No hidden layer" not in " ".join(c.value for c in at.caption)
+
+
+def test_removing_the_last_hidden_layer_greys_them_out_at_once():
+    at = app()
+    assert not any(w.disabled for w in idle_widgets(at).values())
+    at.button(key="pg.del_layer").click().run()
+    at.button(key="pg.del_layer").click().run()
+    assert at.query_params["model.hidden"] == ""
+    assert all(w.disabled for w in idle_widgets(at).values())
