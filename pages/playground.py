@@ -17,6 +17,7 @@ from ui import run_controls as R
 from ui import session as S
 from ui import share_panel as SP
 from ui.compare_panel import compare_tools
+from ui.epoch_axis import CURVES, fit_epoch_axis
 from ui.links import notice
 from ui.live import SNAPSHOT_S, live_charts
 from ui.live_parts import PICTURES_PAYLOAD
@@ -192,6 +193,8 @@ if shown.config is not None:
     figs = playground_figures(snap, dv["points"], dv["domain"], dv["features"], show_test, discretize,
                               dv["n_classes"])
     figs["loss"]["data"] += CSH.reference_loss_traces(CSH.reference_runs("playground"))  # teacher's, dashed
+    for fid in CURVES:  # one epoch: a marker, not an invisible line; a short run ticks whole epochs
+        fit_epoch_axis(figs[fid])
     if running and view is not None:
         with charts:
             live_charts(

@@ -69,6 +69,24 @@ function toArray(v) {
   return v || [];
 }
 
+// The Playground's curves over few epochs (ui/epoch_axis.py says why; keep the two alike): a curve of one point
+// gets a marker (a line through one point draws nothing), and a short run ticks every epoch, not 0.5, 1.5
+const FEW_EPOCHS = 10;
+const EPOCH_FIGS = ["loss", "metric", "penalty"];
+
+function fitEpochAxis(fig) {
+  let last = 0;
+  for (const trace of fig.data) {
+    if (trace.mode !== "lines" && trace.mode !== "lines+markers") continue;
+    const xs = toArray(trace.x);
+    trace.mode = xs.length === 1 ? "lines+markers" : "lines";
+    if (xs.length) last = Math.max(last, Number(xs[xs.length - 1]));
+  }
+  const xaxis = fig.layout.xaxis || (fig.layout.xaxis = {});
+  if (last > 0 && last <= FEW_EPOCHS) xaxis.dtick = 1;
+  else delete xaxis.dtick;
+}
+
 function fmt(v, digits) {
   return v === null || v === undefined ? "–" : Number(v).toFixed(digits);
 }
@@ -194,6 +212,7 @@ export default function (component) {
       const height = `${fig.layout.height || 300}px`;
       if (st.divs[id].style.height !== height) st.divs[id].style.height = height;  // no layout pass if unchanged
       fig.layout.datarevision = st.seq;
+      if (data.kind === "playground" && EPOCH_FIGS.includes(id)) fitEpochAxis(fig);
       P.react(st.divs[id], fig.data, fig.layout, CONFIG);
       byFig[id] = (byFig[id] || 0) + (performance.now() - t0);
       draws[id] = (draws[id] || 0) + 1;
