@@ -7,6 +7,7 @@ registry entry's description and formula, so a new registry entry or a changed b
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -271,6 +272,20 @@ def multi(prefix: str, section: str, name: str, label: str, help_of: Mapping[str
                           disabled=rule == "locked") or ())
 
 
+# the screen-reader-only pattern: clipped to nothing but kept in the accessibility tree (display:none would drop it)
+VISUALLY_HIDDEN = ("position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; "
+                   "clip-path: inset(50%); white-space: nowrap; border: 0;")
+
+
+def icon_button(where: Any, name: str, icon: str, key: str, disabled: bool) -> bool:
+    """A button that shows only its icon yet has a name a screen reader says ("Add a hidden layer", not "add
+    icon", which is what Streamlit names a button with an empty label). The name is the label, hidden from sight
+    by CSS scoped to the button's key class (Streamlit's st-key-<key>); it is also the tooltip."""
+    css_class = "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
+    st.html(f"<style>.{css_class} [data-testid=stMarkdownContainer] {{ {VISUALLY_HIDDEN} }}</style>")
+    return bool(where.button(name, icon=icon, key=key, help=name, disabled=disabled, width="stretch"))
+
+
 def seed_layers(prefix: str, hidden: tuple[int, ...]) -> None:
     """Write a layer list into the +/- and per-layer width widgets' state."""
     st.session_state[f"{prefix}.n_layers"] = len(hidden)
@@ -290,24 +305,10 @@ def hidden_layers(prefix: str, max_layers: int = 10, max_width: int = 256, per_r
     locked = rule == "locked"
     n = st.session_state[nk]
     c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
-    if c2.button(
-        "",
-        icon=":material/add:",
-        key=f"{prefix}.add_layer",
-        help="Add a hidden layer",
-        disabled=locked or n >= max_layers,
-        width="stretch",
-    ):
+    if icon_button(c2, "Add a hidden layer", ":material/add:", f"{prefix}.add_layer", locked or n >= max_layers):
         st.session_state.setdefault(f"{prefix}.width.{n}", st.session_state.get(f"{prefix}.width.{n - 1}", 4))
         n += 1
-    if c3.button(
-        "",
-        icon=":material/remove:",
-        key=f"{prefix}.del_layer",
-        help="Remove the last hidden layer",
-        disabled=locked or n == 0,
-        width="stretch",
-    ):
+    if icon_button(c3, "Remove the last hidden layer", ":material/remove:", f"{prefix}.del_layer", locked or n == 0):
         n -= 1
     st.session_state[nk] = n
     c1.markdown(f"**{n} hidden layer{'s' if n != 1 else ''}**", help=field_meta(ModelConfig, "hidden")["help"])
