@@ -66,3 +66,10 @@ def test_removing_the_last_hidden_layer_greys_them_out_at_once():
     at.button(key="pg.del_layer").click().run()
     assert at.query_params["model.hidden"] == ""
     assert all(w.disabled for w in idle_widgets(at).values())
+
+
+def test_the_labs_number_widgets_follow_the_same_rule():
+    at = AppTest.from_file(os.path.join(os.path.dirname(PAGE), "labs", "fitting.py"), default_timeout=120).run()
+    assert not at.exception
+    noise = at.slider(key="lab.fitting.noise")
+    assert noise.proto.format == "%.0f" and "Range: 0 to 50." in noise.help  # was 50.0
