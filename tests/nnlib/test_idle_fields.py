@@ -39,3 +39,13 @@ def test_the_settings_it_calls_idle_do_not_change_the_run() -> None:
     for pa, pb in zip(base.model.parameters(), other.model.parameters(), strict=True):
         np.testing.assert_array_equal(pa.detach().numpy(), pb.detach().numpy())
     assert base.history.records[-1]["val_loss"] == other.history.records[-1]["val_loss"]
+
+
+def test_change_one_knob_does_not_offer_what_the_run_ignores() -> None:
+    """Its default knob is dropout: on a net without hidden layers that trained N identical variants."""
+    from nnlib.compare import knobs_for
+
+    names = [k.name for k in knobs_for(RunConfig().replace(model={"hidden": ()}))]
+    assert not {"dropout", "activation", "norm"} & set(names)
+    assert {"initializer", "width", "depth", "lr"} <= set(names)
+    assert {"dropout", "activation", "norm"} <= {k.name for k in knobs_for(RunConfig())}
