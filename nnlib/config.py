@@ -24,6 +24,7 @@ from nnlib.config_text import (  # noqa: F401 - the limits are part of this modu
     _to_plain,
     parse_json,
     parse_text,
+    plain_number,
     shown,
     too_long,
 )

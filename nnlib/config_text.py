@@ -32,6 +32,14 @@ def shown(value: Any, limit: int = 40) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
+def plain_number(value: float) -> str:
+    """A bound or value as a person writes it: 2,147,483,647 (not 2.14748e+09), 30 (not 30.00), 0.00001 (not
+    1e-05) -- the one wording of numbers in tooltips and messages about a field's range."""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.10f}".rstrip("0")
+
+
 def too_long(what: str, size: int, limit: int = MAX_CONFIG_CHARS) -> str:
     """The sentence for a text refused by its size alone (the same words for links, configs and run files)."""
     return f"the {what} has {size:,} characters; at most {limit:,} are read"

@@ -16,6 +16,7 @@ from nnlib.config import (
     RunConfig,
     mlp_layer_sizes,
     mlp_param_count,
+    plain_number,
 )
 from nnlib.data.catalog import DATASETS
 from nnlib.losses import LOSSES
@@ -46,7 +47,7 @@ def _bounds(obj: Any, prefix: str) -> list[str]:
             if v != v:
                 errs.append(f"{name} is not a number")
             elif not m["min"] <= v <= m["max"]:
-                errs.append(f"{name} is {v}; use {m['min']:g} to {m['max']:g}")
+                errs.append(f"{name} is {v}; use {plain_number(m['min'])} to {plain_number(m['max'])}")
         if "choices" in m:
             opts = list(m["choices"])
             vals = v if isinstance(v, tuple) else (v,)

@@ -17,6 +17,7 @@ from ui import run_controls as R
 from ui import session as S
 from ui import share_panel as SP
 from ui.compare_panel import compare_tools
+from ui.curve_style import drawn_traces
 from ui.links import notice
 from ui.live import SNAPSHOT_S, live_charts
 from ui.live_parts import PICTURES_PAYLOAD
@@ -135,6 +136,9 @@ with data_tab:
     )
 with net_tab:
     C.hidden_layers(P, per_row=3)
+    idle_note = C.mark_idle(P, DEFAULT)  # no hidden layer: activation, dropout, norm greyed out, and why
+    if idle_note:
+        st.caption(f":material/info: {idle_note}")
     C.choice(P, "model", "activation", "Activation")
     C.choice(P, "model", "initializer", "Initializer")  # full width: "xavier (glorot) uniform" is long
     n1, n2 = st.columns(2, vertical_alignment="bottom")
@@ -188,7 +192,8 @@ if shown.config is not None:
         first_draw.empty()
     figs = playground_figures(snap, dv["points"], dv["domain"], dv["features"], show_test, discretize,
                               dv["n_classes"])
-    figs["loss"]["data"] += CSH.reference_loss_traces(CSH.reference_runs("playground"))  # teacher's, dashed
+    # the teacher's, dashed; drawn as every curve is (ui.curve_style: a one-point curve gets a marker)
+    figs["loss"]["data"] += drawn_traces(CSH.reference_loss_traces(CSH.reference_runs("playground")))
     if running and view is not None:
         with charts:
             live_charts(

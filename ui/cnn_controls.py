@@ -88,7 +88,7 @@ def _num(prefix: str, i: int, name: str, label: str, show_label: bool, disabled:
     v = st.session_state.get(k, default)
     st.session_state[k] = min(max(cast(v), lo), hi)
     step = 1 if is_int else 0.05
-    return st.number_input(label, lo, hi, step=step, key=k, help=meta["help"] + f"\n\nRange: {lo:g} to {hi:g}.",
+    return st.number_input(label, lo, hi, step=step, key=k, help=f"{meta['help']}\n\n{C.range_text(lo, hi)}",
                            label_visibility="visible" if show_label else "collapsed",
                            format=None if is_int else "%.2f", disabled=disabled)
 

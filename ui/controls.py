@@ -7,13 +7,13 @@ registry entry's description and formula, so a new registry entry or a changed b
 from __future__ import annotations
 
 import dataclasses
-import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
 
-from nnlib.config import DataConfig, ModelConfig, RunConfig, TrainConfig, field_meta
+from nnlib.config import DataConfig, ModelConfig, RunConfig, TrainConfig, field_meta, plain_number
 from nnlib.registry import Registry
 
 SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
@@ -32,6 +32,31 @@ def class_rule(prefix: str, section: str, name: str) -> str | None:
     if not rules:
         return None
     return "hidden" if field_name in rules["hidden"] else "locked" if field_name in rules["locked"] else None
+
+
+def idle_reason(prefix: str, section: str, name: str) -> str:
+    """Why this field's widget changes nothing under the current setup ('' if it does): `mark_idle` keeps the
+    reasons of nnlib.idle_fields, the one rule. The widget helpers grey such a widget out and say why in its
+    tooltip; its value stays in the config and the link, and applies again once it has something to act on."""
+    idle = st.session_state.get(f"{prefix}.idle")
+    return idle.reason(f"{section}.{name}") if idle is not None else ""
+
+
+def mark_idle(prefix: str, base: RunConfig) -> str:
+    """Work out which widgets drawn after this call have no effect (from the setup the widgets drawn so far
+    describe: call it after the hidden layers) and return the sentence that says so ('' if none)."""
+    from nnlib.idle_fields import idle_fields
+
+    idle = idle_fields(config_from_state(prefix, base))
+    st.session_state[f"{prefix}.idle"] = idle
+    return idle.summary()
+
+
+def _disabled(prefix: str, section: str, name: str, kw: dict[str, Any], rule: str | None) -> str:
+    """Set kw["disabled"] (asked for, locked by a class preset, or idle) and return the tooltip's idle clause."""
+    why = idle_reason(prefix, section, name)
+    kw["disabled"] = bool(kw.get("disabled", False) or rule == "locked" or why)
+    return f"\n\n**Has no effect now.** {why}" if why else ""
 
 
 def seed_state(prefix: str, cfg: RunConfig, force: bool = False) -> None:
@@ -142,8 +167,20 @@ def _help(section: str, name: str, registry: Mapping | None = None, chosen: str 
         text += f"\n\n**{registry[chosen].label}**: {registry[chosen].help}"
     lo, hi = meta.get("min"), meta.get("max")
     if lo is not None:
-        text += f"\n\nRange: {lo:g} to {hi:g}."
+        text += f"\n\n{range_text(lo, hi)}"
     return text
+
+
+def range_text(lo: float, hi: float) -> str:
+    """'Range: 0 to 2,147,483,647.' -- every number widget's tooltip says its bounds this way (`:g` wrote the seed's
+    bound as 2.14748e+09)."""
+    return f"Range: {plain_number(lo)} to {plain_number(hi)}."
+
+
+def step_format(step: float) -> str:
+    """The printf format of a float widget: as many decimals as its step has, so beta2 0.999 does not read 1.00 and
+    the noise in percent (step 5) reads 30, like the other percentages, not 30.00."""
+    return f"%.{len(plain_number(step).partition('.')[2])}f"
 
 
 def choice(prefix: str, section: str, name: str, label: str, options: list[str] | None = None, **kw: Any) -> str:
@@ -158,8 +195,9 @@ def choice(prefix: str, section: str, name: str, label: str, options: list[str] 
     rule = class_rule(prefix, section, name)
     if rule == "hidden":
         return st.session_state[k]
-    kw["disabled"] = kw.get("disabled", False) or rule == "locked"
-    return st.selectbox(label, opts, key=k, format_func=fmt, help=_help(section, name, reg, st.session_state[k]), **kw)
+    why = _disabled(prefix, section, name, kw, rule)
+    return st.selectbox(label, opts, key=k, format_func=fmt, help=_help(section, name, reg, st.session_state[k]) + why,
+                        **kw)
 
 
 def number(
@@ -180,15 +218,15 @@ def number(
         st.session_state[k] = min(max(cast(v if v is not None else lo), lo), hi)
     step = meta.get("step") or (1 if is_int else None)
     step = cast(step) if step is not None else None
-    if fmt is None and not is_int and step:  # as many decimals as the step has: beta2 0.999 must not read 1.00
-        fmt = f"%.{max(2, math.ceil(-math.log10(step) - 1e-9))}f"
+    if fmt is None and not is_int and step:
+        fmt = step_format(step)
     rule = class_rule(prefix, section, name)
     if rule == "hidden":
         return st.session_state[k]
-    kw["disabled"] = kw.get("disabled", False) or rule == "locked"
+    tip = (help or _help(section, name)) + _disabled(prefix, section, name, kw, rule)
     if slider:
-        return st.slider(label, lo, hi, step=step, key=k, help=help or _help(section, name), format=fmt, **kw)
-    return st.number_input(label, lo, hi, step=step, key=k, help=help or _help(section, name), format=fmt, **kw)
+        return st.slider(label, lo, hi, step=step, key=k, help=tip, format=fmt, **kw)
+    return st.number_input(label, lo, hi, step=step, key=k, help=tip, format=fmt, **kw)
 
 
 def device_choice(prefix: str, label: str = "Device") -> str:
@@ -207,8 +245,8 @@ def toggle(prefix: str, section: str, name: str, label: str, **kw: Any) -> bool:
     rule = class_rule(prefix, section, name)
     if rule == "hidden":
         return bool(st.session_state.get(key(prefix, section, name)))
-    kw["disabled"] = kw.get("disabled", False) or rule == "locked"
-    return st.toggle(label, key=key(prefix, section, name), help=_help(section, name), **kw)
+    why = _disabled(prefix, section, name, kw, rule)
+    return st.toggle(label, key=key(prefix, section, name), help=_help(section, name) + why, **kw)
 
 
 def learning_rate(prefix: str, label: str = "Learning rate") -> float:
@@ -234,6 +272,20 @@ def multi(prefix: str, section: str, name: str, label: str, help_of: Mapping[str
                           disabled=rule == "locked") or ())
 
 
+# the screen-reader-only pattern: clipped to nothing but kept in the accessibility tree (display:none would drop it)
+VISUALLY_HIDDEN = ("position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; "
+                   "clip-path: inset(50%); white-space: nowrap; border: 0;")
+
+
+def icon_button(where: Any, name: str, icon: str, key: str, disabled: bool) -> bool:
+    """A button that shows only its icon yet has a name a screen reader says ("Add a hidden layer", not "add
+    icon", which is what Streamlit names a button with an empty label). The name is the label, hidden from sight
+    by CSS scoped to the button's key class (Streamlit's st-key-<key>); it is also the tooltip."""
+    css_class = "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
+    st.html(f"<style>.{css_class} [data-testid=stMarkdownContainer] {{ {VISUALLY_HIDDEN} }}</style>")
+    return bool(where.button(name, icon=icon, key=key, help=name, disabled=disabled, width="stretch"))
+
+
 def seed_layers(prefix: str, hidden: tuple[int, ...]) -> None:
     """Write a layer list into the +/- and per-layer width widgets' state."""
     st.session_state[f"{prefix}.n_layers"] = len(hidden)
@@ -253,24 +305,10 @@ def hidden_layers(prefix: str, max_layers: int = 10, max_width: int = 256, per_r
     locked = rule == "locked"
     n = st.session_state[nk]
     c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
-    if c2.button(
-        "",
-        icon=":material/add:",
-        key=f"{prefix}.add_layer",
-        help="Add a hidden layer",
-        disabled=locked or n >= max_layers,
-        width="stretch",
-    ):
+    if icon_button(c2, "Add a hidden layer", ":material/add:", f"{prefix}.add_layer", locked or n >= max_layers):
         st.session_state.setdefault(f"{prefix}.width.{n}", st.session_state.get(f"{prefix}.width.{n - 1}", 4))
         n += 1
-    if c3.button(
-        "",
-        icon=":material/remove:",
-        key=f"{prefix}.del_layer",
-        help="Remove the last hidden layer",
-        disabled=locked or n == 0,
-        width="stretch",
-    ):
+    if icon_button(c3, "Remove the last hidden layer", ":material/remove:", f"{prefix}.del_layer", locked or n == 0):
         n -= 1
     st.session_state[nk] = n
     c1.markdown(f"**{n} hidden layer{'s' if n != 1 else ''}**", help=field_meta(ModelConfig, "hidden")["help"])

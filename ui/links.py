@@ -23,6 +23,7 @@ from nnlib.config import (
     TrainConfig,
     field_meta,
     parse_text,
+    plain_number,
     shown,
     too_long,
 )
@@ -67,7 +68,9 @@ def _clamp_numbers(section: type, values: dict[str, Any], where: str, notes: lis
             if not lo <= v <= hi:
                 fixed = type(v)(min(max(v, lo), hi))
                 out[name] = fixed
-                notes.append(f"{where}.{name}={v:g} is out of range ({lo:g} to {hi:g}), so {fixed:g} is used")
+                given = v if isinstance(v, int) else f"{v:g}"  # as the link wrote it; the bounds as people write them
+                notes.append(f"{where}.{name}={given} is out of range ({plain_number(lo)} to {plain_number(hi)}), "
+                             f"so {plain_number(fixed)} is used")
         elif "choices" in meta:
             opts = list(meta["choices"])
             if isinstance(v, list):

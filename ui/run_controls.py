@@ -196,9 +196,6 @@ def optimizer_extras(prefix: str, optimizer: str, schedule: str, ncols: int) -> 
                 C.number(prefix, "train", name, name.replace("lr_", "LR ").replace("_", " ").capitalize())
 
 
-FOUR_DECIMALS = ("l1", "l2", "weight_decay")
-
-
 def widget_row(prefix: str, items: list[tuple[str, str, str]]) -> dict[str, Any]:
     """One row of config widgets from (section, field, label); registries/choices give selectboxes, numbers the
     rest. Returns the values by field name."""
@@ -213,8 +210,7 @@ def widget_row(prefix: str, items: list[tuple[str, str, str]]) -> dict[str, Any]
             elif "choices" in meta:
                 values[name] = C.choice(prefix, section, name, label)
             else:
-                values[name] = C.number(prefix, section, name, label,
-                                        fmt="%.4f" if name in FOUR_DECIMALS else None)
+                values[name] = C.number(prefix, section, name, label)  # decimals from the step
     return values
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from nnlib.config import CNNSpec, DataConfig, ModelConfig, RunConfig, TrainConfig
+from nnlib.idle_fields import idle_fields
 
 _SECTION_TYPES: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig, "cnn": CNNSpec}
 
@@ -165,5 +166,7 @@ KNOBS: dict[str, Knob] = {k.name: k for k in (
 
 
 def knobs_for(cfg: RunConfig) -> list[Knob]:
-    """The knobs that mean something for this run, in the table's order."""
-    return [k for k in KNOBS.values() if k.applies(cfg)]
+    """The knobs that mean something for this run, in the table's order: not those the run ignores as it stands
+    (nnlib.idle_fields: with no hidden layer, N dropout or activation variants would train N identical nets)."""
+    idle = idle_fields(cfg).reasons
+    return [k for k in KNOBS.values() if k.applies(cfg) and k.path not in idle]

@@ -42,8 +42,8 @@ def test_playground_link_with_tracking_and_out_of_range_values_keeps_the_rest():
     assert at.session_state["pg.data.features"] == ["x1", "x2", "x1*x2"]
     assert len(at.warning) == 1
     text = notices(at)
-    for part in ("'hide'", "'utm_source'", "train.epochs=20000", "10000", "model.activation='no_such'", "'x9'",
-                 "model.hidden=8,300"):
+    for part in ("'hide'", "'utm_source'", "train.epochs=20000", "so 10,000 is used", "model.activation='no_such'",
+                 "'x9'", "model.hidden=8,300"):
         assert part in text, part
     assert at.query_params["data.dataset"] == "xor" and "utm_source" not in at.query_params
 

@@ -172,7 +172,7 @@ def test_bad_train_arguments_are_one_line(tmp_path, args, needle):
 
 def test_epochs_0_is_refused_not_ignored(tmp_path):
     rc, _, err = run_in_process(["train", "--config", XOR, "--epochs", "0", "--out", str(tmp_path / "run")])
-    assert rc == 2 and "train.epochs is 0; use 1 to 10000" in err, err
+    assert rc == 2 and "train.epochs is 0; use 1 to 10,000" in err, err
     assert not (tmp_path / "run").exists()
 
 

@@ -9,7 +9,6 @@ address bar equal to the settings so copying it shares the exact experiment.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,7 +18,7 @@ import streamlit as st
 from nnlib.config import field_meta
 from nnlib.labs.settings import LAB_SETTINGS, lab_problems
 from nnlib.registry import Registry
-from ui.controls import restore_settings, settings_store
+from ui.controls import range_text, restore_settings, settings_store, step_format
 from ui.labs.links import FLAGS, settings_from_query
 
 
@@ -74,7 +73,7 @@ def help_text(lab: str, name: str, chosen: str | None = None) -> str:
     if isinstance(reg, Registry) and chosen in reg:
         text += f"\n\n**{reg[chosen].label}**: {reg[chosen].help}"
     if meta.get("min") is not None:
-        text += f"\n\nRange: {meta['min']:g} to {meta['max']:g}."
+        text += f"\n\n{range_text(meta['min'], meta['max'])}"
     return text
 
 
@@ -87,7 +86,7 @@ def number(lab: str, name: str, label: str, slider: bool = True, where: Any = st
     v = st.session_state.get(k, _fields(lab)[name].default)
     st.session_state[k] = min(max(cast(v), lo), hi)
     step = cast(meta.get("step") or 1)
-    fmt = None if cast is int else f"%.{max(1, math.ceil(-math.log10(step) - 1e-9))}f"
+    fmt = None if cast is int else step_format(step)  # the Playground's rule: noise in steps of 5 reads 50, not 50.0
     widget = where.slider if slider else where.number_input
     return widget(label, lo, hi, step=step, key=k, help=help_text(lab, name), format=fmt, **kw)
 
