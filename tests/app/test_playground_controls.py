@@ -5,14 +5,7 @@ import os
 
 from streamlit.testing.v1 import AppTest
 
-PAGE = os.path.join(os.path.dirname(__file__), "..", "..", "pages", "playground.py")
-
-
-def app(**query):
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    for k, v in query.items():
-        at.query_params[k.replace("__", ".")] = v
-    return at.run()
+from tests.app.test_playground import PAGE, app
 
 
 def test_number_widgets_show_as_many_decimals_as_their_step_and_plain_bounds():
