@@ -30,7 +30,10 @@ TEXT_PROBLEMS = r"""(rootSelector) => {
     return out.trim();
   };
   // (a 1-pixel box is screen-reader text, such as an icon button's name, not something a sighted student reads)
-  const visible = (el) => el.getBoundingClientRect().width > 1 && getComputedStyle(el).visibility !== 'hidden';
+  // -- as is everything inside such a box (ui.controls.VISUALLY_HIDDEN: the box is 1 pixel, its text overflows it)
+  const srOnly = (el) => { for (let a = el; a && a !== main; a = a.parentElement)
+    if (a.getBoundingClientRect().width <= 1) return true; return false; };
+  const visible = (el) => !srOnly(el) && getComputedStyle(el).visibility !== 'hidden';
   for (const el of main.querySelectorAll(SEL.join(','))) {
     if (seen.has(el) || !visible(el)) continue;
     seen.add(el);
@@ -182,7 +185,8 @@ TIP_COVERS = """() => { const c = document.querySelector('[data-testid=stTooltip
   const SEL = 'button, input, [role=tab], [data-baseweb=select], [data-testid=stWidgetLabel], [data-testid=stTopNav] a';
   for (const el of document.querySelectorAll(SEL)) if (!c.contains(el) && cut(el.getBoundingClientRect()))
     covered.push((el.innerText || el.getAttribute('aria-label') || el.tagName).trim().slice(0, 30));
-  return {covered, inside: t.left >= 0 && t.top >= 0 && t.right <= innerWidth && t.bottom <= innerHeight}; }"""
+  return {covered, inside: t.left >= 0 && t.top >= 0 && t.right <= innerWidth && t.bottom <= innerHeight,
+          box: [t.left, t.top, t.width, t.height].map(Math.round)}; }"""
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES)
@@ -197,7 +201,12 @@ def test_the_train_tooltip_covers_nothing_a_student_needs(server, browser, path,
         page.get_by_role("button", name="Train", exact=True).hover()
         time.sleep(1.5)  # the tooltip waits half a second, then is placed
         tip = wait_for(page, TIP_COVERS, lambda v: v is not None)
+        for _ in range(20):  # the popover is placed, then may move once (measured mid-move, it covered the title)
+            time.sleep(0.25)
+            tip, before = wait_for(page, TIP_COVERS, lambda v: v is not None), tip
+            if tip["box"] == before["box"]:
+                break
         shot(page, f"train_tooltip_{path.strip('/') or 'playground'}_{width}x{height}")
-        assert tip == {"covered": [], "inside": True}
+        assert {k: tip[k] for k in ("covered", "inside")} == {"covered": [], "inside": True}, tip
     finally:
         ctx.close()
