@@ -74,7 +74,10 @@ def test_an_open_ended_run_says_it_runs_until_paused(page) -> None:
 
 @pytest.mark.slow
 def test_pause_shows_the_exact_epoch_and_step_adds_one_in_the_app(server, page) -> None:
-    page.goto(f"{server}/?train.speed=fast")
+    # A net big enough that the pause lands long before the server's limit: the default 2-4-2-1 trains all 20,000
+    # epochs of a run "until I pause" in ~2 s at speed fast, so a Pause slowed by a loaded CI box (the click is a
+    # Streamlit rerun) found the run finished. 64x64x64 needs ~40 s for them, and still ~1 s for the first 150.
+    page.goto(f"{server}/?train.speed=fast&model.hidden=64,64,64")
     page.wait_for_selector("[data-testid=stPlotlyChart]", timeout=90_000)
     page.get_by_role("button", name="Train", exact=True).click()
     epoch = "() => Number((document.querySelector('.nnlive') || {dataset: {}}).dataset.epoch || 0)"
