@@ -43,16 +43,26 @@ def _row(r: sa.Row) -> RunRow:
 def save_run(engine: sa.Engine, *, job_id: str, owner: str, class_id: int | None, page: str, status: str,
              config_json: str, history: dict[str, list[Any]], metrics: dict[str, Any], weights: bytes | None,
              created_at: float, finished_at: float | None = None) -> int:
-    """Store one ended run; storing the same job twice keeps the first copy (the recorder may retry)."""
+    """Store one ended run; storing the same job twice keeps the first copy. Twice can be at once: the recorder's
+    thread and a page's record_now both find no row and both insert; the loser's unique-key error then means
+    "stored already" and it returns the winner's row (it was logged as a failure and retried)."""
     values = {"job_id": job_id, "owner": owner, "class_id": class_id, "page": page, "status": status,
               "config": config_json, "history": json.dumps(history, allow_nan=False),
               "metrics": json.dumps(metrics, allow_nan=False), "weights": weights, "shared": False,
               "created_at": created_at, "finished_at": finished_at or time.time()}
-    with engine.begin() as conn:
-        existing = conn.execute(sa.select(runs.c.id).where(runs.c.job_id == job_id)).scalar()
-        if existing is not None:
-            return int(existing)
-        return int(conn.execute(sa.insert(runs).values(**values).returning(runs.c.id)).scalar_one())
+    by_job = sa.select(runs.c.id).where(runs.c.job_id == job_id)
+    try:
+        with engine.begin() as conn:
+            existing = conn.execute(by_job).scalar()
+            if existing is not None:
+                return int(existing)
+            return int(conn.execute(sa.insert(runs).values(**values).returning(runs.c.id)).scalar_one())
+    except sa.exc.IntegrityError:
+        with engine.connect() as conn:  # a new transaction: PostgreSQL's failed one sees nothing more
+            existing = conn.execute(by_job).scalar()
+        if existing is None:  # another constraint broke, not the race
+            raise
+        return int(existing)
 
 
 def owner_runs(engine: sa.Engine, owner: str, page: str | None = None, limit: int = 50) -> list[RunRow]:

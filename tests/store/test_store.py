@@ -106,3 +106,24 @@ def test_the_store_imports_neither_streamlit_nor_torch():
             "print(json.dumps(sorted(m for m in ('streamlit', 'torch') if m in sys.modules)))")
     out = subprocess.run([sys.executable, "-c", "import json;" + code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == []
+
+
+def test_saving_a_run_that_another_writer_just_stored_keeps_that_copy(engine):
+    """The recorder's thread and a page's record_now can store the same ended job at once: both find no row, both
+    insert, and the second used to fail with 'UNIQUE constraint failed: runs.job_id' (logged, retried). The loser
+    now returns the winner's row. The race is forced: another connection stores the job just before our insert."""
+    raced: list[int] = []
+
+    def other_writer_first(conn, cursor, statement, parameters, context, executemany):
+        if not raced and statement.lstrip().upper().startswith("INSERT INTO RUNS"):
+            raced.append(0)
+            raced[0] = _run(engine, job_id="j-race", owner="student:other")
+
+    sa.event.listen(engine, "before_cursor_execute", other_writer_first)
+    try:
+        mine = _run(engine, job_id="j-race", owner="student:1")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", other_writer_first)
+    assert raced and mine == raced[0]
+    stored = runs.owner_runs(engine, "student:other")
+    assert [r.id for r in stored] == [mine] and runs.owner_runs(engine, "student:1") == []
