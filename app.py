@@ -18,6 +18,9 @@ if __name__ == "__main__":  # a session's script run
             for name, title, icon in LABS]
     # top navigation: the two main pages as links, the labs in one drop-down (sections collapse on top)
     st.navigation({"": pages, "Labs": labs}, position="top").run()
+    from ui.page_aids import page_aids
+
+    page_aids()  # after the page: names the number inputs' -/+ buttons on every page (ui/page_aids.py)
 else:  # imported by the ASGI server
     try:  # pages/ holds st.Page files, not v1 auto-pages: without this, a session that opens a deep link (/cnn) on a
         # fresh server runs the page file alone, with the v1 sidebar, until some session has run st.navigation

@@ -37,3 +37,15 @@ def test_every_step_button_names_its_field(server, page) -> None:
     unnamed = page.evaluate("""() => [...document.querySelectorAll('[data-testid^=stNumberInputStep]')]
         .map((b) => b.getAttribute('aria-label')).filter((n) => n === 'Increment' || n === 'Decrement')""")
     assert unnamed == []
+
+
+def test_a_lab_without_live_charts_names_its_step_buttons_too(server, page) -> None:
+    """The naming lived in the live charts' script, so the labs' number fields (Convolution's kernel size, stride,
+    ...) kept a list of 'Increment's; it is now mounted on every page."""
+    page.goto(f"{server}/lab-convolution")
+    page.wait_for_selector("[data-testid=stNumberInputContainer]", timeout=90_000)
+    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid=stNumberInputStepUp]')]
+        .every((b) => (b.getAttribute('aria-label') || '').startsWith('Increase '))""", timeout=30_000)
+    names = page.evaluate("""() => [...document.querySelectorAll('[data-testid^=stNumberInputStep]')]
+        .map((b) => b.getAttribute('aria-label'))""")
+    assert len(names) >= 4 and not {"Increment", "Decrement"} & set(names), names
