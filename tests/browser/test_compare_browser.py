@@ -48,7 +48,7 @@ def test_pin_change_one_knob_and_compare_live(server, browser) -> None:
             shot(page, "compare_live_timeout")
             raise
         names = page.evaluate(NAMES)
-        assert names[0] == "Playground run 1 · train" and "dropout = 0.5 · validation" in names
+        assert names[0] == "Playground run 1 · train" and "Dropout = 0.5 · validation" in names
         first = page.evaluate(POINTS)
         wait_for(page, POINTS, lambda n: all(b > a for a, b in zip(first, n, strict=True)), timeout=120)  # grow
         shot(page, "compare_live_1280")
@@ -59,7 +59,7 @@ def test_pin_change_one_knob_and_compare_live(server, browser) -> None:
         with page.expect_download() as dl:
             page.get_by_role("button", name="Export CSV").click()
         rows = list(csv.DictReader(io.StringIO(open(dl.value.path(), encoding="utf-8").read())))
-        assert {r["run"] for r in rows} == {"Playground run 1", "dropout = 0", "dropout = 0.2", "dropout = 0.5"}
+        assert {r["run"] for r in rows} == {"Playground run 1", "Dropout = 0", "Dropout = 0.2", "Dropout = 0.5"}
         assert {r["model.dropout"] for r in rows} == {"0", "0.2", "0.5"}
         with page.expect_download() as dl:
             page.get_by_role("button", name="Export JSON").click()
