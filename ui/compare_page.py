@@ -127,7 +127,7 @@ def runs_table(person: str, manager: Any, hidden: frozenset[str]) -> None:
 
 
 def _choices(pins: list[store.Pin]) -> dict[str, str]:
-    """'2. dropout = 0.2' -> pin id: what the unpin list shows (numbered, so equal labels stay apart)."""
+    """'2. Dropout = 0.2' -> pin id: what the unpin list shows (numbered, so equal labels stay apart)."""
     return {f"{i}. {p.label}": p.pin_id for i, p in enumerate(pins, start=1)}
 
 
