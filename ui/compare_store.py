@@ -39,6 +39,8 @@ class Pin:
     epoch: int = 0
     elapsed: float = 0.0  # seconds of training
     history: dict[str, list] = field(default_factory=dict)
+    epochs: int = 0  # where the run ends: its epochs, or for a run "until I pause" its limit (0: not known)
+    until_paused: bool = False  # an open-ended run: `epochs` is a limit, not a goal
 
     @property
     def active(self) -> bool:
@@ -74,7 +76,10 @@ def _set(person: str) -> _PinSet:
 
 
 def run_of(view: JobView, member: int | None) -> dict[str, Any]:
-    """A job's (or a group member's) status, reason, epoch and curves, from its latest snapshot."""
+    """A job's (or a group member's) status, reason, epoch, horizon and curves, from its latest snapshot (a single
+    job's plan before its first one: ui.status_line reads both, as the run's own status line does)."""
+    from ui.status_line import status_text
+
     snap = view.snapshot or {}
     if member is not None:
         runs = snap.get("runs") or []
@@ -85,8 +90,10 @@ def run_of(view: JobView, member: int | None) -> dict[str, Any]:
     else:
         status = view.status
     reason = view.error or snap.get("reason", "")
+    line = status_text(snap, status, plan=view.plan if member is None else None)  # a group's plan is not a member's
     return {"status": status, "reason": reason, "epoch": int(snap.get("epoch", 0) or 0),
-            "elapsed": float(snap.get("elapsed", 0.0) or 0.0), "history": snap.get("history") or {}}
+            "elapsed": float(snap.get("elapsed", 0.0) or 0.0), "history": snap.get("history") or {},
+            "epochs": int(line["epochs"] or 0), "until_paused": line["until_paused"]}
 
 
 def _refreshed(pin: Pin, manager: Any) -> Pin:
@@ -179,11 +186,14 @@ def composite_snapshot(current: list[Pin]) -> dict[str, Any]:
     runs = [{"label": p.label, "status": p.status, "reason": p.reason, "epoch": p.epoch, "history": p.history,
              "kind": run_kind(p.config)} for p in current]
     # the status line's epoch and time follow the runs that are training now (a paused or finished pin's count
-    # would stand still while the variants beside it move on)
+    # would stand still while the variants beside it move on), and so does its end: "Epoch 172 / 300" while they
+    # have a fixed number of epochs, "runs until you pause or stop" only while one of them is open-ended (it said
+    # so for every comparison, a group of 300-epoch runs too)
     moving = [p for p in current if p.status == "running"] or current
     return {"kind": "compare", "runs": runs, "epoch": max((p.epoch for p in moving), default=0),
-            "epochs": 0, "elapsed": max((p.elapsed for p in moving), default=0.0), "until_paused": True,
-            "history": {}, "status": composite_status(current)}
+            "epochs": max((p.epochs for p in moving), default=0),
+            "elapsed": max((p.elapsed for p in moving), default=0.0),
+            "until_paused": any(p.until_paused for p in moving), "history": {}, "status": composite_status(current)}
 
 
 def composite_status(current: list[Pin]) -> str:

@@ -70,9 +70,11 @@ def variants(cfg: RunConfig, field: str, values: Sequence[Any]) -> list[RunConfi
 
 
 def variant_labels(field: str, configs: Sequence[RunConfig]) -> list[str]:
-    """'dropout = 0.2' for each variant: what legends and tables call them."""
+    """'Dropout = 0.2' for each variant: what legends and tables call them. The knob as the page names it (its
+    label, as in the Change-one-knob list and the results table's column), never its key: the CNN head's dropout
+    read "dense_dropout = 0.25" in the Compare legend."""
     knob = knob_of(field)
-    return [f"{knob.name} = {knob.shown(knob.get(c))}" for c in configs]
+    return [f"{knob.label} = {knob.shown(knob.get(c))}" for c in configs]
 
 
 def flat_fields(cfg: RunConfig | dict[str, Any]) -> dict[str, Any]:

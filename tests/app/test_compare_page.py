@@ -60,14 +60,14 @@ def test_pin_then_change_one_knob_then_compare() -> None:
     loss = figs["Loss"]
     names = [t["name"] for t in loss["data"]]
     assert names[:2] == ["Playground run 1 · train", "Playground run 1 · validation"]
-    assert "dropout = 0.5 · validation" in names and len(names) == 8  # 4 runs x (train, validation)
+    assert "Dropout = 0.5 · validation" in names and len(names) == 8  # 4 runs x (train, validation)
     assert "Accuracy" in figs
     results = at.dataframe[0].value
-    assert list(results["run"]) == ["Playground run 1", "dropout = 0", "dropout = 0.2", "dropout = 0.5"]
+    assert list(results["run"]) == ["Playground run 1", "Dropout = 0", "Dropout = 0.2", "Dropout = 0.5"]
     assert list(results["Dropout"]) == ["0", "0", "0.2", "0.5"]  # the one differing field, named as its knob
     assert set(results["status"]) == {"finished"} and list(results["epochs"]) == [15] * 4
     assert {d.label for d in at.get("download_button")} >= {"Export CSV", "Export JSON"}
-    assert any("Playground run 1 and dropout = 0 have the same settings" in c.value for c in at.caption)
+    assert any("Playground run 1 and Dropout = 0 have the same settings" in c.value for c in at.caption)
 
     at.multiselect(key="cmp.unpin_choice").set_value(["1. Playground run 1"]).run()
     at.button(key="cmp.unpin").click().run()

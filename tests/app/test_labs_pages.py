@@ -182,7 +182,7 @@ def test_each_optimizer_has_one_colour_on_the_whole_optimizers_page():
     figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     race_colours = {t["name"]: t["line"]["color"] for t in figures[0]["data"] if t.get("mode") == "lines+markers"}
     digits = next(f for f in figures if f["layout"].get("title", {}).get("text", "").startswith("Loss: train"))
-    digits_colours = {t["name"].removeprefix("optimizer = "): t["line"]["color"] for t in digits["data"]}
+    digits_colours = {t["name"].removeprefix("Optimizer = "): t["line"]["color"] for t in digits["data"]}
     assert set(race_colours) == set(digits_colours) == set(PATH_OPTIMIZERS)
     assert digits_colours == race_colours
     assert len(set(race_colours.values())) == len(PATH_OPTIMIZERS)

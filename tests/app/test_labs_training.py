@@ -214,7 +214,7 @@ def test_before_train_a_lab_chart_says_what_to_press_instead_of_showing_empty_ax
     for fig in charts(at):
         axes = [v for k, v in fig["layout"].items() if k.startswith(("xaxis", "yaxis"))]
         assert axes and all(a.get("visible") is False for a in axes), fig["layout"]["title"]
-        assert any("Press <b>Train</b>" in a["text"] and "width = 128" in a["text"]
+        assert any("Press <b>Train</b>" in a["text"] and "Width (every hidden layer) = 128" in a["text"]
                    for a in fig["layout"]["annotations"])
     schedules = lab("learning_rate", **{"learning_rate.experiment": "schedules"})
     planned = figure_titled(schedules, "Learning rate per epoch (lr_t)")  # the plan is data before Train: drawn

@@ -15,6 +15,9 @@ POINTS = """() => { const d = document.querySelector('.nn-fig[data-fig=cmp_loss]
   return d && d.calcdata ? d.calcdata.map(c => c.filter(p => p.x !== undefined && !Number.isNaN(p.x)).length)
                          : []; }"""
 NAMES = "() => (document.querySelector('.nn-fig[data-fig=cmp_loss]') || {}).data.map(t => t.name)"
+# the epoch the Runs table says its numbers are of, and the one the live charts' status line is at
+AS_OF = r"""() => { const m = document.body.innerText.match(/As of epoch (\d+): this table/);
+  return {table: m ? Number(m[1]) : null, live: Number(document.querySelector('.nnlive').dataset.epoch || 0)}; }"""
 
 
 @pytest.mark.slow
@@ -48,10 +51,13 @@ def test_pin_change_one_knob_and_compare_live(server, browser) -> None:
             shot(page, "compare_live_timeout")
             raise
         names = page.evaluate(NAMES)
-        assert names[0] == "Playground run 1 · train" and "dropout = 0.5 · validation" in names
+        assert names[0] == "Playground run 1 · train" and "Dropout = 0.5 · validation" in names
         first = page.evaluate(POINTS)
         wait_for(page, POINTS, lambda n: all(b > a for a, b in zip(first, n, strict=True)), timeout=120)  # grow
         shot(page, "compare_live_1280")
+        # the Runs table keeps up without a rerun of the page: it said epoch 53 while the curves were at 172
+        live = page.evaluate(AS_OF)["live"]
+        wait_for(page, AS_OF, lambda v: v["table"] is not None and v["table"] >= live, timeout=15)  # refreshed: 2 s
         page.set_viewport_size({"width": 1024, "height": 768})
         page.wait_for_timeout(500)
         shot(page, "compare_live_1024")
@@ -59,7 +65,7 @@ def test_pin_change_one_knob_and_compare_live(server, browser) -> None:
         with page.expect_download() as dl:
             page.get_by_role("button", name="Export CSV").click()
         rows = list(csv.DictReader(io.StringIO(open(dl.value.path(), encoding="utf-8").read())))
-        assert {r["run"] for r in rows} == {"Playground run 1", "dropout = 0", "dropout = 0.2", "dropout = 0.5"}
+        assert {r["run"] for r in rows} == {"Playground run 1", "Dropout = 0", "Dropout = 0.2", "Dropout = 0.5"}
         assert {r["model.dropout"] for r in rows} == {"0", "0.2", "0.5"}
         with page.expect_download() as dl:
             page.get_by_role("button", name="Export JSON").click()

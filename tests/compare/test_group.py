@@ -84,3 +84,27 @@ def test_group_is_bounded_and_costed_as_a_sum() -> None:
     assert problems and "minutes of CPU time" in problems[0]
     with pytest.raises(VariantError, match="labels"):
         group_payload([BASE, BASE.replace(train={"lr": 0.1})], ["only one"])
+
+
+def test_a_group_of_fixed_epochs_is_bounded_and_one_open_ended_run_makes_it_run_until_paused() -> None:
+    """The group's status line reads "Epoch N / E" when every run has a fixed number of epochs (the Epochs knob
+    too: E is the longest run's), and "runs until you pause or stop" only when one of them is open-ended."""
+    from nnlib.validation import run_epochs
+
+    snap, _ = _group(variants(BASE, "epochs", [2, 4]), "epochs")
+    assert (snap["until_paused"], snap["epochs"]) == (False, 4)
+    assert [(r["epochs"], r["epoch"], r["until_paused"]) for r in snap["runs"]] == [(2, 2, False), (4, 4, False)]
+
+    open_base = BASE.replace(train={"until_paused": True})  # constant lr: until I pause; cosine: its 6 epochs
+    configs = variants(open_base, "schedule", ["constant", "cosine"])
+    assert [c.open_ended for c in configs] == [True, False]
+    ctl = JobControl(min_interval=0.0, paused=True)
+    worker = threading.Thread(target=run_group, args=(group_payload(configs, ["a", "b"]), ctl))
+    worker.start()
+    while ctl.holds < 1:
+        worker.join(0.01)
+    first = ctl.latest
+    ctl.apply("stop")
+    worker.join(30)
+    assert first["until_paused"] is True and first["epochs"] == run_epochs(configs[0])  # the open run's limit
+    assert [r["until_paused"] for r in first["runs"]] == [True, False]

@@ -15,7 +15,7 @@ def test_dropout_variants_differ_in_dropout_only() -> None:
     assert [v.model.dropout for v in vs] == [0.0, 0.2, 0.5]
     assert config_diff(vs) == ["model.dropout"]
     assert all(v.train.seed == BASE.train.seed and v.data == BASE.data for v in vs)
-    assert variant_labels("dropout", vs) == ["dropout = 0", "dropout = 0.2", "dropout = 0.5"]
+    assert variant_labels("dropout", vs) == ["Dropout = 0", "Dropout = 0.2", "Dropout = 0.5"]
 
 
 def test_knob_path_and_choices() -> None:
@@ -75,3 +75,17 @@ def test_config_diff_of_dicts_and_nothing() -> None:
     a, b = BASE.to_dict(), BASE.replace(train={"lr": 0.1}, data={"noise": 10.0}).to_dict()
     assert config_diff([a, b]) == ["data.noise", "train.lr"]
     assert config_diff([a]) == [] and config_diff([]) == []
+
+
+def test_every_knobs_variant_label_names_it_as_the_page_does() -> None:
+    """The Compare legend read "dense_dropout = 0.25" for the CNN head's dropout: a run's label is the knob's label
+    (what Change one knob lists) and the value as a person writes it, for every knob."""
+    cnn = RunConfig().replace(data={"dataset": "digits"}, model={"cnn": CNNSpec()},
+                              train={"until_paused": False, "epochs": 2})
+    dense = RunConfig().replace(model={"hidden": (8, 8)}, train={"until_paused": False})
+    for knob in KNOBS.values():
+        base = cnn if knob.cnn_only else dense
+        configs = [knob.set(base, knob.parse(v)) for v in knob.suggested[:2]]
+        labels = variant_labels(knob.name, configs)
+        assert labels == [f"{knob.label} = {knob.shown(v)}" for v in knob.suggested[:2]], knob.name
+    assert variant_labels("dense_dropout", [KNOBS["dense_dropout"].set(cnn, 0.25)]) == ["Dropout (dense head) = 0.25"]

@@ -38,7 +38,7 @@ def ends(configs):
 
 def test_capacity_sweep_gives_the_u_shaped_validation_curve():
     configs, labels = capacity_group(overfit_problem(), [1, 4, 16, 128])
-    assert labels == ["width = 1", "width = 4", "width = 16", "width = 128"]
+    assert labels == [f"Width (every hidden layer) = {w}" for w in (1, 4, 16, 128)]
     assert [c.model.hidden for c in configs] == [(1, 1), (4, 4), (16, 16), (128, 128)]
     train, val = ends(configs)
     assert train == sorted(train, reverse=True)  # more capacity, better fit of the training set

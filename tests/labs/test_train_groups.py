@@ -55,7 +55,7 @@ def test_relu_dies_at_a_high_rate_and_leaky_relu_does_not():
 
 def test_zeros_never_break_symmetry_while_xavier_learns():
     configs, labels = init_group(["zeros", "xavier_normal"], activation="tanh", epochs=40)
-    assert labels == ["initializer = zeros", "initializer = xavier_normal"]
+    assert labels == ["Initializer = zeros", "Initializer = xavier_normal"]
     zeros, xavier = (trained(c) for c in configs)
     z_loss = zeros.history.columns["train_loss"]
     assert max(z_loss) - min(z_loss) < 0.01 and abs(z_loss[-1] - 0.693) < 0.01  # stuck at ln 2
@@ -74,7 +74,7 @@ def test_large_weights_saturate_tanh_and_train_slower_than_xavier():
 
 def test_adam_beats_sgd_on_real_digits_at_one_shared_rate():
     configs, labels = optimizer_group(["sgd", "adam"], lr=0.01, epochs=8)
-    assert labels == ["optimizer = sgd", "optimizer = adam"] and configs[0].is_image
+    assert labels == ["Optimizer = sgd", "Optimizer = adam"] and configs[0].is_image
     sgd, adam = (trained(c).history.columns for c in configs)
     assert adam["val_accuracy"][-1] > 0.9 and adam["train_loss"][-1] < sgd["train_loss"][-1] / 3
 

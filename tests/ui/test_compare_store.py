@@ -191,3 +191,41 @@ def test_the_live_route_tells_a_paused_comparison_as_paused(monkeypatch) -> None
     code, body = live.snapshot_payload(token, -1, "running", "compare", {"have": "0"})
     msg = json.loads(body)
     assert code == 200 and msg["status"] == "paused"
+
+
+def test_a_bounded_group_reads_epoch_n_of_its_epochs_and_only_an_open_ended_run_runs_until_paused() -> None:
+    """A walkthrough's group of three 300-epoch runs read "running · runs until you pause or stop" on the Compare
+    page, with no "/ 300": the composite said until_paused for every comparison. Its end is the running runs' own."""
+    from ui.status_line import status_text
+
+    m, person = FakeManager(), "person-horizon"
+    runs = [{"label": f"lr = {lr}", "status": "running", "epoch": 172, "epochs": 300, "until_paused": False,
+             "history": hist(3)} for lr in (0.003, 0.03, 0.3)]
+    m.views["grp"] = view("grp", "running", 7, {"kind": "group", "runs": runs, "epochs": 300})
+    for i, r in enumerate(runs):
+        store.pin(person, store.Pin(f"m{i}", r["label"], "Playground", {}, job_id="grp", member=i, status="running"))
+    _, v = store.composite_view(store.compare_token(person, "session-horizon"), m)
+    line = status_text(v.snapshot, v.status)
+    assert (line["epoch"], line["epochs"], line["until_paused"]) == (172, 300, False)
+
+    # an open-ended single run pinned beside it ("until I pause", its snapshot's epochs is the server's limit)
+    m.views["run"] = view("run", "running", 4, {"epoch": 180, "epochs": 20000, "until_paused": True,
+                                                 "history": hist(4)})
+    store.pin(person, store.Pin("a", "Playground run 1", "Playground", {}, job_id="run", status="running"))
+    store._people[person].composite = None  # the next poll rebuilds it (REFRESH_S)
+    _, v = store.composite_view(store.compare_token(person, "session-horizon"), m)
+    assert status_text(v.snapshot, v.status)["until_paused"] is True
+
+    # once the open-ended run is paused, the bounded ones still training decide again
+    m.views["run"] = view("run", "paused", 5, {"epoch": 181, "epochs": 20000, "until_paused": True,
+                                                "history": hist(4)})
+    store._people[person].composite = None
+    _, v = store.composite_view(store.compare_token(person, "session-horizon"), m)
+    assert (v.snapshot["epochs"], v.snapshot["until_paused"]) == (300, False)
+
+
+def test_a_single_run_pinned_before_its_first_snapshot_takes_its_horizon_from_its_plan() -> None:
+    """A queued job has no snapshot yet: its plan says where it will end (as its own status line reads it)."""
+    queued = JobView("q", "queued", 1, None, 0, None, None, 0.0, None, None, plan={"epochs": 40, "until_paused": False})
+    run = store.run_of(queued, None)
+    assert (run["epochs"], run["until_paused"]) == (40, False)
