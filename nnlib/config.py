@@ -72,8 +72,8 @@ def _fold_legacy_batch_norm(section: Any) -> None:
     object.__setattr__(section, "batch_norm", False)
 
 
-def num(default: float | int, lo: float, hi: float, help: str, step: float | None = None) -> Any:
-    return field(default=default, metadata={"min": lo, "max": hi, "step": step, "help": help})
+def num(default: float | int, lo: float, hi: float, help: str, step: float | None = None, **meta: Any) -> Any:
+    return field(default=default, metadata={"min": lo, "max": hi, "step": step, "help": help, **meta})
 
 
 def choice(default: str, options: Any, help: str) -> Any:
@@ -92,9 +92,11 @@ def seq(default: tuple, help: str, **meta: Any) -> Any:
 class DataConfig:
     dataset: str = choice("circle", DATASETS, "Which problem to learn.")
     n_samples: int = num(500, 0, 100_000, "Number of points to generate or use (0 = the dataset's default/all).",
-                         step=50)
+                         step=50, image_help="Number of images to use: a random subset for quick classroom runs (0 = "
+                         "the whole dataset), split into training, validation and test; at least 10 per class.")
     noise: float = num(0.0, 0.0, 50.0, "Label/position noise in percent: more noise, harder problem, easier to "
-                       "overfit.", step=5.0)
+                       "overfit.", step=5.0, image_help="Pixel noise in percent of the generated images: gaussian "
+                       "noise of standard deviation noise/100 of full brightness; more noise, harder problem.")
     n_classes: int = num(3, 2, 10, "Number of classes of the multi-class datasets.")
     train_frac: float = num(0.5, 0.05, 0.9, "Fraction of the data used for training; the rest is split into "
                             "validation and test.", step=0.05)
@@ -349,6 +351,13 @@ class ConfigError(ValueError):
 def field_meta(section: type, name: str) -> dict[str, Any]:
     """Bounds and help of a field, for widgets."""
     return dict(next(f for f in fields(section) if f.name == name).metadata)
+
+
+def field_help(section: type, name: str, image: bool = False) -> str:
+    """A field's help for the kind of run it is shown for: a data field that means something else for images (the
+    number of *images*, *pixel* noise) says so in its `image_help`, which widgets and "change one knob" both use."""
+    meta = field_meta(section, name)
+    return str(meta.get("image_help") or meta["help"]) if image else str(meta["help"])
 
 
 

@@ -20,7 +20,7 @@ from ui import controls as C
 from ui import run_controls as R
 from ui import session as S
 from ui import share_panel as SP
-from ui.compare_panel import compare_tools
+from ui.compare_panel import compare_tools, knob_choices
 from ui.links import cuda_available, notice
 from ui.live import live_charts
 
@@ -128,6 +128,14 @@ def seed_page(cfg0: RunConfig, linked_arch: str | None) -> None:
         CC.mark_loaded(P, "mlp", shape0)
 
 
+def idle_setup() -> RunConfig:
+    """The setup the widgets describe, for the idle rule before the network editor has run: a conv net (any spec:
+    the rule asks only whether there is one) unless the architecture picker says "mlp", the dense-only baseline."""
+    cfg = C.config_from_state(P, DEFAULT)
+    dense_only = st.session_state.get(CC.preset_key(P)) == "mlp"
+    return cfg.replace(model={"cnn": None if dense_only else cfg.model.cnn or DEFAULT.model.cnn})
+
+
 C.restore_settings(P)  # what a page switch or a hidden widget made Streamlit drop
 if f"{P}.restored" not in st.session_state:
     cfg0, url_errors = restore_over_default()
@@ -146,6 +154,7 @@ if st.session_state.get(f"{P}.url_errors"):
     st.warning(notice(st.session_state[f"{P}.url_errors"]), icon=":material/link:")
 SP.import_message(P)
 
+C.mark_idle(P, idle_setup())  # what the setup ignores (plain SGD's momentum, no hidden layer...): greyed, and why
 R.reconnect(P, SLOT)  # a reload during (or after) a run: the same browser gets its run back
 view = S.current_view(SLOT)
 running = view is not None and view.status in ACTIVE
@@ -154,7 +163,7 @@ running = view is not None and view.status in ACTIVE
 with st.container(border=True, key=f"{P}-runbar"):
     bar = st.container(horizontal=True, gap="small")  # wraps instead of cutting "Pause" to "P..." at 1024 px
     R.run_buttons(P, SLOT, view, [bar] * 5)
-    compare_tools(P, SLOT, "CNN", bar, st.container(), DEFAULT)  # Pin to compare, Change one knob
+    knobs = compare_tools(P, SLOT, "CNN", bar, st.container())  # Pin to compare, Change one knob (filled below)
 # What Train changes comes right under the buttons, where the student looks when pressing it (as on the
 # Playground): the curves and filters used to appear ~1,600 px below, past the whole setup. Filled further down.
 charts = st.container(key=f"{P}-charts")
@@ -165,7 +174,7 @@ with st.container(border=True, key=f"{P}-training"):
                            ("train", "l2", "L2 strength")])  # three a row: "he (kaiming) uniform" must fit
     row |= R.widget_row(P, [("train", "device", "Device"), ("model", "initializer", "Initializer"),
                             ("model", "activation", "Activation")])
-    R.optimizer_extras(P, row["optimizer"], row["schedule"], 6)
+    R.optimizer_extras(P, row["schedule"], 6)
 
 col_data, col_model = st.columns([1, 2.2], gap="medium")
 with col_data:
@@ -178,6 +187,9 @@ with col_model:
     if spec is None:
         st.markdown("Dense layers on the flattened pixels:")
         C.hidden_layers(P)
+        idle_note = C.mark_idle(P, idle_setup()).summary(["model"])  # no hidden layer: activation, dropout, norm
+        if idle_note:
+            st.caption(f":material/info: {idle_note}")
         m1, m2 = st.columns(2)
         with m1:
             C.number(P, "model", "dropout", "Dropout rate")
@@ -250,6 +262,7 @@ with col_model:
 # A CNN snapshot costs the worker 50-150 ms, so the live view refreshes at 2 Hz.
 payload = {"config": cfg.to_dict(), "interval": 0.5, "probe": int(st.session_state.get(f"{P}.probe", 0))}
 R.ready_to_run(P, cfg, None if problems else payload)
+knob_choices(P, SLOT, "CNN", knobs, cfg)  # the knobs that mean something for this setup, as it is now
 
 stored = st.session_state.get(f"{P}.job_cfg")
 run_cfg = RunConfig.from_json(stored[1]) if view is not None and stored and stored[0] == view.job_id else cfg

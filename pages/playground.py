@@ -16,7 +16,7 @@ from ui import controls as C
 from ui import run_controls as R
 from ui import session as S
 from ui import share_panel as SP
-from ui.compare_panel import compare_tools
+from ui.compare_panel import compare_tools, knob_choices
 from ui.curve_style import drawn_traces
 from ui.links import notice
 from ui.live import SNAPSHOT_S, live_charts
@@ -55,6 +55,8 @@ if st.session_state.get(f"{P}.url_errors"):
 SP.import_message(P)
 
 
+# what the setup ignores (no hidden layer, plain SGD's momentum, Epochs "until I pause", ...): greyed with the reason
+C.mark_idle(P, C.config_from_state(P, DEFAULT))
 R.reconnect(P, SLOT)  # a reload during (or after) a run: the same browser gets its run back
 view = S.current_view(SLOT)
 running = view is not None and view.status in ACTIVE
@@ -74,7 +76,7 @@ with top:
     ):
         st.session_state[C.key(P, "data", "seed")] = random.randrange(1, 2**31 - 1)
     pace_controls(P, bar)  # how to watch it: speed, and whether it runs until paused
-    compare_tools(P, SLOT, "Playground", bar, top, DEFAULT)  # Pin to compare, Change one knob
+    knobs = compare_tools(P, SLOT, "Playground", bar, top)  # Pin to compare, Change one knob (filled below)
 
 col_setup, col_main = st.columns([1, 2], gap="medium")
 with col_main:
@@ -102,6 +104,7 @@ with data_tab:
         if (DATASETS[n].params["problem"] == "regression") == (problem == "regression") or n == "csv"
     ]
     dataset = C.choice(P, "data", "dataset", "Dataset", options=names)
+    idle = C.mark_idle(P, C.config_from_state(P, DEFAULT))  # again: the problem type may have changed the dataset
     if DATASETS[dataset].params["problem"] == "multiclass":
         C.number(P, "data", "n_classes", "Classes")
     if dataset == "csv":
@@ -136,9 +139,8 @@ with data_tab:
     )
 with net_tab:
     C.hidden_layers(P, per_row=3)
-    idle_note = C.mark_idle(P, DEFAULT)  # no hidden layer: activation, dropout, norm greyed out, and why
-    if idle_note:
-        st.caption(f":material/info: {idle_note}")
+    if idle.summary(["model"]):  # no hidden layer: activation, dropout, norm greyed out, and why
+        st.caption(f":material/info: {idle.summary(['model'])}")
     C.choice(P, "model", "activation", "Activation")
     C.choice(P, "model", "initializer", "Initializer")  # full width: "xavier (glorot) uniform" is long
     n1, n2 = st.columns(2, vertical_alignment="bottom")
@@ -148,11 +150,13 @@ with net_tab:
         C.choice(P, "model", "norm", "Normalization")
 with train_tab:
     R.core_training(P, per_row=2)
+    if idle.summary(["train.epochs"]):  # "until I pause": the run ignores Epochs
+        st.caption(f":material/info: {idle.summary(['train.epochs'])}")
     with st.expander("Optimizer, loss, schedule, regularization, device, seed"):
         row: dict = {}
         for items in MORE_TRAINING:
             row.update(R.widget_row(P, items))
-        R.optimizer_extras(P, row["optimizer"], row["schedule"], 2)
+        R.optimizer_extras(P, row["schedule"], 2)
 
 cfg = CR.enforce_config(C.config_from_state(P, DEFAULT))  # a class preset's locked fields, on the server
 hidden = CR.hidden_fields()  # the fields a class preset hides: left out of the address, links and downloads
@@ -164,6 +168,7 @@ else:
     # a class member's address keeps `class=CODE` (a reload stays in class) and leaves out what the preset hides
     C.sync_url(cfg, CS.class_query(), hidden)
 R.ready_to_run(P, cfg, None if problems else {"config": cfg.to_dict(), "interval": SNAPSHOT_S, **PICTURES_PAYLOAD})
+knob_choices(P, SLOT, "Playground", knobs, cfg)  # the knobs that mean something for this setup, as it is now
 
 # ---------------------------------------------------------------- plots
 # What the charts show: the running job; a finished run only while the controls still equal its config; otherwise

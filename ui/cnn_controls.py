@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from nnlib.config import AUGMENT_HELP, CNNSpec, ConvBlock, field_meta
+from nnlib.config import AUGMENT_HELP, CNNSpec, ConvBlock, DataConfig, field_help, field_meta
 from nnlib.data.catalog import DATASETS, names_of_kind
 from nnlib.models.presets import CNN_PRESETS, DEFAULT_PRESET, preset_names, preset_spec
 from ui import controls as C
@@ -203,9 +203,9 @@ def data_pickers(prefix: str) -> str:
     """Image dataset, subset size, splits and augmentations; returns the dataset name."""
     dataset = C.choice(prefix, "data", "dataset", "Dataset", options=names_of_kind("image"))
     st.caption(DATASETS[dataset].help)
-    C.number(prefix, "data", "n_samples", "Images to use (0 = all)",
-             help="A random subset for quick classroom runs (0 = the whole dataset), split into training, "
-                  "validation and test; at least 10 per class.")
+    meta = field_meta(DataConfig, "n_samples")
+    C.number(prefix, "data", "n_samples", "Images to use (0 = all)",  # the wording the knob uses on this page too
+             help=f"{field_help(DataConfig, 'n_samples', image=True)}\n\n{C.range_text(meta['min'], meta['max'])}")
     C.number(prefix, "data", "train_frac", "Training data ratio", slider=True)
     C.number(prefix, "data", "val_frac", "Validation ratio", slider=True)
     C.multi(prefix, "data", "augment", "Augmentations (training batches)", AUGMENT_HELP)

@@ -139,27 +139,33 @@ def _knob_submitted(prefix: str, page: str, source: str) -> None:
                                          "side (one job): watch them on the Compare page."))
 
 
-def knob_values_widget(prefix: str, knob: Knob) -> None:
+def knob_values_widget(prefix: str, knob: Knob, cfg: RunConfig) -> None:
     key = f"{prefix}.knob_values.{knob.name}"
     if knob.choices and not isinstance(knob.suggested[0], bool):
         st.multiselect("Values", knob.choices, default=list(knob.suggested), key=key, max_selections=6,
-                       help=f"{knob.help} One run per value (2 to 6).")
+                       help=f"{knob.help_for(cfg)} One run per value (2 to 6).")
     else:
         sep = "; " if knob.name == "hidden" else ", "
         st.text_input("Values", value=sep.join(knob.shown(v) for v in knob.suggested), key=key,
-                      help=f"{knob.help} One run per value (2 to 6), separated by '{sep.strip()}'.")
+                      help=f"{knob.help_for(cfg)} One run per value (2 to 6), separated by '{sep.strip()}'.")
 
 
-def knob_popover(prefix: str, slot: str, page: str, container: Any, default: RunConfig) -> None:
-    """'Change one knob': choose a field and its values; Train trains them side by side as one job. The knobs
-    offered are those of the setup the page last validated (`default` before it has), less those a class preset
-    locks or hides (the server refuses to vary them anyway: ui.classroom.admit_group)."""
+def knob_popover(bar: Any) -> Any:
+    """The 'Change one knob' popover in the run bar, empty: the page fills it with `knob_choices` once it has built
+    its setup further down (Streamlit draws into a container created earlier)."""
+    return bar.popover("Change one knob", icon=":material/tune:",
+                       help="Train 2 to 6 copies of this setup that differ in one setting only (same seed, same "
+                            "data), side by side, and overlay their curves on the Compare page.")
+
+
+def knob_choices(prefix: str, slot: str, page: str, popover: Any, cfg: RunConfig) -> None:
+    """Fill 'Change one knob': choose a field and its values; Train trains them side by side as one job. The knobs
+    offered are those that mean something for `cfg`, the setup the page's widgets describe in this very run (the
+    list used to come from the setup validated the run before, so it lagged one change: Momentum was still offered
+    right after choosing sgd), less those a class preset locks or hides (the server refuses to vary them anyway:
+    ui.classroom.admit_group)."""
     from ui import classroom
-    ready = st.session_state.get(f"{prefix}.ready")
-    cfg = ready[0] if ready else default
-    with container.popover("Change one knob", icon=":material/tune:",
-                           help="Train 2 to 6 copies of this setup that differ in one setting only (same seed, "
-                                "same data), side by side, and overlay their curves on the Compare page."):
+    with popover:
         fixed = classroom.fixed_fields(slot)
         options = [k.name for k in knobs_for(cfg) if not _fixed(k, fixed)]
         if not options:
@@ -172,8 +178,8 @@ def knob_popover(prefix: str, slot: str, page: str, container: Any, default: Run
                             format_func=lambda n: KNOBS[n].label,
                             help="The one setting the variants differ in; everything else is this page's setup.")
         knob = KNOBS[name]
-        st.caption(f"{knob.help} Now: **{knob.shown(knob.get(cfg))}**.")
-        knob_values_widget(prefix, knob)
+        st.caption(f"{knob.help_for(cfg)} Now: **{knob.shown(knob.get(cfg))}**.")
+        knob_values_widget(prefix, knob, cfg)
         st.button("Train the variants", key=f"{prefix}.knob_train", type="primary", icon=":material/play_arrow:",
                   on_click=_knob_submitted, args=(prefix, page, slot),
                   help="Start one job that trains every variant lockstep, epoch by epoch (it counts as one of "
@@ -195,13 +201,15 @@ def messages(container: Any) -> None:
             compare_link(container)
 
 
-def compare_tools(prefix: str, slot: str, page: str, bar: Any, below: Any, default: RunConfig) -> None:
-    """The page hook: Pin and Change-one-knob in the run bar, their messages below it."""
+def compare_tools(prefix: str, slot: str, page: str, bar: Any, below: Any) -> Any:
+    """The page hook: Pin and Change-one-knob in the run bar, their messages below it. Returns the knob popover,
+    which the page fills (`knob_choices`) once its setup is built."""
     pin_button(prefix, slot, page, bar)
-    knob_popover(prefix, slot, page, bar, default)
+    popover = knob_popover(bar)
     messages(below)
     reconnect_group()
     group = S.current_view(GROUP_SLOT)
     if group is not None and group.status in ("queued", "running", "paused"):
         with below:  # the page's charts poll only its own run: say for the group that this page is still open
             keep_alive(f"{prefix}.keep_group", [group.job_id])
+    return popover

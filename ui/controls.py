@@ -9,12 +9,15 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
 from nnlib.config import DataConfig, ModelConfig, RunConfig, TrainConfig, field_meta, plain_number
 from nnlib.registry import Registry
+
+if TYPE_CHECKING:
+    from nnlib.idle_fields import IdleFields
 
 SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
 LR_STEPS = (0.00001, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)  # TF Playground's list
@@ -42,14 +45,15 @@ def idle_reason(prefix: str, section: str, name: str) -> str:
     return idle.reason(f"{section}.{name}") if idle is not None else ""
 
 
-def mark_idle(prefix: str, base: RunConfig) -> str:
-    """Work out which widgets drawn after this call have no effect (from the setup the widgets drawn so far
-    describe: call it after the hidden layers) and return the sentence that says so ('' if none)."""
+def mark_idle(prefix: str, cfg: RunConfig) -> IdleFields:
+    """Work out which widgets drawn after this call have no effect under `cfg` (the setup the widgets describe:
+    `config_from_state`, before any widget that changes it within the run, like a dataset list a problem type
+    narrows) and return the reasons (their `summary()` says them in sentences)."""
     from nnlib.idle_fields import idle_fields
 
-    idle = idle_fields(config_from_state(prefix, base))
+    idle = idle_fields(cfg)
     st.session_state[f"{prefix}.idle"] = idle
-    return idle.summary()
+    return idle
 
 
 def _disabled(prefix: str, section: str, name: str, kw: dict[str, Any], rule: str | None) -> str:
@@ -277,13 +281,13 @@ VISUALLY_HIDDEN = ("position: absolute; width: 1px; height: 1px; margin: -1px; p
                    "clip-path: inset(50%); white-space: nowrap; border: 0;")
 
 
-def icon_button(where: Any, name: str, icon: str, key: str, disabled: bool) -> bool:
+def icon_button(where: Any, name: str, icon: str, key: str, disabled: bool, **kw: Any) -> bool:
     """A button that shows only its icon yet has a name a screen reader says ("Add a hidden layer", not "add
     icon", which is what Streamlit names a button with an empty label). The name is the label, hidden from sight
     by CSS scoped to the button's key class (Streamlit's st-key-<key>); it is also the tooltip."""
     css_class = "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
     st.html(f"<style>.{css_class} [data-testid=stMarkdownContainer] {{ {VISUALLY_HIDDEN} }}</style>")
-    return bool(where.button(name, icon=icon, key=key, help=name, disabled=disabled, width="stretch"))
+    return bool(where.button(name, icon=icon, key=key, help=name, disabled=disabled, width="stretch", **kw))
 
 
 def seed_layers(prefix: str, hidden: tuple[int, ...]) -> None:
@@ -291,6 +295,19 @@ def seed_layers(prefix: str, hidden: tuple[int, ...]) -> None:
     st.session_state[f"{prefix}.n_layers"] = len(hidden)
     for i, w in enumerate(hidden):
         st.session_state[f"{prefix}.width.{i}"] = int(w)
+
+
+def _change_layers(prefix: str, step: int) -> None:
+    """+/- a hidden layer (a new one as wide as the last), in the button's callback: it runs before the page does,
+    so the page's whole run sees the new layers -- the idle rule (no hidden layer) greys the activation even where
+    it is drawn above the layer editor (the Images & CNNs page)."""
+    n = int(st.session_state.get(f"{prefix}.n_layers", 0))
+    if step > 0:
+        st.session_state.setdefault(f"{prefix}.width.{n}", st.session_state.get(f"{prefix}.width.{n - 1}", 4))
+    n = max(0, n + step)
+    st.session_state[f"{prefix}.n_layers"] = n
+    st.session_state[key(prefix, "model", "hidden")] = tuple(int(st.session_state.get(f"{prefix}.width.{i}", 4))
+                                                              for i in range(n))
 
 
 def hidden_layers(prefix: str, max_layers: int = 10, max_width: int = 256, per_row: int = 5) -> tuple[int, ...]:
@@ -305,12 +322,10 @@ def hidden_layers(prefix: str, max_layers: int = 10, max_width: int = 256, per_r
     locked = rule == "locked"
     n = st.session_state[nk]
     c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
-    if icon_button(c2, "Add a hidden layer", ":material/add:", f"{prefix}.add_layer", locked or n >= max_layers):
-        st.session_state.setdefault(f"{prefix}.width.{n}", st.session_state.get(f"{prefix}.width.{n - 1}", 4))
-        n += 1
-    if icon_button(c3, "Remove the last hidden layer", ":material/remove:", f"{prefix}.del_layer", locked or n == 0):
-        n -= 1
-    st.session_state[nk] = n
+    icon_button(c2, "Add a hidden layer", ":material/add:", f"{prefix}.add_layer", locked or n >= max_layers,
+                on_click=_change_layers, args=(prefix, +1))
+    icon_button(c3, "Remove the last hidden layer", ":material/remove:", f"{prefix}.del_layer", locked or n == 0,
+                on_click=_change_layers, args=(prefix, -1))
     c1.markdown(f"**{n} hidden layer{'s' if n != 1 else ''}**", help=field_meta(ModelConfig, "hidden")["help"])
     widths = []
     if n:

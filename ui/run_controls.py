@@ -12,8 +12,8 @@ from typing import Any
 
 import streamlit as st
 
+from nnlib.idle_fields import OPTIMIZER_FIELDS
 from nnlib.jobs.manager import JobLimitError, JobView
-from nnlib.optimizers import OPTIMIZERS
 from nnlib.schedules import SCHEDULES
 from ui import compare_store as store
 from ui import controls as C
@@ -186,14 +186,16 @@ def core_training(prefix: str, per_row: int = 4) -> None:
         C.number(prefix, "train", "patience", "Early stop patience")
 
 
-def optimizer_extras(prefix: str, optimizer: str, schedule: str, ncols: int) -> None:
-    """The hyper-parameters the chosen optimizer and schedule use (momentum, betas, decay, step, ...)."""
-    extra = list(OPTIMIZERS[optimizer].params.get("uses", ())) + list(SCHEDULES[schedule].params.get("uses", ()))
-    if extra:
-        cols = grid_cells(len(extra), ncols)  # more extras than columns wrap to the next row instead of vanishing
-        for c, name in zip(cols, extra, strict=False):
-            with c:
-                C.number(prefix, "train", name, name.replace("lr_", "LR ").replace("_", " ").capitalize())
+def optimizer_extras(prefix: str, schedule: str, ncols: int) -> None:
+    """Every optimizer hyper-parameter (momentum, betas, decay), those the chosen optimizer ignores greyed out with
+    the reason (nnlib.idle_fields, marked by the page: ui.controls.mark_idle), and the chosen schedule's (step,
+    gamma, ...). The optimizer's are always shown, so a student sees that plain SGD has no momentum to turn, where
+    the field used to vanish; a schedule's appear with the schedule (no knob varies them)."""
+    extra = [*OPTIMIZER_FIELDS, *SCHEDULES[schedule].params.get("uses", ())]
+    cols = grid_cells(len(extra), ncols)  # more extras than columns wrap to the next row instead of vanishing
+    for c, name in zip(cols, extra, strict=False):
+        with c:
+            C.number(prefix, "train", name, name.replace("lr_", "LR ").replace("_", " ").capitalize())
 
 
 def widget_row(prefix: str, items: list[tuple[str, str, str]]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from nnlib.config import CNNSpec, DataConfig, ModelConfig, RunConfig, TrainConfig
+from nnlib.config import CNNSpec, DataConfig, ModelConfig, RunConfig, TrainConfig, field_help
 from nnlib.idle_fields import idle_fields
 
 _SECTION_TYPES: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig, "cnn": CNNSpec}
@@ -29,11 +29,16 @@ class Knob:
     mlp_only: bool = False
     cnn_only: bool = False
     suggested: tuple[Any, ...] = ()
+    image_help: str = ""  # the help on an image run, when the field means something else there (number of images)
 
     def applies(self, cfg: RunConfig) -> bool:
         """Whether turning this knob changes `cfg`'s run (hidden widths mean nothing to a conv net, and so on)."""
         conv = cfg.model.cnn is not None
         return not ((self.mlp_only and conv) or (self.cnn_only and not conv))
+
+    def help_for(self, cfg: RunConfig) -> str:
+        """The help that is right for this kind of run: "Number of images to use" on an image run, not "points"."""
+        return self.image_help if cfg.is_image and self.image_help else self.help
 
     def shown(self, value: Any) -> str:
         """The value as a person writes it: 0.2, adam, 8,8."""
@@ -117,7 +122,8 @@ def _field(name: str, label: str, section: str, fname: str, suggested: tuple[Any
         return cfg.replace(**{section: {fname: value}})
 
     return Knob(name, label, f"{section}.{fname}", meta["help"], get, put, _parser(section, fname),
-                tuple(meta.get("choices", ())), suggested=suggested, **kw)
+                tuple(meta.get("choices", ())), suggested=suggested,
+                image_help=field_help(_SECTION_TYPES[section], fname, image=True), **kw)
 
 
 def _width(cfg: RunConfig, w: int) -> RunConfig:
@@ -167,6 +173,7 @@ KNOBS: dict[str, Knob] = {k.name: k for k in (
 
 def knobs_for(cfg: RunConfig) -> list[Knob]:
     """The knobs that mean something for this run, in the table's order: not those the run ignores as it stands
-    (nnlib.idle_fields: with no hidden layer, N dropout or activation variants would train N identical nets)."""
+    (nnlib.idle_fields: with no hidden layer, N dropout or activation variants would train N identical nets; with
+    plain SGD, N momenta; on a stored image set, N noise levels; "until I pause", N epoch counts)."""
     idle = idle_fields(cfg).reasons
     return [k for k in KNOBS.values() if k.applies(cfg) and k.path not in idle]

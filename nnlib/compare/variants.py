@@ -8,6 +8,7 @@ from typing import Any
 
 from nnlib.compare.knobs import KNOBS, Knob
 from nnlib.config import ConfigError, RunConfig
+from nnlib.idle_fields import idle_fields
 
 MAX_VARIANTS = 6  # a group trains in one worker, lockstep: more would crawl and crowd the overlaid charts
 MIN_VARIANTS = 2
@@ -35,14 +36,18 @@ def variants(cfg: RunConfig, field: str, values: Sequence[Any]) -> list[RunConfi
     """One config per value, identical to `cfg` but for `field` (a knob name or path), each validated.
 
     Same seed and same data for all, so the curves differ only because of the knob. Raises VariantError listing
-    every problem: an unknown knob, too few or too many values, a value that does not parse, repeats, and each
-    variant's own validation problems (prefixed by the value that causes them).
+    every problem: an unknown knob, a knob the run ignores as it stands (nnlib.idle_fields), too few or too many
+    values, a value that does not parse, repeats, and each variant's own validation problems (prefixed by the value
+    that causes them).
     """
     knob = knob_of(field)
     problems: list[str] = []
     if not knob.applies(cfg):
         kind = "a convolutional network" if cfg.model.cnn is not None else "a dense network"
         problems.append(f"{knob.label} does not apply to {kind}")
+    idle = idle_fields(cfg).reason(knob.path)
+    if idle:  # N variants of a field the run ignores would train N identical runs (knobs_for does not offer it)
+        problems.append(f"{knob.label} changes nothing in this setup ({idle[:-1]})")
     if not MIN_VARIANTS <= len(values) <= MAX_VARIANTS:
         problems.append(f"give {MIN_VARIANTS} to {MAX_VARIANTS} values of {knob.label.lower()}, not {len(values)}")
     parsed: list[Any] = []

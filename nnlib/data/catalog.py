@@ -1,4 +1,7 @@
-"""The table of datasets a run can use; implementations live in sibling modules and load only when needed."""
+"""The table of datasets a run can use; implementations live in sibling modules and load only when needed.
+
+An entry's `uses` names the optional data fields its loader reads (n_samples, noise; all of them when absent, as
+for the generated 2D sets): nnlib.idle_fields greys out and leaves out of "change one knob" the ones it ignores."""
 
 from __future__ import annotations
 
@@ -41,26 +44,30 @@ _D("plane", _ref(_T + "plane"), "Regression: the target is a tilted plane, a lin
 _D("multi_gauss", _ref(_T + "multi_gauss"), "Regression: the target is a sum of gaussian bumps.", kind="toy2d",
    problem="regression", n=1200, classes=0, label="multi gaussian")
 _D("csv", _ref("nnlib.data.tabular:load_csv_dataset"), "Your own table: a CSV with columns x1, x2[, ...], label.",
-   kind="csv", problem="auto", n=0, classes=0, label="CSV file")
+   kind="csv", problem="auto", n=0, classes=0, label="CSV file", uses=())
 _I = "nnlib.data.images:"
+_SUBSET = ("n_samples",)  # what a stored image set reads besides the split: a subset, never generated noise
 _D("digits", _ref(_I + "digits"), "1,797 handwritten digits, 8x8 grey (bundled with scikit-learn, offline).",
-   kind="image", problem="multiclass", n=1797, shape=(1, 8, 8), classes=10, label="digits 8x8 (offline)")
+   kind="image", problem="multiclass", n=1797, shape=(1, 8, 8), classes=10, label="digits 8x8 (offline)",
+   uses=_SUBSET)
 _D("mnist_5k", _ref(_I + "mnist_5k"), "5,000 MNIST digits, 28x28 grey, 500 per class (bundled, offline).",
-   kind="image", problem="multiclass", n=5000, shape=(1, 28, 28), classes=10, label="MNIST 5k (offline)")
+   kind="image", problem="multiclass", n=5000, shape=(1, 28, 28), classes=10, label="MNIST 5k (offline)",
+   uses=_SUBSET)
 _D("shapes", _ref(_I + "shapes"), "Generated lines, circles, squares and triangles: filters learn edge and blob "
-   "detectors.", kind="image", problem="multiclass", n=2000, shape=(1, 28, 28), classes=6, label="shapes (generated)")
+   "detectors.", kind="image", problem="multiclass", n=2000, shape=(1, 28, 28), classes=6, label="shapes (generated)",
+   uses=("n_samples", "noise"))
 _D("mnist", _ref(_I + "mnist"), "MNIST, 70,000 handwritten digits 28x28 (torchvision download).", kind="image",
    problem="multiclass", n=70000, shape=(1, 28, 28), classes=10, download=True,
-   label="MNIST (download)")
+   label="MNIST (download)", uses=_SUBSET)
 _D("fashion_mnist", _ref(_I + "fashion_mnist"), "Fashion-MNIST, 70,000 clothing images 28x28 (torchvision "
    "download).", kind="image", problem="multiclass", n=70000, shape=(1, 28, 28), classes=10,
-   download=True, label="Fashion-MNIST (download)")
+   download=True, label="Fashion-MNIST (download)", uses=_SUBSET)
 _D("kmnist", _ref(_I + "kmnist"), "Kuzushiji-MNIST, 70,000 cursive Japanese characters 28x28 (torchvision "
    "download).", kind="image", problem="multiclass", n=70000, shape=(1, 28, 28), classes=10,
-   download=True, label="KMNIST (download)")
+   download=True, label="KMNIST (download)", uses=_SUBSET)
 _D("cifar10", _ref(_I + "cifar10"), "CIFAR-10, 60,000 colour photos 32x32 in 10 classes (torchvision download).",
    kind="image", problem="multiclass", n=60000, shape=(3, 32, 32), classes=10, download=True,
-   label="CIFAR-10 (download)")
+   label="CIFAR-10 (download)", uses=_SUBSET)
 
 
 def names_of_kind(kind: str) -> list[str]:

@@ -228,3 +228,34 @@ def test_a_submitted_run_announces_its_epochs_before_its_first_snapshot():
         assert run_state(view).text.startswith("Epoch 0 / 4 ·"), run_state(view).text
     finally:
         job_manager().command(owner, view.job_id, "stop")
+
+
+def test_the_knob_list_has_no_noise_for_stored_images_and_speaks_of_images():
+    """Noise (%) trained N identical runs on a stored image set; the number of examples read "points"."""
+    at = app()
+    knob = at.selectbox(key="cnn.knob")
+    assert "Noise (%)" not in knob.options and "Number of examples" in knob.options, knob.options  # labels
+    assert "Momentum" not in knob.options  # the page's default optimizer is adam
+    assert at.number_input(key="cnn.train.momentum").disabled
+    knob.set_value("n_samples").run()
+    assert not at.exception
+    assert any(c.value.startswith("Number of images to use") for c in at.caption)
+    assert at.number_input(key="cnn.data.n_samples").help.startswith("Number of images to use")
+    at = app(data__dataset="shapes")
+    assert "Noise (%)" in at.selectbox(key="cnn.knob").options  # generated images do get pixel noise
+
+
+def test_a_dense_only_net_without_hidden_layers_greys_what_has_nothing_to_act_on():
+    at = app(model__cnn="null")
+    assert not at.exception
+    assert at.selectbox(key="cnn.spec.preset").value == "mlp"
+    assert not at.selectbox(key="cnn.model.activation").disabled
+    at.button(key="cnn.del_layer").click().run()
+    assert at.query_params["model.hidden"] == ""
+    for w in (at.selectbox(key="cnn.model.activation"), at.number_input(key="cnn.model.dropout"),
+              at.selectbox(key="cnn.model.norm")):
+        assert w.disabled and "No hidden layer" in w.help, w.label
+    assert any(c.value.startswith(":material/info: No hidden layer") for c in at.caption)
+    assert not {"Activation", "Dropout", "Normalization"} & set(at.selectbox(key="cnn.knob").options)
+    at.button(key="cnn.add_layer").click().run()
+    assert not at.selectbox(key="cnn.model.activation").disabled

@@ -66,3 +66,35 @@ def test_the_labs_number_widgets_follow_the_same_rule():
     assert not at.exception
     noise = at.slider(key="lab.fitting.noise")
     assert noise.proto.format == "%.0f" and "Range: 0 to 50." in noise.help  # was 50.0
+
+
+def test_momentum_is_greyed_with_plain_sgd_and_comes_back_with_momentum():
+    """Change one knob offered Momentum with sgd (the default): three identical runs. The field is shown greyed
+    with the reason, the knob is not offered, and both come back with an optimizer that reads momentum."""
+    at = app(train__momentum="0.5")
+    assert not at.exception and not at.error
+    momentum = at.number_input(key="pg.train.momentum")
+    assert momentum.disabled and "Optimizer sgd: momentum is used only by momentum and nesterov." in momentum.help
+    assert at.number_input(key="pg.train.beta1").disabled and at.number_input(key="pg.train.weight_decay").disabled
+    assert "Momentum" not in at.selectbox(key="pg.knob").options
+    at.selectbox(key="pg.train.optimizer").set_value("momentum").run()
+    momentum = at.number_input(key="pg.train.momentum")
+    assert not momentum.disabled and "Has no effect" not in momentum.help and momentum.value == 0.5  # kept
+    assert at.number_input(key="pg.train.beta1").disabled
+    assert "Momentum" in at.selectbox(key="pg.knob").options
+
+
+def test_epochs_are_greyed_while_the_run_trains_until_paused():
+    """A student set 50 epochs and watched the run go past 50: with Until I pause on, Epochs says it is not used."""
+    at = app(train__epochs="50")
+    epochs = at.number_input(key="pg.train.epochs")
+    assert epochs.disabled and "Until I pause is on" in epochs.help and epochs.value == 50
+    assert any("Until I pause is on: the run trains until" in c.value for c in at.caption)
+    assert "Epochs" not in at.selectbox(key="pg.knob").options  # the labels shown
+    at.toggle(key="pg.train.until_paused").set_value(False).run()
+    assert not at.number_input(key="pg.train.epochs").disabled
+    assert not any("Until I pause is on" in c.value for c in at.caption)
+    assert "Epochs" in at.selectbox(key="pg.knob").options
+    at.selectbox(key="pg.train.schedule").set_value("cosine").run()  # cosine always stops after Epochs
+    toggle = at.toggle(key="pg.train.until_paused")
+    assert toggle.disabled and "LR schedule cosine" in toggle.help

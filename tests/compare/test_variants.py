@@ -65,9 +65,11 @@ def test_knobs_for_conv_nets() -> None:
 def test_every_knob_has_help_and_its_suggestions_make_valid_variants() -> None:
     cnn = RunConfig().replace(data={"dataset": "digits", "n_samples": 300}, model={"cnn": CNNSpec()},
                               train={"epochs": 2})
+    momentum = BASE.replace(train={"optimizer": "momentum"})  # plain sgd ignores momentum: no knob for it there
     for knob in KNOBS.values():
         assert knob.help.strip(), knob.name
-        cfg = cnn if knob.cnn_only else BASE
+        cfg = cnn if knob.cnn_only else momentum
+        assert knob in knobs_for(cfg), knob.name
         assert len(variants(cfg, knob.name, list(knob.suggested))) == len(knob.suggested)
 
 
