@@ -129,7 +129,7 @@ function statusLine(info) {
     if (info.val_accuracy !== null && info.val_accuracy !== undefined)
       parts.push(`validation accuracy ${fmt(100 * info.val_accuracy, 1)}%`);
     if (info.val_rmse !== null && info.val_rmse !== undefined) parts.push(`validation RMSE ${fmt(info.val_rmse, 4)}`);
-    if (info.zero_weights) parts.push(`${info.zero_weights} weights at exactly 0 (L1)`);
+    if (info.zero_weights) parts.push(`${info.zero_weights.toLocaleString("en-US")} weight${info.zero_weights === 1 ? "" : "s"} at exactly 0 (L1)`);  // nnlib.words.count
     const said = FINAL.includes(info.status) && info.reason ? String(info.reason) : "";
     // a reason that already says the status ("stopped by your teacher") is the status: not "stopped · stopped by"
     const label = said.startsWith(info.status) ? escapeHtml(said) : info.status;

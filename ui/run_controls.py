@@ -15,6 +15,7 @@ import streamlit as st
 from nnlib.jobs.manager import JobLimitError, JobView
 from nnlib.optimizers import OPTIMIZERS
 from nnlib.schedules import SCHEDULES
+from nnlib.words import count
 from ui import compare_store as store
 from ui import controls as C
 from ui import session as S
@@ -82,7 +83,7 @@ def final_metrics(snap: dict[str, Any]) -> str:
             parts.append(f"{name} RMSE {rmse:.4g}")
     zeros = (hist.get("zero_weights") or [None])[-1]
     if zeros:  # L1 clamps a weight that crosses 0 to exactly 0: the sparse net the lecture promises, counted
-        parts.append(f"{int(zeros)} weights at exactly 0 (L1)")
+        parts.append(f"{count(zeros, 'weight')} at exactly 0 (L1)")
     return "".join(f" · {p}" for p in parts)
 
 
