@@ -216,7 +216,17 @@ def run_plan(cfg: RunConfig, class_limit: bool = False) -> dict[str, Any]:
     class's (nnlib.classroom.admission.within_class_epochs turned the student's open-ended run into a bounded one)."""
     open_ended = cfg.open_ended or class_limit
     return {"epochs": run_epochs(cfg), "until_paused": open_ended,
-            "limit": ("class" if class_limit else "server") if open_ended else None}
+            "limit": ("class" if class_limit else "server") if open_ended else None, "preparing": preparing(cfg)}
+
+
+def preparing(cfg: RunConfig) -> str:
+    """What the worker does before the run's first snapshot, in the status line's words (ui.status_line): a fresh
+    worker's first CNN run loaded PyTorch and its images for ~6-9 s under "Epoch 0 / 8", as if stuck."""
+    if cfg.data.dataset == "csv":
+        return "Preparing: loading your CSV data…"
+    if cfg.is_image:
+        return f"Preparing: loading PyTorch and the {cfg.data.dataset} images…"
+    return f"Preparing: loading the {cfg.data.dataset} data…"
 
 
 def limit_reason(plan: dict[str, Any]) -> str:

@@ -123,7 +123,7 @@ function statusLine(info) {
     // "until I pause" has no goal, only a limit (the server's or the class's): ui.run_controls.run_state says it so
     const limit = info.epochs && !FINAL.includes(info.status) ? ` (until you pause; limit ${Number(info.epochs).toLocaleString("en-US")})` : "";
     parts.push(info.until_paused ? `<b>Epoch ${info.epoch}</b>${limit}` : `<b>Epoch ${info.epoch} / ${info.epochs}</b>`);
-    parts.push(`${trainingTime(info.elapsed)} of training`);  // computing time, not the pacing pauses
+    parts.push(info.stage ? escapeHtml(info.stage) : `${trainingTime(info.elapsed)} of training`);  // ui.status_line.stage
     if (info.train_loss !== null && info.train_loss !== undefined) parts.push(`train loss ${fmt(info.train_loss, 4)}`);
     if (info.val_loss !== null && info.val_loss !== undefined) parts.push(`validation loss ${fmt(info.val_loss, 4)}`);
     if (info.val_accuracy !== null && info.val_accuracy !== undefined)

@@ -57,7 +57,8 @@ def run_state(view: JobView | None, snap: dict[str, Any] | None = None, spent: s
     # a reason that already says the status ("stopped by your teacher") replaces it: not "stopped: stopped by ..."
     state = why if why and why.startswith(view.status) else f"{view.status}{where}" + (f": {why}" if why else "")
     # `spent`: the time clause a page words its own way (a lab says computing time and time since Train)
-    text = f"{epochs} · {spent or training_time(info['elapsed']) + ' of training'} · {state}" + final_metrics(snap)
+    clause = spent or info["stage"] or training_time(info["elapsed"]) + " of training"  # stage: before epoch 1
+    text = f"{epochs} · {clause} · {state}" + final_metrics(snap)
     enabled = {"train", "reset"}
     if view.status in ACTIVE:  # Step continues this run by one epoch: an ended run has no next one (it replaced the
         enabled |= {"step", "stop", "resume" if view.status == "paused" else "pause"}  # net by a new run's epoch 1)
