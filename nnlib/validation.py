@@ -21,6 +21,7 @@ from nnlib.config import (
 from nnlib.data.catalog import DATASETS
 from nnlib.losses import LOSSES
 from nnlib.models.shapes import ShapeError, cnn_layers, totals
+from nnlib.words import count
 
 # What one accepted run may cost on a shared server, from `estimate_cost` (measured against real runs in
 # tests/jobs/test_cost_estimate.py). The worker enforces a margin over the estimate while the run goes.
@@ -118,8 +119,8 @@ def problems(cfg: RunConfig) -> list[str]:
     elif d.features != ("x1", "x2") and info["kind"] == "image":
         errs.append("input features x1, x2, ... only apply to 2D datasets")
     if info["kind"] == "image" and 0 < d.n_samples < MIN_IMAGES_PER_CLASS * cfg.n_classes:
-        errs.append(f"{d.n_samples} images are too few for {cfg.n_classes} classes: the validation and test splits "
-                    f"would hold a handful at most; use at least {MIN_IMAGES_PER_CLASS * cfg.n_classes} images "
+        errs.append(f"{count(d.n_samples, 'image')} are too few for {cfg.n_classes} classes: the validation and test "
+                    f"splits would hold a handful at most; use at least {MIN_IMAGES_PER_CLASS * cfg.n_classes} images "
                     "(or 0 for all)")
     if info["kind"] == "csv":
         from nnlib.data.errors import DataError
@@ -166,17 +167,18 @@ def problems(cfg: RunConfig) -> list[str]:
             errs.append(f"the network has {params:,} parameters; the limit on a shared server is {MAX_PARAMS:,}")
     cost = estimate_cost(cfg) if not errs else None
     if cost and cost.cpu_seconds > MAX_RUN_CPU_SECONDS:
-        errs.append(f"this run would need about {cost.cpu_seconds / 60:,.0f} minutes of CPU time ({t.epochs} epochs "
-                    f"of {-(-n_train // t.batch_size):,} steps); the limit on a shared server is "
-                    f"{MAX_RUN_CPU_SECONDS / 60:.0f}: use fewer epochs, a bigger batch, a subset (data.n_samples) "
-                    "or a smaller model")
+        errs.append(f"this run would need about {cost.cpu_seconds / 60:,.0f} minutes of CPU time "
+                    f"({count(t.epochs, 'epoch')} of {count(-(-n_train // t.batch_size), 'step')}); the limit on "
+                    f"a shared server is {MAX_RUN_CPU_SECONDS / 60:.0f}: use fewer epochs, a bigger batch, a subset "
+                    "(data.n_samples) or a smaller model")
     if cost and cost.memory_mb - WORKER_BASE_MB > MAX_RUN_MEMORY_MB:
         errs.append(f"this run would need about {cost.memory_mb - WORKER_BASE_MB:,.0f} MB of memory; the limit on a "
                     f"shared server is {MAX_RUN_MEMORY_MB:,.0f} MB: use a smaller batch or a smaller model")
     work = 3 * macs * n_train * t.epochs
     if macs and work > MAX_WORK:  # (a run "until I pause" goes on past `epochs` only as far as run_epochs allows)
-        errs.append(f"this run needs about {work:.1e} multiply-adds ({t.epochs} epochs x {n_train:,} examples); the "
-                    f"limit is {MAX_WORK:.0e}: use fewer epochs, a subset (data.n_samples) or a smaller model")
+        errs.append(f"this run needs about {work:.1e} multiply-adds ({count(t.epochs, 'epoch')} x "
+                    f"{count(n_train, 'example')}); the limit is {MAX_WORK:.0e}: use fewer epochs, a subset "
+                    "(data.n_samples) or a smaller model")
     return errs
 
 
@@ -214,14 +216,24 @@ def run_plan(cfg: RunConfig, class_limit: bool = False) -> dict[str, Any]:
     class's (nnlib.classroom.admission.within_class_epochs turned the student's open-ended run into a bounded one)."""
     open_ended = cfg.open_ended or class_limit
     return {"epochs": run_epochs(cfg), "until_paused": open_ended,
-            "limit": ("class" if class_limit else "server") if open_ended else None}
+            "limit": ("class" if class_limit else "server") if open_ended else None, "preparing": preparing(cfg)}
+
+
+def preparing(cfg: RunConfig) -> str:
+    """What the worker does before the run's first snapshot, in the status line's words (ui.status_line): a fresh
+    worker's first CNN run loaded PyTorch and its images for ~6-9 s under "Epoch 0 / 8", as if stuck."""
+    if cfg.data.dataset == "csv":
+        return "Preparing: loading your CSV data…"
+    if cfg.is_image:
+        return f"Preparing: loading PyTorch and the {cfg.data.dataset} images…"
+    return f"Preparing: loading the {cfg.data.dataset} data…"
 
 
 def limit_reason(plan: dict[str, Any]) -> str:
     """Why a run "until I pause" ended at its horizon: the limit, never "all N epochs done", which read as if the
     student had asked for N epochs."""
     whose = "your class's" if plan.get("limit") == "class" else "the server's"
-    return (f"stopped at {whose} limit of {int(plan['epochs']):,} epochs (Until I pause runs until you pause, up to "
+    return (f"stopped at {whose} limit of {count(plan['epochs'], 'epoch')} (Until I pause runs until you pause, up to "
             "that limit)")
 
 

@@ -132,10 +132,13 @@ with data_tab:
         C.number(P, "data", "train_frac", "Training ratio", slider=True)
         C.number(P, "data", "n_samples", "Points")  # 0 = the dataset's default, says the tooltip
     show_test = st.toggle("Show test data", key=f"{P}.show_test", help="Overlay the held-out test points (hollow).")
-    discretize = st.toggle(
+    discretize = st.toggle(  # a regression predicts a number, not a class: nothing to discretize
         "Discretize output",
         key=f"{P}.discretize",
-        help="Paint each region by the predicted class instead of the probability.",
+        disabled=problem == "regression",
+        help="Regression predicts a number at every point: there are no classes to paint."
+        if problem == "regression"
+        else "Paint each region by the predicted class instead of the probability.",
     )
 with net_tab:
     C.hidden_layers(P, per_row=3)
@@ -190,13 +193,14 @@ if shown.config is not None:
             # the first visit after a server start waits for torch: the data at once, the network when ready
             first_draw = st.empty()
             R.finished_view(first_draw.container(), f"{P}.cold", None, {}, playground_figures(
-                {}, dv["points"], dv["domain"], dv["features"], show_test, discretize, dv["n_classes"]), ROWS[:1])
+                {}, dv["points"], dv["domain"], dv["features"], show_test, discretize, dv["n_classes"],
+                dv["problem"] == "regression"), ROWS[:1])
         snap = (shown.view.snapshot if shown.view is not None and shown.view.snapshot
                 else preview_snapshot(shown.config.to_json()))
     if first_draw is not None:
         first_draw.empty()
     figs = playground_figures(snap, dv["points"], dv["domain"], dv["features"], show_test, discretize,
-                              dv["n_classes"])
+                              dv["n_classes"], dv["problem"] == "regression")
     # the teacher's, dashed; drawn as every curve is (ui.curve_style: a one-point curve gets a marker)
     figs["loss"]["data"] += drawn_traces(CSH.reference_loss_traces(CSH.reference_runs("playground")))
     if running and view is not None:
@@ -210,7 +214,8 @@ if shown.config is not None:
                 True,
                 view.snapshot_seq,
                 view.status,
-                {"disc": "1" if discretize else "0"},
+                # the patches draw what the figures do: the test loss only with "Show test data" on
+                {"disc": "1" if discretize else "0", "test": "1" if show_test else "0"},
             )
     else:
         R.finished_view(charts.container(), P, shown.view, snap, figs, ROWS)

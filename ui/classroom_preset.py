@@ -23,6 +23,7 @@ from nnlib.config import ConfigError, DataConfig, ModelConfig, RunConfig, TrainC
 from nnlib.data.catalog import names_of_kind
 from nnlib.optimizers import OPTIMIZERS
 from nnlib.store import classes, presets
+from nnlib.words import count
 from ui import classroom as CR
 from ui import classroom_teacher as T
 
@@ -68,7 +69,7 @@ def _widgets(base: dict[str, Any], key: str) -> dict[str, Any]:
     out["train.until_paused"] = c4.checkbox("Until I pause", bool(value["train.until_paused"]),
                                             key=f"{key}.until_paused",
                                             help="On: a student's run goes on until they pause or stop it, at most "
-                                            f"the class's limit of {limit:,} epochs (Epochs is then not used). "
+                                            f"the class's limit of {count(limit, 'epoch')} (Epochs is then not used). "
                                             "Off: it trains exactly Epochs.")
     out["train.batch_size"] = int(c5.number_input("Batch size", 1, 4096, int(value["train.batch_size"]),
                                                   key=f"{key}.batch", help=meta["train.batch_size"].get("help")))

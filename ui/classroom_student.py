@@ -14,6 +14,7 @@ from nnlib.classroom.presets import ClassPreset
 from nnlib.config import RunConfig
 from nnlib.store import challenges, classes, runs, students
 from nnlib.store.db import StoreError
+from nnlib.words import count
 from ui import classroom as CR
 from ui import controls as C
 from ui import session as S
@@ -185,7 +186,7 @@ def _open(prefix: str, slot: str, image_page: bool, blob: bytes | None) -> None:
 
 def _run_line(run: Any) -> str:
     m = run.metrics
-    parts = [f"{_when(run.finished_at)}", run.status, f"{m.get('epochs', 0)} epochs"]
+    parts = [f"{_when(run.finished_at)}", run.status, count(m.get('epochs') or 0, 'epoch')]
     if m.get("val_accuracy") is not None:
         parts.append(f"val accuracy {100 * m['val_accuracy']:.1f}%")
     elif m.get("val_loss") is not None:

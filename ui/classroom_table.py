@@ -21,6 +21,7 @@ from nnlib.classroom.recorder import ACTIVE, Tracked, group_rows, live_row
 from nnlib.config import RunConfig
 from nnlib.jobs.records import JobView
 from nnlib.store import classes, presets, runs, students
+from nnlib.words import count
 from ui import classroom as CR
 from ui import classroom_teacher as T
 
@@ -95,7 +96,7 @@ def class_table(klass: classes.ClassRow) -> None:
     for run in stored[:SHOWN_RUNS]:
         m = run.metrics
         metric = _metric(m.get("val_accuracy"), m.get("val_loss"))
-        buttons = _row(f"**{names.get(run.owner, '?')}** · {run.status} · {m.get('epochs', 0)} epochs"
+        buttons = _row(f"**{names.get(run.owner, '?')}** · {run.status} · {count(m.get('epochs') or 0, 'epoch')}"
                        + (f" · {metric}" if metric else "") + f" · {m.get('params', '?')} parameters"
                        + (" · :material/campaign: shown to everyone" if run.shared else "")
                        + _diff(run.config, preset, _until_paused(m)), f"teacher-run-{run.id}")

@@ -186,7 +186,8 @@ def _live_playground(watched: Watched, view: JobView, active: bool) -> None:
     cfg = RunConfig.from_json(watched.config_json)
     dv = data_view(RunConfig(data=cfg.data).to_json())
     snap = view.snapshot or preview_snapshot(cfg.to_json())
-    figs = playground_figures(snap, dv["points"], dv["domain"], dv["features"], False, False, dv["n_classes"])
+    figs = playground_figures(snap, dv["points"], dv["domain"], dv["features"], False, False, dv["n_classes"],
+                              dv["problem"] == "regression")
     token = watch_token(view.job_id, S.session_id())
     live_charts("teacher.live", figs, ROWS, token, "playground", active, view.snapshot_seq, view.status,
                 on_done=lambda: None)

@@ -13,7 +13,9 @@ from typing import Any
 import numpy as np
 
 WHOLE_EPOCH_SPAN = 10  # epoch axes spanning at most this many epochs tick every epoch (beyond, plotly's ticks are >= 2)
-EPOCH_AXIS = {"title": {"text": "epoch"}, "automargin": True}  # automargin: the legend below never meets the title
+# automargin: the legend below never meets the title; nonnegative: an empty chart (before the first epoch) spans
+# epochs 0..6 like its 0-based loss axis, not plotly's -1..6, and a run's curves (epochs >= 1) are drawn as before
+EPOCH_AXIS = {"title": {"text": "epoch"}, "automargin": True, "rangemode": "nonnegative"}
 # The legend under a chart, placed in pixels from the bottom of the chart's box (yref "container"): with the x axis'
 # automargin (EPOCH_AXIS), plotly then grows the bottom margin to fit it under the axis title. Placed at a fraction
 # of the plot's height (y = -0.45), it rose onto the "epoch" title of a short chart (the Images & CNNs loss chart).

@@ -93,13 +93,13 @@ function statusLine(info) {
     // "until I pause" has no goal, only a limit (the server's or the class's): ui.run_controls.run_state says it so
     const limit = info.epochs && !FINAL.includes(info.status) ? ` (until you pause; limit ${Number(info.epochs).toLocaleString("en-US")})` : "";
     parts.push(info.until_paused ? `<b>Epoch ${info.epoch}</b>${limit}` : `<b>Epoch ${info.epoch} / ${info.epochs}</b>`);
-    parts.push(`${trainingTime(info.elapsed)} of training`);  // computing time, not the pacing pauses
+    parts.push(info.stage ? escapeHtml(info.stage) : `${trainingTime(info.elapsed)} of training`);  // ui.status_line.stage
     if (info.train_loss !== null && info.train_loss !== undefined) parts.push(`train loss ${fmt(info.train_loss, 4)}`);
     if (info.val_loss !== null && info.val_loss !== undefined) parts.push(`validation loss ${fmt(info.val_loss, 4)}`);
     if (info.val_accuracy !== null && info.val_accuracy !== undefined)
       parts.push(`validation accuracy ${fmt(100 * info.val_accuracy, 1)}%`);
     if (info.val_rmse !== null && info.val_rmse !== undefined) parts.push(`validation RMSE ${fmt(info.val_rmse, 4)}`);
-    if (info.zero_weights) parts.push(`${info.zero_weights} weights at exactly 0 (L1)`);
+    if (info.zero_weights) parts.push(`${info.zero_weights.toLocaleString("en-US")} weight${info.zero_weights === 1 ? "" : "s"} at exactly 0 (L1)`);  // nnlib.words.count
     const said = FINAL.includes(info.status) && info.reason ? String(info.reason) : "";
     // a reason that already says the status ("stopped by your teacher") is the status: not "stopped · stopped by"
     const label = said.startsWith(info.status) ? escapeHtml(said) : info.status;

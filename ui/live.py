@@ -50,7 +50,7 @@ CLASS_AT_ONE_ADDRESS = 40  # the class the default must serve at 10 updates/s ea
 HELD_PER_TOKEN = 4  # polls of one token held open at once (a page holds one; a few tabs of one session more)
 REFUSED_HOLD_S = 1.0  # a refused poll is answered (429) only after this: a flooding loop then asks ~1/s, not 800
 REFUSED_HELD_MAX = 2000  # refused polls held at once, server-wide (a sleeping coroutine each); past it, answer now
-OPTION_KEYS = ("have", "turn", "left", "disc", "data")  # what a patcher may read; anything else is dropped
+OPTION_KEYS = ("have", "turn", "left", "disc", "data", "test")  # what a patcher may read; the rest is dropped
 Patcher = Callable[[dict, dict[str, str]], dict[str, dict[int, dict]]]
 PATCHERS: dict[str, Patcher] = {}
 FINAL = ("finished", "stopped", "failed")
@@ -81,7 +81,14 @@ def register_patcher(kind: str, fn: Patcher) -> None:
 def _playground_patcher(snap: dict, opts: dict[str, str]) -> dict[str, dict[int, dict]]:
     from ui.plots import playground_patches
 
-    return playground_patches(snap, [], opts.get("disc") == "1", have=int(opts.get("have", "0") or 0))
+    return playground_patches(snap, [], opts.get("disc") == "1", have=int(opts.get("have", "0") or 0),
+                              show_test=show_test(opts))
+
+
+def show_test(opts: dict[str, str]) -> bool:
+    """Whether the Playground page that polls draws the test loss ("Show test data"; ui.plots.loss_traces): only
+    when it says so -- a page that does not say (the teacher's watch) drew its figures without it."""
+    return opts.get("test") == "1"
 
 
 def _cnn_patcher(snap: dict, opts: dict[str, str]) -> dict[str, dict[int, dict]]:

@@ -35,9 +35,10 @@ def patches_json(view: Any, kind: str, opts: dict[str, str]) -> bytes | None:
     there are none or the browser asks for a view they do not show (then build it from the snapshot)."""
     if not has_ready_pictures(view, kind, opts):
         return None
+    from ui.live import show_test
     from ui.plots import curve_patches, encode
 
-    curves = _json(encode(curve_patches(view.snapshot, int(opts.get("have", "0") or 0))))
+    curves = _json(encode(curve_patches(view.snapshot, int(opts.get("have", "0") or 0), show_test(opts))))
     return b"{" + view.pictures + b"," + curves[1:]
 
 

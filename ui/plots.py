@@ -7,7 +7,6 @@ figure is described twice and the server never rebuilds a plotly object per refr
 
 from __future__ import annotations
 
-import base64
 import bisect
 import math
 from typing import Any
@@ -16,6 +15,7 @@ import numpy as np
 
 from nnlib.inspect.snapshot import AnySnapshot, PlaygroundSnapshot
 from ui.curve_style import EPOCH_AXIS, LEGEND_BELOW, drawn_traces
+from ui.wire import encode, to_u8  # noqa: F401 - encode: ui.plots.encode, as the pages and the live route import it
 
 ORANGE, BLUE = "#f59322", "#0877bd"  # TF Playground's class colours (class 0, class 1)
 DIVERGING = [[0.0, ORANGE], [0.5, "#e8eaeb"], [1.0, BLUE]]
@@ -43,56 +43,17 @@ def _layout(**kw: Any) -> dict[str, Any]:
 SWEEP = "__sweep__"  # reserved key of a patches dict: where a round of pictures goes on (ui.live sends it apart)
 
 
-def to_u8(a: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    """Quantize to 0..255 over [lo, hi]: a 100x100 map becomes 10 KB instead of 80. NaN maps to the middle, +-inf
-    to the ends (clipped). The live route calls it ~12 times per update, so no np.nan_to_num (3x the cost)."""
-    a = np.asarray(a, dtype=np.float32)
-    nan = np.isnan(a)
-    if nan.any():
-        a = np.where(nan, np.float32((lo + hi) / 2), a)
-    scaled = np.rint((a - lo) / (hi - lo) * 255.0)
-    return np.minimum(np.maximum(scaled, 0, out=scaled), 255, out=scaled).astype(np.uint8)
-
-
-_PLAIN = frozenset({float, int, str, bool, type(None)})  # list items encode() returns as they are (NaN/inf: None)
-
-
-def encode(obj: Any) -> Any:
-    """JSON-ready copy: numpy arrays become plotly.js typed-array specs {dtype, bdata, shape}."""
-    if isinstance(obj, np.ndarray):
-        arr = np.ascontiguousarray(obj)
-        if arr.dtype == np.float64:
-            arr = arr.astype(np.float32)
-        dt = {"u1": "u1", "i1": "i1", "u2": "u2", "i2": "i2", "i4": "i4", "f4": "f4", "u4": "u4"}.get(
-            arr.dtype.str[1:], None)
-        if dt is None:
-            arr, dt = arr.astype(np.float32), "f4"
-        spec = {"dtype": dt, "bdata": base64.b64encode(arr.tobytes()).decode("ascii")}
-        if arr.ndim > 1:
-            spec["shape"] = ",".join(map(str, arr.shape))
-        return spec
-    if isinstance(obj, dict):
-        return {k: encode(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        if all(type(v) in _PLAIN for v in obj):  # e.g. the diagram's link coordinates: ~200 per live update
-            return [None if type(v) is float and not math.isfinite(v) else v for v in obj]
-        return [encode(v) for v in obj]
-    if isinstance(obj, (np.floating, float)):
-        v = float(obj)
-        return v if math.isfinite(v) else None
-    if isinstance(obj, np.integer):
-        return int(obj)
-    return obj
-
-
 # ---------------------------------------------------------------- learning curves
 
 def _col(snap: AnySnapshot, key: str) -> list:
     return (snap.get("history") or {}).get(key, [])
 
 
-def loss_traces(snap: AnySnapshot) -> list[dict[str, Any]]:
+def loss_traces(snap: AnySnapshot, show_test: bool = True) -> list[dict[str, Any]]:
+    """Train, validation, test and best epoch, always traces 0..3 (patches address them by index). Without
+    `show_test` (the Playground's "Show test data" off) the test trace is empty: neither drawn nor in the legend."""
     ep = _col(snap, "epoch")
+    test_x, test_y = (ep, _col(snap, "test_loss")) if show_test else ([], [])
     best = snap.get("best_epoch")
     val = _col(snap, "val_loss")
     bx, by = ([best], [val[best - 1]]) if best and val and best <= len(val) else ([], [])
@@ -101,7 +62,7 @@ def loss_traces(snap: AnySnapshot) -> list[dict[str, Any]]:
          "line": {"color": "#333", "width": 2}},
         {"type": "scatter", "mode": "lines", "name": "validation", "x": ep, "y": val,
          "line": {"color": "#d6604d", "width": 2}},
-        {"type": "scatter", "mode": "lines", "name": "test", "x": ep, "y": _col(snap, "test_loss"),
+        {"type": "scatter", "mode": "lines", "name": "test", "x": test_x, "y": test_y,
          "line": {"color": "#92c5de", "width": 1, "dash": "dot"}, "marker": {"symbol": "diamond", "size": 9,
                                                                               "color": "#2166ac"}},
         {"type": "scatter", "mode": "markers", "name": "best epoch", "x": bx, "y": by,
@@ -109,16 +70,22 @@ def loss_traces(snap: AnySnapshot) -> list[dict[str, Any]]:
     ])
 
 
-def loss_figure(snap: AnySnapshot) -> dict[str, Any]:
-    return {"data": loss_traces(snap), "layout": _layout(
+def loss_figure(snap: AnySnapshot, show_test: bool = True) -> dict[str, Any]:
+    return {"data": loss_traces(snap, show_test), "layout": _layout(
         title={"text": "Loss: train vs validation", "font": {"size": 13}}, height=260,
         xaxis=EPOCH_AXIS, yaxis={"title": {"text": "loss"}, "rangemode": "tozero"})}
 
 
-def metric_traces(snap: AnySnapshot) -> list[dict[str, Any]]:
+def _metric(snap: AnySnapshot, regression: bool | None) -> str:
+    """"rmse" or "accuracy": by the task when the caller knows it (before the first epoch the history is empty, and a
+    regression's chart, drawn once and then only patched, said "Accuracy" over RMSE values), else by the history."""
+    hist = snap.get("history") or {}
+    return "rmse" if ("val_rmse" in hist or "train_rmse" in hist if regression is None else regression) else "accuracy"
+
+
+def metric_traces(snap: AnySnapshot, regression: bool | None = None) -> list[dict[str, Any]]:
     ep = _col(snap, "epoch")
-    regression = "val_rmse" in (snap.get("history") or {}) or "train_rmse" in (snap.get("history") or {})
-    m = "rmse" if regression else "accuracy"
+    m = _metric(snap, regression)
     return drawn_traces([
         {"type": "scatter", "mode": "lines", "name": f"train {m}", "x": ep, "y": _col(snap, f"train_{m}"),
          "line": {"color": "#333"}},
@@ -126,14 +93,14 @@ def metric_traces(snap: AnySnapshot) -> list[dict[str, Any]]:
          "line": {"color": "#d6604d"}}])
 
 
-def metric_figure(snap: AnySnapshot) -> dict[str, Any]:
-    regression = "val_rmse" in (snap.get("history") or {}) or "train_rmse" in (snap.get("history") or {})
+def metric_figure(snap: AnySnapshot, regression: bool | None = None) -> dict[str, Any]:
+    regression = _metric(snap, regression) == "rmse"
     title = "RMSE (lower is better)" if regression else "Accuracy"
-    yaxis = {"title": {"text": "rmse" if regression else "accuracy"}}
+    yaxis = {"title": {"text": "rmse" if regression else "accuracy"}, "rangemode": "tozero"}
     if not regression:
         yaxis["range"] = [0, 1.02]
-    return {"data": metric_traces(snap), "layout": _layout(title={"text": title, "font": {"size": 13}}, height=260,
-                                                           xaxis=EPOCH_AXIS, yaxis=yaxis)}
+    return {"data": metric_traces(snap, regression), "layout": _layout(
+        title={"text": title, "font": {"size": 13}}, height=260, xaxis=EPOCH_AXIS, yaxis=yaxis)}
 
 
 def penalty_traces(snap: PlaygroundSnapshot) -> list[dict[str, Any]]:
@@ -148,7 +115,7 @@ def penalty_traces(snap: PlaygroundSnapshot) -> list[dict[str, Any]]:
 def penalty_figure(snap: PlaygroundSnapshot) -> dict[str, Any]:
     return {"data": penalty_traces(snap), "layout": _layout(
         title={"text": "Data loss vs regularization penalty", "font": {"size": 13}}, height=260,
-        xaxis=EPOCH_AXIS, yaxis={"title": {"text": "training objective"}})}
+        xaxis=EPOCH_AXIS, yaxis={"title": {"text": "training objective"}, "rangemode": "tozero"})}  # as loss's
 
 
 # ---------------------------------------------------------------- decision boundary
@@ -170,10 +137,11 @@ def grid_z(snap: PlaygroundSnapshot, discretize: bool = False, step: int = 1) ->
 
 
 def boundary_traces(snap: PlaygroundSnapshot, points: dict[str, Any], show_test: bool, discretize: bool,
-                    n_classes: int) -> list[dict[str, Any]]:
+                    n_classes: int, regression: bool = False) -> list[dict[str, Any]]:
     """Heatmap of the model's output over the plane + the data points (training, and test on request)."""
     g = snap.get("grid") or {}
     z, kind = grid_z(snap, discretize)
+    kind = kind or ("value" if regression else "")  # no grid yet (a cold server's first draw): the task says
     xs, ys = g.get("xs"), g.get("ys")
     # "fast" lets the browser scale the image smoothly (~75 ms a draw); "best" interpolates every pixel in JS
     # (~200 ms), which capped the live view near 3 updates/s
@@ -208,12 +176,14 @@ def boundary_traces(snap: PlaygroundSnapshot, points: dict[str, Any], show_test:
 
 def boundary_figure(snap: PlaygroundSnapshot, points: dict[str, Any], domain: tuple[float, float, float, float],
                     show_test: bool = False, discretize: bool = False, n_classes: int = 2,
-                    height: int = 420) -> dict[str, Any]:
+                    height: int = 420, regression: bool = False) -> dict[str, Any]:
     """Square axes whatever the chart's shape (both axes shrink to fit, neither range stretches); no legend -- the
-    points' colours are the classes, and "Show test data" says which points are drawn."""
+    points' colours are the classes, and "Show test data" says which points are drawn. Titled by task: a regression
+    predicts a number everywhere, a surface with no boundary in it."""
     x0, x1, y0, y1 = domain
-    return {"data": boundary_traces(snap, points, show_test, discretize, n_classes), "layout": _layout(
-        title={"text": "Output: decision boundary", "font": {"size": 13}}, height=height, showlegend=False,
+    title = "Output: predicted value ŷ over the plane" if regression else "Output: decision boundary"
+    return {"data": boundary_traces(snap, points, show_test, discretize, n_classes, regression), "layout": _layout(
+        title={"text": title, "font": {"size": 13}}, height=height, showlegend=False,
         xaxis={"range": [x0, x1], "title": {"text": "x1"}, "constrain": "domain"},
         yaxis={"range": [y0, y1], "title": {"text": "x2"}, "scaleanchor": "x", "constrain": "domain"},
         margin={"l": 40, "r": 10, "t": 30, "b": 30})}
@@ -336,12 +306,15 @@ TOP_ROW_HEIGHT = 340  # boundary and loss curve side by side: both in the first 
 
 def playground_figures(snap: PlaygroundSnapshot, points: dict[str, Any], domain: tuple[float, float, float, float],
                        feature_names: list[str], show_test: bool, discretize: bool,
-                       n_classes: int) -> dict[str, dict[str, Any]]:
-    loss = loss_figure(snap)
+                       n_classes: int, regression: bool = False) -> dict[str, dict[str, Any]]:
+    """Every Playground chart; `regression` (the data view's problem) words the output and metric charts by task:
+    before the first epoch neither the grid nor the history says it, and a live chart keeps its first words."""
+    loss = loss_figure(snap, show_test)
     loss["layout"]["height"] = TOP_ROW_HEIGHT
-    return {"boundary": boundary_figure(snap, points, domain, show_test, discretize, n_classes, TOP_ROW_HEIGHT),
+    return {"boundary": boundary_figure(snap, points, domain, show_test, discretize, n_classes, TOP_ROW_HEIGHT,
+                                        regression),
             "network": network_figure(snap, feature_names), "loss": loss,
-            "metric": metric_figure(snap), "penalty": penalty_figure(snap)}
+            "metric": metric_figure(snap, regression), "penalty": penalty_figure(snap)}
 
 
 def _curve_patch(traces: list[dict[str, Any]], have: int, max_points: int = 150) -> dict[int, dict]:
@@ -367,10 +340,10 @@ def _curve_patch(traces: list[dict[str, Any]], have: int, max_points: int = 150)
 
 
 def playground_patches(snap: PlaygroundSnapshot, feature_names: list[str], discretize: bool, have: int = 0,
-                       grid_step: int = 2) -> dict[str, dict[int, dict]]:
+                       grid_step: int = 2, show_test: bool = True) -> dict[str, dict[int, dict]]:
     """Only what changed while training: per figure, trace index -> new data. The boundary is sent at half
     resolution (the heatmap interpolates), curves as the epochs since `have`."""
-    return {**picture_patches(snap, feature_names, discretize, grid_step), **curve_patches(snap, have)}
+    return {**picture_patches(snap, feature_names, discretize, grid_step), **curve_patches(snap, have, show_test)}
 
 
 def picture_patches(snap: PlaygroundSnapshot, feature_names: list[str], discretize: bool,
@@ -387,7 +360,7 @@ def picture_patches(snap: PlaygroundSnapshot, feature_names: list[str], discreti
                         for i, t in enumerate(net)}}
 
 
-def curve_patches(snap: PlaygroundSnapshot, have: int) -> dict[str, dict[int, dict]]:
-    return {"loss": _curve_patch(loss_traces(snap), have), "metric": _curve_patch(metric_traces(snap), have),
+def curve_patches(snap: PlaygroundSnapshot, have: int, show_test: bool = True) -> dict[str, dict[int, dict]]:
+    return {"loss": _curve_patch(loss_traces(snap, show_test), have), "metric": _curve_patch(metric_traces(snap), have),
             "penalty": _curve_patch(penalty_traces(snap), have)}
 

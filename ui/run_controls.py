@@ -15,6 +15,7 @@ import streamlit as st
 from nnlib.idle_fields import OPTIMIZER_FIELDS
 from nnlib.jobs.manager import JobLimitError, JobView
 from nnlib.schedules import SCHEDULES
+from nnlib.words import count
 from ui import compare_store as store
 from ui import controls as C
 from ui import session as S
@@ -56,7 +57,8 @@ def run_state(view: JobView | None, snap: dict[str, Any] | None = None, spent: s
     # a reason that already says the status ("stopped by your teacher") replaces it: not "stopped: stopped by ..."
     state = why if why and why.startswith(view.status) else f"{view.status}{where}" + (f": {why}" if why else "")
     # `spent`: the time clause a page words its own way (a lab says computing time and time since Train)
-    text = f"{epochs} · {spent or training_time(info['elapsed']) + ' of training'} · {state}" + final_metrics(snap)
+    clause = spent or info["stage"] or training_time(info["elapsed"]) + " of training"  # stage: before epoch 1
+    text = f"{epochs} · {clause} · {state}" + final_metrics(snap)
     enabled = {"train", "reset"}
     if view.status in ACTIVE:  # Step continues this run by one epoch: an ended run has no next one (it replaced the
         enabled |= {"step", "stop", "resume" if view.status == "paused" else "pause"}  # net by a new run's epoch 1)
@@ -82,7 +84,7 @@ def final_metrics(snap: dict[str, Any]) -> str:
             parts.append(f"{name} RMSE {rmse:.4g}")
     zeros = (hist.get("zero_weights") or [None])[-1]
     if zeros:  # L1 clamps a weight that crosses 0 to exactly 0: the sparse net the lecture promises, counted
-        parts.append(f"{int(zeros)} weights at exactly 0 (L1)")
+        parts.append(f"{count(zeros, 'weight')} at exactly 0 (L1)")
     return "".join(f" · {p}" for p in parts)
 
 

@@ -10,6 +10,7 @@ import streamlit as st
 
 from nnlib.config import ConfigError, RunConfig
 from nnlib.jobs.manager import JobView
+from nnlib.words import count
 from ui import session as S
 
 
@@ -91,8 +92,9 @@ def _import_run(prefix: str, slot: str, data: bytes, image_page: bool, probe: in
         return
     S.show_imported(slot, view)
     st.session_state[f"{prefix}.job_cfg"] = (view.job_id, run.cfg.to_json())
-    _imported(prefix, run.cfg, f"Run imported: {run.status['epoch']} epochs of training, shown from its weights "
-              "(press Train to train this setup again)" + (f"; {'; '.join(run.notes)}" if run.notes else "") + ".")
+    _imported(prefix, run.cfg, f"Run imported: {count(run.status['epoch'], 'epoch')} of training, shown from its "
+              "weights (press Train to train this setup again)" + (f"; {'; '.join(run.notes)}" if run.notes else "")
+              + ".")
 
 
 def link_heading(hidden: frozenset[str] = frozenset()) -> str:

@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 
 from nnlib.config import RunConfig
+from nnlib.words import count
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def refusal(limits: ClassLimits, *, epochs: int, params: int, cpu_seconds: float
             student_active: int, student_cpu_active: float) -> str | None:
     """None if the run may start, else why not (one sentence for the student)."""
     if epochs > limits.max_epochs:
-        return (f"Your class allows at most {limits.max_epochs} epochs per run (this one asks for {epochs}); "
+        return (f"Your class allows at most {count(limits.max_epochs, 'epoch')} per run (this one asks for {epochs}); "
                 "lower the epochs.")
     if params > limits.max_params:
         return (f"Your class allows models of at most {limits.max_params:,} parameters (this one has {params:,}); "
@@ -49,7 +50,7 @@ def refusal(limits: ClassLimits, *, epochs: int, params: int, cpu_seconds: float
                 f"{student_cpu_active:.0f} s of the {limits.student_cpu_seconds:.0f} s your class allows at once; "
                 "make it smaller or wait until your run ends.")
     if class_active >= limits.class_jobs:
-        return (f"The class server is full ({class_active} runs going, the limit is {limits.class_jobs}); "
+        return (f"The class server is full ({count(class_active, 'run')} going, the limit is {limits.class_jobs}); "
                 "try again in a minute, when some have finished.")
     return None
 

@@ -17,6 +17,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from nnlib.words import count
+
 SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}  # ~50 ms per check: cheap for a teacher, slow for a loop
 
 
@@ -103,7 +105,7 @@ class TeacherGate:
             return False, "Teacher features are off on this server (no teacher password is set)."
         wait = self.limiter.wait_seconds(who)
         if wait > 0:
-            return False, f"Too many wrong passwords; try again in {math.ceil(wait)} seconds."
+            return False, f"Too many wrong passwords; try again in {count(math.ceil(wait), 'second')}."
         if hmac.compare_digest(hash_password(attempt or "", self._salt), self._hash):
             self.limiter.succeeded(who)
             return True, "Unlocked."

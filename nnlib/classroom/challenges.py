@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from nnlib.words import count
+
 KINDS = {
     "fewest_params": "Validation accuracy at least the threshold, with the fewest parameters",
     "lowest_val_loss": "Lowest validation loss within the epoch limit",
@@ -60,4 +62,4 @@ def leaderboard(kind: str, threshold: float | None, max_epochs: int | None, runs
 def describe(kind: str, threshold: float | None, max_epochs: int | None) -> str:
     if kind == "fewest_params":
         return f"validation accuracy >= {100 * (threshold or 0):.0f}% with the fewest parameters"
-    return f"lowest validation loss within {max_epochs or 'any number of'} epochs"
+    return f"lowest validation loss within {count(max_epochs, 'epoch') if max_epochs else 'any number of epochs'}"

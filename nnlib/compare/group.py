@@ -15,6 +15,7 @@ from nnlib.compare.variants import MAX_VARIANTS, MIN_VARIANTS, VariantError, che
 from nnlib.config import MAX_LIVE_MINUTES, RunConfig
 from nnlib.jobs.watchdog import JobBudget
 from nnlib.validation import MAX_RUN_CPU_SECONDS, MAX_RUN_MEMORY_MB, WORKER_BASE_MB, RunCost, estimate_cost
+from nnlib.words import count
 
 GROUP_FN = "nnlib.compare.group:run_group"
 GROUP_INTERVAL_S = 0.2  # least seconds between two snapshots of a group (each carries every variant's curves)
@@ -211,7 +212,7 @@ def run_group(payload: dict[str, Any], ctl: Any) -> dict[str, Any]:
         m.stop()
         if clock.expired and m.trainer.status == "stopped":
             m.trainer.stop_reason = (f"the server ends a group after {MAX_LIVE_MINUTES} minutes of training "
-                                     f"({m.trainer.epoch} epochs)")
+                                     f"({count(m.trainer.epoch, 'epoch')})")
     stopped = ctl.stop_requested or clock.expired
     final = group_snapshot(members, True, "stopped" if stopped else "finished")
     if hooks is not None:

@@ -35,6 +35,7 @@ from nnlib.jobs.records import (
     Worker,
 )
 from nnlib.jobs.watchdog import DEFAULT_BUDGET, JobBudget, ProcessUsage, usage_of
+from nnlib.words import count
 
 __all__ = ["JobLimitError", "JobManager", "JobNotFound", "JobView", "JobBudget"]
 
@@ -157,24 +158,24 @@ class JobManager(DispatchMixin, WorkerPoolMixin):
             active = sum(1 for j in session.jobs if self._jobs[j].status in ACTIVE)
             if active >= self.max_jobs_per_session:
                 raise JobLimitError(
-                    f"You already have {active} jobs running or queued; stop one first "
+                    f"You already have {count(active, 'job')} running or queued; stop one first "
                     f"(limit {self.max_jobs_per_session} per session)."
                 )
             mine = sum(1 for j in self._jobs.values() if j.person == person and j.status in ACTIVE)
             if mine >= self.max_jobs_per_person:
                 raise JobLimitError(
-                    f"You already have {mine} jobs running or queued in this browser (other tabs count too); "
+                    f"You already have {count(mine, 'job')} running or queued in this browser (other tabs count too); "
                     f"stop one first (limit {self.max_jobs_per_person} per person)."
                 )
             if address and sum(1 for j in self._jobs.values()
                                if j.address == address and j.status in ACTIVE) >= self.max_jobs_per_address:
                 raise JobLimitError(
-                    f"Your network address already has {self.max_jobs_per_address} jobs running or queued "
+                    f"Your network address already has {count(self.max_jobs_per_address, 'job')} running or queued "
                     "(the limit per address); stop one first or ask your teacher."
                 )
             if len(self._queue) >= self.max_queued_total:
                 raise JobLimitError(
-                    f"The server is busy: {len(self._queue)} jobs are already waiting. "
+                    f"The server is busy: {count(len(self._queue), 'job')} already waiting. "
                     "Please try again in a minute."
                 )
             job_id = secrets.token_urlsafe(16)

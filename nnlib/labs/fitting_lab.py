@@ -9,6 +9,7 @@ from typing import Any
 
 from nnlib.compare.variants import variant_labels, variants
 from nnlib.config import RunConfig
+from nnlib.words import count
 
 REMEDIES = ("l2", "l1", "dropout", "early_stopping", "more_data")
 REMEDY_LABELS = {"l2": "L2", "l1": "L1", "dropout": "dropout", "early_stopping": "early stopping",
@@ -62,7 +63,7 @@ def remedy_group(base: RunConfig, remedies: Sequence[str],
     for r in remedies:
         configs.append(remedy_config(base, r, strength))
         s = strength[r]
-        amount = f"x{s:g}" if r == "more_data" else f"{int(s)} epochs" if r == "early_stopping" else f"{s:g}"
+        amount = f"x{s:g}" if r == "more_data" else count(s, "epoch") if r == "early_stopping" else f"{s:g}"
         labels.append(f"{REMEDY_LABELS[r]} {amount}")
     return configs, labels
 
@@ -123,8 +124,9 @@ def remedy_verdict(baseline: Mapping[str, Any], remedy: Mapping[str, Any]) -> st
     if m_end >= b_end:
         below = len(pairs) - len(above)
         return (f"{label}: its validation loss ends at or above the baseline's ({at_end}); it was below at {below} of "
-                f"{len(pairs)} epochs. At this strength it does not help on this run.")
+                f"{count(len(pairs), 'epoch')}. At this strength it does not help on this run.")
     turn = above[-1]
-    where = f"for the first {turn} epochs" if len(above) == turn else f"at {len(above)} of the first {turn} epochs"
+    first = f"the first {count(turn, 'epoch')}"
+    where = f"for {first}" if len(above) == turn else f"at {len(above)} of {first}"
     return (f"{label}: its validation loss is at or above the baseline's {where}, and below it at every epoch from "
             f"epoch {turn + 1} on ({at_end}).")

@@ -15,6 +15,8 @@ import math
 import os
 from typing import TYPE_CHECKING, Any
 
+from nnlib.words import count
+
 if TYPE_CHECKING:
     from nnlib.train.trainer import Trainer
 
@@ -235,8 +237,9 @@ class EarlyStopping(Callback):
             return
         self.wait += 1
         if self.wait >= self.patience:
-            trainer.stop(f"early-stopped at epoch {epoch}: no better {self.monitor} for {self.patience} epochs; "
-                         f"restored the best weights of epoch {self.best_epoch}", status="early_stopped")
+            trainer.stop(f"early-stopped at epoch {epoch}: no better {self.monitor} for "
+                         f"{count(self.patience, 'epoch')}; restored the best weights of epoch {self.best_epoch}",
+                         status="early_stopped")
 
     def on_train_end(self, trainer: Trainer, logs: Logs) -> None:
         if trainer.status == "early_stopped" and self.best_state is not None:

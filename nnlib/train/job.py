@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from nnlib.config import MAX_LIVE_MINUTES, RunConfig
+from nnlib.words import count
 
 
 class TrainingClock:
@@ -56,7 +57,7 @@ def run_training(payload: dict[str, Any], ctl: Any) -> dict[str, Any]:
         trainer.stop_reason = limit_reason(plan)
     if clock.expired:
         trainer.stop_reason = (f"the server ends a run after {MAX_LIVE_MINUTES} minutes of training "
-                               f"({trainer.epoch} epochs); press Train to start again")
+                               f"({count(trainer.epoch, 'epoch')}); press Train to start again")
     ctl.publish(build(trainer, True), force=True)  # the final state: built and sent once, here
     return {"status": trainer.status, "reason": trainer.stop_reason, "epochs": trainer.epoch,
             "weights": {k: as_array(v) for k, v in trainer.model.state_dict().items()}}

@@ -17,6 +17,7 @@ import numpy as np
 from nnlib.config import RunConfig
 from nnlib.schedules import PlateauState, lr_at
 from nnlib.train.callbacks import Callback, EarlyStopping, History, Logs, NaNGuard
+from nnlib.words import all_done
 
 TRAIN_EVAL_MAX = 2000  # train metrics are measured on at most this many training examples
 
@@ -108,7 +109,7 @@ class EpochLoop:
         if self.status == "running":
             self.status = "finished" if self.epoch >= self.cfg.train.epochs else "paused"
             if self.status == "finished":
-                self.stop_reason = f"all {self.epoch} epochs done"
+                self.stop_reason = all_done(self.epoch)
         if self.status != "paused":
             for cb in self.callbacks[:self._n_builtin]:  # history, NaN guard, early stopping (restores weights)
                 cb.on_train_end(self, logs)  # type: ignore[arg-type]

@@ -223,9 +223,12 @@ def test_a_submitted_run_announces_its_epochs_before_its_first_snapshot():
     at.button(key="cnn.train").click().run()
     owner, view = job_manager().find(at.session_state["job_cnn"])
     try:
-        assert view.plan == {"epochs": 4, "until_paused": False, "limit": None}
+        assert view.plan == {"epochs": 4, "until_paused": False, "limit": None,
+                             "preparing": "Preparing: loading PyTorch and the digits images…"}
         view.snapshot = None  # as it is while queued or loading
         assert run_state(view).text.startswith("Epoch 0 / 4 ·"), run_state(view).text
+        if view.status == "running":  # the worker loads: it says so (ui.status_line.stage)
+            assert "Preparing: loading PyTorch" in run_state(view).text, run_state(view).text
     finally:
         job_manager().command(owner, view.job_id, "stop")
 

@@ -67,6 +67,9 @@ def notes(at: AppTest) -> str:
 
 def test_a_new_dataset_after_a_regression_run_shows_the_new_data_untrained():
     at = app(data__dataset="plane", train__epochs="20", train__until_paused="0")
+    untrained = figures(at)  # a regression's charts say so before any epoch (the history is empty)
+    assert "RMSE" in untrained and "predicted value" in untrained["Output"]["layout"]["title"]["text"], untrained
+    assert at.toggle(key="pg.discretize").disabled  # a number has no classes to paint
     train_to_the_end(at)
     assert "RMSE" in figures(at) and len(figures(at)["Loss"]["data"][0]["y"]) == 20
 
@@ -76,6 +79,8 @@ def test_a_new_dataset_after_a_regression_run_shows_the_new_data_untrained():
     assert not at.exception and not at.error
     figs = figures(at)
     assert "Accuracy" in figs and "RMSE" not in figs  # the new problem's metric, not the old run's
+    assert figs["Output"]["layout"]["title"]["text"] == "Output: decision boundary"
+    assert not at.toggle(key="pg.discretize").disabled
     assert not figs["Loss"]["data"][0]["y"]  # untrained: no curve yet
     want = expected_train_points(RunConfig().replace(data={"dataset": "xor", "noise": 30.0}))
     np.testing.assert_allclose(shown_train_points(at), want, atol=1e-5)

@@ -82,3 +82,46 @@ def test_a_finished_one_epoch_run_draws_its_point(server, page) -> None:
     drawn = page.evaluate(DRAWN.replace("document.querySelector(sel)", "sel"), page.query_selector(loss))
     assert drawn["mode"] == "lines+markers" and drawn["points"] == 1, drawn
     assert _whole(drawn["ticks"]), drawn
+
+
+# the axes' ranges as plotly.js resolved them, per chart
+RANGES = """() => Object.fromEntries([...document.querySelectorAll('.nnlive [data-fig]')].filter((d) => d._fullLayout)
+  .map((d) => [d.dataset.fig, {x: d._fullLayout.xaxis.range, y: d._fullLayout.yaxis.range}]))"""
+
+
+def _still_harness(figures: dict) -> str:
+    """live.js drawing the page's own figures, as a page does before any run (no job to poll)."""
+    import json
+
+    from ui.plots import encode
+
+    rows = json.dumps([[k] for k in figures])
+    return f"""<!doctype html><html><body><div id="host" style="width: 600px"><div class="nnlive"></div></div>
+<script type="module">
+import run from "/live.js";
+run({{data: {{figures: {json.dumps(encode(figures))}, rows: {rows}, url: null, plotly: "/plotly.js",
+             kind: "playground", active: false, seq: 0, status: "", opts: {{}}, poll: 40}},
+     parentElement: document.getElementById("host"), setTriggerValue: () => null}});
+</script></body></html>"""
+
+
+@pytest.mark.parametrize("regression", [False, True])  # a classification's accuracy chart, a regression's RMSE chart
+def test_the_empty_curve_charts_before_training_start_at_zero(page, regression: bool) -> None:
+    """Before the first epoch the penalty chart showed empty axes from -1 (epochs -1..6, objective -1..4), as plotly
+    draws an axis with no data: every curve chart's empty axes now start at 0, like the loss chart's y axis."""
+    from nnlib.config import RunConfig
+    from nnlib.data.bundle import load_data
+    from ui.plots import playground_figures
+
+    cfg = RunConfig().replace(data={"dataset": "plane" if regression else "circle"})
+    data = load_data(cfg)
+    points = {"train": (data.points_train[:, 0], data.points_train[:, 1], data.y_train)}
+    figs = playground_figures({}, points, data.domain, ["x1", "x2"], False, False, data.n_classes, regression)
+    curves = {k: figs[k] for k in ("loss", "metric", "penalty")}
+    _harness(page, [], _still_harness(curves))
+    page.wait_for_function("() => document.querySelectorAll('.nnlive .main-svg').length >= 3")
+    ranges = page.evaluate(RANGES)
+    shot(page, f"empty_curves_{'regression' if regression else 'classification'}")
+    assert set(ranges) == set(curves)
+    for fig, r in ranges.items():
+        assert r["x"][0] == 0 and r["x"][1] > 1 and r["y"][0] == 0 and r["y"][1] > 0, (fig, r)

@@ -210,3 +210,55 @@ def test_the_train_tooltip_covers_nothing_a_student_needs(server, browser, path,
         assert {k: tip[k] for k in ("covered", "inside")} == {"covered": [], "inside": True}, tip
     finally:
         ctx.close()
+
+
+# every tick label and axis title of the chart: cut by the chart's box, or overlapping (title on tick labels)
+LABEL_PROBLEMS = """(sel) => { const d = document.querySelector(sel); const box = d.getBoundingClientRect();
+  const r = (e) => e.getBoundingClientRect(); const problems = [];
+  const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  for (const ax of ['x', 'y']) {
+    const ticks = [...d.querySelectorAll(`.${ax}tick text`)].filter((t) => t.textContent);
+    const title = d.querySelector(`.g-${ax}title text`);
+    for (const t of [...ticks, title].filter(Boolean)) { const q = r(t);
+      if (q.left < box.left - 0.5 || q.right > box.right + 0.5 || q.top < box.top - 0.5 || q.bottom > box.bottom + 0.5)
+        problems.push(`cut: "${t.textContent}"`); }
+    for (const t of ticks)
+      if (title && hit(r(title), r(t))) problems.push(`"${title.textContent}" on "${t.textContent}"`);
+  }
+  return problems; }"""
+
+
+# the width the page gives a chart of its metrics row (two side by side): ~480 px at 1024x768, ~610 at 1280x720
+@pytest.mark.parametrize("width", [480, 610])
+@pytest.mark.parametrize("dataset", ["shapes", "digits"])
+def test_the_confusion_matrix_and_per_class_names_are_not_cut(page, dataset: str, width: int) -> None:
+    """Images & CNNs at 1024x768 with "shapes": the confusion matrix's row names were cut ("rizontal line") and its
+    "predicted" title sat on the slanted column names. The page's own figures, drawn by live.js at its widths."""
+    import json
+
+    import numpy as np
+
+    from nnlib.config import RunConfig
+    from nnlib.data.bundle import load_data
+    from tests.browser.test_live_browser import _harness
+    from ui.cnn_plots import confusion_figure, prf_figure
+    from ui.plots import encode
+
+    names = load_data(RunConfig().replace(data={"dataset": dataset})).class_names
+    k = len(names)
+    cm = np.diag(np.full(k, 50)) + np.eye(k, k=1, dtype=np.int64) * 3
+    snap = {"confusion": cm, "per_class": {m: [0.9] * k for m in ("precision", "recall", "f1")} | {"macro_f1": 0.9}}
+    figs = {"confusion": confusion_figure(snap, names), "prf": prf_figure(snap, names)}
+    html = f"""<!doctype html><html><body><div id="host" style="width: {width}px"><div class="nnlive"></div></div>
+<script type="module">
+import run from "/live.js";
+run({{data: {{figures: {json.dumps(encode(figs))}, rows: [["confusion"], ["prf"]], url: null, plotly: "/plotly.js",
+             kind: "cnn", active: false, seq: 0, status: "", opts: {{}}, poll: 40}},
+     parentElement: document.getElementById("host"), setTriggerValue: () => null}});
+</script></body></html>"""
+    _harness(page, [], html)
+    page.wait_for_function("() => document.querySelectorAll('.nnlive .main-svg').length >= 2")
+    page.wait_for_timeout(300)
+    shot(page, f"confusion_{dataset}_{width}")
+    for fig in figs:
+        assert page.evaluate(LABEL_PROBLEMS, f".nnlive [data-fig={fig}]") == [], fig

@@ -72,6 +72,23 @@ def test_an_open_ended_run_says_it_runs_until_paused(page) -> None:
     assert "Epoch 250 (until you pause; limit 50,000)" in text, text  # a limit, not a goal (in a class: 1,000)
 
 
+def test_a_preparing_run_says_what_it_prepares_in_place_of_its_training_time(page) -> None:
+    """The words come from the server (ui.status_line.stage: the job's plan, then "Training epoch 1…"); live.js
+    shows them where "0 ms of training" stood, and the time again from the first epoch on."""
+    from ui.status_line import status_text
+
+    words = "Preparing: loading PyTorch and the shapes images…"
+    loading = status_text(None, "running", None, {"epochs": 8, "preparing": words})
+    _harness(page, [{"seq": 0, "status": "running", "patches": {}, "info": loading}])
+    page.wait_for_function("() => document.querySelector('.nn-text').textContent.includes('Epoch')")
+    text = page.evaluate("() => document.querySelector('.nn-text').textContent")
+    assert text.startswith(f"Epoch 0 / 8 · {words}") and "of training" not in text, text
+    page.goto("about:blank")
+    _harness(page, [_msg(1, "running", 1, epochs=8, **{"stage": status_text({"epoch": 1}, "running")["stage"]})])
+    _, _, trained = _bar(page)
+    assert "Epoch 1 / 8 · 1.0 s of training" in trained and "Preparing" not in trained, trained
+
+
 @pytest.mark.slow
 def test_pause_shows_the_exact_epoch_and_step_adds_one_in_the_app(server, page) -> None:
     # A net big enough that the pause lands long before the server's limit: the default 2-4-2-1 trains all 20,000

@@ -3,6 +3,7 @@ from the snapshot: same patches for every `have`; a browser asking for the discr
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import replace
 
@@ -28,12 +29,18 @@ def _view(snap: dict, pictures: bytes | None) -> JobView:
     return JobView("tok", "running", None, snap, 5, None, None, 0.0, 0.0, None, pictures=pictures)
 
 
+@pytest.mark.parametrize("test", ["0", "1"])
 @pytest.mark.parametrize("have", ["0", "35", "40"])
-def test_ready_pictures_give_the_answer_built_from_the_snapshot(snapshot: dict, have: str) -> None:
-    built = json.loads(live._answer(_view(snapshot, None), "playground", {"have": have, "disc": "0"}))
-    ready = json.loads(live._answer(_view(snapshot, picture_fragment(snapshot)), "playground",
-                                    {"have": have, "disc": "0"}))
+def test_ready_pictures_give_the_answer_built_from_the_snapshot(snapshot: dict, have: str, test: str) -> None:
+    """...and the curves of the page's options: the test loss only for a page with "Show test data" on."""
+    opts = {"have": have, "disc": "0", "test": test}
+    built = json.loads(live._answer(_view(snapshot, None), "playground", opts))
+    ready = json.loads(live._answer(_view(snapshot, picture_fragment(snapshot)), "playground", opts))
     assert ready == built and built["patches"]["boundary"] and built["patches"]["network"]
+    test_curve = ready["patches"]["loss"]["2"]
+    assert test_curve["showlegend"] is (test == "1")
+    new_points = len(base64.b64decode(test_curve["y"]["bdata"])) // 4  # float32s
+    assert new_points == (40 - int(have) if test == "1" else 0)
 
 
 def test_what_the_pictures_do_not_show_is_built_from_the_snapshot(snapshot: dict) -> None:

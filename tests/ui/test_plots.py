@@ -118,3 +118,40 @@ def test_network_diagram_height_is_bounded_for_any_width(widths):
     assert more == sorted(f"+{n - MAX_SHOWN + 1}<br>more" for n in widths if n > MAX_SHOWN)
     patch = playground_patches(snap, [], False)["network"]  # the live patches address the same traces
     assert set(patch) == set(range(len(fig["data"])))
+
+
+def test_the_output_chart_is_titled_by_the_task(trained):
+    """A regression has a predicted surface, not a decision boundary (a walkthrough read the regression's chart
+    titled "Output: decision boundary"); the title comes from the task even before the first grid (a cold draw)."""
+    t, snap = trained
+    titles = {k: playground_figures(s, points(t), t.data.domain, ["x1", "x2"], False, False, k, k == 1)["boundary"]
+              ["layout"]["title"]["text"] for k, s in ((2, snap), (1, {}), (3, snap))}  # a regression: 1 output
+    assert titles[2] == titles[3] == "Output: decision boundary"
+    assert "boundary" not in titles[1] and "predicted value" in titles[1]
+    cold = playground_figures({}, points(t), t.data.domain, ["x1", "x2"], False, False, 1, True)
+    assert cold["boundary"]["data"][0]["colorbar"]["title"]["text"] == "ŷ"  # a value, not P(blue)
+    # the metric chart a regression run is drawn with before its first epoch (then only patched): RMSE, not accuracy
+    assert cold["metric"]["layout"]["title"]["text"].startswith("RMSE") and "range" not in cold["metric"]["layout"][
+        "yaxis"] and [tr["name"] for tr in cold["metric"]["data"]] == ["train rmse", "validation rmse"]
+
+
+def _legend(traces):
+    return [tr["name"] for tr in traces if tr.get("showlegend", True) and tr.get("visible", True) is not False]
+
+
+def test_the_test_loss_is_neither_drawn_nor_announced_without_show_test(trained):
+    """With "Show test data" off the loss chart's legend said "test": in the first figure and in every live patch
+    (the route builds them from the page's options: ui.live's patcher and the worker's ready pictures' curves)."""
+    from ui.live import PATCHERS, poll_arguments
+
+    t, snap = trained
+    assert any(v is not None for v in snap["history"]["test_loss"])  # the run measured it
+    off = playground_figures(snap, points(t), t.data.domain, ["x1", "x2"], False, False, 2)["loss"]["data"]
+    on = playground_figures(snap, points(t), t.data.domain, ["x1", "x2"], True, False, 2)["loss"]["data"]
+    assert "test" not in _legend(off) and len(off[2]["y"]) == 0
+    assert "test" in _legend(on) and len(on[2]["y"]) == 5
+    opts = poll_arguments({"have": "2", "disc": "0", "test": "0"})[3]
+    patch = PATCHERS["playground"](snap, opts)["loss"][2]
+    assert len(patch["y"]) == 0 and patch["showlegend"] is False
+    shown = PATCHERS["playground"](snap, {**opts, "test": "1"})["loss"][2]
+    assert len(shown["y"]) == 3 and shown["showlegend"] is True

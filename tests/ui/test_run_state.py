@@ -129,3 +129,24 @@ def test_a_running_run_until_paused_names_its_limit_as_a_limit_not_a_goal():
     v = view("running", 264, epochs=20_000)
     v.snapshot["until_paused"] = True
     assert run_state(v).text.startswith("Epoch 264 (until you pause; limit 20,000) ·"), run_state(v).text
+
+
+def test_a_run_says_what_it_prepares_until_its_first_epoch():
+    """A fresh worker's first CNN run sat at "Epoch 0 / 8 · 0 ms of training" for ~9 s (PyTorch, the images, the
+    network), then jumped: the line says what the worker does until the first epoch is trained."""
+    from nnlib.config import RunConfig
+    from nnlib.validation import run_plan
+
+    cnn = RunConfig.from_dict({"data": {"dataset": "shapes"}, "train": {"epochs": 8}})
+    plan = run_plan(cnn)
+    assert plan["preparing"] == "Preparing: loading PyTorch and the shapes images…"
+    assert run_plan(RunConfig())["preparing"] == "Preparing: loading the circle data…"  # the fast path needs no torch
+    loading = run_state(JobView("j", "running", None, None, 0, None, None, 0.0, None, None, plan=plan)).text
+    assert loading.startswith("Epoch 0 / 8 · Preparing: loading PyTorch and the shapes images…") and (
+        "of training" not in loading)
+    untrained = {"epoch": 0, "epochs": 8, "elapsed": 0.0, "history": {}}  # the worker's first snapshot
+    first = run_state(JobView("j", "running", None, untrained, 1, None, None, 0.0, None, None, plan=plan)).text
+    assert "Training epoch 1…" in first and "Preparing" not in first
+    assert "Training epoch" not in run_state(JobView("j", "paused", None, untrained, 1, None, None, 0.0, None, None,
+                                                     plan=plan)).text  # paused: it does nothing
+    assert "1.2 s of training" in run_state(view("running", 1)).text  # from the first epoch on: the time again
