@@ -359,10 +359,12 @@ def test_a_member_who_joined_through_the_form_keeps_the_preset_after_another_pag
     at.text_input(key="class.name").set_value("Ann").run()
     at.button(key="class.join").click().run()
     assert at.selectbox(key="pg.data.dataset").value == "spiral"
+    at.toggle(key="pg.train.until_paused").set_value(False).run()  # Epochs is greyed while it is on
     at.number_input(key="pg.train.epochs").set_value(50).run()  # the student's own change is kept too
     at.switch_page("pages/compare.py").run()
     at.switch_page("pages/playground.py").run()
     assert not at.exception
     assert at.selectbox(key="pg.data.dataset").value == "spiral"
     assert tuple(at.session_state["pg.model.hidden"]) == (8, 8) and at.session_state["pg.train.epochs"] == 50
+    assert at.session_state["pg.train.until_paused"] is False
     assert at.query_params["data.dataset"] == "spiral"
