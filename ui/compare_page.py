@@ -76,8 +76,9 @@ def settings_table(pins: list[store.Pin], differs: list[str], all_fields: bool) 
     flats = [flat_fields(p.config) for p in pins]
     keys = list(dict.fromkeys(k for f in flats for k in f)) if all_fields else differs  # an image run has more
     ignored = ignored_in([p.config for p in pins])
-    df = pd.DataFrame({p.label: [_cell(f, k, i) for k in keys] for p, f, i in zip(pins, flats, ignored, strict=True)},
-                      index=keys)
+    cells = [[_cell(f, k, i) for k in keys] for f, i in zip(flats, ignored, strict=True)]
+    df = pd.DataFrame(dict(enumerate(cells)), index=keys)  # by position: a dict by label kept one of equal labels
+    df.columns = [p.label for p in pins]
     if df.columns.duplicated().any():
         df.columns = [f"{c} ({i})" for i, c in enumerate(df.columns, start=1)]
     marked = {field_label(k) for k in differs}

@@ -55,3 +55,16 @@ def test_a_field_one_run_uses_and_another_ignores_is_a_difference_that_says_whic
     results = frames(at)[0]
     assert list(results["Momentum"]) == ["0.9 (ignored: Optimizer sgd)", "0.5"]
     assert not any("have the same settings" in c.value for c in at.caption)
+
+
+def test_runs_with_the_same_label_each_get_a_column_of_settings() -> None:
+    """Two sessions' first runs are both "Playground run 1": the settings table was built from a dict by label,
+    so it showed one column for two runs (and its renaming of equal labels never ran)."""
+    from ui import compare_store as store
+    from ui.compare_page import settings_table
+
+    pins = [store.Pin(f"p{i}", "Playground run 1", "Playground", BASE.replace(train={"lr": lr}).to_dict())
+            for i, lr in enumerate((0.03, 0.1))]
+    table = settings_table(pins, ["train.lr"], all_fields=True).data
+    assert list(table.columns) == ["Playground run 1 (1)", "Playground run 1 (2)"]
+    assert list(table.loc["Learning rate"]) == ["0.03", "0.1"]
