@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from nnlib.config import HORIZON_SCHEDULES, RunConfig
 from nnlib.data.catalog import DATASETS
 from nnlib.optimizers import OPTIMIZERS
+from nnlib.schedules import SCHEDULES
 
 NO_HIDDEN_LAYER = "No hidden layer"
 # (model.layer_activations needs no entry: with no hidden layer it must be empty, validation says so)
@@ -34,6 +35,9 @@ DATA_IDLE = {
     ("csv", "noise"): "the table's values are used as they are",
     ("csv", "n_samples"): "every row of the table is used",
 }
+# the schedule settings: each is read only by the schedules whose registry entry lists it in `uses` (the page draws
+# only the chosen schedule's; a link or an imported run may still carry the others, and two runs may differ in them)
+SCHEDULE_FIELDS = ("lr_step", "lr_gamma", "lr_patience")
 UNTIL_PAUSED = "Until I pause is on"
 EPOCHS_OPEN_ENDED = ("the run trains until you press Pause or Stop (or reaches the server's limit); Epochs counts "
                      "once Until I pause is off")
@@ -75,6 +79,7 @@ def idle_fields(cfg: RunConfig) -> IdleFields:
     reasons.update(_hidden_layer(cfg))
     reasons.update(_optimizer(cfg))
     reasons.update(_data(cfg))
+    reasons.update(_schedule(cfg))
     reasons.update(_horizon(cfg))
     return IdleFields(reasons)
 
@@ -103,6 +108,30 @@ def _optimizer(cfg: RunConfig) -> dict[str, tuple[str, str]]:
             for f in OPTIMIZER_FIELDS if f not in uses}
 
 
+def schedule_cause(name: str) -> str:
+    """"LR schedule reduce on plateau": the cause every schedule rule names, by the schedule's label."""
+    return f"LR schedule {SCHEDULES[name].label if name in SCHEDULES else name}"
+
+
+def _schedule(cfg: RunConfig) -> dict[str, tuple[str, str]]:
+    """A constant or cosine rate has no step, decay factor or patience; exponential decay has no step or patience;
+    step decay no patience, reduce on plateau no step. Two runs that differ only there train the same rates."""
+    name = cfg.train.schedule
+    if name not in SCHEDULES:
+        return {}  # validation says what is wrong with it
+    uses = SCHEDULES[name].params.get("uses", ())
+    return {f"train.{f}": (schedule_cause(name), _used_only_by(f)) for f in SCHEDULE_FIELDS if f not in uses}
+
+
+def _used_only_by(name: str) -> str:
+    """"LR gamma is used only by the step, exponential and reduce on plateau schedules": the field as the page's
+    widget names it (ui.run_controls.optimizer_extras), the schedules by label, from their registry's `uses`."""
+    users = [SCHEDULES[s].label for s in SCHEDULES if name in SCHEDULES[s].params.get("uses", ())]
+    listed = " and ".join([", ".join(users[:-1]), users[-1]] if len(users) > 1 else users)
+    label = name.replace("lr_", "LR ").replace("_", " ")
+    return f"{label} is used only by the {listed} schedule{'s' if len(users) > 1 else ''}"
+
+
 def _data(cfg: RunConfig) -> dict[str, tuple[str, str]]:
     """A downloaded or bundled image set has no generated noise; an uploaded table is used whole and as it is."""
     if cfg.data.dataset not in DATASETS:
@@ -122,5 +151,5 @@ def _horizon(cfg: RunConfig) -> dict[str, tuple[str, str]]:
     if cfg.open_ended:
         return {"train.epochs": (UNTIL_PAUSED, EPOCHS_OPEN_ENDED)}
     if cfg.train.schedule in HORIZON_SCHEDULES:
-        return {"train.until_paused": (f"LR schedule {cfg.train.schedule}", CHOSEN_HORIZON)}
+        return {"train.until_paused": (schedule_cause(cfg.train.schedule), CHOSEN_HORIZON)}
     return {}

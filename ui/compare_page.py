@@ -12,7 +12,7 @@ import streamlit as st
 
 from nnlib.classroom.presets import field_label
 from nnlib.compare import comparison_csv, comparison_json, config_diff
-from nnlib.compare.variants import flat_fields
+from nnlib.compare.variants import flat_fields, ignored_in, same_effect
 from ui import classroom as CR
 from ui import compare_store as store
 from ui import run_controls as R
@@ -40,13 +40,9 @@ def run_dicts(pins: list[store.Pin]) -> list[dict[str, Any]]:
 
 
 def same_settings(pins: list[store.Pin]) -> list[list[str]]:
-    """Labels of runs whose configs are equal (their curves coincide: a student should not think one is missing)."""
-    import json
-
-    by_config: dict[str, list[str]] = {}
-    for p in pins:
-        by_config.setdefault(json.dumps(p.config, sort_keys=True), []).append(p.label)
-    return [labels for labels in by_config.values() if len(labels) > 1]
+    """Labels of runs that train the same (equal but for settings each ignores, nnlib.compare.variants.same_effect):
+    their curves coincide, and a student should not think one is missing."""
+    return [[pins[i].label for i in group] for group in same_effect([p.config for p in pins])]
 
 
 def group_bar(pins: list[store.Pin]) -> None:
@@ -79,13 +75,21 @@ def settings_table(pins: list[store.Pin], differs: list[str], all_fields: bool) 
     """Rows: settings; columns: runs. Differing settings highlighted (all of them, or only those)."""
     flats = [flat_fields(p.config) for p in pins]
     keys = list(dict.fromkeys(k for f in flats for k in f)) if all_fields else differs  # an image run has more
-    df = pd.DataFrame({p.label: [_shown(f.get(k)) for k in keys] for p, f in zip(pins, flats, strict=True)},
-                      index=keys)
+    ignored = ignored_in([p.config for p in pins])
+    cells = [[_cell(f, k, i) for k in keys] for f, i in zip(flats, ignored, strict=True)]
+    df = pd.DataFrame(dict(enumerate(cells)), index=keys)  # by position: a dict by label kept one of equal labels
+    df.columns = [p.label for p in pins]
     if df.columns.duplicated().any():
         df.columns = [f"{c} ({i})" for i, c in enumerate(df.columns, start=1)]
     marked = {field_label(k) for k in differs}
     df.index = [field_label(k) for k in keys]
     return df.style.apply(lambda row: [HIGHLIGHT if row.name in marked else ""] * len(row), axis=1)
+
+
+def _cell(flat: dict[str, Any], k: str, ignored: dict[str, str]) -> str:
+    """A run's value of a setting, "0.5 (ignored: Optimizer sgd)" where the runs differ in it and this run ignores it
+    (nnlib.idle_fields): a plain-SGD run's momentum beside a momentum run's is no cause of their difference."""
+    return _shown(flat.get(k)) + (f" (ignored: {ignored[k]})" if k in ignored else "")
 
 
 def _shown(v: Any) -> str:
@@ -100,10 +104,10 @@ def results_table(pins: list[store.Pin], differs: list[str]) -> Any:
     """One row per run: what differs, its status and its final numbers."""
     columns = differs if len(differs) <= MAX_SETTING_COLUMNS else []
     rows = []
-    for p in pins:
+    for p, ignored in zip(pins, ignored_in([p.config for p in pins]), strict=True):
         flat = flat_fields(p.config)
         row = {"run": p.label, "page": p.page, "status": p.status}
-        row.update({field_label(k): _shown(flat.get(k)) for k in columns})
+        row.update({field_label(k): _cell(flat, k, ignored) for k in columns})
         row.update(final_row({"history": p.history}))
         rows.append(row)
     df = pd.DataFrame(rows)
@@ -230,8 +234,8 @@ def _below_charts(person: str, manager: Any, pins: list[store.Pin], drawn: list[
         st.caption(R.DROPOUT_LOSS_NOTE)
     differs = differing(drawn, hidden)
     for twins in same_settings(drawn):
-        st.caption(f":material/info: {' and '.join(twins)} have the same settings (same seed, same data), so their "
-                   "curves lie on top of each other.")
+        st.caption(f":material/info: {' and '.join(twins)} have the same settings in effect (same seed, same data), "
+                   "so their curves lie on top of each other.")
     live = any(p.active for p in drawn)  # the table then reruns on its own (a fragment), the page does not
     st.fragment(run_every=TABLE_EVERY_S if live else None)(runs_table)(person, manager, hidden)
     if len(differs) > MAX_SETTING_COLUMNS:

@@ -165,7 +165,24 @@ def lenient_config(pairs: Iterable[tuple[str, str]], base: RunConfig,
     except ConfigError as e:  # each setting passed alone; together they should too, but a link never breaks a page
         return base, [f"the link's settings do not fit together ({'; '.join(e.errors)}), {NONE_USED}"]
     cfg, device_notes = fit_to_server(cfg)
-    return cfg, notes + device_notes
+    return cfg, idle_noted(notes, cfg) + device_notes
+
+
+def idle_noted(notes: list[str], cfg: RunConfig) -> list[str]:
+    """Each note about a setting `cfg` ignores says so (nnlib.idle_fields): "train.lr_step=0 is out of range ... (it
+    has no effect now: LR schedule constant)". The page hides or greys such a setting, so a note that only said it
+    was adjusted would send a student looking for a step size a constant rate never reads."""
+    import re
+
+    from nnlib.idle_fields import idle_fields
+
+    idle = idle_fields(cfg).reasons
+    out = []
+    for note in notes:
+        named = re.match(r"(\w+\.\w+)[=:]", note)
+        cause = idle.get(named.group(1)) if named else None
+        out.append(f"{note} (it has no effect now: {cause[0]})" if cause else note)
+    return out
 
 
 def notice(notes: list[str]) -> str:

@@ -89,14 +89,52 @@ def flat_fields(cfg: RunConfig | dict[str, Any]) -> dict[str, Any]:
 
 
 def config_diff(configs: Sequence[RunConfig | dict[str, Any]]) -> list[str]:
-    """The field paths ("model.dropout") whose value is not the same in every config, in RunConfig's order."""
+    """The field paths ("model.dropout") whose value is not the same in every config and that some config uses,
+    in RunConfig's order. A field every config ignores (nnlib.idle_fields: two plain-SGD runs with other momenta,
+    two constant-rate runs with other LR steps) trains the same either way: a table that highlighted it would teach
+    that it made the curves differ. One used by some config and ignored by others is a difference (ignored_in
+    says by which)."""
     if not configs:
         return []
     flats = [flat_fields(c) for c in configs]
     keys = list(flats[0])
     for f in flats[1:]:
         keys += [k for k in f if k not in keys]
-    return [k for k in keys if len({repr(f.get(k)) for f in flats}) > 1]
+    idle = [_idle(c) for c in configs]
+    return [k for k in keys if len({repr(f.get(k)) for f in flats}) > 1 and not all(k in i for i in idle)]
+
+
+def ignored_in(configs: Sequence[RunConfig | dict[str, Any]]) -> list[dict[str, str]]:
+    """Per config, the fields whose values differ between the configs that this config ignores -> the cause
+    ("Optimizer sgd"): what a comparison table marks in that run's cell (nnlib.idle_fields has the sentences)."""
+    flats = [flat_fields(c) for c in configs]
+    keys = dict.fromkeys(k for f in flats for k in f)
+    differ = {k for k in keys if len({repr(f.get(k)) for f in flats}) > 1}
+    return [{k: cause for k, (cause, _) in _idle(c).items() if k in differ} for c in configs]
+
+
+def same_effect(configs: Sequence[RunConfig | dict[str, Any]]) -> list[list[int]]:
+    """Groups (2 or more, by position) of configs that train the same run: equal in every field each one uses (two
+    plain-SGD runs with other momenta), so with the same seed and data their curves lie on top of each other."""
+    groups: dict[str, list[int]] = {}
+    for i, c in enumerate(configs):
+        idle = _idle(c)
+        used = sorted((k, repr(v)) for k, v in flat_fields(c).items() if k not in idle)
+        groups.setdefault(repr(used), []).append(i)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def _idle(cfg: RunConfig | dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """The fields `cfg` ignores, {} when that cannot be told: a dict that is no valid config, or lacks fields (a
+    class preset's hidden ones are removed before a student sees a run: filling them with defaults could call
+    momentum idle in a run that used it), so such a field still shows as a difference, as it did before."""
+    if isinstance(cfg, RunConfig):
+        return idle_fields(cfg).reasons
+    try:
+        full = RunConfig.from_dict(cfg)
+    except ConfigError:
+        return {}
+    return idle_fields(full).reasons if flat_fields(full).keys() == flat_fields(cfg).keys() else {}
 
 
 def check_all(configs: Sequence[RunConfig]) -> list[str]:

@@ -83,3 +83,19 @@ def test_a_cuda_link_on_a_cpu_server_becomes_auto_with_a_notice(name, prefix):
         assert any("Device: **cpu**" in c.value for c in at.caption)
     else:
         assert len(at.get("plotly_chart")) == 5  # the charts, not a traceback
+
+
+def test_a_note_about_a_setting_the_setup_ignores_says_it_has_no_effect():
+    """A constant rate reads no LR step (the page does not even show it): "lr_step=0 ... so 1 is used" alone sent
+    a student looking for it. A setting the setup uses gets no such remark."""
+    from nnlib.config import RunConfig
+    from ui.links import lenient_config
+
+    _, notes = lenient_config([("train.lr_step", "0"), ("train.momentum", "2")], RunConfig())  # constant, sgd
+    assert notes == ["train.lr_step=0 is out of range (1 to 10,000), so 1 is used (it has no effect now: LR "
+                     "schedule constant)", "train.momentum=2 is out of range (0 to 0.999), so 0.999 is used (it has "
+                     "no effect now: Optimizer sgd)"]
+    _, notes = lenient_config([("train.schedule", "step"), ("train.lr_step", "0"), ("train.optimizer", "momentum"),
+                               ("train.momentum", "2")], RunConfig())
+    assert notes == ["train.lr_step=0 is out of range (1 to 10,000), so 1 is used",
+                     "train.momentum=2 is out of range (0 to 0.999), so 0.999 is used"]

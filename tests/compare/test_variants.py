@@ -91,3 +91,33 @@ def test_every_knobs_variant_label_names_it_as_the_page_does() -> None:
         labels = variant_labels(knob.name, configs)
         assert labels == [f"{knob.label} = {knob.shown(v)}" for v in knob.suggested[:2]], knob.name
     assert variant_labels("dense_dropout", [KNOBS["dense_dropout"].set(cnn, 0.25)]) == ["Dropout (dense head) = 0.25"]
+
+
+def test_a_field_every_run_ignores_is_no_difference_and_one_some_ignore_says_which() -> None:
+    """Two plain-SGD runs with other momenta train the same (same seed, same data); so do two constant-rate runs
+    with other LR steps. A comparison that highlighted momentum would teach that momentum made the curves differ."""
+    from nnlib.compare.variants import ignored_in, same_effect
+
+    sgd_a, sgd_b = BASE.replace(train={"optimizer": "sgd", "momentum": 0.9}), BASE.replace(
+        train={"optimizer": "sgd", "momentum": 0.5})
+    heavy = BASE.replace(train={"optimizer": "momentum", "momentum": 0.5})
+    assert config_diff([sgd_a, sgd_b]) == [] and config_diff([sgd_a.to_dict(), sgd_b.to_dict()]) == []
+    assert same_effect([sgd_a, sgd_b]) == [[0, 1]] and same_effect([sgd_a, heavy]) == []
+    assert config_diff([sgd_a, sgd_b, heavy]) == ["train.optimizer", "train.momentum"]
+    assert ignored_in([sgd_a, sgd_b, heavy]) == [{"train.momentum": "Optimizer sgd"}] * 2 + [{}]
+    constant = BASE.replace(train={"schedule": "constant", "lr_step": 5})
+    assert config_diff([BASE.replace(train={"schedule": "constant"}), constant]) == []
+    stepped = constant.replace(train={"schedule": "step"})
+    assert config_diff([BASE, stepped]) == ["train.schedule", "train.lr_step"]
+    assert ignored_in([BASE, stepped])[0] == {"train.lr_step": "LR schedule constant"}
+    assert config_diff([sgd_a, sgd_b.replace(train={"lr": 0.1})]) == ["train.lr"]  # a used field still differs
+
+
+def test_a_config_missing_fields_keeps_its_differences() -> None:
+    """A class preset's hidden fields are removed before a student sees a run: with the optimizer hidden, filling
+    it with the default (sgd) would call momentum idle in runs that used it. Nothing is called idle then."""
+    from nnlib.classroom.presets import redact
+
+    runs = [BASE.replace(train={"optimizer": "momentum", "momentum": m}).to_dict() for m in (0.9, 0.5)]
+    redacted = [redact(r, frozenset({"train.optimizer"})) for r in runs]
+    assert config_diff(redacted) == ["train.momentum"]

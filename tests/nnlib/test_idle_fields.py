@@ -22,9 +22,10 @@ def test_a_hidden_layer_or_a_cnn_leaves_no_model_setting_idle() -> None:
     assert idle_fields(RunConfig().replace(model={"hidden": (1,)})).summary(["model"]) == ""
     cnn = RunConfig().replace(data={"dataset": "digits"}, model={"hidden": (), "cnn": CNNSpec()})
     assert idle_fields(cnn).summary(["model"]) == ""
-    # AdamW reads every optimizer field but momentum, and a run that stops after Epochs reads Epochs
+    # AdamW reads every optimizer field but momentum, a run that stops after Epochs reads Epochs, and a constant
+    # rate (the default schedule) has no step, gamma or patience
     assert set(idle_fields(RunConfig().replace(train={"optimizer": "adamw", "until_paused": False})).reasons) == {
-        "train.momentum"}
+        "train.momentum", "train.lr_step", "train.lr_gamma", "train.lr_patience"}
 
 
 def test_the_settings_it_calls_idle_do_not_change_the_run() -> None:
@@ -78,6 +79,30 @@ def test_the_optimizer_rule_says_exactly_what_the_built_optimizer_reads() -> Non
             assert changed == (f"train.{f}" not in idle.reasons), (name, f)
 
 
+def test_the_schedule_rule_says_exactly_what_the_learning_rates_read() -> None:
+    """The schedule's step, gamma and patience are drawn only for a schedule that reads them, but a link or an
+    imported run still carries the others: for every schedule, a field it is said to ignore leaves every epoch's
+    rate as it was (even with a validation loss that stalls, what plateau reacts to), and one it reads changes them."""
+    from nnlib.idle_fields import SCHEDULE_FIELDS
+    from nnlib.schedules import SCHEDULES, lr_at
+
+    stalled = [1.0] * 60
+    other = {"lr_step": 5, "lr_gamma": 0.1, "lr_patience": 2}
+    assert {f for s in SCHEDULES for f in SCHEDULES[s].params.get("uses", ())} <= set(SCHEDULE_FIELDS)
+    for name in SCHEDULES:
+        cfg = RunConfig().replace(train={"schedule": name, "epochs": 60})
+        idle = idle_fields(cfg)
+
+        def rates(c: RunConfig) -> list[float]:
+            return [lr_at(e, c.train, stalled) for e in range(60)]
+
+        for f in SCHEDULE_FIELDS:
+            changed = rates(cfg.replace(train={f: other[f]})) != rates(cfg)
+            assert changed == (f"train.{f}" not in idle.reasons), (name, f)
+    assert idle_fields(RunConfig().replace(train={"schedule": "plateau"})).reason("train.lr_step") == (
+        "LR schedule reduce on plateau: LR step is used only by the step schedule.")
+
+
 def test_epochs_are_idle_while_the_run_trains_until_paused() -> None:
     """Until I pause (the Playground's default) trains to the server's limit whatever Epochs says; off, or with a
     cosine schedule (which always stops after Epochs: then the toggle is the idle one), Epochs counts."""
@@ -116,15 +141,16 @@ def test_a_stored_image_set_has_no_noise_and_the_generated_ones_do() -> None:
 
 
 def test_several_causes_are_named_each_once_and_a_page_part_gets_its_own() -> None:
-    idle = idle_fields(RunConfig().replace(model={"hidden": ()}))  # sgd, until I pause, no hidden layer
-    assert idle.causes == ("No hidden layer", "Optimizer sgd", "Until I pause is on")
+    idle = idle_fields(RunConfig().replace(model={"hidden": ()}))  # sgd, constant, until I pause, no hidden layer
+    assert idle.causes == ("No hidden layer", "Optimizer sgd", "LR schedule constant", "Until I pause is on")
     text = idle.summary()
     assert all(text.count(c + ":") == 1 for c in idle.causes), text
     assert idle.summary(["model"]).startswith("No hidden layer:") and "Optimizer" not in idle.summary(["model"])
     assert idle.summary(["train.epochs"]).startswith("Until I pause is on:")
-    assert idle_fields(RunConfig().replace(train={"optimizer": "nesterov", "until_paused": False})).summary() == (
+    assert idle_fields(RunConfig().replace(train={"optimizer": "nesterov", "until_paused": False,
+                                                  "schedule": "step"})).summary() == (
         "Optimizer nesterov: beta1 is used only by adam and adamw; beta2 is used only by adam and adamw; weight "
-        "decay is used only by adamw.")
+        "decay is used only by adamw. LR schedule step: LR patience is used only by the reduce on plateau schedule.")
 
 
 def test_the_rule_imports_no_torch() -> None:
