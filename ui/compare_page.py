@@ -129,7 +129,7 @@ def _number(column: str, v: Any) -> str:
         return "–"
     if column in ("epochs", "at epoch"):
         return str(int(v))
-    return f"{v:.1%}" if column in PERCENT else f"{v:.3g}"
+    return f"{v:.1%}" if column in PERCENT else f"{v:#.3g}"  # "#": 0.690, not 0.69 beside 0.661
 
 
 def _rows(pins: list[store.Pin], columns: list[str]) -> pd.DataFrame:
