@@ -28,9 +28,10 @@ X_AXIS = {**EPOCH_AXIS, "rangemode": "nonnegative"}
 
 
 def metric_of(runs: list[dict[str, Any]]) -> str:
-    """'rmse' if any run is a regression, else 'accuracy'."""
-    return "rmse" if any("val_rmse" in (r.get("history") or {}) or "train_rmse" in (r.get("history") or {})
-                         for r in runs) else "accuracy"
+    """'rmse' if any run is a regression (by its dataset, ui.compare_store.is_regression, before its first epoch;
+    by its history after), else 'accuracy'."""
+    return "rmse" if any(r.get("regression") or "val_rmse" in (r.get("history") or {})
+                         or "train_rmse" in (r.get("history") or {}) for r in runs) else "accuracy"
 
 
 def _thin(xs: list, ys: list, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:

@@ -87,3 +87,17 @@ def test_the_runs_table_is_headed_short_with_tooltips_and_fits_a_laptop():
     # the knob's column would not fit beside the results (its value is in every run's name): it gets its own table
     assert setting_columns(group, differs) == [] and "Dropout (dense head)" not in results_table(group, differs).data
     assert _width_px(_rows(group, [])) <= TABLE_FIT_PX
+
+
+def test_a_regression_group_opened_before_its_first_epoch_is_charted_as_rmse():
+    """Live charts keep the words and axes they are first drawn with: a regression group's Compare page opened before
+    its first epoch (no rmse in any history yet) drew "Accuracy" on 0..1 and then plotted RMSE into it."""
+    cfg = RunConfig().replace(data={"dataset": "plane"}).to_dict()
+    pins = [store.Pin(f"r{i}", f"Learning rate = {lr}", "Playground", cfg, status="running", history={})
+            for i, lr in enumerate((0.01, 0.1))]
+    metric = compare_figures(store.composite_snapshot(pins))["cmp_metric"]["layout"]
+    assert metric["title"]["text"].startswith("RMSE") and metric["yaxis"]["title"]["text"] == "rmse"
+    assert "range" not in metric["yaxis"]  # not accuracy's 0..1.02
+    classes = [store.Pin("c", "run", "Playground", RunConfig().to_dict(), status="running", history={})]
+    assert compare_figures(store.composite_snapshot(classes))["cmp_metric"]["layout"]["title"]["text"].startswith(
+        "Accuracy")
