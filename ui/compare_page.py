@@ -25,6 +25,31 @@ from ui.live import live_charts
 HIGHLIGHT = "background-color: #fff3cd; font-weight: 600"
 MAX_SETTING_COLUMNS = 3  # differing settings the results table adds as columns; more (a Playground run beside an
 # image run differs in ~15) made it wider than a 1280 px screen, so they go to a table of their own, one row each
+TABLE_FIT_PX = 930  # what the Runs table may estimate it needs: a 1024 px window gives it ~974 px. Wider, it scrolled
+# sideways and its last column (test accuracy) was cut; settings columns that would not fit go to their own table
+CHAR_PX, CELL_PAD_PX, MIN_COLUMN_PX = 7.0, 16, 60  # a 14 px character (measured: 5.7 to 6.8), a cell's padding
+# The Runs table's columns as headed on screen (short: the full names made it ~1,070 px wide) and their tooltips
+RESULT_COLUMNS = {
+    "run": ("run", "The run's name: the page and number it was pinned as, or the value its variant group gives the "
+                   "one knob it changes."),
+    "page": ("page", "The page that trained it: Playground (points in the plane) or CNN (Images & CNNs)."),
+    "status": ("status", "queued, running, paused, finished or stopped."),
+    "epochs": ("epochs", "Epochs trained so far."),
+    "train loss": ("train loss", "Loss on the training data at the last epoch (with dropout: units dropped)."),
+    "validation loss": ("val loss", "Validation loss at the last epoch: data the network never trains on."),
+    "best validation loss": ("best val", "The lowest validation loss of any epoch so far (what early stopping "
+                                         "keeps)."),
+    "at epoch": ("at epoch", "The epoch of the best validation loss."),
+    "train accuracy": ("train acc", "Accuracy on the training data at the last epoch."),
+    "validation accuracy": ("val acc", "Accuracy on the validation data at the last epoch."),
+    "test accuracy": ("test acc", "Accuracy on the test data, measured when the run ends."),
+    "validation RMSE": ("val RMSE", "Root mean squared error on the validation data at the last epoch (lower is "
+                                    "better)."),
+    "test RMSE": ("test RMSE", "Root mean squared error on the test data, measured when the run ends."),
+}
+PERCENT = ("train accuracy", "validation accuracy", "test accuracy")  # as the run bar says them: 97.4%
+PAGE_TITLES = {"CNN": "Images & CNNs"}  # a pin's page as the navigation names it, for the Runs heading
+NUMBERS = frozenset(RESULT_COLUMNS) - {"run", "page", "status"}  # ui.compare_plots.final_row's
 TABLE_EVERY_S = 2.0  # while runs train, the Runs table reruns alone this often: ~10 ms of a core per refresh (a
 # fragment: pins, table, nothing else), well under 1 % of a core per viewer; the charts are live regardless
 GROUP_COMMANDS = (("Pause", "pause", ":material/pause:", "Pause every variant after the current epoch."),
@@ -100,20 +125,63 @@ def _shown(v: Any) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
-def results_table(pins: list[store.Pin], differs: list[str]) -> Any:
-    """One row per run: what differs, its status and its final numbers."""
-    columns = differs if len(differs) <= MAX_SETTING_COLUMNS else []
+def _number(column: str, v: Any) -> str:
+    """How the Runs table writes a final number: accuracy in percent, a loss or RMSE to 3 significant digits (0.0827,
+    0.656, 2.31: four decimals said 0.0000 of a well-fitted loss and made every column wider), "–" for none yet (a
+    run before its first epoch: its column, of None and numbers, said "None")."""
+    if v is None or (isinstance(v, float) and v != v):
+        return "–"
+    if column in ("epochs", "at epoch"):
+        return str(int(v))
+    return f"{v:.1%}" if column in PERCENT else f"{v:#.3g}"  # "#": 0.690, not 0.69 beside 0.661
+
+
+def _rows(pins: list[store.Pin], columns: list[str]) -> pd.DataFrame:
+    """The Runs table's rows; a page column only when the runs come from more than one page (the heading names the
+    one page otherwise: a column saying "Playground" in every row took 86 px of a 1024 px window)."""
     rows = []
+    pages = len({p.page for p in pins}) > 1
     for p, ignored in zip(pins, ignored_in([p.config for p in pins]), strict=True):
         flat = flat_fields(p.config)
-        row = {"run": p.label, "page": p.page, "status": p.status}
+        row = {"run": p.label, **({"page": p.page} if pages else {}), "status": p.status}
         row.update({field_label(k): _cell(flat, k, ignored) for k in columns})
         row.update(final_row({"history": p.history}))
         rows.append(row)
-    df = pd.DataFrame(rows)
-    fmt = {c: "{:.4f}" for c in df.columns if df[c].dtype.kind == "f" and c != "at epoch"}
-    return df.style.format(fmt, na_rep="–").set_properties(subset=[field_label(k) for k in columns],
+    return pd.DataFrame(rows)
+
+
+def _width_px(df: pd.DataFrame) -> float:
+    """The Runs table's width as the browser will lay it out, roughly: each column as wide as its header or its
+    widest cell, written as the table writes them."""
+    total = 0.0
+    for c in df.columns:
+        cells = [len(_number(c, v)) if c in NUMBERS else len(str(v)) for v in df[c]]
+        total += max(MIN_COLUMN_PX, CHAR_PX * max([len(RESULT_COLUMNS.get(c, (c,))[0]), *cells]) + CELL_PAD_PX)
+    return total
+
+
+def setting_columns(pins: list[store.Pin], differs: list[str]) -> list[str]:
+    """The differing settings the Runs table shows beside the results: all of them if they are few and the table
+    still fits a 1024 px window, else none (they then have a table of their own, one row each)."""
+    if not differs or len(differs) > MAX_SETTING_COLUMNS:
+        return []
+    return differs if _width_px(_rows(pins, differs)) <= TABLE_FIT_PX else []
+
+
+def results_table(pins: list[store.Pin], differs: list[str]) -> Any:
+    """One row per run: what differs (if it fits beside the rest), its status and its final numbers."""
+    columns = setting_columns(pins, differs)
+    df = _rows(pins, columns)
+    fmt = {c: (lambda v, c=c: _number(c, v)) for c in df.columns if c in NUMBERS}
+    return df.style.format(fmt).set_properties(subset=[field_label(k) for k in columns],
                                                            **{"background-color": "#fff3cd"})
+
+
+def result_columns(columns: list[str]) -> dict[str, Any]:
+    """The Runs table's headers: short, each with its full meaning as a tooltip; a setting's says it differs."""
+    shown = {c: RESULT_COLUMNS.get(c, (c, f"{c}: a setting that differs between the runs (highlighted)."))
+             for c in columns}
+    return {c: st.column_config.Column(label, help=tip) for c, (label, tip) in shown.items()}
 
 
 def runs_table(person: str, manager: Any, hidden: frozenset[str]) -> None:
@@ -122,12 +190,16 @@ def runs_table(person: str, manager: Any, hidden: frozenset[str]) -> None:
     runs train it reruns alone every TABLE_EVERY_S (a fragment) and says which epoch its numbers are of."""
     drawn = visible(store.shown(person, manager), hidden)
     differs = differing(drawn, hidden)
-    st.markdown("**Runs** — settings that differ are highlighted" if differs else "**Runs** — same settings")
+    pages = list(dict.fromkeys(p.page for p in drawn))
+    runs = f"**Runs** of the {PAGE_TITLES.get(pages[0], pages[0])} page" if len(pages) == 1 else "**Runs**"
+    st.markdown(f"{runs} — settings that differ are highlighted" if differs else f"{runs} — same settings")
     if any(p.active for p in drawn):
         epoch = store.composite_snapshot(drawn)["epoch"]  # the status line's count: the runs training now
         st.caption(f":material/update: As of epoch {epoch}: this table is updated every {TABLE_EVERY_S:g} s while "
                    "runs train; the charts above follow every epoch.")
-    st.dataframe(results_table(drawn, differs), hide_index=True, width="stretch", key="cmp.results")
+    table = results_table(drawn, differs)
+    st.dataframe(table, hide_index=True, width="stretch", key="cmp.results",
+                 column_config=result_columns(list(table.data.columns)))
 
 
 def _choices(pins: list[store.Pin]) -> dict[str, str]:
@@ -238,7 +310,7 @@ def _below_charts(person: str, manager: Any, pins: list[store.Pin], drawn: list[
                    "so their curves lie on top of each other.")
     live = any(p.active for p in drawn)  # the table then reruns on its own (a fragment), the page does not
     st.fragment(run_every=TABLE_EVERY_S if live else None)(runs_table)(person, manager, hidden)
-    if len(differs) > MAX_SETTING_COLUMNS:
+    if differs and not setting_columns(drawn, differs):  # not beside the results: a table of their own
         st.markdown(f"**Settings that differ** ({len(differs)})")
         st.dataframe(settings_table(drawn, differs, all_fields=False), width="stretch", key="cmp.differs")
     with st.expander("All settings, side by side", expanded=False):

@@ -184,7 +184,7 @@ def run_kind(config: dict[str, Any]) -> str:
 def composite_snapshot(current: list[Pin]) -> dict[str, Any]:
     """Every pin's curves as the runs of one snapshot (the shape a variant group's snapshot has)."""
     runs = [{"label": p.label, "status": p.status, "reason": p.reason, "epoch": p.epoch, "history": p.history,
-             "kind": run_kind(p.config)} for p in current]
+             "kind": run_kind(p.config), "regression": is_regression(p.config)} for p in current]
     # the status line's epoch and time follow the runs that are training now (a paused or finished pin's count
     # would stand still while the variants beside it move on), and so does its end: "Epoch 172 / 300" while they
     # have a fixed number of epochs, "runs until you pause or stop" only while one of them is open-ended (it said
@@ -194,6 +194,16 @@ def composite_snapshot(current: list[Pin]) -> dict[str, Any]:
             "epochs": max((p.epochs for p in moving), default=0),
             "elapsed": max((p.elapsed for p in moving), default=0.0),
             "until_paused": any(p.until_paused for p in moving), "history": {}, "status": composite_status(current)}
+
+
+def is_regression(config: dict[str, Any]) -> bool:
+    """Whether the run's dataset is a regression by the catalog (a CSV's task is known only once it is loaded): its
+    history says so only from the first epoch, and a live chart keeps the words it was first drawn with, so a
+    regression group opened before its first epoch plotted RMSE under "Accuracy", on a 0..1 axis."""
+    from nnlib.data.catalog import DATASETS
+
+    entry = DATASETS.get(str((config.get("data") or {}).get("dataset")))
+    return entry is not None and entry.params.get("problem") == "regression"
 
 
 def composite_status(current: list[Pin]) -> str:

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 
 import pytest
 
 from tests.browser.conftest import shot, wait_for
+from tests.browser.test_live_browser import _harness
+from ui import compare_store as store
+from ui.compare_plots import compare_figures, compare_patches, compare_rows
+from ui.plots import encode
 
 POINTS = """() => { const d = document.querySelector('.nn-fig[data-fig=cmp_loss]');
   return d && d.calcdata ? d.calcdata.map(c => c.filter(p => p.x !== undefined && !Number.isNaN(p.x)).length)
@@ -113,5 +118,45 @@ def test_a_playground_run_and_an_image_run_side_by_side_fit_1280(server, browser
         assert sorted(t.split(":")[0] for t in fit["titles"]) == ["Images & CNNs runs"] * 2 + ["Playground runs"] * 2
         assert fit["page"] <= 0 and fit["table"] <= 2, fit  # nothing scrolls sideways
         assert fit["title"] < 120, fit  # as high as the Playground's title (Streamlit's 6rem put it at 157 px)
+        # a laptop: the Runs table scrolled sideways there (1,073 px in 974), its test accuracy column cut
+        page.set_viewport_size({"width": 1024, "height": 768})
+        page.wait_for_timeout(1500)  # the table lays itself out again
+        fit = page.evaluate(PAGE_FIT)
+        page.locator("[data-testid=stDataFrame]").first.scroll_into_view_if_needed()
+        shot(page, "compare_two_kinds_1024")
+        assert fit["page"] <= 0 and fit["table"] <= 2, fit
     finally:
         ctx.close()
+
+
+HARNESS = """<!doctype html><html><body><div id="host"><div class="nnlive"></div></div>
+<script type="module">
+import run from "/live.js";
+window.__done = [];
+run({data: {figures: FIGURES, rows: ROWS, url: "/snap/job", plotly: "/plotly.js", kind: "compare", active: true,
+            seq: 0, status: "running", opts: {}, poll: 40},
+     parentElement: document.getElementById("host"),
+     setTriggerValue: (name, value) => window.__done.push([name, value])});
+</script></body></html>"""
+RANGES = """() => [...document.querySelectorAll('.nn-fig')].map((d) => [d.dataset.fig, d._fullLayout.xaxis.range,
+                                                                  d._fullLayout.yaxis.range])"""
+
+
+def test_the_charts_before_a_groups_first_epoch_start_at_zero(page) -> None:
+    """A CNN group waits seconds for its worker; meanwhile the Compare page drew its charts empty, epochs -1..6: a
+    range that means nothing. They start at 0, as the Playground's empty charts do."""
+    from nnlib.config import RunConfig
+
+    cfg = RunConfig().replace(data={"dataset": "digits"}).to_dict()
+    pins = [store.Pin(f"p{i}", f"Dropout = {v}", "CNN", cfg, status="running", history={}) for i, v in
+            enumerate((0, 0.25, 0.5))]
+    snap = store.composite_snapshot(pins)
+    figs = compare_figures(snap)
+    html = HARNESS.replace("FIGURES", json.dumps(encode(figs))).replace("ROWS", json.dumps(compare_rows(figs)))
+    info = {"status": "running", "epoch": 0, "epochs": 40, "elapsed": 0.0}  # what the route sends: no points yet
+    _harness(page, [{"seq": 1, "status": "running", "patches": encode(compare_patches(snap)), "info": info}], html)
+    page.wait_for_function("() => window.__nnLiveUpdates > 0 && document.querySelectorAll('.nn-fig').length")
+    page.wait_for_timeout(300)
+    shot(page, "compare_empty_before_first_epoch")
+    ranges = page.evaluate(RANGES)
+    assert len(ranges) == 2 and all(x[0] >= 0 and y[0] >= 0 for _, x, y in ranges), ranges

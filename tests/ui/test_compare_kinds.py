@@ -54,3 +54,50 @@ def test_the_tables_name_settings_in_words_and_stay_narrow():
                              history=_hist(2))]
     columns = list(results_table(few, differing(few, frozenset())).data.columns)
     assert "Learning rate" in columns  # a few differing settings stay beside the results, named as the knob
+
+
+def _variants() -> list[store.Pin]:
+    """A CNN dropout group as "Change one knob" pins it: the knob's value is in every run's name."""
+    cnn = _pins()[1].config
+    hist = {**_hist(9), "test_accuracy": [None] * 8 + [0.9]}
+    return [store.Pin(f"v{i}", f"Dropout (dense head) = {v}", "CNN",
+                      {**cnn, "model": {**cnn["model"], "dense_dropout": v}}, status="finished", history=hist)
+            for i, v in enumerate((0, 0.25, 0.5))]
+
+
+def test_the_runs_table_is_headed_short_with_tooltips_and_fits_a_laptop():
+    """At 1024x768 the Runs table scrolled sideways (1,073 px in 974: "validation accuracy" and the like as headers,
+    a page column saying the same in every row, four decimals), its test accuracy cut off."""
+    from ui.compare_page import TABLE_FIT_PX, _rows, _width_px, result_columns, setting_columns
+
+    pins = _pins()  # a Playground run and a CNN run: the page column says which is which
+    table = results_table(pins, differing(pins, frozenset()))
+    columns = result_columns(list(table.data.columns))
+    assert "page" in columns and len(columns) == len(table.data.columns)
+    shown = {c: (cfg["label"], cfg["help"]) for c, cfg in columns.items()}
+    assert all(len(label) <= 10 and len(tip) > 20 for label, tip in shown.values()), shown  # the tooltip says it all
+    assert shown["validation accuracy"][0] == "val acc" and "validation" in shown["validation accuracy"][1]
+    text = table.to_string()
+    assert "40.0%" in text and "0.4000" not in text  # accuracy as the run bar says it
+
+    group = _variants()
+    differs = differing(group, frozenset())
+    assert differs == ["model.dense_dropout"]
+    assert "page" not in _rows(group, []).columns  # every run is a CNN run: the heading says so
+    # the knob's column would not fit beside the results (its value is in every run's name): it gets its own table
+    assert setting_columns(group, differs) == [] and "Dropout (dense head)" not in results_table(group, differs).data
+    assert _width_px(_rows(group, [])) <= TABLE_FIT_PX
+
+
+def test_a_regression_group_opened_before_its_first_epoch_is_charted_as_rmse():
+    """Live charts keep the words and axes they are first drawn with: a regression group's Compare page opened before
+    its first epoch (no rmse in any history yet) drew "Accuracy" on 0..1 and then plotted RMSE into it."""
+    cfg = RunConfig().replace(data={"dataset": "plane"}).to_dict()
+    pins = [store.Pin(f"r{i}", f"Learning rate = {lr}", "Playground", cfg, status="running", history={})
+            for i, lr in enumerate((0.01, 0.1))]
+    metric = compare_figures(store.composite_snapshot(pins))["cmp_metric"]["layout"]
+    assert metric["title"]["text"].startswith("RMSE") and metric["yaxis"]["title"]["text"] == "rmse"
+    assert "range" not in metric["yaxis"]  # not accuracy's 0..1.02
+    classes = [store.Pin("c", "run", "Playground", RunConfig().to_dict(), status="running", history={})]
+    assert compare_figures(store.composite_snapshot(classes))["cmp_metric"]["layout"]["title"]["text"].startswith(
+        "Accuracy")
