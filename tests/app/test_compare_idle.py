@@ -37,7 +37,7 @@ def frames(at: AppTest) -> list:
 def test_two_sgd_runs_with_other_momenta_are_the_same_setup_and_the_table_says_so() -> None:
     at = page("idle-compare-1", {"sgd 0.9": BASE.replace(train={"momentum": 0.9, "lr_step": 30}),
                                  "sgd 0.5": BASE.replace(train={"momentum": 0.5, "lr_step": 5})})
-    assert any("**Runs** — same settings" in m.value for m in at.markdown)
+    assert any("— same settings" in m.value for m in at.markdown)
     results = frames(at)[0]
     assert "Momentum" not in results.columns and "LR step (epochs)" not in results.columns
     assert any("sgd 0.9 and sgd 0.5 have the same settings in effect" in c.value for c in at.caption)
@@ -51,7 +51,7 @@ def test_two_sgd_runs_with_other_momenta_are_the_same_setup_and_the_table_says_s
 def test_a_field_one_run_uses_and_another_ignores_is_a_difference_that_says_which() -> None:
     at = page("idle-compare-2", {"sgd": BASE.replace(train={"momentum": 0.9}),
                                  "momentum": BASE.replace(train={"optimizer": "momentum", "momentum": 0.5})})
-    assert any("**Runs** — settings that differ are highlighted" in m.value for m in at.markdown)
+    assert any("— settings that differ are highlighted" in m.value for m in at.markdown)
     results = frames(at)[0]
     assert list(results["Momentum"]) == ["0.9 (ignored: Optimizer sgd)", "0.5"]
     assert not any("have the same settings" in c.value for c in at.caption)
