@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from nnlib.labs.lr_lab import lr_problem, outcome, planned_rates, rate_group, schedule_group
+from nnlib.labs.lr_lab import CHANCE_LOSS, lr_problem, outcome, planned_rates, rate_group, schedule_group
 from nnlib.schedules import SCHEDULES
 from ui.labs import widgets as W
 from ui.labs.group_runs import group_panel
@@ -22,7 +22,8 @@ W.header("Learning rate and schedules",
          "steps first, small ones to settle. The problem: TF Playground's circle, a 2-8-8-1 tanh net, SGD on "
          "batches of 10, 500 points (it trains in a few seconds on the server). Once a run ends, its legend entry says "
          "what it did, judged from its own curve: **slow** (the loss has not even halved), **converges** or "
-         "**diverges** (it ends above where it began, or blows up).")
+         "**diverges** (it ends above where it began, or blows up; \"began\" is the first epoch's loss or chance level "
+         "ln 2 ≈ 0.69, whichever is lower, as one epoch at a huge rate has already blown up).")
 W.begin([LAB])
 W.choice(LAB, "experiment", "Experiment", horizontal=True)
 experiment = st.session_state[W.key(LAB, "experiment")]
@@ -56,4 +57,5 @@ if settings is not None:
         view = group_panel(SLOT, configs, labels, figures, [["lr", "loss"]], "lab_schedules")
     done = view is not None and view.status not in ("queued", "running", "paused")
     for run in ((view.snapshot or {}).get("runs") or []) if done else []:
-        st.markdown(outcome(run["label"], run["history"].get("train_loss") or []))
+        st.markdown(outcome(run["label"], run["history"].get("train_loss") or [], CHANCE_LOSS,
+                            run.get("status") == "stopped"))

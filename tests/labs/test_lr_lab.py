@@ -8,6 +8,7 @@ import math
 import pytest
 
 from nnlib.labs.lr_lab import (
+    CHANCE_LOSS,
     lr_problem,
     outcome,
     planned_rates,
@@ -111,3 +112,17 @@ def test_a_flat_curve_is_stuck_not_diverging():
     assert verdict([0.6931, 0.6925, 0.6920]) == "stuck"
     assert verdict_label("initializer = zeros", [0.6931, 0.6932], ended=True) == "initializer = zeros · stuck"
     assert verdict([0.69, 0.75]) == "diverges" and verdict([0.69, 0.6]) == "slow"
+
+
+def test_a_run_that_blew_up_in_its_first_epoch_reads_diverges_not_slow():
+    """lr = 10 stopped after 34 epochs (a walkthrough): training loss 4.12 -> 3.92 read "slow", the same word as
+    lr = 0.001's crawl, because it was judged against its own first epoch, already far above chance (ln 2)."""
+    blown = [4.12, 5.0, 3.7, 4.4, 3.92]
+    assert verdict(blown, CHANCE_LOSS) == "diverges"
+    assert verdict_label("lr = 10", blown, ended=True, start=CHANCE_LOSS) == "lr = 10 · diverges"
+    sentence = outcome("lr = 10", blown, CHANCE_LOSS, stopped=True)
+    assert sentence == ("**lr = 10**: stopped after 5 epochs, so far diverges (training loss chance level 0.693, "
+                        "epoch 1 4.12 → 3.92).")
+    crawl = [0.70, 0.699, 0.66, 0.62]  # lr = 0.001: its first epoch is near chance, the verdict stays "slow"
+    assert verdict(crawl, CHANCE_LOSS) == verdict(crawl) == "slow"
+    assert verdict([0.5, 0.2, 0.05], CHANCE_LOSS) == "converges"
