@@ -47,11 +47,15 @@ if settings is not None:
         view = group_panel(SLOT, configs, labels, figures, [["loss"]], "lab_rates")
     else:
         configs, labels = schedule_group(base, settings.schedules, settings.schedule_lr)
-        st.caption(" · ".join(f"**{SCHEDULES[s].label}**: `{SCHEDULES[s].formula}`" for s in settings.schedules)
-                   + f" (step size {base.train.lr_step}, γ = {base.train.lr_gamma:g}, plateau patience "
-                   f"{base.train.lr_patience}). Lines that coincide hide each other: reduce-on-plateau keeps the "
-                   "constant rate until the validation loss stops improving, and an exponential decay by γ = 0.5 "
-                   "per epoch has almost no rate left after ten epochs.")
+        names = {"lr_step": "step size", "lr_gamma": "γ", "lr_patience": "patience"}
+        st.caption(" · ".join(
+            f"**{SCHEDULES[c.train.schedule].label}**: `{SCHEDULES[c.train.schedule].formula}`"
+            + "".join(f", {names[k]} {getattr(c.train, k):.3g}"
+                      for k in SCHEDULES[c.train.schedule].params.get("uses", ()))
+            for c in configs) + ". A constant rate that is too large keeps the loss jumping; each schedule decays "
+            "it within the run (exponential to 1% of lr₀ at the last epoch) so the loss settles lower. "
+            "Reduce-on-plateau decays only once the validation loss stops improving: until then its line lies on "
+            "the constant one.")
         figures = {"loss": overlay_figure("Training loss per epoch (log scale)", labels, log_y=True),
                    "lr": rate_figure(labels, [planned_rates(c) for c in configs])}
         view = group_panel(SLOT, configs, labels, figures, [["lr", "loss"]], "lab_schedules")

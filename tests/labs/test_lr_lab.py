@@ -69,8 +69,8 @@ def test_verdict_and_outcome_sentences():
 
 @pytest.mark.parametrize(("schedule", "expected"), [
     ("constant", lambda e: 0.3),
-    ("step", lambda e: 0.3 * 0.5 ** (e // 30)),
-    ("exponential", lambda e: 0.3 * 0.5 ** e),
+    ("step", lambda e: 0.3 * 0.3 ** (e // 25)),
+    ("exponential", lambda e: 0.3 * 0.01 ** (e / 100)),
     ("cosine", lambda e: 0.3 * (1 + math.cos(math.pi * e / 100)) / 2),
 ])
 def test_planned_rates_follow_the_lecture_formulas(schedule, expected):
@@ -126,3 +126,21 @@ def test_a_run_that_blew_up_in_its_first_epoch_reads_diverges_not_slow():
     crawl = [0.70, 0.699, 0.66, 0.62]  # lr = 0.001: its first epoch is near chance, the verdict stays "slow"
     assert verdict(crawl, CHANCE_LOSS) == verdict(crawl) == "slow"
     assert verdict([0.5, 0.2, 0.05], CHANCE_LOSS) == "converges"
+
+
+def test_at_the_labs_defaults_every_schedule_settles_below_the_too_large_constant_rate():
+    """The intro says schedules take large steps first, then settle. At the old defaults (lr_0 0.3, one gamma 0.5
+    for all) the constant rate won (0.000336), plateau never dropped its rate and exponential was stuck "slow"
+    (a walkthrough). At the defaults the constant rate must be too large to settle, every schedule must end far
+    below it, and reduce-on-plateau must really reduce."""
+    from nnlib.labs.train_settings import LearningRateLab
+
+    lab = LearningRateLab()
+    configs, labels = schedule_group(lr_problem(lab.epochs, lab.seed), lab.schedules, lab.schedule_lr)
+    cols = dict(zip(labels, (train_losses(c) for c in configs), strict=True))
+    constant = cols.pop("constant")["train_loss"]
+    assert constant[-1] > 5 * min(constant)  # it got low once and bounced back up: too large to settle
+    for label, c in cols.items():
+        assert c["train_loss"][-1] < constant[-1] / 5, label
+        assert verdict(c["train_loss"], CHANCE_LOSS) == "converges", label
+    assert min(cols["plateau"]["lr"]) < lab.schedule_lr / 2  # its rate did drop
