@@ -97,6 +97,6 @@ def outcome(label: str, losses: Sequence[float | None], start: float | None = No
     seen = [v for v in losses if v is not None]
     if not seen:
         return f"**{label}**: no finished epoch."
-    begun = "" if start is None or seen[0] <= start else f"chance level {start:.3g}, epoch 1 "
+    begun = "" if start is None or seen[0] <= start else f", judged from chance level {start:.3g}"
     so_far = f"stopped after {len(seen)} epochs, so far " if stopped else ""
-    return f"**{label}**: {so_far}{verdict(losses, start)} (training loss {begun}{seen[0]:.3g} → {seen[-1]:.3g})."
+    return f"**{label}**: {so_far}{verdict(losses, start)} (training loss {seen[0]:.3g} → {seen[-1]:.3g}{begun})."

@@ -121,8 +121,8 @@ def test_a_run_that_blew_up_in_its_first_epoch_reads_diverges_not_slow():
     assert verdict(blown, CHANCE_LOSS) == "diverges"
     assert verdict_label("lr = 10", blown, ended=True, start=CHANCE_LOSS) == "lr = 10 · diverges"
     sentence = outcome("lr = 10", blown, CHANCE_LOSS, stopped=True)
-    assert sentence == ("**lr = 10**: stopped after 5 epochs, so far diverges (training loss chance level 0.693, "
-                        "epoch 1 4.12 → 3.92).")
+    assert sentence == ("**lr = 10**: stopped after 5 epochs, so far diverges (training loss 4.12 → 3.92, judged "
+                        "from chance level 0.693).")
     crawl = [0.70, 0.699, 0.66, 0.62]  # lr = 0.001: its first epoch is near chance, the verdict stays "slow"
     assert verdict(crawl, CHANCE_LOSS) == verdict(crawl) == "slow"
     assert verdict([0.5, 0.2, 0.05], CHANCE_LOSS) == "converges"
