@@ -13,10 +13,11 @@ from nnlib.schedules import lr_at
 
 FLAT = 0.02  # a loss that ends within 2% of where it began did not move: "stuck" (e.g. at ln 2), neither way
 SLOW_DROP = 0.5  # a run whose loss has not even halved from its first epoch learns too slowly to wait for
-# The lab's problem has two balanced classes: guessing 50/50 costs ln 2. A run is judged against the lower of its
-# first epoch's loss and this, since at lr = 10 the first epoch has already blown up (4.12) and a later 3.92 read
-# "slow", the same word as lr = 0.001's crawl (a walkthrough, stopped after 34 epochs).
+# The lab's problem has two balanced classes: guessing 50/50 costs ln 2. A run that ends at half as much again
+# (worse than guessing) has blown up, whatever its first epoch was: at lr = 10 the first epoch had already blown up
+# (4.12) and a later 3.92 read "slow", lr = 0.001's word (a walkthrough, stopped after 34 epochs).
 CHANCE_LOSS = math.log(2)
+WORSE_THAN_CHANCE = 1.5
 
 
 def lr_problem(epochs: int = 100, seed: int = 0) -> RunConfig:
@@ -67,15 +68,17 @@ def planned_rates(cfg: RunConfig, val_losses: Sequence[float] = ()) -> list[floa
     return [lr_at(e, cfg.train, val_losses) for e in range(cfg.train.epochs)]
 
 
-def verdict(losses: Sequence[float | None], start: float | None = None) -> str:
+def verdict(losses: Sequence[float | None], chance: float | None = None) -> str:
     """'diverges' (the loss ends clearly above where it began, or blows up), 'stuck' (it ends within FLAT of where it
     began: a flat curve, such as a zero-initialized net's at ln 2, must not read as a blow-up), 'slow' (it has not
-    halved) or 'converges'. "Where it began" is the first epoch's loss, or `start` (the loss before any step, e.g.
-    CHANCE_LOSS) when that is lower: one epoch can already have blown up."""
+    halved) or 'converges', all against the first epoch's loss. With `chance` (the loss of guessing, CHANCE_LOSS) a
+    curve that ends above WORSE_THAN_CHANCE x chance diverged too: one epoch can already have blown up."""
     seen = [v for v in losses if v is not None]
     if not seen:
         return "no epoch yet"
-    first, last = seen[0] if start is None else min(seen[0], start), seen[-1]
+    first, last = seen[0], seen[-1]
+    if chance is not None and last > WORSE_THAN_CHANCE * chance:
+        return "diverges"
     if any(not math.isfinite(v) for v in seen) or len(seen) < len(losses) or last > first * (1 + FLAT):
         return "diverges"
     if last >= first * (1 - FLAT):
@@ -83,20 +86,21 @@ def verdict(losses: Sequence[float | None], start: float | None = None) -> str:
     return "slow" if last > SLOW_DROP * first else "converges"
 
 
-def verdict_label(label: str, losses: Sequence[float | None], ended: bool, start: float | None = None) -> str:
+def verdict_label(label: str, losses: Sequence[float | None], ended: bool, chance: float | None = None) -> str:
     """A legend entry that says what the run did: 'lr = 10 · diverges' once it has ended (or blown up: a diverged
     run stops at once), the bare label while it trains (a curve that has not finished is no verdict yet)."""
     if any(v is None or not math.isfinite(v) for v in losses):
         return f"{label} · diverges"
-    return f"{label} · {verdict(losses, start)}" if ended and losses else label
+    return f"{label} · {verdict(losses, chance)}" if ended and losses else label
 
 
-def outcome(label: str, losses: Sequence[float | None], start: float | None = None, stopped: bool = False) -> str:
+def outcome(label: str, losses: Sequence[float | None], chance: float | None = None, stopped: bool = False) -> str:
     """One sentence per finished run: 'lr = 10: diverges (training loss 0.87 -> 5.2).' A stopped run says so and
     after how many epochs: its verdict is of the curve so far."""
     seen = [v for v in losses if v is not None]
     if not seen:
         return f"**{label}**: no finished epoch."
-    begun = "" if start is None or seen[0] <= start else f", judged from chance level {start:.3g}"
+    worse = chance is not None and seen[-1] > WORSE_THAN_CHANCE * chance
+    above = f", worse than guessing: {chance:.3g}" if worse else ""
     so_far = f"stopped after {len(seen)} epochs, so far " if stopped else ""
-    return f"**{label}**: {so_far}{verdict(losses, start)} (training loss {seen[0]:.3g} → {seen[-1]:.3g}{begun})."
+    return f"**{label}**: {so_far}{verdict(losses, chance)} (training loss {seen[0]:.3g} → {seen[-1]:.3g}{above})."

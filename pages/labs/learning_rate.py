@@ -22,8 +22,8 @@ W.header("Learning rate and schedules",
          "steps first, small ones to settle. The problem: TF Playground's circle, a 2-8-8-1 tanh net, SGD on "
          "batches of 10, 500 points (it trains in a few seconds on the server). Once a run ends, its legend entry says "
          "what it did, judged from its own curve: **slow** (the loss has not even halved), **converges** or "
-         "**diverges** (it ends above where it began, or blows up; \"began\" is the first epoch's loss or chance level "
-         "ln 2 ≈ 0.69, whichever is lower, as one epoch at a huge rate has already blown up).")
+         "**diverges** (it ends above where it began, blows up, or ends worse than guessing: above 1.5 × ln 2 ≈ 1.04, "
+         "as one epoch at a huge rate can already have blown up).")
 W.begin([LAB])
 W.choice(LAB, "experiment", "Experiment", horizontal=True)
 experiment = st.session_state[W.key(LAB, "experiment")]

@@ -119,12 +119,13 @@ def test_a_run_that_blew_up_in_its_first_epoch_reads_diverges_not_slow():
     lr = 0.001's crawl, because it was judged against its own first epoch, already far above chance (ln 2)."""
     blown = [4.12, 5.0, 3.7, 4.4, 3.92]
     assert verdict(blown, CHANCE_LOSS) == "diverges"
-    assert verdict_label("lr = 10", blown, ended=True, start=CHANCE_LOSS) == "lr = 10 · diverges"
+    assert verdict_label("lr = 10", blown, ended=True, chance=CHANCE_LOSS) == "lr = 10 · diverges"
     sentence = outcome("lr = 10", blown, CHANCE_LOSS, stopped=True)
-    assert sentence == ("**lr = 10**: stopped after 5 epochs, so far diverges (training loss 4.12 → 3.92, judged "
-                        "from chance level 0.693).")
-    crawl = [0.70, 0.699, 0.66, 0.62]  # lr = 0.001: its first epoch is near chance, the verdict stays "slow"
+    assert sentence == ("**lr = 10**: stopped after 5 epochs, so far diverges (training loss 4.12 → 3.92, worse "
+                        "than guessing: 0.693).")
+    crawl = [0.736, 0.73, 0.72, 0.71]  # lr = 0.001 after 40 epochs: above chance but falling, still "slow"
     assert verdict(crawl, CHANCE_LOSS) == verdict(crawl) == "slow"
+    assert verdict([0.6931, 0.6932], CHANCE_LOSS) == "stuck"  # at chance, not blown up
     assert verdict([0.5, 0.2, 0.05], CHANCE_LOSS) == "converges"
 
 
