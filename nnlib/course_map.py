@@ -62,7 +62,7 @@ COURSE: tuple[Concept, ...] = (
     Concept("Learning rate", "One problem, three rates side by side: too small crawls, a good one converges, too "
             "large overshoots and diverges.", "lab-learning_rate", {"learning_rate.experiment": "rates"}),
     Concept("Momentum, Nesterov, Adagrad, RMSprop, Adam", "The update rules race on an ill-conditioned valley: "
-            "SGD zig-zags across it while momentum runs along its floor.", "lab-optimizers",
+            "SGD zig-zags across it at every step while momentum runs along its floor.", "lab-optimizers",
             {"optimizers.surface": "valley", "optimizers.steps": "150"}),
     Concept("Learning-rate schedules", "Each schedule's rate lr_t drawn next to the loss it produces: step decay, "
             "exponential, cosine and reduce-on-plateau.", "lab-learning_rate",

@@ -52,6 +52,7 @@ REFUSED_HOLD_S = 1.0  # a refused poll is answered (429) only after this: a floo
 REFUSED_HELD_MAX = 2000  # refused polls held at once, server-wide (a sleeping coroutine each); past it, answer now
 OPTION_KEYS = ("have", "turn", "left", "disc", "data", "test")  # what a patcher may read; the rest is dropped
 Patcher = Callable[[dict, dict[str, str]], dict[str, dict[int, dict]]]
+KIND_MAX = 32  # a poll's kind is cut to this; at 12 "lab_schedules" became "lab_schedule" and drew nothing live
 PATCHERS: dict[str, Patcher] = {}
 FINAL = ("finished", "stopped", "failed")
 
@@ -74,7 +75,10 @@ ANSWERS_KEPT = 128
 
 
 def register_patcher(kind: str, fn: Patcher) -> None:
-    """A page kind ('playground', 'cnn') says how a snapshot becomes trace patches of its figures."""
+    """A page kind ('playground', 'cnn') says how a snapshot becomes trace patches of its figures. A kind the
+    poll's length cap would cut could never be found: refused here, not silently drawn empty."""
+    if len(kind) > KIND_MAX:
+        raise ValueError(f"patcher kind {kind!r} is longer than {KIND_MAX} characters")
     PATCHERS[kind] = fn
 
 
@@ -265,7 +269,7 @@ def poll_arguments(query: Any) -> tuple[int, str, str, dict[str, str], int | Non
         if k in opts and _number(opts[k]) is None:
             opts[k] = "0"
     opts.setdefault("have", "0")
-    return (-1 if seq is None else seq, query.get("status", "")[:12], query.get("kind", "playground")[:12], opts,
+    return (-1 if seq is None else seq, query.get("status", "")[:12], query.get("kind", "playground")[:KIND_MAX], opts,
             _number(query.get("queue")), query.get("hold", "1") == "1")
 
 

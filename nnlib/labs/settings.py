@@ -120,7 +120,8 @@ class OptimizerLab:
 
 @dataclass(frozen=True)
 class LossLab:
-    n_outliers: int = num(5, 0, 20, "Points pushed far below the line, as a failing sensor would.")
+    n_outliers: int = num(5, 0, 20, "Points pushed far below the line, as a failing sensor would. L1 and Huber "
+                          "ignore them up to about a quarter of the 40 points; beyond, they follow them too.")
     delta: float = num(1.0, 0.1, 5.0, "Huber's switch from squared to absolute error. Formula: r^2/2 if |r| <= "
                        "delta else delta (|r| - delta/2)", step=0.1)
     losses: tuple = seq(tuple(LINE_LOSSES), "The losses whose best lines are drawn.", choices=tuple(LINE_LOSSES))

@@ -33,7 +33,9 @@ class LearningRateLab:
                        "overshoots the minimum, so the loss jumps up instead of down.", step=0.1)
     schedules: tuple = seq(("constant", "step", "exponential", "cosine", "plateau"), "The schedules to compare, "
                            "all starting at the schedule rate.", choices=SCHEDULES)
-    schedule_lr: float = num(0.3, 1e-5, 10.0, "Starting rate lr_0 of every schedule. Formula: step lr_t = lr_0 "
+    schedule_lr: float = num(3.0, 1e-5, 10.0, "Starting rate lr_0 of every schedule. At the default 3 a constant "
+                             "rate is too large to settle (its loss keeps jumping); the schedules decay it and settle "
+                             "lower. Formula: step lr_t = lr_0 "
                              "gamma^floor(t/s); cosine lr_t = lr_0 (1 + cos(pi t/T))/2", step=0.01)
     epochs: int = num(100, 10, 300, "Epochs T each run trains (about 3 s per 100 at the Playground's pace).")
     seed: int = num(0, 0, 10_000, _SEED)

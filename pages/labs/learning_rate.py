@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from nnlib.labs.lr_lab import lr_problem, outcome, planned_rates, rate_group, schedule_group
+from nnlib.labs.lr_lab import CHANCE_LOSS, lr_problem, outcome, planned_rates, rate_group, schedule_group
 from nnlib.schedules import SCHEDULES
 from ui.labs import widgets as W
 from ui.labs.group_runs import group_panel
@@ -22,7 +22,8 @@ W.header("Learning rate and schedules",
          "steps first, small ones to settle. The problem: TF Playground's circle, a 2-8-8-1 tanh net, SGD on "
          "batches of 10, 500 points (it trains in a few seconds on the server). Once a run ends, its legend entry says "
          "what it did, judged from its own curve: **slow** (the loss has not even halved), **converges** or "
-         "**diverges** (it ends above where it began, or blows up).")
+         "**diverges** (it ends above where it began, blows up, or ends worse than guessing: above 1.5 × ln 2 ≈ 1.04, "
+         "as one epoch at a huge rate can already have blown up).")
 W.begin([LAB])
 W.choice(LAB, "experiment", "Experiment", horizontal=True)
 experiment = st.session_state[W.key(LAB, "experiment")]
@@ -46,14 +47,19 @@ if settings is not None:
         view = group_panel(SLOT, configs, labels, figures, [["loss"]], "lab_rates")
     else:
         configs, labels = schedule_group(base, settings.schedules, settings.schedule_lr)
-        st.caption(" · ".join(f"**{SCHEDULES[s].label}**: `{SCHEDULES[s].formula}`" for s in settings.schedules)
-                   + f" (step size {base.train.lr_step}, γ = {base.train.lr_gamma:g}, plateau patience "
-                   f"{base.train.lr_patience}). Lines that coincide hide each other: reduce-on-plateau keeps the "
-                   "constant rate until the validation loss stops improving, and an exponential decay by γ = 0.5 "
-                   "per epoch has almost no rate left after ten epochs.")
+        names = {"lr_step": "step size", "lr_gamma": "γ", "lr_patience": "patience"}
+        st.caption(" · ".join(
+            f"**{SCHEDULES[c.train.schedule].label}**: `{SCHEDULES[c.train.schedule].formula}`"
+            + "".join(f", {names[k]} {getattr(c.train, k):.3g}"
+                      for k in SCHEDULES[c.train.schedule].params.get("uses", ()))
+            for c in configs) + ". A constant rate that is too large keeps the loss jumping; each schedule decays "
+            "it within the run (exponential to 1% of lr₀ at the last epoch) so the loss settles lower. "
+            "Reduce-on-plateau decays only once the validation loss stops improving: until then its line lies on "
+            "the constant one.")
         figures = {"loss": overlay_figure("Training loss per epoch (log scale)", labels, log_y=True),
                    "lr": rate_figure(labels, [planned_rates(c) for c in configs])}
         view = group_panel(SLOT, configs, labels, figures, [["lr", "loss"]], "lab_schedules")
     done = view is not None and view.status not in ("queued", "running", "paused")
     for run in ((view.snapshot or {}).get("runs") or []) if done else []:
-        st.markdown(outcome(run["label"], run["history"].get("train_loss") or []))
+        st.markdown(outcome(run["label"], run["history"].get("train_loss") or [], CHANCE_LOSS,
+                            run.get("status") == "stopped"))

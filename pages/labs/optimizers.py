@@ -9,7 +9,14 @@ from nnlib.labs.surfaces import SURFACES, surface_grid
 from nnlib.labs.train_groups import optimizer_group
 from ui.labs import widgets as W
 from ui.labs.group_runs import group_panel
-from ui.labs.optimizer_plots import COLORS, loss_curves_figure, race_figure, race_table, race_verdict
+from ui.labs.optimizer_plots import (
+    COLORS,
+    divergence_warnings,
+    loss_curves_figure,
+    race_figure,
+    race_table,
+    race_verdict,
+)
 from ui.labs.train_plots import overlay_figure
 
 LAB = "optimizers"
@@ -22,7 +29,7 @@ def experiment(surface: str, names: tuple[str, ...], lr_scale: float, steps: int
     s = SURFACES[surface]
     paths = race(s, names, steps=steps, start=start, noise=noise, seed=seed, lr_scale=lr_scale)
     return race_figure(s, surface_grid(s), paths), loss_curves_figure(paths), race_table(s, paths), \
-        race_verdict(s, paths), [p.message for p in paths if p.diverged]
+        race_verdict(s, paths), divergence_warnings(paths)
 
 
 def reset_start() -> None:
@@ -34,8 +41,9 @@ def reset_start() -> None:
 W.header("Optimizers on 2D loss surfaces",
          "Each optimizer starts at the same point and follows its update rule on f(x, y): SGD steps "
          "w ← w - lr ∇f, momentum keeps a velocity v ← βv + ∇f, Adam divides by a running RMS of the gradient. "
-         "Press **Play** (or drag the step slider) and watch SGD zig-zag across the steep side of the valley while "
-         "momentum travels along its floor (the table below says which optimizer got where, and in how many steps); "
+         "Press **Play** (or drag the step slider) and watch SGD zig-zag across the steep side of the valley at "
+         "every step while momentum, in a few slow swings, travels along its floor to the minimum "
+         "(the table below says which optimizer got where, and in how many steps); "
          "try the saddle and the surface with two minima.")
 W.begin([LAB])
 c1, c2, c3, c4 = st.columns([1.3, 1, 1, 1])

@@ -27,3 +27,19 @@ def test_a_lab_page_registers_its_chart_updaters_when_it_renders(monkeypatch) ->
     assert set(PATCHERS) <= set(live.PATCHERS)
     assert all(live.PATCHERS[k] is fn for k, fn in PATCHERS.items())
 
+
+
+def test_every_lab_kind_survives_the_polls_query_and_draws_its_curves() -> None:
+    """The schedules' loss chart stayed empty for the whole run (a walkthrough, epoch 148 of 300) while "rates" drew
+    live: the poll's kind was cut to 12 characters, "lab_schedules" became "lab_schedule", a kind with no patcher,
+    and every answer carried no patches. Each lab kind must come through the query whole and patch its charts."""
+    from ui.labs.group_runs import register_lab_patchers
+
+    register_lab_patchers()
+    run = {"label": "cosine", "status": "running",
+           "history": {"epoch": [1, 2], "train_loss": [0.7, 0.5], "lr": [0.3, 0.29]}}
+    for kind in PATCHERS:
+        parsed = live.poll_arguments({"kind": kind, "seq": "3"})[2]
+        assert parsed == kind and parsed in live.PATCHERS
+    patches = live.PATCHERS[live.poll_arguments({"kind": "lab_schedules"})[2]]({"runs": [run]}, {})
+    assert list(patches["loss"][0]["y"]) == [0.7, 0.5] and list(patches["lr"][0]["x"]) == [1, 2]

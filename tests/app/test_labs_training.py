@@ -65,8 +65,9 @@ def test_learning_rate_lab_schedules_draw_their_planned_rates():
                                  "learning_rate.epochs": "60"})
     lr_fig = next(f for f in charts(at) if f["layout"]["title"]["text"].startswith("Learning rate"))
     step, cosine = (arr(t["y"]) for t in lr_fig["data"])
-    assert step[0] == np.float32(0.3) and step[30] == np.float32(0.15) and len(step) == 60
-    assert cosine[-1] < 0.001
+    assert step[0] == np.float32(3.0) and step[15] == np.float32(3.0 * 0.3) and len(step) == 60  # every T/4 by 0.3
+    assert step[14] == np.float32(3.0)
+    assert cosine[-1] < 0.001 * cosine[0]
     again = lab("learning_rate", **{"learning_rate.experiment": "schedules", "learning_rate.schedules": "step"})
     assert any("at least two schedules" in w.value for w in again.warning)
 

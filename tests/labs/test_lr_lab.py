@@ -8,6 +8,7 @@ import math
 import pytest
 
 from nnlib.labs.lr_lab import (
+    CHANCE_LOSS,
     lr_problem,
     outcome,
     planned_rates,
@@ -68,8 +69,8 @@ def test_verdict_and_outcome_sentences():
 
 @pytest.mark.parametrize(("schedule", "expected"), [
     ("constant", lambda e: 0.3),
-    ("step", lambda e: 0.3 * 0.5 ** (e // 30)),
-    ("exponential", lambda e: 0.3 * 0.5 ** e),
+    ("step", lambda e: 0.3 * 0.3 ** (e // 25)),
+    ("exponential", lambda e: 0.3 * 0.01 ** (e / 100)),
     ("cosine", lambda e: 0.3 * (1 + math.cos(math.pi * e / 100)) / 2),
 ])
 def test_planned_rates_follow_the_lecture_formulas(schedule, expected):
@@ -111,3 +112,36 @@ def test_a_flat_curve_is_stuck_not_diverging():
     assert verdict([0.6931, 0.6925, 0.6920]) == "stuck"
     assert verdict_label("initializer = zeros", [0.6931, 0.6932], ended=True) == "initializer = zeros · stuck"
     assert verdict([0.69, 0.75]) == "diverges" and verdict([0.69, 0.6]) == "slow"
+
+
+def test_a_run_that_blew_up_in_its_first_epoch_reads_diverges_not_slow():
+    """lr = 10 stopped after 34 epochs (a walkthrough): training loss 4.12 -> 3.92 read "slow", the same word as
+    lr = 0.001's crawl, because it was judged against its own first epoch, already far above chance (ln 2)."""
+    blown = [4.12, 5.0, 3.7, 4.4, 3.92]
+    assert verdict(blown, CHANCE_LOSS) == "diverges"
+    assert verdict_label("lr = 10", blown, ended=True, chance=CHANCE_LOSS) == "lr = 10 · diverges"
+    sentence = outcome("lr = 10", blown, CHANCE_LOSS, stopped=True)
+    assert sentence == ("**lr = 10**: stopped after 5 epochs, so far diverges (training loss 4.12 → 3.92, worse "
+                        "than guessing: 0.693).")
+    crawl = [0.736, 0.73, 0.72, 0.71]  # lr = 0.001 after 40 epochs: above chance but falling, still "slow"
+    assert verdict(crawl, CHANCE_LOSS) == verdict(crawl) == "slow"
+    assert verdict([0.6931, 0.6932], CHANCE_LOSS) == "stuck"  # at chance, not blown up
+    assert verdict([0.5, 0.2, 0.05], CHANCE_LOSS) == "converges"
+
+
+def test_at_the_labs_defaults_every_schedule_settles_below_the_too_large_constant_rate():
+    """The intro says schedules take large steps first, then settle. At the old defaults (lr_0 0.3, one gamma 0.5
+    for all) the constant rate won (0.000336), plateau never dropped its rate and exponential was stuck "slow"
+    (a walkthrough). At the defaults the constant rate must be too large to settle, every schedule must end far
+    below it, and reduce-on-plateau must really reduce."""
+    from nnlib.labs.train_settings import LearningRateLab
+
+    lab = LearningRateLab()
+    configs, labels = schedule_group(lr_problem(lab.epochs, lab.seed), lab.schedules, lab.schedule_lr)
+    cols = dict(zip(labels, (train_losses(c) for c in configs), strict=True))
+    constant = cols.pop("constant")["train_loss"]
+    assert constant[-1] > 5 * min(constant)  # it got low once and bounced back up: too large to settle
+    for label, c in cols.items():
+        assert c["train_loss"][-1] < constant[-1] / 5, label
+        assert verdict(c["train_loss"], CHANCE_LOSS) == "converges", label
+    assert min(cols["plateau"]["lr"]) < lab.schedule_lr / 2  # its rate did drop

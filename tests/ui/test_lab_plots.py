@@ -10,7 +10,7 @@ from nnlib.labs.activation_lab import all_activation_curves
 from nnlib.labs.conv import LECTURE_INPUT, LECTURE_KERNEL, bottleneck_comparison, conv_walk, small_int_matrix
 from nnlib.labs.dropout_lab import dropout_pass, mean_of_dropout_passes
 from nnlib.labs.init_depth import compare_initializers
-from nnlib.labs.optimizer_paths import race
+from nnlib.labs.optimizer_paths import PATH_OPTIMIZERS, race
 from nnlib.labs.pool_norm import normalize, pool_walk
 from nnlib.labs.surfaces import SURFACES, surface_grid
 from ui.labs.common import add_player, fmt_value, sample_indices
@@ -19,7 +19,7 @@ from ui.labs.curve_plots import all_activations_figure, gradient_figure, softmax
 from ui.labs.grid_plots import conv_walk_figure, norm_figure, pool_walk_figure, tensor_layout
 from ui.labs.links import settings_from_query
 from ui.labs.network_plots import dropout_figure, dropout_mean_figure, init_std_figure
-from ui.labs.optimizer_plots import race_figure, race_table, race_verdict
+from ui.labs.optimizer_plots import divergence_warnings, race_figure, race_table, race_verdict
 
 LECTURE_OUTPUT = [[-5, 16, 36], [10, -6, 15], [13, 34, 13]]
 
@@ -84,7 +84,7 @@ def test_race_figure_frames_reveal_each_path_up_to_the_step():
         assert [len(t.x) for t in frame.data] == [k + 1, k + 1]
     np.testing.assert_allclose(fig.frames[-1].data[1].x, paths[1].xs)
     rows = race_table(surface, paths)
-    assert rows[1]["steps to global minimum"] == paths[1].steps_to_reach((0.0, 0.0), 0.05)
+    assert rows[1]["steps to global minimum"] == str(paths[1].steps_to_reach((0.0, 0.0), 0.05))
 
 
 def test_race_table_says_what_each_optimizer_did():
@@ -94,17 +94,34 @@ def test_race_table_says_what_each_optimizer_did():
     sgd, nesterov, too_fast = (row["outcome"] for row in race_table(surface, paths))
     assert sgd == "did not settle within 0.05 of a minimum in 100 steps"
     assert nesterov == f"settled at the global minimum at step {paths[1].steps_to_reach((0.0, 0.0), 0.05)}"
-    assert too_fast == paths[2].message and paths[2].diverged
+    assert paths[2].diverged and too_fast == paths[2].message.split(":")[0] and too_fast.startswith("diverged at step")
     two = SURFACES["two_minima"]
     (stuck,) = race_table(two, race(two, ("sgd",), steps=100))
     assert stuck["outcome"].startswith("settled at the minimum (0.96, 0.00) at step ")
 
 
+def test_race_table_and_warnings_at_the_extremes_read_as_words():
+    """Learning-rate scale 10, 2000 steps (a walkthrough): three identical "diverged at step 2" boxes naming no
+    optimizer, Adam's final f = 1e-30 cut to "00000000000000" and Python's "None" under "steps to"."""
+    surface = SURFACES["valley"]
+    paths = race(surface, PATH_OPTIMIZERS, steps=2000, lr_scale=10.0)
+    rows = {row["optimizer"]: row for row in race_table(surface, paths)}
+    assert rows["sgd"]["steps to global minimum"] == "never"
+    assert all(row["steps to global minimum"] != "None" for row in rows.values())
+    adam = paths[PATH_OPTIMIZERS.index("adam")]
+    assert rows["adam"]["final f"] == f"{float(adam.losses[-1]):.3g}" and len(rows["adam"]["final f"]) <= 10
+    diverged = [p.label for p in paths if p.diverged]
+    assert len(diverged) >= 2
+    warnings = divergence_warnings(paths)
+    assert len(warnings) == len({p.message for p in paths if p.diverged})  # one box per distinct message
+    assert all(any(w.startswith(name) or f", {name}" in w.split(":")[0] for w in warnings) for name in diverged)
+
+
 def test_race_verdict_orders_who_settled_and_names_who_did_not():
     surface = SURFACES["valley"]
     paths = race(surface, ("sgd", "momentum", "nesterov"), steps=100)
-    assert race_verdict(surface, paths) == ("Settled within 0.05 of the global minimum in 100 steps: nesterov "
-                                            "(step 88), then momentum (step 100). Not there: sgd.")
+    assert race_verdict(surface, paths) == ("Settled within 0.05 of the global minimum in 100 steps: momentum "
+                                            "(step 80), then nesterov (step 92). Not there: sgd.")
     assert race_verdict(surface, paths[:1]) == ("Settled within 0.05 of the global minimum in 100 steps: none. "
                                                 "Not there: sgd.")
 

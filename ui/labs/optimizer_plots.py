@@ -83,7 +83,7 @@ def outcome(surface: Surface, path: Path) -> str:
     """What one optimizer did, in words: the minimum it settled at (within REACH_TOL, to stay) and from which step,
     that it never settled, or where it diverged."""
     if path.diverged:
-        return path.message
+        return path.message.split(":")[0]  # "diverged at step 2": the warning above the chart says why
     for i, m in enumerate(surface.minima):
         step = path.steps_to_reach(m, REACH_TOL)
         if step is not None:
@@ -93,16 +93,28 @@ def outcome(surface: Surface, path: Path) -> str:
 
 def race_table(surface: Surface, paths: Sequence[Path]) -> list[dict[str, object]]:
     """One row per optimizer: where it ended, its loss, the step it settled within REACH_TOL of each minimum
-    (empty if it never did) and the outcome in words (the column said only "100 steps" on every row)."""
+    ("never" if it did not) and the outcome in words (the column said only "100 steps" on every row). Numbers are
+    written out here: the dataframe showed Python's "None" and cut Adam's f = 1e-30 to "00000000000000"."""
     rows = []
     for p in paths:
-        row: dict[str, object] = {"optimizer": p.label, "end x": round(float(p.xs[-1]), 4),
-                                  "end y": round(float(p.ys[-1]), 4), "final f": float(p.losses[-1])}
+        row: dict[str, object] = {"optimizer": p.label, "end x": f"{float(p.xs[-1]):.4g}",
+                                  "end y": f"{float(p.ys[-1]):.4g}", "final f": f"{float(p.losses[-1]):.3g}"}
         for i, m in enumerate(surface.minima):
-            row[f"steps to {_minimum_name(surface, i)}"] = p.steps_to_reach(m, REACH_TOL)  # None: never settled
+            step = p.steps_to_reach(m, REACH_TOL)
+            row[f"steps to {_minimum_name(surface, i)}"] = "never" if step is None else str(step)
         row["outcome"] = outcome(surface, p)
         rows.append(row)
     return rows
+
+
+def divergence_warnings(paths: Sequence[Path]) -> list[str]:
+    """One warning per distinct divergence, naming the optimizers it hit (three identical boxes said "diverged at
+    step 2" without saying whose path it was)."""
+    by_message: dict[str, list[str]] = {}
+    for p in paths:
+        if p.diverged:
+            by_message.setdefault(p.message, []).append(p.label)
+    return [f"{', '.join(names)}: {message}" for message, names in by_message.items()]
 
 
 def race_verdict(surface: Surface, paths: Sequence[Path]) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from nnlib.labs.fitting_lab import best_index, sweep_points
-from nnlib.labs.lr_lab import verdict_label
+from nnlib.labs.lr_lab import CHANCE_LOSS, verdict_label
 from ui.curve_style import EPOCH_AXIS, LEGEND_BELOW  # one epoch axis and legend for every chart
 from ui.labs.mc_plots import mc_patches
 from ui.plots import PALETTE, _layout
@@ -91,7 +91,8 @@ def verdict_patch(runs: Sequence[dict[str, Any]]) -> dict[int, dict[str, Any]]:
         losses = list((run.get("history") or {}).get("train_loss") or [])
         status, label = run.get("status"), str(run.get("label", ""))
         ended = status not in (None, "queued", "ready", "running", "paused", "stopped")
-        out[i]["name"] = f"{label} · stopped" if status == "stopped" else verdict_label(label, losses, ended)
+        out[i]["name"] = f"{label} · stopped" if status == "stopped" else verdict_label(label, losses, ended,
+                                                                                        CHANCE_LOSS)
     return out
 
 
