@@ -144,7 +144,8 @@ def test_switching_the_experiment_does_not_show_the_last_ones_results():
     sweep, loss = charts(at)
     assert sweep["layout"]["title"]["text"].endswith("vs capacity")
     assert np.isnan(arr(sweep["data"][0]["y"])).all()  # no results drawn on the capacity axes
-    assert [t["name"] for t in loss["data"]][0].startswith("Width (every hidden layer) = ") and all(len(t["x"]) == 0 for t in loss["data"])
+    assert [t["name"] for t in loss["data"]][0].startswith("Width (every hidden layer) = ")
+    assert all(len(t["x"]) == 0 for t in loss["data"])
 
 
 def test_the_schedules_experiment_shows_no_verdicts_of_the_rates_one():
