@@ -11,6 +11,7 @@ from plotly.subplots import make_subplots
 
 from nnlib.labs.dropout_lab import DropoutPass
 from nnlib.labs.init_depth import DepthRun
+from nnlib.words import count
 from ui.labs.common import FONT, add_player, matrix_axes, matrix_heatmap, matrix_text, sample_indices
 
 TINY = 1e-12  # a std of exactly 0 (all-zeros init) still shows on a log axis, at the floor
@@ -98,7 +99,7 @@ def dropout_mean_figure(x: np.ndarray, means: np.ndarray, most_frames: int = 40)
                         horizontal_spacing=0.05)
 
     def gap(k: int) -> str:
-        return f"after {k + 1} passes: mean |mean - x| = {float(np.abs(means[k] - x).mean()):.3f}"
+        return f"after {count(k + 1, 'pass', 'passes')}: mean |mean - x| = {float(np.abs(means[k] - x).mean()):.3f}"
 
     fig.add_trace(_cells(x, "RdBu", -lim, lim), 1, 2)
     fig.add_trace(_cells(means[shown[0]], "RdBu", -lim, lim), 1, 1)
