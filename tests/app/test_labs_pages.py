@@ -131,7 +131,22 @@ def test_depth_changes_the_std_by_layer():
     by_key(at, "slider", "lab.init.depth").set_value(4).run()
     runs = compare_initializers("tanh", depth=4, width=500, batch=200)
     for t, run in zip(chart(at)["data"], runs):
-        np.testing.assert_allclose(arr(t["y"]), np.maximum(run.stds, 1e-12), rtol=1e-5)
+        np.testing.assert_allclose(arr(t["customdata"]), run.stds, rtol=1e-5)
+        np.testing.assert_allclose(arr(t["y"])[run.stds > 0], run.stds[run.stds > 0], rtol=1e-5)
+
+
+def test_initialization_with_relu_reports_off_units_not_saturation():
+    """With ReLU the caption said "large normal ... saturated 53%": ReLU has slope 1 for x > 0 and the page defines
+    saturation as f' ~ 0. Now it reports the units that are off and says why saturation does not apply."""
+    at = lab("initialization")
+    by_key(at, "selectbox", "lab.init.activation").set_value("relu").run()
+    assert not at.exception
+    caption = next(c.value for c in at.caption if c.value.startswith("At the last layer"))
+    assert "saturated" not in caption and "large normal std" in caption and "off (a = 0" in caption
+    assert any("does not saturate" in i.value for i in at.info)
+    by_key(at, "selectbox", "lab.init.activation").set_value("tanh").run()
+    caption = next(c.value for c in at.caption if c.value.startswith("At the last layer"))
+    assert "saturated (f' ≈ 0)" in caption and not any("does not saturate" in i.value for i in at.info)
 
 
 def test_dropout_p_and_new_mask_redraw_the_mask():
