@@ -130,6 +130,7 @@ def test_the_course_maps_softmax_link_lands_on_the_softmax_part(page, server):
     page.wait_for_selector(".st-key-softmax_chart .js-plotly-plot", timeout=TIMEOUT)
     page.wait_for_function("""() => { const r = (s) => document.querySelector(s)?.getBoundingClientRect();
         const slider = r('.st-key-lab-losses-temperature'), chart = r('.st-key-softmax_chart');
-        return slider && chart && slider.top >= 0 && slider.bottom <= innerHeight && chart.top < innerHeight - 150; }""",
+        return slider && chart && slider.top >= 0 && slider.bottom <= innerHeight && chart.top < innerHeight - 150;
+        }""",
                            timeout=TIMEOUT)
     shot(page, "course_map_softmax_link")
