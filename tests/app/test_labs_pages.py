@@ -97,7 +97,7 @@ def test_stride_two_on_the_lecture_example_gives_a_two_by_two_output():
     want = conv_walk(LECTURE_INPUT, LECTURE_KERNEL, stride=2).output
     assert len(fig["frames"]) == want.size == 4
     np.testing.assert_array_equal(arr(trace(fig["frames"][-1], "output")["z"]), want)
-    assert any("→ 2 (rounded down)" in m.value for m in at.markdown)
+    assert any("floor((5 - 3 + 2·0)/2) + 1 = 2" in m.value for m in at.markdown)  # the one formula, with floor
 
 
 def test_random_matrices_replace_the_lecture_example_when_it_is_off():
