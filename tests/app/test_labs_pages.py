@@ -160,6 +160,17 @@ def test_dropout_p_and_new_mask_redraw_the_mask():
     np.testing.assert_array_equal(arr(chart(at)["data"][1]["z"]), dropout_pass(x1, 0.2, 1).mask)
 
 
+def test_zoo_sources_are_shown_whole_not_in_a_cut_table_cell():
+    """ResNet-50's source ("...; torchvision's v1.5 strides in the 3x3 conv...") was cut in the table's last column
+    at 1024 px (as were others): the sources are now written out under the table."""
+    from nnlib.labs.zoo import ZOO
+
+    at = lab("zoo")
+    assert "source" not in at.dataframe[0].value.columns
+    text = " ".join(c.value for c in at.caption)
+    assert all(entry.source in text for entry in ZOO.values())
+
+
 def test_zoo_layer_table_follows_the_chosen_net():
     at = lab("zoo")
     by_key(at, "selectbox", "lab.zoo.net").set_value("resnet18").run()
