@@ -159,8 +159,8 @@ def no_saturation_note(activation: str) -> str:
     if saturates(activation):
         return ""
     label = ACTIVATIONS[activation].label
-    return (f"**{label} does not saturate**: its slope stays about 1 for large inputs, so there is no saturated "
-            "share to show. What goes wrong is the scale: with large weights the std **explodes** layer after "
-            "layer, with small ones it vanishes; and units are **off** where a = 0 (f' = 0, no gradient), about "
-            "half of them for ReLU whatever the initializer. He's var = 2/fan_in makes up for that half and keeps "
-            "the std steady; Xavier, made for tanh, lets it fade.")
+    return (f"The activation **{label} does not saturate**: its slope stays about 1 for large inputs, so there "
+            "is no saturated share to show. What goes wrong is the scale: with large weights the std **explodes** "
+            "layer after layer, with small ones it vanishes; and units are **off** where a = 0 (f' = 0, no "
+            "gradient), about half of them for ReLU whatever the initializer. He's var = 2/fan_in makes up for that "
+            "half and keeps the std steady; Xavier, made for tanh, lets it fade.")
