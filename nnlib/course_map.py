@@ -17,11 +17,7 @@ PAGES = {"playground": "", "cnn": "cnn", "compare": "compare", "lab-activations"
          "lab-zoo": "lab-zoo", "lab-learning_rate": "lab-learning_rate", "lab-fitting": "lab-fitting",
          "lab-transfer": "lab-transfer"}
 RUN_PAGES = ("playground", "cnn")  # pages whose preset is a RunConfig that trains
-
-# Overfitting, as the lecture shows it: few noisy points, a big net, long enough to see validation turn up.
-_OVERFIT = {"data.dataset": "circle", "data.n_samples": "100", "data.noise": "35", "model.hidden": "32,32,32",
-            "model.activation": "relu", "model.initializer": "he_normal", "train.optimizer": "adam",
-            "train.lr": "0.01", "train.until_paused": "false", "train.epochs": "300"}
+FOCUS = "focus"  # the query parameter naming the widget a link lands on (ui/page_aids.js scrolls to it)
 
 
 @dataclass(frozen=True)
@@ -32,12 +28,17 @@ class Concept:
     sentence: str
     page: str  # a key of PAGES
     query: dict[str, str] = field(default_factory=dict)
+    # the widget key of the part of the page that shows the concept, when it is not at the top: the link's
+    # `focus` parameter, which the browser scrolls to (ui/page_aids.js); "Softmax" opened the Losses lab at the
+    # line-fitting chart, two screens above the softmax part
+    focus: str = ""
 
     @property
     def link(self) -> str:
         """The relative URL that opens the page with the preset (a fresh page, so the preset is applied)."""
         path = "/" + PAGES[self.page]
-        return f"{path}?{urlencode(self.query)}" if self.query else path
+        query = {**self.query, **({FOCUS: self.focus} if self.focus else {})}
+        return f"{path}?{urlencode(query)}" if query else path
 
     @property
     def trains(self) -> bool:
@@ -51,9 +52,10 @@ COURSE: tuple[Concept, ...] = (
     Concept("Activations and their derivatives", "Each non-linearity next to its derivative: ReLU's gradient is "
             "0 or 1, sigmoid's never exceeds 1/4.", "lab-activations", {"activations.activation": "relu"}),
     Concept("Softmax", "Softmax turns scores into probabilities, p_i = e^(z_i/T) / sum_j e^(z_j/T); the "
-            "temperature T sharpens or flattens them.", "lab-losses", {"losses.temperature": "2"}),
-    Concept("The losses", "Squared error, Huber and absolute error pulled by outliers; cross-entropy for "
-            "classes.", "lab-losses", {"losses.n_outliers": "8"}),
+            "temperature T sharpens or flattens them.", "lab-losses", {"losses.temperature": "2"},
+            focus="lab.losses.temperature"),
+    Concept("The losses", "Outliers pull a squared-error fit towards them, while Huber and absolute error hold "
+            "the line; cross-entropy for classes.", "lab-losses", {"losses.n_outliers": "8"}),
     Concept("Gradient descent and backprop", "Each step goes against the gradient that backprop computes, "
             "w <- w - lr * dL/dw: follow the path on a loss surface.", "lab-optimizers",
             {"optimizers.surface": "valley"}),
@@ -70,14 +72,18 @@ COURSE: tuple[Concept, ...] = (
     Concept("Train, validation and test splits", "The model learns from the training points, is tuned on the "
             "validation ones and judged once on the test ones.", "playground",
             {"data.noise": "20", "data.train_frac": "0.5", "data.val_frac": "0.25"}),
-    Concept("Over- and underfitting", "A big net on 100 noisy points: the training loss keeps falling while the "
-            "validation loss turns up.", "playground", _OVERFIT),
-    Concept("L1 and L2", "The overfitting setup with L2: the penalty (l2/2) sum w^2 keeps weights small and the "
-            "boundary smooth.", "playground", {**_OVERFIT, "train.l2": "0.01"}),
-    Concept("Dropout", "The overfitting setup with dropout 0.3: random units are zeroed while training, so no "
-            "unit can memorize a point.", "playground", {**_OVERFIT, "model.dropout": "0.3"}),
-    Concept("Early stopping", "The overfitting setup stopped when the validation loss has not improved for 20 "
-            "epochs, with the best weights restored.", "playground", {**_OVERFIT, "train.patience": "20"}),
+    Concept("Over- and underfitting", "Wider and wider nets on the same noisy points: too few neurons underfit, "
+            "many fit the training set while the validation loss turns up again.", "lab-fitting",
+            {"fitting.experiment": "capacity"}),
+    Concept("L1 and L2", "The overfitting net beside the same net with a penalty on its weights, (l2/2) sum w^2 "
+            "or l1 sum |w|: smaller weights, a smoother fit; a line per penalty says if it beat the baseline.",
+            "lab-fitting",             {"fitting.experiment": "remedies", "fitting.remedies": "l2,l1"}),
+    Concept("Dropout", "Each value is dropped with probability p while training and the survivors scaled by "
+            "1/(1-p): the mask, why the average of many passes is the eval output.", "lab-dropout",
+            {"dropout.p": "0.5"}),
+    Concept("Early stopping", "The overfitting net stopped when its validation loss has not improved for 20 "
+            "epochs, with the best weights restored, beside the net that trains on.", "lab-fitting",
+            {"fitting.experiment": "remedies", "fitting.remedies": "early_stopping", "fitting.patience": "20"}),
     Concept("Data augmentation", "Shifted copies of each training digit teach that position does not matter.",
             "cnn", {"data.augment": "shift", "train.epochs": "15"}),
     Concept("Weight initialization", "Through 10 tanh layers, small weights shrink activations to 0 and large "

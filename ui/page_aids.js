@@ -30,6 +30,31 @@ function nameStepButtons() {
   }).observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ["aria-label"] });
 }
 
+// A link may name the part of the page it is about (?focus=<widget key>, nnlib.course_map.Concept.focus): the
+// course map's "Softmax" opened the Losses lab two screens above the softmax part. Once per page load this scrolls
+// that widget into view, again while the charts above it still render and push it down, and stops for good as
+// soon as the student scrolls, types or clicks, or after a few seconds.
+function landOnFocus() {
+  const want = new URLSearchParams(window.location.search).get("focus");
+  const marker = `${window.location.pathname}?${want}`;
+  if (!want || window.__nnFocused === marker) return;
+  window.__nnFocused = marker;
+  const selector = `.st-key-${want.replace(/[^a-zA-Z0-9_-]/g, "-")}`;  // Streamlit's class for a keyed element
+  let stop = false;
+  for (const ev of ["wheel", "touchstart", "keydown", "mousedown"])
+    window.addEventListener(ev, () => { stop = true; }, { once: true, capture: true });
+  const until = Date.now() + 8000;
+  const tick = () => {
+    if (stop || Date.now() > until) return;
+    const el = document.querySelector(selector);
+    const box = el && el.getBoundingClientRect();
+    if (box && Math.abs(box.top + box.height / 2 - window.innerHeight / 2) > 8) el.scrollIntoView({ block: "center" });
+    setTimeout(tick, 250);
+  };
+  tick();
+}
+
 export default function () {
   nameStepButtons();
+  landOnFocus();
 }

@@ -77,7 +77,23 @@ def group_payload(configs: Sequence[RunConfig], labels: Sequence[str], watch: Se
         raise VariantError(problems)
     return {"configs": [c.to_dict() for c in configs], "labels": list(labels), "interval": GROUP_INTERVAL_S,
             "watch": list(watch), "lab": lab, "lab_options": dict(lab_options or {}),
-            "plans": [dict(p) for p in plans] if plans is not None else None}
+            "plans": [dict(p) for p in plans] if plans is not None else None, "plan": group_plan(configs, plans)}
+
+
+def group_plan(configs: Sequence[RunConfig], plans: Sequence[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """What the group announces before its first snapshot, as a single run does (nnlib.validation.run_plan): the
+    status line read "Epoch 0 / 0 · 0 ms of training · running" for 10 s and more while a lab's worker loaded
+    PyTorch and the data on a busy box; with this it reads "Epoch 0 / 15 · Preparing 3 runs: loading ...". The
+    horizon is the longest run's (the group's epoch is its furthest run's, group_snapshot)."""
+    from nnlib.validation import run_plan
+
+    each = list(plans) if plans is not None else [run_plan(c) for c in configs]
+    first = each[0].get("preparing") or "Preparing: loading the data…"
+    what = first.removeprefix("Preparing: ") if first.startswith("Preparing: ") else first
+    return {"epochs": max(int(p.get("epochs") or 0) for p in each),
+            "until_paused": any(p.get("until_paused") for p in each),
+            "limit": next((p.get("limit") for p in each if p.get("limit")), None),
+            "preparing": f"Preparing {count(len(each), 'run')}: {what}" if len(each) > 1 else first}
 
 
 def group_budget(configs: Sequence[RunConfig]) -> JobBudget:

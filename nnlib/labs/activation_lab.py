@@ -55,7 +55,13 @@ def saturation_intervals(x: np.ndarray, derivative: np.ndarray, fraction: float 
     slope = np.abs(derivative)
     low = slope < fraction * slope.max()
     edges = np.flatnonzero(np.diff(np.r_[0, low.astype(np.int8), 0]))
-    return [(float(x[a]), float(x[b - 1])) for a, b in zip(edges[::2], edges[1::2])]
+    # rounded: a grid point at 0 computed as -1.2e-16 read "x in [-6.00, -0.00]"
+    return [(_tidy(x[a]), _tidy(x[b - 1])) for a, b in zip(edges[::2], edges[1::2])]
+
+
+def _tidy(v: float) -> float:
+    """A grid value without float dust: 12 significant decimals, and no negative zero."""
+    return float(np.round(v, 12)) + 0.0
 
 
 def activation_curve(name: str, lo: float = -6.0, hi: float = 6.0, points: int = 1201) -> ActivationCurve:

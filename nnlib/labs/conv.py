@@ -23,6 +23,11 @@ def small_int_matrix(rows: int, cols: int, seed: int = 0, lo: int = 0, hi: int =
     return np.random.default_rng(seed).integers(lo, hi + 1, size=(rows, cols))
 
 
+# The one output-size formula every tooltip, the page text and the shape table quote (three tooltips gave three
+# different ones: with and without floor, with and without dilation); conv_output_size computes it.
+CONV_OUTPUT_FORMULA = "output = floor((W + 2P - D(F-1) - 1)/S) + 1, i.e. floor((W - F + 2P)/S) + 1 when D = 1"
+
+
 def conv_output_size(w: int, f: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
     """Output length along one axis: floor((W + 2P - D(F-1) - 1) / S) + 1 (torch's formula; with D = 1 it is the
     lecture's (W - F + 2P)/S + 1). Raises ValueError when the (dilated) kernel does not fit."""

@@ -29,25 +29,33 @@ class DropoutPass:
     eval_output: np.ndarray  # x, unchanged
 
 
+def _mask(shape: tuple[int, ...], p: float, generator: torch.Generator) -> torch.Tensor:
+    """One Bernoulli(1 - p) keep-mask, drawn exactly as nn.Dropout draws it on the CPU (float32 bernoulli_)."""
+    return torch.empty(shape, dtype=torch.float32).bernoulli_(1.0 - p, generator=generator)
+
+
 def dropout_pass(x: np.ndarray, p: float, seed: int = 0) -> DropoutPass:
     """Drop each value with probability p. The mask is drawn exactly as nn.Dropout draws it on the CPU after
     torch.manual_seed(seed) (a Bernoulli(1 - p) per value), without touching the global random state."""
     _check_p(p)
     xt = torch.as_tensor(np.asarray(x, dtype=np.float32))
-    mask = torch.empty_like(xt).bernoulli_(1.0 - p, generator=torch.Generator().manual_seed(seed))
+    mask = _mask(tuple(xt.shape), p, torch.Generator().manual_seed(seed))
     scale = 1.0 / (1.0 - p)
     return DropoutPass(p, mask.numpy(), scale, (xt * (mask * scale)).numpy(), xt.numpy().copy())
 
 
 def mean_of_dropout_passes(x: np.ndarray, p: float, n: int, seed: int = 0) -> np.ndarray:
     """Running mean over 1..n training-mode passes (shape n x x.shape): it tends to x itself, which is why the
-    survivors are scaled by 1/(1-p) and evaluation can simply switch dropout off."""
+    survivors are scaled by 1/(1-p) and evaluation can simply switch dropout off. Pass 1 uses the very mask
+    dropout_pass(x, p, seed) draws (the page shows that pass above the average: a different first mask made
+    "after 1 pass" contradict the "train" grid right above it); passes 2..n continue the same random stream."""
     _check_p(p)
     if not 1 <= n <= MAX_PASSES:
         raise ValueError(f"the number of passes must be 1..{MAX_PASSES}")
     x = np.asarray(x, dtype=np.float64)
-    rng = np.random.default_rng(seed)
-    outputs = (rng.random((n, *x.shape)) >= p) * x / (1.0 - p)
+    generator = torch.Generator().manual_seed(seed)
+    masks = np.stack([_mask(x.shape, p, generator).numpy() for _ in range(n)]).astype(np.float64)
+    outputs = masks * x / (1.0 - p)
     return np.cumsum(outputs, axis=0) / np.arange(1, n + 1).reshape(-1, *[1] * x.ndim)
 
 

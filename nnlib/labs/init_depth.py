@@ -5,13 +5,15 @@ activations spread and He does the same for ReLU where Xavier fades."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import torch
 from torch import nn
 
-from nnlib.activations import make_activation, widen_factor
+from nnlib.activations import ACTIVATIONS, make_activation, widen_factor
 from nnlib.initializers import INITIALIZERS, initialize
+from nnlib.labs.activation_lab import SATURATION_FRACTION, activation_curve
 
 # The initializers the lecture compares, by registry name: zeros, N(0, 0.01^2), N(0, 1), Xavier, He.
 LECTURE_INITIALIZERS = ("zeros", "small_normal", "large_normal", "xavier_normal", "he_normal")
@@ -19,7 +21,6 @@ LECTURE_INITIALIZERS = ("zeros", "small_normal", "large_normal", "xavier_normal"
 # multiply-adds forward, about 1.5 billion with the backward pass: 0.08 CPU-seconds per initializer with one torch
 # thread on this 2-core machine (0.22 s wall under a load of 9), so the lecture's five together stay under a second.
 MAX_DEPTH, MAX_WIDTH, MAX_BATCH = 12, 500, 1000
-SATURATION_LEVEL = 0.99
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,9 @@ class LayerStats:
     layer: int  # 1-based
     mean: float
     std: float
-    saturated: float  # fraction with |a| > 0.99 (tanh/sigmoid pinned at their limits)
-    zero: float  # fraction exactly 0 (ReLU units switched off)
+    saturated: float | None  # fraction with f'(z) ~ 0 (the activations lab's rule); None: the activation never
+    # saturates (ReLU & co. keep slope 1 for large x -- their "f' = 0" is a unit switched off, counted in `zero`)
+    zero: float  # fraction exactly 0 (ReLU units switched off: no output, no gradient)
     hist: np.ndarray  # counts over DepthRun.edges
     grad_std: float
     grad_hist: np.ndarray  # counts over DepthRun.grad_edges
@@ -51,6 +53,31 @@ class DepthRun:
     @property
     def stds(self) -> np.ndarray:
         return np.array([s.std for s in self.layers])
+
+
+@lru_cache(maxsize=64)
+def _peak_slope(activation: str) -> tuple[float, float]:
+    """The activation's largest |f'| on [-6, 6] and its |f'| at x = 6 (autograd, the activations lab's curve)."""
+    slope = np.abs(activation_curve(activation, points=1201).derivative)
+    return float(slope.max()), float(slope[-1])
+
+
+def saturates(activation: str) -> bool:
+    """Whether the activation's slope dies for large inputs (tanh, sigmoid, softsign...): the activations lab's
+    rule |f'| < 5% of its largest slope, at x = 6. ReLU, ELU, GELU keep slope ~1 there: for them large weights make
+    the signal explode, not saturate, and a "saturated" share would count ReLU's switched-off units (f' = 0 for
+    x < 0) as saturation, which the page defines as the f' ~ 0 of a squashing function."""
+    peak, far = _peak_slope(activation)
+    return far < SATURATION_FRACTION * peak
+
+
+def _saturated_share(activation: str, module: nn.Module, z: torch.Tensor) -> float | None:
+    """Share of pre-activations z where |f'(z)| < 5% of f's largest slope (None for a non-saturating f)."""
+    if not saturates(activation):
+        return None
+    zz = z.detach().clone().requires_grad_(True)
+    (slope,) = torch.autograd.grad(module(zz).sum(), zz)
+    return float((slope.abs() < SATURATION_FRACTION * _peak_slope(activation)[0]).float().mean())
 
 
 def deep_mlp(depth: int, width: int, activation: str, initializer: str) -> nn.Sequential:
@@ -86,10 +113,12 @@ def depth_run(initializer: str, activation: str = "tanh", depth: int = 10, width
     generator = torch.Generator().manual_seed(seed)
     x = torch.randn(batch, width, generator=generator)
     upstream = torch.randn(batch, width, generator=generator)
-    activations = []
+    activations, saturated = [], []
     h = x
     for i in range(0, len(net), 2):
-        h = net[i + 1](net[i](h))
+        z = net[i](h)
+        saturated.append(_saturated_share(activation, net[i + 1], z))
+        h = net[i + 1](z)
         h.retain_grad()
         activations.append(h)
     (h * upstream).sum().backward()
@@ -99,7 +128,7 @@ def depth_run(initializer: str, activation: str = "tanh", depth: int = 10, width
     for k, (a, g) in enumerate(zip(activations, grads)):
         values, gv = a.detach().numpy().ravel(), g.numpy().ravel()
         layers.append(LayerStats(
-            k + 1, float(values.mean()), float(values.std()), float((np.abs(values) > SATURATION_LEVEL).mean()),
+            k + 1, float(values.mean()), float(values.std()), saturated[k],
             float((values == 0).mean()), np.histogram(values, edges)[0], float(gv.std()),
             np.histogram(gv, grad_edges)[0], float(net[2 * k].weight.grad.std())))
     return DepthRun(initializer, activation, layers, edges, grad_edges)
@@ -109,3 +138,29 @@ def compare_initializers(activation: str = "tanh", names: tuple[str, ...] = LECT
                          **kwargs: int) -> list[DepthRun]:
     """One DepthRun per initializer, same inputs and upstream gradient."""
     return [depth_run(name, activation, **kwargs) for name in names]
+
+
+def last_layer_summary(runs: list[DepthRun]) -> str:
+    """The caption under the charts, in the page's own terms: "saturated" only for an activation that saturates
+    (f' ~ 0), "off" (a = 0, so f' = 0 and no gradient) for the ReLU family, "std 0" for a layer with no spread."""
+    parts = []
+    for run in runs:
+        s = run.layers[-1]
+        std = "std 0" if s.std == 0 else f"std {s.std:.2g}"
+        state = f"saturated (f' ≈ 0) {s.saturated:.0%}, exactly 0 {s.zero:.0%}" if s.saturated is not None \
+            else f"off (a = 0, no gradient) {s.zero:.0%}"
+        parts.append(f"{run.initializer.replace('_', ' ')} {std}, {state}")
+    return "At the last layer: " + "; ".join(parts) + "."
+
+
+def no_saturation_note(activation: str) -> str:
+    """What the page says instead of "large weights saturate" when the activation cannot saturate ("" when it can):
+    the lesson for ReLU is the scale (explode / vanish) and the switched-off units."""
+    if saturates(activation):
+        return ""
+    label = ACTIVATIONS[activation].label
+    return (f"The activation **{label} does not saturate**: its slope stays about 1 for large inputs, so there "
+            "is no saturated share to show. What goes wrong is the scale: with large weights the std **explodes** "
+            "layer after layer, with small ones it vanishes; and units are **off** where a = 0 (f' = 0, no "
+            "gradient), about half of them for ReLU whatever the initializer. He's var = 2/fan_in makes up for that "
+            "half and keeps the std steady; Xavier, made for tanh, lets it fade.")

@@ -76,6 +76,28 @@ def norm_group_ids(kind: str, shape: tuple[int, int, int, int], groups: int = 2)
     return np.broadcast_to(ids[:, :, None, None], shape).copy()
 
 
+def _span(noun: str, members: list[int], total: int) -> str:
+    """'example 2', 'channels 1-2', 'all 4 channels' (1-based, as the figure labels its rows and columns)."""
+    if len(members) == total and total > 1:
+        return f"all {total} {noun}s"
+    if len(members) == 1:
+        return f"{noun} {members[0] + 1}"
+    return f"{noun}s {members[0] + 1}-{members[-1] + 1}"
+
+
+def group_members(ids: np.ndarray) -> list[str]:
+    """For each group id of an N x C x H x W id tensor (norm_group_ids), which examples and channels share its
+    statistics, in the figure's own words ("example 1, channels 1-2"): the table counted "group 0-3" while the
+    cells were labelled "example 1-2" and "channel 1-4", so a student could not match a row to its cells."""
+    n, c = ids.shape[:2]
+    per_cell = ids[:, :, 0, 0]
+    rows = []
+    for g in range(int(ids.max()) + 1):
+        examples, channels = (sorted({int(v) for v in axis}) for axis in np.nonzero(per_cell == g))
+        rows.append(f"{_span('example', examples, n)}, {_span('channel', channels, c)}")
+    return rows
+
+
 @dataclass(frozen=True)
 class Normalized:
     """What one normalization does to a tensor: the shared statistics and the result (before the learned

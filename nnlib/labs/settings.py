@@ -10,7 +10,7 @@ from typing import Any
 from nnlib.activations import ACTIVATIONS
 from nnlib.config import choice, num, seq
 from nnlib.initializers import INITIALIZERS
-from nnlib.labs.conv import conv_output_size
+from nnlib.labs.conv import CONV_OUTPUT_FORMULA, conv_output_size
 from nnlib.labs.dropout_lab import MAX_PASSES
 from nnlib.labs.init_depth import LECTURE_INITIALIZERS, MAX_BATCH, MAX_DEPTH, MAX_WIDTH
 from nnlib.labs.loss_lab import LINE_LOSSES
@@ -27,9 +27,9 @@ _SEED = "Seed of the random draws: the same seed gives the same numbers."
 @dataclass(frozen=True)
 class ConvLab:
     size: int = num(5, 3, 12, "Side W of the square input matrix.")
-    kernel: int = num(3, 1, 7, "Side F of the square kernel. Formula: output = floor((W + 2P - D(F-1) - 1)/S) + 1")
-    stride: int = num(1, 1, 4, "Step S between two kernel positions. Formula: output = floor((W + 2P - F)/S) + 1")
-    padding: int = num(0, 0, 3, "Rings P of zeros around the input. Formula: output = (W - F + 2P)/S + 1")
+    kernel: int = num(3, 1, 7, "Side F of the square kernel. Formula: " + CONV_OUTPUT_FORMULA)
+    stride: int = num(1, 1, 4, "Step S between two kernel positions. Formula: " + CONV_OUTPUT_FORMULA)
+    padding: int = num(0, 0, 3, "Rings P of zeros around the input. Formula: " + CONV_OUTPUT_FORMULA)
     dilation: int = num(1, 1, 3, "Gap D between kernel taps: a dilated kernel spans D(F-1) + 1 cells.")
     seed: int = num(0, 0, 10_000, _SEED)
 

@@ -43,8 +43,9 @@ def shapes(size: int, kernel: int, stride: int, padding: int, dilation: int) -> 
 W.header("Convolution arithmetic",
          "A convolution slides an F x F kernel over the input with stride S after P rings of zero padding; each "
          "position gives one output value, the sum of window × kernel (a dot product). Along each axis the output "
-         "has **(W - F + 2P)/S + 1** values and the layer learns **F x F x D_in x K + K** numbers. Press **Play** "
-         "and follow the red window; change stride and padding and see the output shrink or keep its size.")
+         "has **floor((W - F + 2P)/S) + 1** values (a dilation D spreads the kernel over D(F-1) + 1 cells) and "
+         "the layer learns **F x F x D_in x K + K** numbers. Press **Play** and follow the red window; change "
+         "stride and padding and see the output shrink or keep its size.")
 W.begin(LABS)
 lecture = W.flag("conv", "lecture", "The lecture's worked example",
                  "Use the lecture's 5x5 input and 3x3 kernel [[1,2,3],[-4,7,4],[2,-5,1]] instead of a seeded random "

@@ -77,7 +77,7 @@ if mc is not None:
     summary = band_summary(view.snapshot or {}) if view is not None else []
     if summary:
         st.markdown("\n".join(f"- {line}" for line in summary))
-    st.caption("Dropout as an ensemble: the average of T masked sub-networks tends to the eval-mode net (dropout "
-               "off, nothing rescaled) roughly like 1/√T. It is exact in expectation only for a linear map of the "
-               "last dropout layer; the ReLU before it and the sigmoid after make the limit slightly different, "
-               "which is why the probability error levels off instead of reaching 0.")
+    st.caption("Dropout as an ensemble (right chart): the average of T masked sub-networks tends to the eval-mode "
+               "net (dropout off, nothing rescaled) roughly like 1/√T. It is exact in expectation only for a linear "
+               "map of the last dropout layer; the ReLU before it and the sigmoid after make the limit slightly "
+               "different, which is why the probability error levels off instead of reaching 0.")

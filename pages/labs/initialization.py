@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from nnlib.labs.init_depth import compare_initializers
+from nnlib.labs.init_depth import compare_initializers, last_layer_summary, no_saturation_note
 from nnlib.labs.train_groups import init_group
 from ui.labs import widgets as W
 from ui.labs.group_runs import group_panel
@@ -46,10 +46,9 @@ elif settings is not None:
     std_fig, hist_fig = figures[view == "gradients"]
     st.plotly_chart(std_fig, key="init_std_chart")
     st.plotly_chart(hist_fig, key="init_hist_chart")
-    last = {r.initializer: r.layers[-1] for r in runs}
-    st.caption("At the last layer: " + "; ".join(
-        f"{name.replace('_', ' ')} std {s.std:.2g}, saturated {s.saturated:.0%}, exactly 0 {s.zero:.0%}"
-        for name, s in last.items()) + ".")
+    st.caption(last_layer_summary(runs))
+    if note := no_saturation_note(settings.activation):
+        st.info(note, icon=":material/info:")
 if settings is not None and settings.initializers:
     st.markdown("#### Trained: the loss each initializer leads to")
     st.markdown("Each initializer on the same 2-16×8-1 net (eight layers) on the circle (SGD, lr 0.1, the "
@@ -57,8 +56,9 @@ if settings is not None and settings.initializers:
                 "**all zeros** every unit of a layer computes the same output and gets the same gradient, so the "
                 "units stay copies of each other: the symmetry is never broken and the loss stays at ln 2 ≈ 0.693. "
                 "Tiny weights (normal 0.01) start the same way: the signal and the gradient vanish through depth. "
-                "Large ones (normal 1.0) saturate tanh, so their gradients are small and the loss crawls, while "
-                "Xavier (and He for ReLU) keeps every layer's signal spread and trains at once.")
+                "Large ones (normal 1.0) saturate tanh, so their gradients are small and the loss crawls (with an "
+                "activation that does not saturate, such as ReLU, they explode instead), while Xavier (and He for "
+                "ReLU) keeps every layer's signal spread and trains at once.")
     configs, labels = init_group(settings.initializers, settings.activation)
     group_panel("lab_initialization", configs, labels,
                 {"loss": overlay_figure("Training loss", labels, dash_runs=True)}, [["loss"]], "lab_rates")

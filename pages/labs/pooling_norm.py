@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 
 from nnlib.labs.conv import small_int_matrix
-from nnlib.labs.pool_norm import NORM_FORMULAS, POOL_FORMULAS, POOLS, normalize, pool_walk
+from nnlib.labs.pool_norm import NORM_FORMULAS, POOL_FORMULAS, POOLS, group_members, normalize, pool_walk
 from nnlib.labs.train_groups import norm_group
 from ui.labs import widgets as W
 from ui.labs.grid_plots import norm_figure, pool_outputs_figure, pool_walk_figure
@@ -29,9 +29,9 @@ def pooling(kind: str, size: int, stride: int, rows: int, cols: int, seed: int):
 def normalization(kind: str, batch: int, channels: int, side: int, groups: int, seed: int):  # noqa: ANN201
     x = np.random.default_rng(seed).normal(2.0, 1.5, size=(batch, channels, side, side)).round(1)
     result = normalize(x, kind, groups)
-    stats = [{"group": i, "mean": round(float(m), 3), "variance": round(float(v), 3),
-              "elements": int((result.group_ids == i).sum())} for i, (m, v) in enumerate(zip(result.means,
-                                                                                             result.variances))]
+    stats = [{"shared by": who, "mean": round(float(m), 3), "variance": round(float(v), 3),
+              "elements": int((result.group_ids == i).sum())}
+             for i, (who, m, v) in enumerate(zip(group_members(result.group_ids), result.means, result.variances))]
     return norm_figure(x, result), stats
 
 

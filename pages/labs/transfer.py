@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from nnlib.data.images import SHAPE_NAMES
 from nnlib.labs.transfer_lab import TARGET_CLASSES, held_out, transfer_group, variant_tables
 from ui.labs import widgets as W
 from ui.labs.group_runs import group_panel
@@ -15,14 +16,18 @@ from ui.labs.train_plots import overlay_figure
 LAB = "transfer"
 SLOT = "lab_transfer"
 
+# the shapes' classes named from the dataset itself: the text said "lines, circles, squares, triangles: 6 classes"
+# (four kinds for six classes; the lines are three: horizontal, vertical, diagonal)
+SHAPES_TEXT = f"{len(SHAPE_NAMES)} classes: " + ", ".join(SHAPE_NAMES)
+
 W.header("Transfer learning",
          "Features learned on one task can start another. A small CNN (two conv blocks of 8 and 16 3×3 filters, "
          "max-pooled, and a linear output on the flattened 16×7×7 maps) is **pretrained on 5,000 MNIST digits** "
-         "(offline, 2 epochs), then learns the **generated shapes** (lines, circles, squares, triangles: 6 classes) "
+         f"(offline, 2 epochs), then learns the **generated shapes** ({SHAPES_TEXT}) "
          "from only a few labelled images per class, three ways side by side: (a) the pretrained conv blocks "
          "**frozen** and only the new output layer trained, (b) **fine-tuning** everything from the pretrained "
          "weights, (c) the same net **from scratch**. The output layer is always new: the digits' 10 classes are "
-         "not the shapes' 6.")
+         f"not the shapes' {len(SHAPE_NAMES)}.")
 st.caption("Sized for a 2-core CPU server: the pretraining takes a few seconds once per server (then it is cached "
            "on disk), each variant a few seconds more; one torch thread per worker.")
 W.begin([LAB])

@@ -113,7 +113,7 @@ def test_stride_two_on_the_lecture_example_gives_a_two_by_two_output():
     want = conv_walk(LECTURE_INPUT, LECTURE_KERNEL, stride=2).output
     assert len(fig["frames"]) == want.size == 4
     np.testing.assert_array_equal(arr(trace(fig["frames"][-1], "output")["z"]), want)
-    assert any("→ 2 (rounded down)" in m.value for m in at.markdown)
+    assert any("floor((5 - 3 + 2·0)/2) + 1 = 2" in m.value for m in at.markdown)  # the one formula, with floor
 
 
 def test_random_matrices_replace_the_lecture_example_when_it_is_off():
@@ -147,7 +147,22 @@ def test_depth_changes_the_std_by_layer():
     by_key(at, "slider", "lab.init.depth").set_value(4).run()
     runs = compare_initializers("tanh", depth=4, width=500, batch=200)
     for t, run in zip(chart(at)["data"], runs):
-        np.testing.assert_allclose(arr(t["y"]), np.maximum(run.stds, 1e-12), rtol=1e-5)
+        np.testing.assert_allclose(arr(t["customdata"]), run.stds, rtol=1e-5)
+        np.testing.assert_allclose(arr(t["y"])[run.stds > 0], run.stds[run.stds > 0], rtol=1e-5)
+
+
+def test_initialization_with_relu_reports_off_units_not_saturation():
+    """With ReLU the caption said "large normal ... saturated 53%": ReLU has slope 1 for x > 0 and the page defines
+    saturation as f' ~ 0. Now it reports the units that are off and says why saturation does not apply."""
+    at = lab("initialization")
+    by_key(at, "selectbox", "lab.init.activation").set_value("relu").run()
+    assert not at.exception
+    caption = next(c.value for c in at.caption if c.value.startswith("At the last layer"))
+    assert "saturated" not in caption and "large normal std" in caption and "off (a = 0" in caption
+    assert any("does not saturate" in i.value for i in at.info)
+    by_key(at, "selectbox", "lab.init.activation").set_value("tanh").run()
+    caption = next(c.value for c in at.caption if c.value.startswith("At the last layer"))
+    assert "saturated (f' ≈ 0)" in caption and not any("does not saturate" in i.value for i in at.info)
 
 
 def test_dropout_p_and_new_mask_redraw_the_mask():
@@ -159,6 +174,17 @@ def test_dropout_p_and_new_mask_redraw_the_mask():
     assert by_key(at, "number_input", "lab.dropout.seed").value == 1
     x1 = np.random.default_rng(1001).normal(0.0, 1.0, (4, 6)).round(2)
     np.testing.assert_array_equal(arr(chart(at)["data"][1]["z"]), dropout_pass(x1, 0.2, 1).mask)
+
+
+def test_zoo_sources_are_shown_whole_not_in_a_cut_table_cell():
+    """ResNet-50's source ("...; torchvision's v1.5 strides in the 3x3 conv...") was cut in the table's last column
+    at 1024 px (as were others): the sources are now written out under the table."""
+    from nnlib.labs.zoo import ZOO
+
+    at = lab("zoo")
+    assert "source" not in at.dataframe[0].value.columns
+    text = " ".join(c.value for c in at.caption)
+    assert all(entry.source in text for entry in ZOO.values())
 
 
 def test_zoo_layer_table_follows_the_chosen_net():

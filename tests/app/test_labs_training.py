@@ -206,8 +206,8 @@ def test_a_finished_lab_says_its_computing_time_and_the_time_since_train():
     at = lab("fitting", **{"fitting.experiment": "data", "fitting.sizes": "25,50", "fitting.epochs": "20"})
     train_until_done(at, "lab_fitting")
     [status] = [p.proto.text for p in at.get("progress") if "finished" in p.proto.text]
-    assert "of training" not in status and "2 runs trained in " in status, status
-    assert " of computing; " in status and " since you pressed Train" in status, status
+    assert "of training" not in status and " from pressing Train to the end, of which " in status, status
+    assert " computing the 2 runs' epochs" in status, status
 
 
 def test_before_train_a_lab_chart_says_what_to_press_instead_of_showing_empty_axes():

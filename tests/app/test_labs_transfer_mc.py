@@ -53,3 +53,15 @@ def test_dropout_lab_monte_carlo_band_from_the_job():
     text = " ".join(m.value for m in at.markdown)
     assert "**dropout p 0.5**: P(class 1) ± " in text
     assert "**no dropout**: P(class 1) ± 0.000 (2 std, averaged)" in text
+
+
+def test_transfer_text_names_the_shapes_real_classes():
+    """The text said "lines, circles, squares, triangles: 6 classes": four kinds named for six classes."""
+    from nnlib.data.images import SHAPE_NAMES
+    from nnlib.labs.transfer_lab import TARGET_CLASSES
+
+    at = lab("transfer")
+    text = " ".join(m.value for m in at.markdown)
+    assert TARGET_CLASSES == len(SHAPE_NAMES)
+    assert f"{len(SHAPE_NAMES)} classes: " + ", ".join(SHAPE_NAMES) in text
+    assert "lines, circles, squares, triangles" not in text

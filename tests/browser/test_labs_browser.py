@@ -117,3 +117,20 @@ def test_the_zoo_shows_the_chosen_nets_layer_table(page, server):
     open_lab(page, server, "zoo", "zoo.net=vgg16")
     page.get_by_text(re.compile(r"VGG-16 \(2014\): 138,357,544 parameters")).wait_for(timeout=TIMEOUT)
     assert "VGG-16" in plot_text(page)
+
+
+def test_the_course_maps_softmax_link_lands_on_the_softmax_part(page, server):
+    """The course map's "Softmax" opened the Losses lab at the line-fitting chart, the softmax part two screens
+    down: its link names the temperature slider (focus=...), which the page scrolls into view."""
+    from nnlib.course_map import COURSE
+
+    page.set_viewport_size({"width": 1280, "height": 720})
+    (softmax,) = [c for c in COURSE if c.title == "Softmax"]
+    page.goto(f"{server}{softmax.link}")
+    page.wait_for_selector(".st-key-softmax_chart .js-plotly-plot", timeout=TIMEOUT)
+    page.wait_for_function("""() => { const r = (s) => document.querySelector(s)?.getBoundingClientRect();
+        const slider = r('.st-key-lab-losses-temperature'), chart = r('.st-key-softmax_chart');
+        return slider && chart && slider.top >= 0 && slider.bottom <= innerHeight && chart.top < innerHeight - 150;
+        }""",
+                           timeout=TIMEOUT)
+    shot(page, "course_map_softmax_link")

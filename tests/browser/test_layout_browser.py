@@ -262,3 +262,37 @@ run({{data: {{figures: {json.dumps(encode(figs))}, rows: [["confusion"], ["prf"]
     shot(page, f"confusion_{dataset}_{width}")
     for fig in figs:
         assert page.evaluate(LABEL_PROBLEMS, f".nnlive [data-fig={fig}]") == [], fig
+
+
+# the Dropout lab's Monte-Carlo row: two charts side by side, ~380 px each at 1024x768, ~500 at 1280x720
+@pytest.mark.parametrize("width", [380, 560])
+def test_the_dropout_ensemble_chart_title_is_not_cut(page, width: int) -> None:
+    """At 1024x768 the title read "Dropout as an ensemble: |average of T sub-networks - eval-mode n..." (cut by
+    the chart's box). The page's figures, drawn by live.js at the width the page gives them."""
+    import json
+
+    from tests.browser.test_live_browser import _harness
+    from ui.labs.mc_plots import ensemble_figure
+    from ui.labs.train_plots import overlay_figure
+    from ui.plots import encode
+
+    labels = ["dropout p 0.3", "no dropout"]
+    figs = {"loss": overlay_figure("Loss: train (solid), validation (dashed)", labels, ("train", "val")),
+            "ensemble": ensemble_figure(labels)}
+    html = f"""<!doctype html><html><body><div id="host" style="width: {width}px"><div class="nnlive"></div>
+</div><script type="module">
+import run from "/live.js";
+run({{data: {{figures: {json.dumps(encode(figs))}, rows: [["loss"], ["ensemble"]], url: null, plotly: "/plotly.js",
+             kind: "lab", active: false, seq: 0, status: "", opts: {{}}, poll: 40}},
+     parentElement: document.getElementById("host"), setTriggerValue: () => null}});
+</script></body></html>"""
+    _harness(page, [], html)
+    page.wait_for_function("() => document.querySelectorAll('.nnlive .main-svg').length >= 2")
+    page.wait_for_timeout(300)
+    shot(page, f"dropout_ensemble_{width}")
+    for fig in figs:
+        cut = page.evaluate("""(sel) => { const d = document.querySelector(sel), t = d.querySelector('.gtitle');
+          const box = d.getBoundingClientRect(), q = t.getBoundingClientRect();
+          return q.left < box.left - 0.5 || q.right > box.right + 0.5 ? t.textContent : ''; }""",
+                            f".nnlive [data-fig={fig}]")
+        assert cut == "", fig

@@ -108,3 +108,17 @@ def test_a_group_of_fixed_epochs_is_bounded_and_one_open_ended_run_makes_it_run_
     worker.join(30)
     assert first["until_paused"] is True and first["epochs"] == run_epochs(configs[0])  # the open run's limit
     assert [r["until_paused"] for r in first["runs"]] == [True, False]
+
+
+def test_a_waiting_group_announces_its_epochs_and_what_it_prepares():
+    """A lab's group sat at "Epoch 0 / 0 · 0 ms of training · running" for 10 s and more while its worker loaded
+    PyTorch and the data: the group had no plan, so the status line knew neither the total nor the stage."""
+    from ui.status_line import status_text
+
+    configs = [BASE.replace(train={"epochs": 15}), BASE.replace(train={"epochs": 15, "lr": 0.1})]
+    plan = group_payload(configs, ["a", "b"])["plan"]
+    running = status_text(None, "running", None, plan)
+    assert running["epochs"] == 15 and running["epoch"] == 0
+    assert running["stage"].startswith("Preparing 2 runs: loading") and "circle" in running["stage"]
+    queued = status_text(None, "queued", 3, plan)
+    assert (queued["epochs"], queued["queue"], queued["status"]) == (15, 3, "queued")

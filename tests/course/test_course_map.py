@@ -77,3 +77,29 @@ def test_the_course_map_page_lists_every_concept_with_its_link() -> None:
     for i, concept in enumerate(COURSE, start=1):
         assert f"**{i}. {concept.title}**" in text
         assert f"({concept.link})" in text
+
+
+def test_the_regularization_concepts_open_the_labs_that_teach_them() -> None:
+    """Items 11-14 all opened the Playground: the Over- and underfitting lab and the Dropout lab were never linked."""
+    by_title = {c.title: c for c in COURSE}
+    assert by_title["Over- and underfitting"].page == "lab-fitting"
+    assert by_title["Dropout"].page == "lab-dropout"
+    for title, remedy in (("L1 and L2", "l2"), ("Early stopping", "early_stopping")):
+        query = by_title[title].query
+        assert by_title[title].page == "lab-fitting" and query["fitting.experiment"] == "remedies"
+        assert remedy in query["fitting.remedies"].split(",")
+    assert {c.page for c in COURSE} >= {p for p in PAGES if p.startswith("lab-")}  # every lab is on the map
+
+
+def test_a_focused_link_names_a_widget_its_page_renders() -> None:
+    """The "Softmax" link lands on the softmax part (ui/page_aids.js scrolls to the widget its focus names): the
+    widget must exist on that page, or the link would land nowhere."""
+    focused = [c for c in COURSE if c.focus]
+    assert [c.title for c in focused] == ["Softmax"]
+    for concept in focused:
+        assert f"focus={concept.focus}" in concept.link
+        at = AppTest.from_file(os.path.join(ROOT, PAGE_FILES[concept.page]), default_timeout=120)
+        for k, v in _pairs(concept):
+            at.query_params[k] = v
+        at.run()
+        assert concept.focus in at.session_state  # the keyed widget the link scrolls to

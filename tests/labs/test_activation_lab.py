@@ -49,6 +49,7 @@ def test_saturation_intervals_match_closed_forms():
     # relu: flat for every x < 0, never for x > 0; a linear unit never saturates
     ((start, end),) = activation_curve("relu").saturated
     assert start == -6 and end == pytest.approx(0, abs=STEP)
+    assert f"{end:.2f}" == "0.00"  # the page read "x in [-6.00, -0.00]": a grid point at -1.2e-16
     assert activation_curve("linear").saturated == []
 
 

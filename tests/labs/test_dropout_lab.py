@@ -38,6 +38,18 @@ def test_scaled_passes_average_to_the_input():
     assert np.abs(means[-1] - X).mean() < np.abs(means[9] - X).mean()
 
 
+@pytest.mark.parametrize("p,seed", [(0.5, 0), (0.2, 7), (0.8, 123)])
+def test_first_averaged_pass_is_the_pass_shown(p, seed):
+    """The page draws one pass ("train: x * mask * 2") and right below it the average after 1 pass: they must be
+    the same pass (a different first mask showed other cells dropped), and the later passes differ from it."""
+    x = np.random.default_rng(seed).normal(0.0, 1.0, (4, 6)).round(2)
+    shown = dropout_pass(x, p, seed)
+    means = mean_of_dropout_passes(x, p, 5, seed)
+    np.testing.assert_allclose(means[0], shown.train_output, rtol=1e-6, atol=1e-6)
+    second = 2 * means[1] - means[0]
+    assert not np.allclose(second, shown.train_output)
+
+
 def _net(p, with_bn=False):
     torch.manual_seed(0)
     layers = [nn.Linear(3, 16), nn.ReLU()]

@@ -75,3 +75,16 @@ def test_normalized_values_match_torch():
     stats = normalize(x, "batch")
     np.testing.assert_allclose(stats.means, x.mean(axis=(0, 2, 3)))
     np.testing.assert_allclose(stats.variances, x.var(axis=(0, 2, 3)))
+
+
+def test_the_stats_table_names_groups_as_the_figure_labels_cells():
+    """The table counted "group 0-3" while the cells read "example 1-2" / "channel 1-4": each row now says which
+    examples and channels share it, 1-based, and those are exactly the cells with that id."""
+    from nnlib.labs.pool_norm import group_members, norm_group_ids
+
+    ids = norm_group_ids("group", (2, 4, 2, 2), 2)
+    assert group_members(ids) == ["example 1, channels 1-2", "example 1, channels 3-4", "example 2, channels 1-2",
+                                  "example 2, channels 3-4"]
+    assert group_members(norm_group_ids("batch", (2, 3, 1, 1)))[2] == "all 2 examples, channel 3"
+    assert group_members(norm_group_ids("layer", (2, 3, 1, 1))) == ["example 1, all 3 channels",
+                                                                    "example 2, all 3 channels"]

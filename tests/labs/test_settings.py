@@ -89,3 +89,19 @@ def test_defaults_run_every_lab():
     assert len(compare_initializers(i.activation, ("he_normal",), depth=i.depth, width=50, batch=20)) == 1
     d = DropoutLab()
     assert dropout_pass(np.ones((3, 3)), d.p, d.seed).scale == 2.0
+
+
+def test_the_conv_tooltips_give_one_output_formula_that_computes_the_size():
+    """Kernel, stride and padding each gave another output-size formula (floor or not, dilation or not)."""
+    import dataclasses
+    import math
+
+    from nnlib.config import field_meta
+    from nnlib.labs.conv import CONV_OUTPUT_FORMULA, conv_output_size
+    from nnlib.labs.settings import ConvLab
+
+    helps = {f.name: field_meta(ConvLab, f.name)["help"] for f in dataclasses.fields(ConvLab)}
+    formulas = {name: text.split("Formula: ", 1)[1] for name, text in helps.items() if "Formula: output" in text}
+    assert set(formulas) == {"kernel", "stride", "padding"} and set(formulas.values()) == {CONV_OUTPUT_FORMULA}
+    for w, f, s, p, d in [(5, 3, 2, 0, 1), (7, 3, 2, 1, 2), (6, 2, 3, 0, 1)]:  # the formula's floor, checked
+        assert conv_output_size(w, f, s, p, d) == math.floor((w + 2 * p - d * (f - 1) - 1) / s) + 1

@@ -20,6 +20,7 @@ from ui.labs.grid_plots import conv_walk_figure, norm_figure, pool_walk_figure, 
 from ui.labs.links import settings_from_query
 from ui.labs.network_plots import dropout_figure, dropout_mean_figure, init_std_figure
 from ui.labs.optimizer_plots import divergence_warnings, race_figure, race_table, race_verdict
+from ui.labs.train_plots import RUN_DASHES
 
 LECTURE_OUTPUT = [[-5, 16, 36], [10, -6, 15], [13, 34, 13]]
 
@@ -140,6 +141,29 @@ def test_init_std_figure_shows_the_collapse_of_small_weights():
     assert small.y[-1] < 1e-3 < xavier.y[-1]
 
 
+def test_init_std_figure_draws_std_zero_as_zero_not_as_a_number():
+    """All-zeros weights have std exactly 0: the chart drew it at 1e-12 (a real-looking number) while the caption
+    said "std 0". Now on a floor line labelled "std = 0" under every real std, with 0 in the hover and legend."""
+    runs = compare_initializers("tanh", ("zeros", "small_normal"), depth=4, width=50, batch=20)
+    zeros, small = init_std_figure(runs).data
+    assert "std 0" in zeros.name and list(zeros.customdata) == [0.0] * 4
+    assert max(zeros.y) < min(small.y) / 10
+    assert any(a.text == "std = 0" and a.y == pytest.approx(np.log10(zeros.y[0]))
+               for a in init_std_figure(runs).layout.annotations)
+
+
+def test_run_dash_patterns_show_in_a_legend_swatch():
+    """Plotly's named dashes at line width 2 (dlw = 3): "longdash" is 15 px on, 15 off, so its 30 px legend
+    swatch showed one stub (He normal's swatch looked empty). Each pattern must repeat within 15 px."""
+    dlw = 3
+    named = {"solid": [], "dot": [dlw, dlw], "dash": [3 * dlw, 3 * dlw], "longdash": [5 * dlw, 5 * dlw],
+             "dashdot": [3 * dlw, dlw, dlw, dlw], "longdashdot": [5 * dlw, 2 * dlw, dlw, 2 * dlw]}
+    for dash in RUN_DASHES:
+        lengths = named[dash] if dash in named else [float(v.removesuffix("px")) for v in dash.split(",")]
+        assert sum(lengths) <= 18, dash
+    assert len(set(RUN_DASHES)) == len(RUN_DASHES)
+
+
 def test_dropout_figures_show_mask_scaling_and_convergence():
     x = np.ones((3, 4))
     one = dropout_pass(x, 0.5, seed=1)
@@ -151,6 +175,9 @@ def test_dropout_figures_show_mask_scaling_and_convergence():
     assert mean_fig.frames[-1].name == "200"
     first, last = (float(f.layout.title.text.rsplit("= ", 1)[1]) for f in (mean_fig.frames[0], mean_fig.frames[-1]))
     assert last < first
+    assert mean_fig.frames[0].layout.title.text.startswith("after 1 pass:")  # not "after 1 passes"
+    second = mean_fig.frames[1]
+    assert second.layout.title.text.startswith(f"after {second.name} passes:")
 
 
 def test_conv_tables_match_torch_and_the_lecture_bottleneck():

@@ -20,14 +20,14 @@ def test_a_finished_experiment_says_its_computing_time_and_the_time_since_train(
     v = job("finished", 100.0, 102.1, 109.8)
     text = run_state(v, SNAP, spent=time_spent(v, SNAP)).text
     assert "of training" not in text  # the old words, which read as the time waited
-    assert text.startswith("Epoch 300 / 300 · 3 runs trained in 5.5 s of computing; 9.8 s since you pressed Train "
-                           "(2.1 s of it waiting for a free worker) · finished")
+    assert text.startswith("Epoch 300 / 300 · 9.8 s from pressing Train to the end, of which 5.5 s computing the 3 "
+                           "runs' epochs and 2.1 s waiting for a free worker · finished")
 
 
 def test_no_queue_clause_without_a_wait_and_none_of_the_wall_time_before_the_end():
-    assert time_spent(job("finished", 100.0, 100.02, 100.4), SNAP).endswith("0.4 s since you pressed Train")
-    assert time_spent(job("running", 100.0, 100.0, None), SNAP) == "3 runs trained in 5.5 s of computing"
+    assert time_spent(job("finished", 100.0, 100.02, 100.4), SNAP).endswith("computing the 3 runs' epochs")
+    assert time_spent(job("running", 100.0, 100.0, None), SNAP) == "5.5 s computing the 3 runs' epochs so far"
     one = {**SNAP, "runs": [{"label": "a"}], "elapsed": 0.04}
-    assert time_spent(job("stopped", 0.0, 0.0, 75.0), one) == ("trained in 40 ms of computing; 1 min 15 s since "
-                                                                "you pressed Train")
+    assert time_spent(job("stopped", 0.0, 0.0, 75.0), one) == ("1 min 15 s from pressing Train to the end, of which "
+                                                                "40 ms computing the run's epochs")
     assert [seconds(s) for s in (0.4, 12.4, 125.0)] == ["0.4 s", "12 s", "2 min 5 s"]

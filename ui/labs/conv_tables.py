@@ -54,7 +54,7 @@ def shape_rows(size: int, kernel: int, stride: int, padding: int, dilation: int)
 def output_size_formula(size: int, kernel: int, stride: int, padding: int, dilation: int, out: int) -> str:
     """The output-size formula with the chosen numbers in it (the lecture's form when not dilated)."""
     if dilation == 1:
-        return f"(W - F + 2P)/S + 1 = ({size} - {kernel} + 2·{padding})/{stride} + 1 → {out} (rounded down)"
+        return f"floor((W - F + 2P)/S) + 1 = floor(({size} - {kernel} + 2·{padding})/{stride}) + 1 = {out}"
     return (f"floor((W + 2P - D(F-1) - 1)/S) + 1 = floor(({size} + 2·{padding} - {dilation}·{kernel - 1} - 1)"
             f"/{stride}) + 1 = {out}")
 

@@ -55,7 +55,7 @@ def ensemble_figure(labels: Sequence[str]) -> Figure:
     data = [{"type": "scatter", "mode": "lines+markers", "x": [], "y": [], "legendgroup": label,
              "name": f"{label} · {what}", "line": {"color": PALETTE[i % len(PALETTE)], "width": 2, "dash": dash}}
             for i, label in enumerate(labels) for what, dash in (("logit", "solid"), ("probability", "dot"))]
-    layout = _layout(title={"text": "Dropout as an ensemble: |average of T sub-networks - eval-mode net|",
+    layout = _layout(title={"text": "|average of T passes − eval-mode net|",
                             "font": {"size": 13}}, height=380,
                      xaxis={"title": {"text": "passes T (log)"}, "type": "log"},
                      yaxis={"title": {"text": "mean absolute error (log)"}, "type": "log",

@@ -11,21 +11,34 @@ from plotly.subplots import make_subplots
 
 from nnlib.labs.dropout_lab import DropoutPass
 from nnlib.labs.init_depth import DepthRun
+from nnlib.words import count
 from ui.labs.common import FONT, add_player, matrix_axes, matrix_heatmap, matrix_text, sample_indices
 
-TINY = 1e-12  # a std of exactly 0 (all-zeros init) still shows on a log axis, at the floor
+TINY = 1e-12  # a floor for log axes when nothing above it is positive
 HIST_COLUMNS = 3  # histogram panels per row: wider panels keep their value axis legible at 1024 px
 LEGEND = dict(orientation="h", y=1.02, yanchor="bottom", x=0, xanchor="left")
 
 
 def init_std_figure(runs: Sequence[DepthRun], gradients: bool = False) -> go.Figure:
     """Std of each hidden layer's activations (or their gradients) per initializer, log y: small weights shrink
-    to zero layer by layer, large ones saturate, Xavier (tanh) and He (ReLU) keep a steady spread."""
+    to zero layer by layer, large ones saturate, Xavier (tanh) and He (ReLU) keep a steady spread. A std of
+    exactly 0 (all-zeros weights) has no place on a log axis: it is drawn on a dotted floor line labelled "std = 0",
+    two decades under the smallest real std, and its hover says 0 -- at 1e-12 it read as a number the text denied."""
     fig = go.Figure()
+    values = {r.initializer: np.array([s.grad_std if gradients else s.std for s in r.layers]) for r in runs}
+    positive = np.concatenate([v[v > 0] for v in values.values()] or [np.zeros(0)])
+    floor = 10.0 ** (np.floor(np.log10(positive.min())) - 2) if positive.size else TINY
     for run in runs:
-        stds = np.array([s.grad_std if gradients else s.std for s in run.layers])
-        fig.add_trace(go.Scatter(x=[s.layer for s in run.layers], y=np.maximum(stds, TINY), mode="lines+markers",
-                                 name=run.initializer.replace("_", " ")))
+        stds = values[run.initializer]
+        name = run.initializer.replace("_", " ") + (" (std 0: on the floor)" if np.all(stds == 0) else "")
+        fig.add_trace(go.Scatter(x=[s.layer for s in run.layers], y=np.where(stds > 0, stds, floor),
+                                 customdata=stds, mode="lines+markers", name=name,
+                                 hovertemplate="layer %{x}: std %{customdata:.3g}<extra>" + name + "</extra>"))
+    if np.any([np.any(v == 0) for v in values.values()]):
+        fig.add_hline(y=floor, line=dict(dash="dot", color="#888", width=1))
+        # an annotation's y on a log axis is log10 of the value (a shape's is the value itself)
+        fig.add_annotation(text="std = 0", x=1, xref="paper", xanchor="right", y=np.log10(floor), yanchor="bottom",
+                           showarrow=False, font=dict(size=11, color="#666"))
     what = "dL/da" if gradients else "activation a"
     fig.update_yaxes(type="log", title=f"std of {what} (log)", exponentformat="power")
     fig.update_xaxes(title="hidden layer", dtick=1)
@@ -98,7 +111,7 @@ def dropout_mean_figure(x: np.ndarray, means: np.ndarray, most_frames: int = 40)
                         horizontal_spacing=0.05)
 
     def gap(k: int) -> str:
-        return f"after {k + 1} passes: mean |mean - x| = {float(np.abs(means[k] - x).mean()):.3f}"
+        return f"after {count(k + 1, 'pass', 'passes')}: mean |mean - x| = {float(np.abs(means[k] - x).mean()):.3f}"
 
     fig.add_trace(_cells(x, "RdBu", -lim, lim), 1, 2)
     fig.add_trace(_cells(means[shown[0]], "RdBu", -lim, lim), 1, 1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from nnlib.jobs.manager import JobView
+from nnlib.words import count
 from ui.run_controls import training_time
 
 WAIT_SHOWN_S = 0.1  # a queue wait below this is not worth a clause
@@ -30,16 +31,18 @@ def seconds(s: float) -> str:
 
 
 def time_spent(view: JobView, snap: dict[str, Any]) -> str:
-    """'3 runs trained in 5.5 s of computing; 9.8 s since you pressed Train (2.1 s of it waiting for a free
-    worker)' for an ended job; while it is queued or running, the computing time so far only."""
+    """'9.8 s from pressing Train to the end, of which 5.5 s computing the 3 runs' epochs and 2.1 s waiting for a
+    free worker' for an ended job; while it is queued or running, the computing time so far only. It said "3 runs
+    trained in 65 ms of computing; 3.8 s since you pressed Train", two times side by side whose relation a student
+    had to guess: now the wall time leads and the computing time is named as part of it."""
     runs = len(snap.get("runs") or []) or 1
-    who = f"{runs} runs trained" if runs > 1 else "trained"
-    text = f"{who} in {training_time(_elapsed(snap))} of computing"
+    whose = f"the {count(runs, 'run')}'" if runs > 1 else "the run's"
+    compute = training_time(_elapsed(snap))
     if view.finished_at is None:
-        return text
-    text += f"; {seconds(max(0.0, view.finished_at - view.submitted_at))} since you pressed Train"
+        return f"{compute} computing {whose} epochs so far"
+    text = (f"{seconds(max(0.0, view.finished_at - view.submitted_at))} from pressing Train to the end, of which "
+            f"{compute} computing {whose} epochs")
     waited = (view.finished_at if view.started_at is None else view.started_at) - view.submitted_at
     if waited >= WAIT_SHOWN_S:
-        text += f" ({seconds(waited)} of it waiting for a free worker)"
+        text += f" and {seconds(waited)} waiting for a free worker"
     return text
-

@@ -27,7 +27,9 @@ SPLIT_NAMES = {"train": "train", "val": "validation", "": ""}  # "": a column of
 SPLIT_DASH = {"train": "solid", "val": "dash", "": "solid"}
 # One dash pattern per run (a chart with one line per run): curves that coincide (zeros and normal 0.01, both flat
 # at ln 2) then both show, the later one's gaps revealing the earlier, and the legend says which pattern is which.
-RUN_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+# Each pattern repeats within 15 px, so the 30 px legend swatch shows it twice: "longdash" (15 px on, 15 off at
+# width 2) left the fifth run's swatch (He normal in the Initialization lab) nearly empty.
+RUN_DASHES = ("solid", "dash", "dot", "dashdot", "2px,2px,8px,2px", "8px,2px,2px,2px,2px,2px")
 
 
 def _series(hist: dict[str, Any], key: str) -> tuple[np.ndarray, np.ndarray]:
