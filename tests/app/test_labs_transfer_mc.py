@@ -47,7 +47,7 @@ def test_dropout_lab_monte_carlo_band_from_the_job():
     band = np.array(drop_map["data"][0]["z"], dtype=float)
     assert band.shape == (41, 41) and band.max() > 0.1  # dropout on: the passes disagree somewhere
     assert np.array(plain_map["data"][0]["z"], dtype=float).max() == 0.0  # no dropout: every pass equal
-    ensemble = next(f for f in figs if title(f).startswith("Dropout as an ensemble"))
+    ensemble = next(f for f in figs if title(f).startswith("|average of T passes"))
     logit_err = list(ensemble["data"][0]["y"])
     assert ensemble["data"][0]["x"][-1] == 50 and logit_err[-1] < logit_err[0]
     text = " ".join(m.value for m in at.markdown)

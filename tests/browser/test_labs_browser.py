@@ -86,7 +86,7 @@ def test_the_optimizer_race_animates_from_the_start(page, server):
 
 def test_the_dropout_lab_averages_passes(page, server):
     open_lab(page, server, "dropout", "dropout.p=0.5&dropout.passes=50")
-    assert "after 1 passes" in plot_text(page, 1)
+    assert "after 1 pass:" in plot_text(page, 1)
     play(page, 1)
     wait_for_plot_text(page, r"after 50 passes", 1)
     wait_for_step(page, "passes 50", 1)
