@@ -12,7 +12,7 @@ import streamlit as st
 
 from nnlib.classroom.presets import field_label
 from nnlib.compare import comparison_csv, comparison_json, config_diff
-from nnlib.compare.variants import flat_fields, ignored_in, same_effect
+from nnlib.compare.variants import blocks_text, flat_fields, ignored_in, same_effect
 from ui import classroom as CR
 from ui import compare_store as store
 from ui import run_controls as R
@@ -119,9 +119,7 @@ def _cell(flat: dict[str, Any], k: str, ignored: dict[str, str]) -> str:
 
 def _shown(v: Any) -> str:
     if isinstance(v, (list, tuple)):
-        return ",".join(str(x) for x in v) or "none"
-    if isinstance(v, dict):
-        return "custom"
+        return blocks_text(v) if any(isinstance(x, dict) for x in v) else ",".join(str(x) for x in v) or "none"
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
