@@ -11,7 +11,7 @@ import streamlit as st
 
 from nnlib.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 from nnlib.data.errors import DataError
-from nnlib.models.presets import preset_spec
+from nnlib.models.presets import matching_preset, preset_spec
 from ui import classroom_student as CS
 from ui import cnn_controls as CC
 from ui import cnn_plots as CP
@@ -85,7 +85,7 @@ def page_query(cfg: RunConfig) -> dict[str, str]:
     wanted = cfg.to_query_dict(base=DEFAULT)
     preset = st.session_state.get(CC.preset_key(P))
     shape = CC.image_shape(cfg.data.dataset)
-    if cfg.model.cnn is not None and preset and CC.matching_preset(cfg.model.cnn, shape) is None:
+    if cfg.model.cnn is not None and preset and matching_preset(cfg.model.cnn, shape) is None:
         wanted["arch"] = str(preset)
     if int(st.session_state.get(f"{P}.probe", 0)):
         wanted["probe"] = str(int(st.session_state[f"{P}.probe"]))
@@ -123,7 +123,7 @@ def seed_page(cfg0: RunConfig, linked_arch: str | None) -> None:
     shape0 = CC.image_shape(cfg0.data.dataset)
     if cfg0.model.cnn is not None:
         CC.seed_spec(P, cfg0.model.cnn)
-        CC.mark_loaded(P, CC.matching_preset(cfg0.model.cnn, shape0) or linked_arch or "tiny", shape0)
+        CC.mark_loaded(P, matching_preset(cfg0.model.cnn, shape0) or linked_arch or "tiny", shape0)
     else:
         CC.mark_loaded(P, "mlp", shape0)
 

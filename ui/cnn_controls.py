@@ -49,17 +49,6 @@ def seed_spec(prefix: str, spec: CNNSpec) -> None:
     st.session_state[_k(prefix, "dense_dropout")] = float(spec.dense_dropout)
 
 
-def matching_preset(spec: CNNSpec | None, shape: tuple[int, int, int]) -> str | None:
-    """The preset that builds exactly this spec for this image shape, if any."""
-    for name in preset_names():
-        try:
-            if preset_spec(name, shape) == spec:
-                return name
-        except Exception:  # noqa: BLE001 - a preset that does not fit this shape simply does not match
-            continue
-    return None
-
-
 def apply_preset(prefix: str, name: str, shape: tuple[int, int, int]) -> str | None:
     """Load a preset into the editor; returns the reason when it does not fit the images."""
     st.session_state[_k(prefix, "source")] = (name, shape)

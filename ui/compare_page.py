@@ -12,12 +12,12 @@ import streamlit as st
 
 from nnlib.classroom.presets import field_label
 from nnlib.compare import comparison_csv, comparison_json, config_diff
-from nnlib.compare.variants import flat_fields, ignored_in, same_effect
+from nnlib.compare.variants import blocks_text, flat_fields, ignored_in, same_effect
 from ui import classroom as CR
 from ui import compare_store as store
 from ui import run_controls as R
 from ui import session as S
-from ui.compare_panel import GROUP_SLOT, reconnect_group
+from ui.compare_panel import GROUP_SLOT, group_buttons, group_text, reconnect_group
 from ui.compare_plots import compare_figures, compare_rows, final_row
 from ui.keepalive import keep_alive
 from ui.live import live_charts
@@ -52,13 +52,6 @@ PAGE_TITLES = {"CNN": "Images & CNNs"}  # a pin's page as the navigation names i
 NUMBERS = frozenset(RESULT_COLUMNS) - {"run", "page", "status"}  # ui.compare_plots.final_row's
 TABLE_EVERY_S = 2.0  # while runs train, the Runs table reruns alone this often: ~10 ms of a core per refresh (a
 # fragment: pins, table, nothing else), well under 1 % of a core per viewer; the charts are live regardless
-GROUP_COMMANDS = (("Pause", "pause", ":material/pause:", "Pause every variant after the current epoch."),
-                  ("Resume", "resume", ":material/play_circle:", "Continue every variant."),
-                  ("Step", "step", ":material/skip_next:", "Train exactly one more epoch of every variant, then "
-                                                          "pause."),
-                  ("Stop", "stop", ":material/stop:", "End every variant now; their curves stay pinned."))
-
-
 def run_dicts(pins: list[store.Pin]) -> list[dict[str, Any]]:
     """Pins as the export's runs (label, status, config, history)."""
     return [{"label": p.label, "status": p.status, "config": p.config, "history": p.history} for p in pins]
@@ -84,16 +77,8 @@ def group_bar(pins: list[store.Pin]) -> None:
     n = sum(p.job_id == job_id for p in pins)
     with st.container(border=True, key="cmp-groupbar"):
         bar = st.container(horizontal=True, gap="small", vertical_alignment="center")
-        active = view.status in store.ACTIVE
-        for label, cmd, icon, tip in GROUP_COMMANDS:
-            if cmd == ("pause" if view.status == "paused" else "resume"):
-                continue
-            bar.button(label, key=f"cmp.group.{cmd}", icon=icon, help=tip, disabled=not active,
-                       on_click=S.command, args=(GROUP_SLOT, cmd))
-        why = view.error or (view.snapshot or {}).get("reason", "")  # e.g. every run stopped at a limit
-        # a reason that already says the status ("stopped by your teacher") is the status, as on the run bar
-        state = why if why.startswith(view.status) else view.status + (f" · {why}" if why else "")
-        bar.markdown(f"**Variant group** ({n} pinned runs trained in one job): {state}")
+        group_buttons(bar, view, "cmp.group")
+        bar.markdown(f"**Variant group** ({n} pinned runs trained in one job): {group_text(view, pins)}")
 
 
 def settings_table(pins: list[store.Pin], differs: list[str], all_fields: bool) -> Any:
@@ -119,9 +104,7 @@ def _cell(flat: dict[str, Any], k: str, ignored: dict[str, str]) -> str:
 
 def _shown(v: Any) -> str:
     if isinstance(v, (list, tuple)):
-        return ",".join(str(x) for x in v) or "none"
-    if isinstance(v, dict):
-        return "custom"
+        return blocks_text(v) if any(isinstance(x, dict) for x in v) else ",".join(str(x) for x in v) or "none"
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 

@@ -13,11 +13,18 @@ from nnlib.compare.knobs import KNOBS, Knob
 from nnlib.config import RunConfig
 from nnlib.jobs.manager import JobLimitError, JobNotFound, JobView
 from ui import compare_store as store
+from ui import run_controls as R
 from ui import session as S
 from ui.keepalive import keep_alive
 
 GROUP_SLOT = "group"  # session_state["job_group"]: the session's variant group (ui.session.command works on it)
 MSG = "compare.msg"
+GROUP_EVERY_S = 2.0  # while the group trains, its status line on the page that started it redraws alone this often
+GROUP_COMMANDS = (("Pause", "pause", ":material/pause:", "Pause every variant after the current epoch."),
+                  ("Resume", "resume", ":material/play_circle:", "Continue every variant."),
+                  ("Step", "step", ":material/skip_next:", "Train exactly one more epoch of every variant, then "
+                                                          "pause."),
+                  ("Stop", "stop", ":material/stop:", "End every variant now; their curves stay pinned."))
 
 
 def compare_link(container: Any, label: str = "Open Compare") -> None:
@@ -201,15 +208,57 @@ def messages(container: Any) -> None:
             compare_link(container)
 
 
+def group_text(view: JobView, pins: list[store.Pin]) -> str:
+    """The group's status line in the run bar's words: "Epoch 3 / 8 · 1.2 s of training · running", "Epoch 0 / 8 ·
+    waiting for a free worker · queued (position 2 in the queue)", "Epoch 0 / 8 · Preparing the run… · running".
+    Before its first snapshot a group knows no horizon: its pins' give it ("Epoch 0 / 0" read as broken)."""
+    horizon = max((p.epochs or (p.config.get("train") or {}).get("epochs", 0) for p in pins
+                   if p.job_id == view.job_id), default=0)  # a queued pin knows its config only
+    wait = f", about {view.expected_wait_s:.0f} s" if view.expected_wait_s else ""
+    spent = f"waiting for a free worker{wait}" if view.status == "queued" else ""
+    return R.run_state(view, {"epochs": horizon, **(view.snapshot or {})}, spent).text
+
+
+def group_buttons(bar: Any, view: JobView, key: str) -> None:
+    """Pause (or Resume), Step and Stop of the session's variant group, greyed once it has ended."""
+    active = view.status in store.ACTIVE
+    for label, cmd, icon, tip in GROUP_COMMANDS:
+        if cmd == ("pause" if view.status == "paused" else "resume"):
+            continue
+        bar.button(label, key=f"{key}.{cmd}", icon=icon, help=tip, disabled=not active,
+                   on_click=S.command, args=(GROUP_SLOT, cmd))
+
+
+def group_status(prefix: str, was_active: bool) -> None:
+    """The variant group on the page that started it: its epoch, queue place or preparation, and its controls. The
+    page said only "3 variants ... are training" while its own bar (Train, greyed Pause / Stop) was about the
+    page's single run, and nothing moved for minutes while the group waited behind another session's. Redrawn
+    alone every GROUP_EVERY_S while active (a fragment); the page once more when it ends, which stops the polling."""
+    view = S.current_view(GROUP_SLOT)
+    if view is None:
+        return
+    pins = store.pins(S.person_id(), S.manager())
+    with st.container(border=True, key=f"{prefix}-groupbar"):
+        bar = st.container(horizontal=True, gap="small", vertical_alignment="center")
+        group_buttons(bar, view, f"{prefix}.group")
+        n = sum(p.job_id == view.job_id for p in pins)
+        bar.markdown(f"**Variant group** ({n} runs side by side): {group_text(view, pins)}")
+        compare_link(bar)
+    if was_active and view.status not in store.ACTIVE:
+        st.rerun()  # the whole page: the fragment stops polling, the page's own run bar is current again
+
+
 def compare_tools(prefix: str, slot: str, page: str, bar: Any, below: Any) -> Any:
-    """The page hook: Pin and Change-one-knob in the run bar, their messages below it. Returns the knob popover,
-    which the page fills (`knob_choices`) once its setup is built."""
+    """The page hook: Pin and Change-one-knob in the run bar, their messages and the variant group's status line
+    below it. Returns the knob popover, which the page fills (`knob_choices`) once its setup is built."""
     pin_button(prefix, slot, page, bar)
     popover = knob_popover(bar)
     messages(below)
     reconnect_group()
     group = S.current_view(GROUP_SLOT)
-    if group is not None and group.status in ("queued", "running", "paused"):
-        with below:  # the page's charts poll only its own run: say for the group that this page is still open
+    active = group is not None and group.status in store.ACTIVE
+    with below:
+        if active:  # the page's charts poll only its own run: say for the group that this page is still open
             keep_alive(f"{prefix}.keep_group", [group.job_id])
+        st.fragment(run_every=GROUP_EVERY_S if active else None)(group_status)(prefix, active)
     return popover

@@ -10,7 +10,7 @@ import math
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from nnlib.compare.variants import config_diff, flat_fields
+from nnlib.compare.variants import blocks_text, config_diff, flat_fields
 
 EXPORT_METRICS = ("train_loss", "val_loss", "test_loss", "train_accuracy", "val_accuracy", "test_accuracy",
                   "train_rmse", "val_rmse", "test_rmse", "lr")
@@ -65,5 +65,5 @@ def _text(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:.6g}"
     if isinstance(v, (list, tuple)):
-        return ",".join(map(str, v))
+        return blocks_text(v) if any(isinstance(x, dict) for x in v) else ",".join(map(str, v))
     return str(v)

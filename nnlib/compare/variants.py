@@ -4,11 +4,14 @@ of configs, which fields differ -- what a comparison table highlights."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from nnlib.compare.knobs import KNOBS, Knob
 from nnlib.config import ConfigError, RunConfig
+from nnlib.data.catalog import DATASETS
 from nnlib.idle_fields import idle_fields
+from nnlib.models.presets import CNN_PRESETS, matching_preset
 
 MAX_VARIANTS = 6  # a group trains in one worker, lockstep: more would crawl and crowd the overlaid charts
 MIN_VARIANTS = 2
@@ -83,9 +86,47 @@ def variant_labels(field: str, configs: Sequence[RunConfig]) -> list[str]:
 
 
 def flat_fields(cfg: RunConfig | dict[str, Any]) -> dict[str, Any]:
-    """{"train.lr": 0.03, ...}: a config as one level of named fields (a CNN spec is one field, model.cnn)."""
+    """{"train.lr": 0.03, ...}: a config as one level of named fields. A CNN spec is its fields ("cnn.dense_dropout",
+    the knob's path, "cnn.blocks", ...) and "model.cnn" names its architecture as the CNN page does (a preset's
+    label, else "custom"): as one field, three dense-dropout variants read "custom" in one highlighted column and
+    the dropout that differed was shown nowhere."""
     d = cfg.to_dict() if isinstance(cfg, RunConfig) else cfg
-    return {f"{sect}.{k}": v for sect, values in d.items() for k, v in values.items()}
+    out: dict[str, Any] = {}
+    for sect, values in d.items():
+        for k, v in values.items():
+            if sect == "model" and k == "cnn":
+                out["model.cnn"] = architecture(v, d.get("data", {}).get("dataset"))
+                out.update({f"cnn.{f}": x for f, x in (v or {}).items()} if isinstance(v, dict) else {})
+            else:
+                out[f"{sect}.{k}"] = v
+    return out
+
+
+def architecture(spec: Any, dataset: Any) -> Any:
+    """The Architecture a CNN page run was set up with, as its picker names it: the preset that builds `spec` for
+    the dataset's images (its dense dropout aside: a separate field, and the knob variants change), else "custom";
+    `spec` itself (None) for a run that is no image run."""
+    entry = DATASETS.get(dataset) if isinstance(dataset, str) else None
+    if entry is None or entry.params.get("kind") != "image":
+        return spec if spec is None else "custom"
+    try:
+        cnn = None if spec is None else RunConfig.from_dict({"model": {"cnn": spec}}).model.cnn
+    except ConfigError:
+        return "custom"
+    shape = tuple(int(x) for x in entry.params["shape"])
+    name = matching_preset(cnn if cnn is None else replace(cnn, dense_dropout=0.0), shape)  # type: ignore[arg-type]
+    return CNN_PRESETS[name].label if name else "custom"
+
+
+def blocks_text(blocks: Sequence[Any]) -> str:
+    """Conv blocks as a student reads them: "conv 8 3x3 max, conv 16 3x3 max" (kind, filters, size, pooling)."""
+    parts = []
+    for b in blocks:
+        if not isinstance(b, dict):
+            return ",".join(map(str, blocks))
+        pool = "" if b.get("pool") in (None, "none") else f" {b['pool']}"
+        parts.append(f"{b.get('kind', 'conv')} {b.get('out_channels')} {b.get('kernel')}x{b.get('kernel')}{pool}")
+    return ", ".join(parts) or "none"
 
 
 def config_diff(configs: Sequence[RunConfig | dict[str, Any]]) -> list[str]:

@@ -106,3 +106,15 @@ def preset_spec(name: str, input_shape: tuple[int, ...]) -> CNNSpec | None:
 
 def preset_names() -> list[str]:
     return CNN_PRESETS.names()
+
+
+def matching_preset(spec: CNNSpec | None, shape: tuple[int, int, int]) -> str | None:
+    """The preset that builds exactly this spec for this image shape, if any: the CNN page's Architecture picker
+    shows it, and the Compare page names a run's architecture by it."""
+    for name in preset_names():
+        try:
+            if preset_spec(name, shape) == spec:
+                return name
+        except Exception:  # noqa: BLE001 - a preset that does not fit this shape simply does not match
+            continue
+    return None

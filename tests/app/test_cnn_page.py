@@ -262,3 +262,36 @@ def test_a_dense_only_net_without_hidden_layers_greys_what_has_nothing_to_act_on
     assert not {"Activation", "Dropout", "Normalization"} & set(at.selectbox(key="cnn.knob").options)
     at.button(key="cnn.add_layer").click().run()
     assert not at.selectbox(key="cnn.model.activation").disabled
+
+
+def test_the_page_that_started_a_variant_group_shows_its_progress_and_stop():
+    """Walkthrough: after Train the variants the CNN page said "3 variants ... are training" but its only bar was
+    the single run's (Train, greyed Pause / Stop) and nothing moved for 185 s while the group waited in the queue.
+    The page now shows the group's line (epoch / total, queued with its place, preparing) and its Stop."""
+    from ui.services import job_manager
+
+    at = app(data__dataset="shapes", train__epochs="8")
+    at.button(key="cnn.knob_train").click().run()
+    assert not at.exception
+    group = at.session_state["job_group"]
+    try:
+        bar = [m.value for m in at.markdown if m.value.startswith("**Variant group**")]
+        assert bar and "(3 runs side by side)" in bar[0] and "Epoch 0 / 8" in bar[0], [m.value for m in at.markdown]
+        assert not at.button(key="cnn.group.stop").disabled and not at.button(key="cnn.group.pause").disabled
+        at.button(key="cnn.group.stop").click().run()
+        owner, view = job_manager().find(group)
+        deadline = time.time() + 120
+        while view.status in ("queued", "running", "paused") and time.time() < deadline:
+            time.sleep(0.5)
+            view = job_manager().view(owner, group)
+        assert view.status == "stopped", view.status
+    finally:
+        job_manager().command(job_manager().find(group)[0], group, "stop")
+    queued = type(view)(job_id=group, status="queued", queue_position=2, snapshot=None, snapshot_seq=0, result=None,
+                        error=None, submitted_at=0.0, started_at=None, finished_at=None, expected_wait_s=40.0)
+    from ui import compare_store as store
+    from ui.compare_panel import group_text
+
+    pins = [store.Pin("a", "a", "CNN", {"train": {"epochs": 8}}, job_id=group)]  # queued: no snapshot, no epochs
+    assert group_text(queued, pins) == ("Epoch 0 / 8 · waiting for a free worker, about 40 s · queued (position 2 "
+                                        "in the queue)")

@@ -86,6 +86,6 @@ def test_a_group_the_teacher_stopped_says_so_once_on_the_compare_pages_bar() -> 
         page.session_state["nn_person"] = PERSON + "-stopped"
         page.run()
         bar = [m.value for m in page.markdown if "Variant group" in m.value]
-        assert bar and bar[0].endswith("one job): stopped by your teacher"), bar
+        assert bar and bar[0].endswith(" · stopped by your teacher") and "stopped · stopped" not in bar[0], bar
     finally:
         stop_job(group)

@@ -57,7 +57,7 @@ def test_knobs_for_conv_nets() -> None:
     assert "dense_dropout" not in [k.name for k in knobs_for(BASE)]
     vs = variants(cnn.replace(train={"epochs": 2}), "dense_dropout", [0, 0.5])
     assert [v.model.cnn.dense_dropout for v in vs] == [0.0, 0.5]
-    assert config_diff(vs) == ["model.cnn"]
+    assert config_diff(vs) == ["cnn.dense_dropout"]  # its own field, not the whole spec ("custom" = "custom")
     with pytest.raises(VariantError, match="does not apply"):
         variants(cnn, "width", [2, 4])
 
@@ -121,3 +121,25 @@ def test_a_config_missing_fields_keeps_its_differences() -> None:
     runs = [BASE.replace(train={"optimizer": "momentum", "momentum": m}).to_dict() for m in (0.9, 0.5)]
     redacted = [redact(r, frozenset({"train.optimizer"})) for r in runs]
     assert config_diff(redacted) == ["train.momentum"]
+
+
+def test_cnn_spec_is_compared_field_by_field_and_named_as_the_page_names_it() -> None:
+    """Walkthrough: three dense-dropout variants of the CNN page's "tiny" on shapes highlighted one column, CNN
+    layers = "custom" in every row, and showed no dropout at all. The spec's fields are now fields of their own and
+    the architecture is the preset the page's picker named."""
+    from nnlib.compare.variants import architecture, flat_fields
+    from nnlib.models.presets import preset_spec
+
+    tiny = RunConfig().replace(data={"dataset": "shapes"}, model={"cnn": preset_spec("tiny", (1, 28, 28))},
+                               train={"epochs": 8, "until_paused": False})
+    vs = variants(tiny, "dense_dropout", [0, 0.25, 0.5])
+    assert config_diff(vs) == ["cnn.dense_dropout"]
+    assert [flat_fields(v)["cnn.dense_dropout"] for v in vs] == [0.0, 0.25, 0.5]
+    assert {flat_fields(v)["model.cnn"] for v in vs} == {"tiny"}
+    lenet = tiny.replace(model={"cnn": preset_spec("lenet5", (1, 28, 28))})
+    assert flat_fields(lenet)["model.cnn"] == "LeNet-5"
+    assert config_diff([tiny, lenet])[:1] == ["model.cnn"] and "cnn.dense" in config_diff([tiny, lenet])
+    edited = tiny.replace(model={"cnn": CNNSpec(dense=(7,))})
+    assert flat_fields(edited)["model.cnn"] == "custom"
+    assert architecture(None, "shapes") == "MLP (no CNN)"  # the page's baseline: no conv layers
+    assert flat_fields(RunConfig())["model.cnn"] is None  # a Playground run has no architecture to name

@@ -101,3 +101,22 @@ def test_a_regression_group_opened_before_its_first_epoch_is_charted_as_rmse():
     classes = [store.Pin("c", "run", "Playground", RunConfig().to_dict(), status="running", history={})]
     assert compare_figures(store.composite_snapshot(classes))["cmp_metric"]["layout"]["title"]["text"].startswith(
         "Accuracy")
+
+
+def test_cnn_knob_variants_show_the_knob_as_the_highlighted_column():
+    """The Runs table of three dense-dropout variants had one highlighted column, "CNN layers": custom, custom,
+    custom. It now has the knob, "Dropout (dense head)": 0 / 0.25 / 0.5, and names the architecture "tiny"."""
+    from nnlib.compare import variants
+    from ui.compare_page import flat_fields
+
+    base = RunConfig().replace(data={"dataset": "shapes"}, model={"cnn": preset_spec("tiny", (1, 28, 28))},
+                               train={"epochs": 8, "until_paused": False})
+    pins = [store.Pin(f"v{i}", f"v{i}", "CNN", c.to_dict(), status="finished", history=_hist(8))
+            for i, c in enumerate(variants(base, "dense_dropout", [0, 0.25, 0.5]))]
+    df = results_table(pins, differing(pins, frozenset())).data
+    assert list(df["Dropout (dense head)"]) == ["0", "0.25", "0.5"]
+    assert "CNN layers" not in df.columns and "Architecture" not in df.columns  # the same in every run
+    every = settings_table(pins, differing(pins, frozenset()), all_fields=True).data
+    assert list(every.loc["Architecture"]) == ["tiny"] * 3
+    assert list(every.loc["Conv blocks"])[0] == "conv 8 3x3 max, conv 16 3x3 max"
+    assert flat_fields(pins[0].config)["model.cnn"] == "tiny"
