@@ -112,8 +112,8 @@ def metric_traces(snap: AnySnapshot, regression: bool | None = None, show_test: 
 
 def metric_figure(snap: AnySnapshot, regression: bool | None = None, show_test: bool = True) -> dict[str, Any]:
     regression = _metric(snap, regression) == "rmse"
-    title = curves_title("RMSE (lower is better)" if regression else "Accuracy", snap, show_test)
-    yaxis = {"title": {"text": "rmse" if regression else "accuracy"}, "rangemode": "tozero"}
+    title = curves_title("RMSE" if regression else "Accuracy", snap, show_test)  # fits a 1024 px wide page's chart
+    yaxis = {"title": {"text": "rmse (lower is better)" if regression else "accuracy"}, "rangemode": "tozero"}
     if not regression:
         yaxis["range"] = [0, 1.02]
     return {"data": metric_traces(snap, regression, show_test), "layout": _layout(
