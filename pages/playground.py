@@ -18,7 +18,7 @@ from ui import session as S
 from ui import share_panel as SP
 from ui.compare_panel import compare_tools, knob_choices
 from ui.curve_style import drawn_traces
-from ui.links import notice
+from ui.links import VIEW_TOGGLES, notice, view_query
 from ui.live import SNAPSHOT_S, live_charts
 from ui.live_parts import PICTURES_PAYLOAD
 from ui.pace import pace_controls
@@ -39,8 +39,10 @@ MORE_TRAINING = [[("train", "optimizer", "Optimizer")], [("train", "loss", "Loss
 # ---------------------------------------------------------------- first visit: the URL decides the setup
 C.restore_settings(P)  # what a page switch or a hidden widget made Streamlit drop
 if f"{P}.restored" not in st.session_state:
-    cfg0, link_notes = C.restore_from_url(DEFAULT, ("class",))  # `class`: a class link (ui.classroom_student)
+    # `class`: a class link (ui.classroom_student); `view.*`: the view toggles (Show test data, Discretize output)
+    cfg0, link_notes = C.restore_from_url(DEFAULT, ("class", *VIEW_TOGGLES))
     C.seed_state(P, cfg0, force=True)
+    C.restore_view_from_url(P, link_notes)
     st.session_state[f"{P}.restored"] = True
     st.session_state[f"{P}.url_errors"] = link_notes
 imported_cfg = SP.pending_import(P)
@@ -169,7 +171,7 @@ if problems:
     st.error("**This setup cannot train yet:**\n\n" + "\n".join(f"- {p}" for p in problems))
 else:
     # a class member's address keeps `class=CODE` (a reload stays in class) and leaves out what the preset hides
-    C.sync_url(cfg, CS.class_query(), hidden)
+    C.sync_url(cfg, {**CS.class_query(), **view_query(st.session_state, P)}, hidden)
 R.ready_to_run(P, cfg, None if problems else {"config": cfg.to_dict(), "interval": SNAPSHOT_S, **PICTURES_PAYLOAD})
 knob_choices(P, SLOT, "Playground", knobs, cfg)  # the knobs that mean something for this setup, as it is now
 
@@ -226,4 +228,5 @@ cold_note.empty()
 # ---------------------------------------------------------------- share, import, export
 CS.runs_panel(P, SLOT, image_page=False)
 with st.expander("Share, import and export", expanded=False):
-    SP.share_import_export(P, SLOT, cfg, C.share_link(cfg, hidden), view, run_cfg, image_page=False, hidden=hidden)
+    link = C.share_link(cfg, hidden, view_query(st.session_state, P))  # the view toggles travel with the setup
+    SP.share_import_export(P, SLOT, cfg, link, view, run_cfg, image_page=False, hidden=hidden)

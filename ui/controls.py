@@ -138,6 +138,20 @@ def restore_from_url(default: RunConfig, page_keys: tuple[str, ...] = ()) -> tup
     return lenient_config([(k, st.query_params[k]) for k in st.query_params], default, page_keys)
 
 
+def restore_view_from_url(prefix: str, notes: list[str]) -> None:
+    """Set the page's view toggles (ui.links.VIEW_TOGGLES: Show test data, Discretize output) as the link says and
+    add its notes to `notes` (the link's notice) -- unless the link was refused as a whole (then nothing of it is
+    used, and its one sentence says so)."""
+    from ui.links import NONE_USED, view_from_link
+
+    if notes and notes[-1].endswith(NONE_USED):
+        return
+    values, view_notes = view_from_link((k, st.query_params[k]) for k in st.query_params)
+    for name, on in values.items():
+        st.session_state[f"{prefix}.{name}"] = on
+    notes.extend(view_notes)
+
+
 def sync_url(cfg: RunConfig, keep: Mapping[str, str] | None = None, hide: frozenset[str] = frozenset()) -> None:
     """Keep the address bar equal to the setup, so copying it shares the exact run; `keep` adds parameters the page
     itself needs across a reload (a class member's `class=CODE`); `hide` names fields left out (those a class
@@ -148,9 +162,10 @@ def sync_url(cfg: RunConfig, keep: Mapping[str, str] | None = None, hide: frozen
         st.query_params.from_dict(wanted)
 
 
-def share_link(cfg: RunConfig, hide: frozenset[str] = frozenset()) -> str:
-    """The page's address with the setup as its query (without the fields in `hide`); a bare host gets its '/'
-    (http://host:8501/?...), the form every mail client and LMS recognises as one link."""
+def share_link(cfg: RunConfig, hide: frozenset[str] = frozenset(), keep: Mapping[str, str] | None = None) -> str:
+    """The page's address with the setup as its query (without the fields in `hide`; `keep` adds the page's own
+    parameters, its view toggles); a bare host gets its '/' (http://host:8501/?...), the form every mail client and
+    LMS recognises as one link."""
     from urllib.parse import urlencode, urlsplit
 
     base = ""
@@ -160,7 +175,7 @@ def share_link(cfg: RunConfig, hide: frozenset[str] = frozenset()) -> str:
         base = ""
     if base and not urlsplit(base).path:
         base += "/"
-    query = urlencode({k: v for k, v in cfg.to_query_dict().items() if k not in hide})
+    query = urlencode({**{k: v for k, v in cfg.to_query_dict().items() if k not in hide}, **(keep or {})})
     return f"{base}?{query}" if query else base
 
 

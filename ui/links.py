@@ -191,3 +191,30 @@ def notice(notes: list[str]) -> str:
         return f"This link cannot be used: {notes[0]}; the page shows its usual setup."
     shown = notes[:MAX_NOTED] + ([f"and {len(notes) - MAX_NOTED} more"] if len(notes) > MAX_NOTED else [])
     return "The rest of the setup was applied, but: " + "; ".join(shown) + "."
+
+
+# The Playground's view toggles that change what a student sees (not what trains, so not RunConfig fields): link
+# parameter -> the page's session_state name. A shared link or a reload showed them off whatever the sender saw.
+VIEW_TOGGLES: dict[str, str] = {"view.show_test": "show_test", "view.discretize": "discretize"}
+ON_WORDS, OFF_WORDS = ("1", "true", "on", "yes"), ("0", "false", "off", "no")
+
+
+def view_from_link(pairs: Iterable[tuple[str, str]]) -> tuple[dict[str, bool], list[str]]:
+    """The view toggles a link sets ({session_state name: on}) and a note per value that is no on/off word (such a
+    toggle keeps its default, off). Parameters other than VIEW_TOGGLES are lenient_config's to judge."""
+    values: dict[str, bool] = {}
+    notes: list[str] = []
+    for param, text in pairs:
+        if param not in VIEW_TOGGLES:
+            continue
+        word = text.strip().lower()
+        if word in ON_WORDS + OFF_WORDS:
+            values[VIEW_TOGGLES[param]] = word in ON_WORDS
+        else:
+            notes.append(f"{param}={shown(text)} is not 1 (on) or 0 (off), so it is ignored")
+    return values, notes
+
+
+def view_query(state: typing.Mapping[str, Any], prefix: str) -> dict[str, str]:
+    """The link parameters of the toggles that are on in `state` (off, the default, is left out: a short link)."""
+    return {param: "1" for param, name in VIEW_TOGGLES.items() if state.get(f"{prefix}.{name}")}

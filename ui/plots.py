@@ -70,9 +70,20 @@ def loss_traces(snap: AnySnapshot, show_test: bool = True) -> list[dict[str, Any
     ])
 
 
+def curves_title(what: str, snap: AnySnapshot, show_test: bool) -> str:
+    """"Loss: train vs validation", or "...: train, validation and test" when the chart draws a test curve: with
+    `show_test`, and (once there is a history) a test value in it -- the title said "train vs validation" over a
+    test line (Playground, "Show test data" on) and a test marker (CNN, measured at the end). Before the first epoch
+    it names the test curve to come: a live chart keeps the words it is first drawn with."""
+    hist = snap.get("history") or {}
+    tested = any(v is not None for k in ("test_loss", "test_accuracy", "test_rmse") for v in hist.get(k, ()))
+    with_test = show_test and (tested or not hist.get("epoch"))
+    return f"{what}: train, validation and test" if with_test else f"{what}: train vs validation"
+
+
 def loss_figure(snap: AnySnapshot, show_test: bool = True) -> dict[str, Any]:
     return {"data": loss_traces(snap, show_test), "layout": _layout(
-        title={"text": "Loss: train vs validation", "font": {"size": 13}}, height=260,
+        title={"text": curves_title("Loss", snap, show_test), "font": {"size": 13}}, height=260,
         xaxis=EPOCH_AXIS, yaxis={"title": {"text": "loss"}, "rangemode": "tozero"})}
 
 
@@ -83,23 +94,29 @@ def _metric(snap: AnySnapshot, regression: bool | None) -> str:
     return "rmse" if ("val_rmse" in hist or "train_rmse" in hist if regression is None else regression) else "accuracy"
 
 
-def metric_traces(snap: AnySnapshot, regression: bool | None = None) -> list[dict[str, Any]]:
+def metric_traces(snap: AnySnapshot, regression: bool | None = None, show_test: bool = True) -> list[dict[str, Any]]:
+    """Train, validation and test, always traces 0..2, styled as the loss chart's (the test curve was on the loss
+    chart only); without `show_test` the test trace is empty, as loss_traces's."""
     ep = _col(snap, "epoch")
     m = _metric(snap, regression)
+    test_x, test_y = (ep, _col(snap, f"test_{m}")) if show_test else ([], [])
     return drawn_traces([
         {"type": "scatter", "mode": "lines", "name": f"train {m}", "x": ep, "y": _col(snap, f"train_{m}"),
          "line": {"color": "#333"}},
         {"type": "scatter", "mode": "lines", "name": f"validation {m}", "x": ep, "y": _col(snap, f"val_{m}"),
-         "line": {"color": "#d6604d"}}])
+         "line": {"color": "#d6604d"}},
+        {"type": "scatter", "mode": "lines", "name": f"test {m}", "x": test_x, "y": test_y,
+         "line": {"color": "#92c5de", "width": 1, "dash": "dot"}, "marker": {"symbol": "diamond", "size": 9,
+                                                                              "color": "#2166ac"}}])
 
 
-def metric_figure(snap: AnySnapshot, regression: bool | None = None) -> dict[str, Any]:
+def metric_figure(snap: AnySnapshot, regression: bool | None = None, show_test: bool = True) -> dict[str, Any]:
     regression = _metric(snap, regression) == "rmse"
-    title = "RMSE (lower is better)" if regression else "Accuracy"
-    yaxis = {"title": {"text": "rmse" if regression else "accuracy"}, "rangemode": "tozero"}
+    title = curves_title("RMSE" if regression else "Accuracy", snap, show_test)  # fits a 1024 px wide page's chart
+    yaxis = {"title": {"text": "rmse (lower is better)" if regression else "accuracy"}, "rangemode": "tozero"}
     if not regression:
         yaxis["range"] = [0, 1.02]
-    return {"data": metric_traces(snap, regression), "layout": _layout(
+    return {"data": metric_traces(snap, regression, show_test), "layout": _layout(
         title={"text": title, "font": {"size": 13}}, height=260, xaxis=EPOCH_AXIS, yaxis=yaxis)}
 
 
@@ -314,7 +331,7 @@ def playground_figures(snap: PlaygroundSnapshot, points: dict[str, Any], domain:
     return {"boundary": boundary_figure(snap, points, domain, show_test, discretize, n_classes, TOP_ROW_HEIGHT,
                                         regression),
             "network": network_figure(snap, feature_names), "loss": loss,
-            "metric": metric_figure(snap, regression), "penalty": penalty_figure(snap)}
+            "metric": metric_figure(snap, regression, show_test), "penalty": penalty_figure(snap)}
 
 
 def _curve_patch(traces: list[dict[str, Any]], have: int, max_points: int = 150) -> dict[int, dict]:
@@ -361,6 +378,7 @@ def picture_patches(snap: PlaygroundSnapshot, feature_names: list[str], discreti
 
 
 def curve_patches(snap: PlaygroundSnapshot, have: int, show_test: bool = True) -> dict[str, dict[int, dict]]:
-    return {"loss": _curve_patch(loss_traces(snap, show_test), have), "metric": _curve_patch(metric_traces(snap), have),
+    return {"loss": _curve_patch(loss_traces(snap, show_test), have),
+            "metric": _curve_patch(metric_traces(snap, show_test=show_test), have),
             "penalty": _curve_patch(penalty_traces(snap), have)}
 

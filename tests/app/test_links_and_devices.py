@@ -99,3 +99,37 @@ def test_a_note_about_a_setting_the_setup_ignores_says_it_has_no_effect():
                                ("train.momentum", "2")], RunConfig())
     assert notes == ["train.lr_step=0 is out of range (1 to 10,000), so 1 is used",
                      "train.momentum=2 is out of range (0 to 0.999), so 0.999 is used"]
+
+
+def share_code(at: AppTest) -> str:
+    """The share link the page shows (the first st.code holding a query)."""
+    return next(c.value for c in at.code if "?" in c.value)
+
+
+def test_playground_view_toggles_travel_in_the_address_and_the_share_link():
+    """'Show test data' and 'Discretize output' were lost on a reload and missing from the share link (walkthrough
+    40_settings.png vs 43_after_reload.png): a friend's link showed the plane without the test points."""
+    at = page("playground.py", data__dataset="spiral")
+    assert not at.toggle(key="pg.show_test").value and "view.show_test" not in at.query_params
+    at.toggle(key="pg.show_test").set_value(True).run()
+    at.toggle(key="pg.discretize").set_value(True).run()
+    assert not at.exception
+    assert at.query_params["view.show_test"] == "1" and at.query_params["view.discretize"] == "1"  # a reload's URL
+    link = share_code(at)
+    assert "view.show_test=1" in link and "view.discretize=1" in link and "data.dataset=spiral" in link
+    again = page("playground.py", **{k.replace(".", "__"): at.query_params[k] for k in at.query_params})
+    assert not again.exception and not again.warning  # no "unknown link parameter"
+    assert again.toggle(key="pg.show_test").value and again.toggle(key="pg.discretize").value
+    assert again.selectbox(key="pg.data.dataset").value == "spiral"
+    again.toggle(key="pg.show_test").set_value(False).run()
+    assert "view.show_test" not in again.query_params and "view.show_test" not in share_code(again)
+
+
+def test_a_bad_view_toggle_in_a_link_gets_a_sentence_and_the_rest_is_applied():
+    at = page("playground.py", data__dataset="xor", view__show_test="maybe", view__discretize="off")
+    assert not at.exception
+    assert not at.toggle(key="pg.show_test").value and not at.toggle(key="pg.discretize").value
+    assert at.selectbox(key="pg.data.dataset").value == "xor"
+    text = notices(at)
+    assert len(at.warning) == 1 and "view.show_test='maybe' is not 1 (on) or 0 (off), so it is ignored" in text
+    assert "unknown" not in text

@@ -163,6 +163,19 @@ def test_the_test_loss_measured_once_at_the_end_is_drawn_as_a_point():
                 if t["name"] == "test")["mode"] == "lines"
 
 
+def test_the_test_split_measured_at_the_end_is_on_both_curve_charts_and_in_their_titles():
+    """The CNN page's loss chart had a 'test' marker under the title "Loss: train vs validation", and the accuracy
+    chart had no test point at all though the status line says the test accuracy (walkthrough 23c_crop.png)."""
+    snap = {**fake_snapshot(epochs=3), "final": True}
+    snap["history"].update(test_loss=[None, None, 0.25], test_accuracy=[None, None, 0.9])
+    figs = CP.cnn_figures(snap, NAMES, None)
+    assert figs["loss"]["layout"]["title"]["text"] == "Loss: train, validation and test"
+    assert figs["metric"]["layout"]["title"]["text"] == "Accuracy: train, validation and test"
+    test = next(t for t in figs["metric"]["data"] if t["name"] == "test accuracy")
+    assert "markers" in test["mode"] and test["y"] == [None, None, 0.9] and test["showlegend"]
+    assert CP.cnn_patches(snap, NAMES, None)["metric"][2]["y"][-1] == np.float32(0.9)  # live too
+
+
 def test_every_figure_carries_the_one_chart_style():
     """The style travels with the figure (ui.plots.TEMPLATE), so plotly.js while training and st.plotly_chart
     (theme=None) after the run draw the same chart; prediction figures share it."""

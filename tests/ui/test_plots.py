@@ -132,7 +132,7 @@ def test_the_output_chart_is_titled_by_the_task(trained):
     assert cold["boundary"]["data"][0]["colorbar"]["title"]["text"] == "ŷ"  # a value, not P(blue)
     # the metric chart a regression run is drawn with before its first epoch (then only patched): RMSE, not accuracy
     assert cold["metric"]["layout"]["title"]["text"].startswith("RMSE") and "range" not in cold["metric"]["layout"][
-        "yaxis"] and [tr["name"] for tr in cold["metric"]["data"]] == ["train rmse", "validation rmse"]
+        "yaxis"] and [tr["name"] for tr in cold["metric"]["data"]] == ["train rmse", "validation rmse", "test rmse"]
 
 
 def _legend(traces):
@@ -155,3 +155,28 @@ def test_the_test_loss_is_neither_drawn_nor_announced_without_show_test(trained)
     assert len(patch["y"]) == 0 and patch["showlegend"] is False
     shown = PATCHERS["playground"](snap, {**opts, "test": "1"})["loss"][2]
     assert len(shown["y"]) == 3 and shown["showlegend"] is True
+
+
+def test_the_accuracy_chart_shows_the_test_curve_with_the_loss_chart_and_both_titles_say_so(trained):
+    """With "Show test data" on the loss chart drew a dotted test line and the accuracy chart next to it none, under
+    titles that both said (or implied) "train vs validation" (walkthrough 61_after_switch.png): the two charts draw the
+    same splits, in the first figure and in the live patches, and their titles name them."""
+    from ui.live import PATCHERS
+
+    t, snap = trained
+    assert any(v is not None for v in snap["history"]["test_accuracy"])  # the run measured it
+    for show in (True, False):
+        figs = playground_figures(snap, points(t), t.data.domain, ["x1", "x2"], show, False, 2)
+        loss, metric = figs["loss"], figs["metric"]
+        assert ("test" in _legend(loss["data"])) is show
+        assert ("test accuracy" in _legend(metric["data"])) is show
+        words = "train, validation and test" if show else "train vs validation"
+        assert loss["layout"]["title"]["text"] == f"Loss: {words}"
+        assert metric["layout"]["title"]["text"] == f"Accuracy: {words}"
+        patch = PATCHERS["playground"](snap, {"have": "2", "disc": "0", "test": "1" if show else "0"})["metric"]
+        assert len(patch[2]["y"]) == (3 if show else 0) and patch[2]["showlegend"] is show
+    cold = playground_figures({}, points(t), t.data.domain, ["x1", "x2"], True, False, 2)  # then only patched
+    assert cold["metric"]["layout"]["title"]["text"] == "Accuracy: train, validation and test"
+    stored = playground_figures({"history": {k: v for k, v in snap["history"].items() if not k.startswith("test")}},
+                                points(t), t.data.domain, ["x1", "x2"], True, False, 2)  # a history without test
+    assert stored["loss"]["layout"]["title"]["text"] == "Loss: train vs validation"
