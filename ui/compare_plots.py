@@ -20,11 +20,6 @@ MAX_POINTS = 300  # per trace on the wire and on screen; the export has every ep
 # What a run's "kind" (ui.compare_store.run_kind) is called above its own charts: a Playground run counts epochs of
 # a few hundred points, an image run epochs of thousands of images, so their curves never share an epoch axis.
 KIND_TITLES = {"playground": "Playground runs", "image": "Images & CNNs runs"}
-# Before a group's first epoch (a CNN group waits seconds for its worker) the charts are drawn empty, then only
-# patched: plotly's empty axes span epochs -1..6, which mean nothing. From 0, as the Playground's
-# empty charts; a run's curves (epochs >= 1) are drawn as before. (h/plots puts the same rangemode in
-# ui.curve_style.EPOCH_AXIS for every page: once merged, this copy is redundant.)
-X_AXIS = {**EPOCH_AXIS, "rangemode": "nonnegative"}
 
 
 def metric_of(runs: list[dict[str, Any]]) -> str:
@@ -75,14 +70,14 @@ def _pair_figures(runs: list[tuple[int, dict[str, Any]]], heading: str) -> tuple
     traces = {key: [t for i, r in runs for t in _pair(r, i, key)] for key in ("loss", metric)}
     loss = {"data": traces["loss"], "layout": _layout(
         title={"text": f"{heading}Loss (solid: train, dashed: validation)", "font": {"size": 13}}, height=height,
-        legend=legend, xaxis=X_AXIS, yaxis={"title": {"text": "loss"}, "rangemode": "tozero"})}
+        legend=legend, xaxis=EPOCH_AXIS, yaxis={"title": {"text": "loss"}, "rangemode": "tozero"})}
     yaxis: dict[str, Any] = {"title": {"text": metric}}
     if metric == "accuracy":
         yaxis["range"] = [0, 1.02]
     title = "RMSE (lower is better)" if metric == "rmse" else "Accuracy"
     acc = {"data": traces[metric], "layout": _layout(
         title={"text": f"{heading}{title} (solid: train, dashed: validation)", "font": {"size": 13}},
-        height=height, legend=legend, xaxis=X_AXIS, yaxis=yaxis)}
+        height=height, legend=legend, xaxis=EPOCH_AXIS, yaxis=yaxis)}
     return loss, acc
 
 
