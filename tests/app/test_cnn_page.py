@@ -262,3 +262,16 @@ def test_a_dense_only_net_without_hidden_layers_greys_what_has_nothing_to_act_on
     assert not {"Activation", "Dropout", "Normalization"} & set(at.selectbox(key="cnn.knob").options)
     at.button(key="cnn.add_layer").click().run()
     assert not at.selectbox(key="cnn.model.activation").disabled
+
+
+@pytest.mark.parametrize("page", ["cnn.py", "playground.py"])
+def test_greyed_run_buttons_say_why_before_any_run(page: str) -> None:
+    """Before any run, Pause, Stop and Pin to compare are greyed; their tooltips said only what they do, so a
+    student hovering them could not tell why they do nothing. The run bar says it for every page (ui.run_controls)."""
+    at = AppTest.from_file(os.path.join(os.path.dirname(PAGE), page), default_timeout=90).run()
+    prefix = "cnn" if page == "cnn.py" else "pg"
+    for cmd in ("pause", "stop", "pin"):
+        button = at.button(key=f"{prefix}.{cmd}")
+        assert button.disabled and "no run yet" in button.help, (cmd, button.help)
+    for cmd in ("train", "reset"):  # working buttons are not called greyed
+        assert "Greyed" not in at.button(key=f"{prefix}.{cmd}").help
