@@ -100,7 +100,7 @@ def _picture_trace(z: np.ndarray, name: str, colorscale: Any = GREYS, **kw: Any)
     return {"type": "image", "source": png_uri(z, colorscale), "name": name, "hoverinfo": "skip", **kw}
 
 
-NOT_YET = "appears after the first epoch"
+NOT_YET = "appear after the first epoch"  # the subjects are plural: the filters, the maps, the counts
 
 
 def _note_trace(text: str, shown: bool, x: Any = 0, y: Any = 0) -> dict[str, Any]:
