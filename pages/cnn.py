@@ -177,13 +177,16 @@ with st.container(border=True, key=f"{P}-training"):
     R.optimizer_extras(P, row["schedule"], 6)
 
 col_data, col_model = st.columns([1, 2.2], gap="medium")
+# The conv-block table and the model summary take the page's width, under both columns: in the Network column
+# their 11 and 6 columns were cut at 1024 px ("max" as "ma", no "output size"; the formulas even at 1280)
+blocks_box = st.container(key=f"{P}-blocks")
 with col_data:
     st.markdown("**Images**")
     dataset = CC.data_pickers(P)
     shape = CC.image_shape(dataset)
 with col_model:
     st.markdown("**Network**")
-    spec, _preset, spec_problems = CC.spec_editor(P, shape)
+    spec, _preset, spec_problems = CC.spec_editor(P, shape, blocks_box)
     if spec is None:
         st.markdown("Dense layers on the flattened pixels:")
         C.hidden_layers(P)
@@ -232,31 +235,30 @@ with col_data:
         R.static_chart(st, CP.picture_figure(CP.cap(bundle.raw_image(st.session_state[pk])), "probe image",
                                              height=150), f"{P}.probe_img")
 
-with col_model:
-    with st.expander("Model summary: shapes, parameters, multiply-adds", expanded=True):
-        from nnlib.config import mlp_layer_sizes
-        from nnlib.models.build import layer_activations
-        from nnlib.models.summary import mlp_summary, summarize
+with st.expander("Model summary: shapes, parameters, multiply-adds", expanded=True):
+    from nnlib.config import mlp_layer_sizes
+    from nnlib.models.build import layer_activations
+    from nnlib.models.summary import mlp_summary, summarize
 
-        try:
-            if spec is not None:
-                rows = summarize(spec, shape, cfg.n_classes, cfg.model.activation)
-            else:
-                sizes_mlp = mlp_layer_sizes(cfg, int(np.prod(shape)))
-                rows = mlp_summary(sizes_mlp, layer_activations(cfg), cfg.model.norm)
-        except Exception as e:  # noqa: BLE001 - ShapeError etc.: already listed above as a problem
-            st.caption(f"No summary for this spec: {e}")
+    try:
+        if spec is not None:
+            rows = summarize(spec, shape, cfg.n_classes, cfg.model.activation)
         else:
-            import pandas as pd
+            sizes_mlp = mlp_layer_sizes(cfg, int(np.prod(shape)))
+            rows = mlp_summary(sizes_mlp, layer_activations(cfg), cfg.model.norm)
+    except Exception as e:  # noqa: BLE001 - ShapeError etc.: already listed above as a problem
+        st.caption(f"No summary for this spec: {e}")
+    else:
+        import pandas as pd
 
-            table = pd.DataFrame([{"layer": r["layer"], "output shape": r["output"], "parameters": r["params"],
-                                   "parameter formula": r["formula"], "multiply-adds": r["macs"],
-                                   "output size (W - F + 2P) / S + 1": r["size"]} for r in rows])
-            st.dataframe(table, hide_index=True, width="stretch", key=f"{P}.summary")
-            total = rows[-1]
-            st.caption(f"**{total['params']:,} parameters**, {total['macs']:,} multiply-adds per image. "
-                       "A conv layer has F x F x D_in x K weights + K biases; its output side is "
-                       "(W - F + 2P) / S + 1.")
+        table = pd.DataFrame([{"layer": r["layer"], "output shape": r["output"], "parameters": r["params"],
+                               "parameter formula": r["formula"], "multiply-adds": r["macs"],
+                               "output size (W - F + 2P) / S + 1": r["size"]} for r in rows])
+        st.dataframe(table, hide_index=True, width="stretch", key=f"{P}.summary")
+        total = rows[-1]
+        st.caption(f"**{total['params']:,} parameters**, {total['macs']:,} multiply-adds per image. "
+                   "A conv layer has F x F x D_in x K weights + K biases; its output side is "
+                   "(W - F + 2P) / S + 1.")
 
 # ---------------------------------------------------------------- what Train starts
 # A CNN snapshot costs the worker 50-150 ms, so the live view refreshes at 2 Hz.

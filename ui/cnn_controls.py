@@ -118,21 +118,8 @@ def parse_widths(text: str) -> tuple[tuple[int, ...], str]:
     return widths, ""
 
 
-def spec_editor(prefix: str, shape: tuple[int, int, int]) -> tuple[CNNSpec | None, str, list[str]]:
-    """Preset picker and block editor. Returns (spec or None for the MLP baseline, preset name, problems)."""
-    pk = preset_key(prefix)
-    st.session_state.setdefault(pk, DEFAULT_PRESET)
-    name = st.selectbox("Architecture", preset_names(), key=pk, format_func=lambda n: CNN_PRESETS[n].label,
-                        help="Start from a classic; then edit the blocks below.\n\n" + "\n\n".join(
-                            f"**{CNN_PRESETS[n].label}**: {CNN_PRESETS[n].help}" for n in preset_names()))
-    st.caption(CNN_PRESETS[name].help)
-    problems: list[str] = []
-    if st.session_state.get(_k(prefix, "source")) != (name, shape):
-        why = apply_preset(prefix, name, shape)
-        if why:
-            problems.append(why)
-    if name == "mlp":
-        return None, name, problems
+def _block_table(prefix: str) -> tuple[ConvBlock, ...]:
+    """The conv blocks, one row each, under a title that counts them and the +/- Block buttons."""
     nk = _k(prefix, "n_blocks")
     n = int(st.session_state.get(nk, 2))
     b1, b2, b3 = st.columns([3, 1, 1], vertical_alignment="bottom")
@@ -150,7 +137,30 @@ def spec_editor(prefix: str, shape: tuple[int, int, int]) -> tuple[CNNSpec | Non
     st.session_state[nk] = n
     title.markdown(f"**{n} conv block{'s' if n != 1 else ''}**", help=field_meta(CNNSpec, "blocks")["help"] + " "
                    + field_meta(ConvBlock, "padding")["help"])
-    blocks = tuple(_block_row(prefix, i) for i in range(n))
+    return tuple(_block_row(prefix, i) for i in range(n))
+
+
+def spec_editor(prefix: str, shape: tuple[int, int, int], blocks_box: Any = None) -> tuple[CNNSpec | None, str,
+                                                                                      list[str]]:
+    """Preset picker and block editor. Returns (spec or None for the MLP baseline, preset name, problems).
+
+    The block table goes into `blocks_box` (the page gives it the full width): its 11 columns in the Network
+    column were cut at 1024 px ("max" as "ma", "Pool F" as "Po / ol F")."""
+    pk = preset_key(prefix)
+    st.session_state.setdefault(pk, DEFAULT_PRESET)
+    name = st.selectbox("Architecture", preset_names(), key=pk, format_func=lambda n: CNN_PRESETS[n].label,
+                        help="Start from a classic; then edit the blocks below.\n\n" + "\n\n".join(
+                            f"**{CNN_PRESETS[n].label}**: {CNN_PRESETS[n].help}" for n in preset_names()))
+    st.caption(CNN_PRESETS[name].help)
+    problems: list[str] = []
+    if st.session_state.get(_k(prefix, "source")) != (name, shape):
+        why = apply_preset(prefix, name, shape)
+        if why:
+            problems.append(why)
+    if name == "mlp":
+        return None, name, problems
+    with blocks_box if blocks_box is not None else st.container():
+        blocks = _block_table(prefix)
     h1, h2, h3 = st.columns(3)
     with h1:
         hk = _k(prefix, "head")

@@ -3,19 +3,31 @@ trace patches the live route sends while a CNN trains -- no streamlit import, so
 
 from __future__ import annotations
 
-import base64
-import io
 from typing import Any
 
 import numpy as np
 
 from nnlib.inspect.snapshot import ImageSnapshot
+from ui.cnn_pictures import (  # noqa: F401 (re-exported: the page and the tests use them as CP.*)
+    GREYS,
+    MAPS,
+    NOT_YET,
+    SEP,
+    SEP_COLOUR,
+    _image_axes,
+    _layout,
+    _note_trace,
+    _picture_trace,
+    _shown,
+    cap,
+    palette,
+    png_uri,
+    retile,
+)
 from ui.gallery_store import known_test_images, register_test_images  # noqa: F401 (the page's entry)
 from ui.plots import (
-    FONT,
     PALETTE,
     SWEEP,
-    TEMPLATE,
     _curve_patch,
     loss_figure,
     loss_traces,
@@ -23,96 +35,11 @@ from ui.plots import (
     metric_traces,
 )
 
-SEP = 255  # uint8 value of separators and empty tiles; pictures are capped at 254 so it gets its own colour
-SEP_COLOUR = "#c9d3df"
-GREYS = [[0.0, "#000000"], [254 / 255, "#ffffff"], [1.0, SEP_COLOUR]]
-MAPS = [[0.0, "#440154"], [0.25 * 254 / 255, "#3b528b"], [0.5 * 254 / 255, "#21918c"],
-        [0.75 * 254 / 255, "#5ec962"], [254 / 255, "#fde725"], [1.0, SEP_COLOUR]]  # viridis + separator
 BLUES = [[0.0, "#f7fbff"], [0.5, "#6baed6"], [1.0, "#08306b"]]  # explicit: plotly.js's named "Blues" is reversed
 MAX_MISTAKES = 12
 GALLERY_COLS = 6
-ROW_H = 2.1  # gallery row height in image heights: the picture, then four lines of text
+ROW_H = 2.1  # gallery row height in image heights: the picture, then five lines of text
 Fig = dict[str, Any]
-
-def _layout(**kw: Any) -> dict[str, Any]:
-    base = {"template": TEMPLATE, "margin": {"l": 10, "r": 10, "t": 30, "b": 10}, "font": FONT,
-            "paper_bgcolor": "rgba(0,0,0,0)",
-            "plot_bgcolor": "rgba(0,0,0,0)", "uirevision": "keep", "showlegend": False}
-    base.update(kw)
-    return base
-
-
-def _image_axes(**kw: Any) -> dict[str, Any]:
-    """Axes for pictures: no ticks, y pointing down, square pixels."""
-    return {"xaxis": {"visible": False, "constrain": "domain"},
-            "yaxis": {"visible": False, "autorange": "reversed", "scaleanchor": "x", "constrain": "domain"}, **kw}
-
-
-# ---------------------------------------------------------------- tiles
-
-def retile(grid: np.ndarray, tile_h: int, tile_w: int, n: int, ncols: int | None = None,
-           separator: int = 255) -> np.ndarray:
-    """Re-arrange a uint8 tiling (1 px separators, any column count) of n tiles into `ncols` columns (default
-    about square). Grey [H, W] or RGB [H, W, 3] grids; the snapshot tiles grey filters/maps in one column."""
-    g = np.asarray(grid)
-    gh, gw = g.shape[:2]
-    rows, cols = (gh + 1) // (tile_h + 1), (gw + 1) // (tile_w + 1)
-    if rows * cols < n or rows * (tile_h + 1) - 1 != gh or cols * (tile_w + 1) - 1 != gw:
-        return g  # not the tiling we expected: show it as is
-    tiles = [g[r * (tile_h + 1):r * (tile_h + 1) + tile_h, c * (tile_w + 1):c * (tile_w + 1) + tile_w]
-             for r in range(rows) for c in range(cols)][:n]
-    ncols = max(1, min(ncols or int(np.ceil(np.sqrt(n))), n))
-    nrows = -(-n // ncols)
-    out = np.full((nrows * (tile_h + 1) - 1, ncols * (tile_w + 1) - 1, *g.shape[2:]), separator, dtype=np.uint8)
-    for i, t in enumerate(tiles):
-        r, c = divmod(i, ncols)
-        t = np.minimum(t, separator - 1) if g.ndim == 2 and separator == SEP else t
-        out[r * (tile_h + 1):r * (tile_h + 1) + tile_h, c * (tile_w + 1):c * (tile_w + 1) + tile_w] = t
-    return out
-
-
-def cap(z: np.ndarray) -> np.ndarray:
-    """A grey uint8 picture with 255 lowered to 254, so it is never drawn in the separator colour."""
-    z = np.asarray(z, dtype=np.uint8)
-    return np.minimum(z, SEP - 1) if z.ndim == 2 else z
-
-
-def _hex(colour: str) -> tuple[int, int, int]:
-    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
-
-
-def palette(colorscale: Any) -> list[int]:
-    """The 256 RGB entries (flat) a plotly colorscale gives the values 0..255 of a uint8 picture."""
-    stops = [float(s) * 255 for s, _ in colorscale]
-    rgb = np.array([_hex(c) for _, c in colorscale], dtype=np.float64)
-    v = np.arange(256, dtype=np.float64)
-    table = np.stack([np.interp(v, stops, rgb[:, k]) for k in range(3)], axis=1)
-    table[255] = rgb[-1]  # the separator value keeps its own colour (no blend with the last pixel value)
-    return np.rint(table).astype(np.uint8).ravel().tolist()
-
-
-def png_uri(z: np.ndarray, colorscale: Any = GREYS) -> str:
-    """A uint8 picture as a PNG data URI: grey [H, W] through the colorscale as a 256-colour palette, RGB [H, W, 3]
-    as is. PNG's deflate makes feature maps about half the size of raw bytes in base64, and the browser decodes it
-    natively."""
-    from PIL import Image
-
-    z = np.ascontiguousarray(z, dtype=np.uint8)
-    if z.ndim == 3:
-        img = Image.fromarray(z)  # [H, W, 3] uint8 is RGB
-    elif colorscale is GREYS and (z.size == 0 or z.max() < SEP):
-        img = Image.fromarray(z)  # plain grey: no 768-byte palette, which would triple a 28x28 picture
-    else:
-        img = Image.frombytes("P", (z.shape[1], z.shape[0]), z.tobytes())
-        img.putpalette(palette(colorscale))
-    buf = io.BytesIO()
-    img.save(buf, "PNG", compress_level=6)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _picture_trace(z: np.ndarray, name: str, colorscale: Any = GREYS, **kw: Any) -> dict[str, Any]:
-    """A uint8 picture as an `image` trace whose pixels come as a PNG (see `png_uri`)."""
-    return {"type": "image", "source": png_uri(z, colorscale), "name": name, "hoverinfo": "skip", **kw}
 
 
 def filter_grid(snap: ImageSnapshot) -> np.ndarray | None:
@@ -129,10 +56,12 @@ def filter_grid(snap: ImageSnapshot) -> np.ndarray | None:
 
 
 def filters_traces(snap: ImageSnapshot) -> list[dict[str, Any]]:
+    """The filters picture, then the note said while there is none yet (the picture hidden until then)."""
     g = filter_grid(snap)
     if g is None:
-        return [_picture_trace(np.full((1, 1), SEP, np.uint8), "filters")]
-    return [_picture_trace(g, "filters")]
+        return [_picture_trace(np.full((1, 1), SEP, np.uint8), "filters", visible=False),
+                _note_trace(f"The filters {NOT_YET}", True)]
+    return [_picture_trace(g, "filters"), _note_trace("", False)]
 
 
 def filters_figure(snap: ImageSnapshot, dense: bool = False) -> Fig:
@@ -166,10 +95,12 @@ def feature_map_figures(snap: ImageSnapshot, n_blocks: int = 0) -> dict[str, Fig
     placeholders exist before the first snapshot, so the live view has a chart to patch."""
     figs = {}
     grids = feature_map_grids(snap)
-    # not drawn yet: the separator colour, so a waiting block does not look like dark (silent) feature maps
+    have = len(grids)
+    # not drawn yet: hidden, and a note says when they come (not dark maps, nor a grey square, read as "silent")
     grids += [(f"block {i + 1}", np.full((1, 1), SEP, np.uint8)) for i in range(len(grids), n_blocks)]
     for i, (name, g) in enumerate(grids, start=1):
-        figs[f"fmap{i}"] = {"data": [_picture_trace(g, name, MAPS)], "layout": _layout(
+        data = [_picture_trace(g, name, MAPS, visible=i <= have), _note_trace(f"The maps {NOT_YET}", i > have)]
+        figs[f"fmap{i}"] = {"data": data, "layout": _layout(
             title={"text": f"Feature maps, {name}", "font": {"size": 13}}, height=260, **_image_axes())}
     return figs
 
@@ -177,14 +108,20 @@ def feature_map_figures(snap: ImageSnapshot, n_blocks: int = 0) -> dict[str, Fig
 # ---------------------------------------------------------------- metrics
 
 def confusion_traces(snap: ImageSnapshot, class_names: list[str]) -> list[dict[str, Any]]:
+    """The counts as a heatmap, then a note; before the first test (no confusion yet) the cells are blank, not 0s,
+    and the note says when they come."""
     cm = snap.get("confusion")
+    waiting = cm is None
     cm = np.zeros((len(class_names), len(class_names)), np.int64) if cm is None else np.asarray(cm)
     names = list(class_names)[:cm.shape[0]] or [str(i) for i in range(cm.shape[0])]
     rowsum = np.maximum(cm.sum(axis=1, keepdims=True), 1)
     frac = (cm / rowsum).astype(np.float32)  # colour by the fraction of the true class, text = counts
-    return [{"type": "heatmap", "z": frac, "x": names, "y": names, "text": cm.astype(np.int32),
+    text: Any = [[""] * len(names) for _ in names] if waiting else cm.astype(np.int32)
+    mid = names[(len(names) - 1) // 2] if names else 0
+    return [{"type": "heatmap", "z": frac, "x": names, "y": names, "text": text,
              "texttemplate": "%{text}", "zmin": 0, "zmax": 1, "colorscale": BLUES, "showscale": False,
-             "hovertemplate": "true %{y}, predicted %{x}: %{text}<extra></extra>"}]
+             "hovertemplate": "true %{y}, predicted %{x}: %{text}<extra></extra>"},
+            _note_trace(f"The test-set counts {NOT_YET}", waiting, mid, mid)]
 
 
 def confusion_figure(snap: ImageSnapshot, class_names: list[str]) -> Fig:
@@ -245,7 +182,12 @@ def mistakes_traces(snap: ImageSnapshot, images: np.ndarray | None, class_names:
             tx.append(x0 + w / 2)
             ty.append(y0 + h + 0.1 * h)
             top = "<br>".join(f"{name(c)}: {100 * p:.0f}%" for c, p in m["top3"])
-            text.append(f"<b>true {name(m['true'])} → {name(m['pred'])}</b><br>{top}")
+            # two lines: "true circle → diagonal line" on one ran into its neighbours' at 1024 px (72_mistakes_crop)
+            text.append(f"<b>true {name(m['true'])}<br>→ {name(m['pred'])}</b><br>{top}")
+    if not mistakes:  # said where the pictures will be, in the text trace the first patch with data rewrites
+        tx, ty = [GALLERY_COLS * w * 1.25 / 2], [h]
+        text = ["<i>The test images it gets wrong appear after the first epoch</i>" if snap.get("confusion") is None
+                else "<i>No mistakes on the test set</i>"]
     traces.append({"type": "scatter", "mode": "text", "x": tx, "y": ty, "text": text, "textposition": "bottom center",
                    "textfont": {"size": 10}, "hoverinfo": "skip", "name": "labels"})
     return traces
@@ -296,10 +238,10 @@ def _picture_patches(snap: ImageSnapshot, class_names: list[str], images: np.nda
     """(figure id, a function making its patch) for every picture figure, in page order; made lazily because
     PNG-encoding the pictures an update leaves out would be wasted work."""
     def filters() -> dict[int, dict]:
-        return {0: {"source": filters_traces(snap)[0]["source"]}}
+        return _shown(filters_traces(snap)[0]["source"])
 
     def fmap(g: np.ndarray) -> Any:
-        return lambda: {0: {"source": png_uri(g, MAPS)}}
+        return lambda: _shown(png_uri(g, MAPS))
 
     def gallery() -> dict[int, dict]:
         traces = mistakes_traces(snap, images, class_names)
@@ -333,7 +275,7 @@ def cnn_patches(snap: ImageSnapshot, class_names: list[str], images: np.ndarray 
         out["metric"] = _curve_patch(metric_traces(snap), have)
         if snap.get("confusion") is not None:
             t = confusion_traces(snap, class_names)[0]
-            out["confusion"] = {0: {"z": t["z"], "text": t["text"]}}
+            out["confusion"] = {0: {"z": t["z"], "text": t["text"]}, 1: {"visible": False}}
             out["prf"] = {i: {"y": t["y"]} for i, t in enumerate(prf_traces(snap, class_names))}
     items = _picture_patches(snap, class_names, images)
     if turn is None or snap.get("final"):

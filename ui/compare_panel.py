@@ -78,8 +78,9 @@ def pin_button(prefix: str, slot: str, page: str, container: Any) -> None:
     pinned = store.is_pinned(S.person_id(), job_id)
     container.button("Pinned" if pinned else "Pin to compare", key=f"{prefix}.pin", icon=":material/push_pin:",
                      disabled=not job_id or pinned, on_click=_pin_clicked, args=(prefix, slot, page),
-                     help="Add this run (running or finished) to the Compare page, where pinned runs' curves are "
-                          "overlaid and their settings compared.")
+                     help=R.greyed_tip("Add this run (running or finished) to the Compare page, where pinned runs' "
+                                       "curves are overlaid and their settings compared.", not job_id, False)
+                     + ("\n\nGreyed because this run is pinned already." if pinned else ""))
 
 
 # ---------------------------------------------------------------- variant groups

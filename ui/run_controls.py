@@ -144,6 +144,19 @@ def _command(prefix: str, slot: str, cmd: str, running: bool) -> None:
         st.session_state[f"{prefix}.cmd_error"] = str(e)
 
 
+NO_RUN_YET = "Greyed because there is no run yet: press **Train** to start one."
+RUN_ENDED = "Greyed because this run has ended: press **Train** for a new one."
+
+
+def greyed_tip(tip: str, disabled: bool, has_run: bool) -> str:
+    """A greyed run-bar button's tooltip says why it is greyed, not only what it would do: the run bar and "Pin
+    to compare" of every page word it here, from one place (a student hovering a grey Pause before any run read
+    only "Pause after the current epoch")."""
+    if not disabled:
+        return tip
+    return f"{tip}\n\n{RUN_ENDED if has_run else NO_RUN_YET}"
+
+
 def run_buttons(prefix: str, slot: str, view: JobView | None, cols: list[Any]) -> None:
     """Five buttons into five columns; errors of the last command (e.g. a job limit) shown once."""
     running = view is not None and view.status in ACTIVE
@@ -163,7 +176,8 @@ def run_buttons(prefix: str, slot: str, view: JobView | None, cols: list[Any]) -
     for col, (label, cmd, icon, tip) in zip(cols, specs, strict=True):
         col.button(label, key=f"{prefix}.{cmd if cmd != 'resume' else 'pause'}", icon=icon,
                    disabled=cmd not in enabled,
-                   type="primary" if cmd == "train" else "secondary", width="stretch", help=tip,
+                   type="primary" if cmd == "train" else "secondary", width="stretch",
+                   help=greyed_tip(tip, cmd not in enabled and cmd != "step", view is not None),
                    on_click=_command, args=(prefix, slot, cmd, running))
     if st.session_state.get(f"{prefix}.cmd_error"):
         st.error(st.session_state.pop(f"{prefix}.cmd_error"))

@@ -295,3 +295,16 @@ def test_the_page_that_started_a_variant_group_shows_its_progress_and_stop():
     pins = [store.Pin("a", "a", "CNN", {"train": {"epochs": 8}}, job_id=group)]  # queued: no snapshot, no epochs
     assert group_text(queued, pins) == ("Epoch 0 / 8 · waiting for a free worker, about 40 s · queued (position 2 "
                                         "in the queue)")
+
+
+@pytest.mark.parametrize("page", ["cnn.py", "playground.py"])
+def test_greyed_run_buttons_say_why_before_any_run(page: str) -> None:
+    """Before any run, Pause, Stop and Pin to compare are greyed; their tooltips said only what they do, so a
+    student hovering them could not tell why they do nothing. The run bar says it for every page (ui.run_controls)."""
+    at = AppTest.from_file(os.path.join(os.path.dirname(PAGE), page), default_timeout=90).run()
+    prefix = "cnn" if page == "cnn.py" else "pg"
+    for cmd in ("pause", "stop", "pin"):
+        button = at.button(key=f"{prefix}.{cmd}")
+        assert button.disabled and "no run yet" in button.help, (cmd, button.help)
+    for cmd in ("train", "reset"):  # working buttons are not called greyed
+        assert "Greyed" not in at.button(key=f"{prefix}.{cmd}").help

@@ -296,3 +296,69 @@ run({{data: {{figures: {json.dumps(encode(figs))}, rows: [["loss"], ["ensemble"]
           return q.left < box.left - 0.5 || q.right > box.right + 0.5 ? t.textContent : ''; }""",
                             f".nnlive [data-fig={fig}]")
         assert cut == "", fig
+
+
+# how far each table of the page scrolls sideways: a column past the table's edge is a column the student misses
+TABLE_OVERFLOW = """() => [...document.querySelectorAll('[data-testid=stMain] [data-testid=stDataFrame] .dvn-scroller')]
+  .filter((s) => s.getClientRects().length).map((s) => s.scrollWidth - s.clientWidth)"""
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_the_cnn_pages_setup_is_legible_to_its_last_column(server, browser, width, height):
+    """The whole Images & CNNs page before a run: the conv-block table showed "ma" for max, "non" for none and
+    headers broken to "Po / ol F" at 1024 px, and the model summary lost its "output size" column (and at 1280 its
+    parameter formulas were cut)."""
+    ctx = browser.new_context(viewport={"width": width, "height": height})
+    page = ctx.new_page()
+    try:
+        page.goto(f"{server}/cnn?data.dataset=shapes")
+        page.wait_for_selector("text=26,566 parameters", timeout=90_000)
+        page.locator("[data-testid=stDataFrame]").scroll_into_view_if_needed()
+        time.sleep(1.0)
+        shot(page, f"layout_cnn_setup_{width}x{height}")
+        assert page.evaluate(TEXT_PROBLEMS) == []
+        overflow = page.evaluate(TABLE_OVERFLOW)
+        assert overflow and max(overflow) <= 1, overflow
+    finally:
+        ctx.close()
+
+
+# the gallery's captions: any two that overlap (each caption is one text element of the labels trace)
+CAPTIONS_OVERLAP = """(sel) => { const boxes = [...document.querySelectorAll(`${sel} .textpoint text`)].map((t) => [
+  t.textContent.slice(0, 30), t.getBoundingClientRect()]); const out = [];
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) { const [a, p] = boxes[i];
+    const [b, q] = boxes[j];
+    if (p.left < q.right - 1 && q.left < p.right - 1 && p.top < q.bottom - 1 && q.top < p.bottom - 1)
+      out.push(`${a} / ${b}`); }
+  return {n: boxes.length, out}; }"""
+
+
+# the width the page gives the gallery (the whole row): ~940 px at 1024x768, ~1200 at 1280x720
+@pytest.mark.parametrize("width", [940, 1200])
+def test_the_mistakes_captions_do_not_run_into_each_other(page, width: int) -> None:
+    """'true circle → diagonal line' in one line ran into its neighbour's caption at 1024 px."""
+    import json
+
+    import numpy as np
+
+    from tests.browser.test_live_browser import _harness
+    from ui.cnn_plots import MAX_MISTAKES, mistakes_figure
+    from ui.plots import encode
+
+    names = ["horizontal line", "vertical line", "diagonal line", "circle", "square", "triangle"]
+    images = np.zeros((MAX_MISTAKES, 1, 28, 28), np.uint8)
+    mistakes = [{"index": i, "true": 3, "pred": 0 if i % 2 else 2, "top3": [(0, 0.99), (1, 0.01), (2, 0.0)]}
+                for i in range(MAX_MISTAKES)]
+    figs = {"mistakes": mistakes_figure({"mistakes": mistakes, "confusion": np.eye(6)}, images, names)}
+    html = f"""<!doctype html><html><body><div id="host" style="width: {width}px"><div class="nnlive"></div></div>
+<script type="module">
+import run from "/live.js";
+run({{data: {{figures: {json.dumps(encode(figs))}, rows: [["mistakes"]], url: null, plotly: "/plotly.js",
+             kind: "cnn", active: false, seq: 0, status: "", opts: {{}}, poll: 40}},
+     parentElement: document.getElementById("host"), setTriggerValue: () => null}});
+</script></body></html>"""
+    _harness(page, [], html)
+    page.wait_for_function("() => document.querySelectorAll('.nnlive .textpoint').length >= 12")
+    page.wait_for_timeout(300)
+    shot(page, f"mistakes_{width}")
+    assert page.evaluate(CAPTIONS_OVERLAP, ".nnlive [data-fig=mistakes]") == {"n": MAX_MISTAKES, "out": []}

@@ -68,7 +68,7 @@ def test_figures_hold_the_snapshot():
     assert [t["name"] for t in figs["prf"]["data"]] == ["precision", "recall", "f1"]
     gallery = figs["mistakes"]["data"]
     assert len(gallery) == CP.MAX_MISTAKES + 1 and np.array_equal(pixels(gallery[0]), CP.cap(images[0, 0]))
-    assert "true 1 → 7" in gallery[-1]["text"][0] and "7: 80%" in gallery[-1]["text"][0]
+    assert "true 1<br>→ 7" in gallery[-1]["text"][0] and "7: 80%" in gallery[-1]["text"][0]
     assert CP.cnn_rows(figs) == [["loss", "metric", "filters"], ["fmap1", "fmap2"], ["confusion", "prf"],
                                  ["mistakes"]]
     json.dumps(encode(figs), allow_nan=False)
@@ -185,3 +185,30 @@ def test_every_figure_carries_the_one_chart_style():
     figs["probabilities"] = CP.probabilities_figure(np.full(len(NAMES), 0.1), NAMES, 1)
     figs["picture"] = CP.picture_figure(np.zeros((8, 8), np.uint8), "input")
     assert {fid: f["layout"].get("template") for fid, f in figs.items()} == dict.fromkeys(figs, TEMPLATE)
+
+
+def test_before_the_first_epoch_the_panels_say_they_are_waiting_and_the_first_data_clears_that():
+    """While a run prepares, the confusion matrix was a full grid of 0s and the filter / feature-map panels blank
+    grey squares: a student read "the model predicts nothing". Before data: blank cells, hidden pictures and a
+    note; the live patches that bring the data show the pictures and hide the notes (as live.js applies them)."""
+    images = RNG.integers(0, 255, (20, 1, 8, 8), dtype=np.uint8)
+    figs = CP.cnn_figures({"filters_shape": [8, 1, 3, 3]}, NAMES, images, n_blocks=2)
+    heat, note = figs["confusion"]["data"]
+    assert {t for row in heat["text"] for t in row} == {""}  # no 0s
+    assert note["visible"] and "after the first epoch" in note["text"][0]
+    for fid in ("filters", "fmap1", "fmap2"):
+        picture, note = figs[fid]["data"]
+        assert not picture["visible"] and note["visible"] and "after the first epoch" in note["text"][0], fid
+    assert "after the first epoch" in figs["mistakes"]["data"][-1]["text"][0]
+    json.dumps(encode(figs), allow_nan=False)
+
+    patches = CP.cnn_patches(fake_snapshot(), NAMES, images)
+    for fid in ("confusion", "filters", "fmap1", "fmap2", "mistakes"):
+        for idx, values in patches[fid].items():
+            figs[fid]["data"][idx].update(values)
+    for fid in ("confusion", "filters", "fmap1", "fmap2"):
+        first, note = figs[fid]["data"]
+        assert first.get("visible", True) and not note["visible"], fid
+    assert "true 1" in figs["mistakes"]["data"][-1]["text"][0]
+    done = CP.cnn_figures(fake_snapshot(), NAMES, images, n_blocks=2)  # a finished run: no notes at all
+    assert not any(t["visible"] for f in ("confusion", "filters", "fmap1") for t in done[f]["data"][1:])
