@@ -234,29 +234,19 @@ LABEL_PROBLEMS = """(sel) => { const d = document.querySelector(sel); const box 
 def test_the_confusion_matrix_and_per_class_names_are_not_cut(page, dataset: str, width: int) -> None:
     """Images & CNNs at 1024x768 with "shapes": the confusion matrix's row names were cut ("rizontal line") and its
     "predicted" title sat on the slanted column names. The page's own figures, drawn by live.js at its widths."""
-    import json
 
     import numpy as np
 
     from nnlib.config import RunConfig
     from nnlib.data.bundle import load_data
-    from tests.browser.test_live_browser import _harness
     from ui.cnn_plots import confusion_figure, prf_figure
-    from ui.plots import encode
 
     names = load_data(RunConfig().replace(data={"dataset": dataset})).class_names
     k = len(names)
     cm = np.diag(np.full(k, 50)) + np.eye(k, k=1, dtype=np.int64) * 3
     snap = {"confusion": cm, "per_class": {m: [0.9] * k for m in ("precision", "recall", "f1")} | {"macro_f1": 0.9}}
     figs = {"confusion": confusion_figure(snap, names), "prf": prf_figure(snap, names)}
-    html = f"""<!doctype html><html><body><div id="host" style="width: {width}px"><div class="nnlive"></div></div>
-<script type="module">
-import run from "/live.js";
-run({{data: {{figures: {json.dumps(encode(figs))}, rows: [["confusion"], ["prf"]], url: null, plotly: "/plotly.js",
-             kind: "cnn", active: false, seq: 0, status: "", opts: {{}}, poll: 40}},
-     parentElement: document.getElementById("host"), setTriggerValue: () => null}});
-</script></body></html>"""
-    _harness(page, [], html)
+    draw_static(page, figs, [["confusion"], ["prf"]], "cnn", width)
     page.wait_for_function("() => document.querySelectorAll('.nnlive .main-svg').length >= 2")
     page.wait_for_timeout(300)
     shot(page, f"confusion_{dataset}_{width}")
@@ -269,24 +259,14 @@ run({{data: {{figures: {json.dumps(encode(figs))}, rows: [["confusion"], ["prf"]
 def test_the_dropout_ensemble_chart_title_is_not_cut(page, width: int) -> None:
     """At 1024x768 the title read "Dropout as an ensemble: |average of T sub-networks - eval-mode n..." (cut by
     the chart's box). The page's figures, drawn by live.js at the width the page gives them."""
-    import json
 
-    from tests.browser.test_live_browser import _harness
     from ui.labs.mc_plots import ensemble_figure
     from ui.labs.train_plots import overlay_figure
-    from ui.plots import encode
 
     labels = ["dropout p 0.3", "no dropout"]
     figs = {"loss": overlay_figure("Loss: train (solid), validation (dashed)", labels, ("train", "val")),
             "ensemble": ensemble_figure(labels)}
-    html = f"""<!doctype html><html><body><div id="host" style="width: {width}px"><div class="nnlive"></div>
-</div><script type="module">
-import run from "/live.js";
-run({{data: {{figures: {json.dumps(encode(figs))}, rows: [["loss"], ["ensemble"]], url: null, plotly: "/plotly.js",
-             kind: "lab", active: false, seq: 0, status: "", opts: {{}}, poll: 40}},
-     parentElement: document.getElementById("host"), setTriggerValue: () => null}});
-</script></body></html>"""
-    _harness(page, [], html)
+    draw_static(page, figs, [["loss"], ["ensemble"]], "lab", width)
     page.wait_for_function("() => document.querySelectorAll('.nnlive .main-svg').length >= 2")
     page.wait_for_timeout(300)
     shot(page, f"dropout_ensemble_{width}")
@@ -337,28 +317,35 @@ CAPTIONS_OVERLAP = """(sel) => { const boxes = [...document.querySelectorAll(`${
 @pytest.mark.parametrize("width", [940, 1200])
 def test_the_mistakes_captions_do_not_run_into_each_other(page, width: int) -> None:
     """'true circle → diagonal line' in one line ran into its neighbour's caption at 1024 px."""
-    import json
 
     import numpy as np
 
-    from tests.browser.test_live_browser import _harness
     from ui.cnn_plots import MAX_MISTAKES, mistakes_figure
-    from ui.plots import encode
 
     names = ["horizontal line", "vertical line", "diagonal line", "circle", "square", "triangle"]
     images = np.zeros((MAX_MISTAKES, 1, 28, 28), np.uint8)
     mistakes = [{"index": i, "true": 3, "pred": 0 if i % 2 else 2, "top3": [(0, 0.99), (1, 0.01), (2, 0.0)]}
                 for i in range(MAX_MISTAKES)]
     figs = {"mistakes": mistakes_figure({"mistakes": mistakes, "confusion": np.eye(6)}, images, names)}
-    html = f"""<!doctype html><html><body><div id="host" style="width: {width}px"><div class="nnlive"></div></div>
-<script type="module">
-import run from "/live.js";
-run({{data: {{figures: {json.dumps(encode(figs))}, rows: [["mistakes"]], url: null, plotly: "/plotly.js",
-             kind: "cnn", active: false, seq: 0, status: "", opts: {{}}, poll: 40}},
-     parentElement: document.getElementById("host"), setTriggerValue: () => null}});
-</script></body></html>"""
-    _harness(page, [], html)
+    draw_static(page, figs, [["mistakes"]], "cnn", width)
     page.wait_for_function("() => document.querySelectorAll('.nnlive .textpoint').length >= 12")
     page.wait_for_timeout(300)
     shot(page, f"mistakes_{width}")
     assert page.evaluate(CAPTIONS_OVERLAP, ".nnlive [data-fig=mistakes]") == {"n": MAX_MISTAKES, "out": []}
+
+
+def draw_static(page, figs: dict, rows: list[list[str]], kind: str, width: int) -> None:
+    """The page's own figures drawn by live.js, without a run, in a box as wide as the page gives them."""
+    import json
+
+    from tests.browser.test_live_browser import _harness
+    from ui.plots import encode
+
+    html = f"""<!doctype html><html><body><div id="host" style="width: {width}px"><div class="nnlive"></div></div>
+<script type="module">
+import run from "/live.js";
+run({{data: {{figures: {json.dumps(encode(figs))}, rows: {json.dumps(rows)}, url: null, plotly: "/plotly.js",
+             kind: "{kind}", active: false, seq: 0, status: "", opts: {{}}, poll: 40}},
+     parentElement: document.getElementById("host"), setTriggerValue: () => null}});
+</script></body></html>"""
+    _harness(page, [], html)
