@@ -137,21 +137,23 @@ def config_diff(configs: Sequence[RunConfig | dict[str, Any]]) -> list[str]:
     says by which)."""
     if not configs:
         return []
-    flats = [flat_fields(c) for c in configs]
-    keys = list(flats[0])
-    for f in flats[1:]:
-        keys += [k for k in f if k not in keys]
     idle = [_idle(c) for c in configs]
-    return [k for k in keys if len({repr(f.get(k)) for f in flats}) > 1 and not all(k in i for i in idle)]
+    return [k for k in _differing(configs) if not all(k in i for i in idle)]
 
 
 def ignored_in(configs: Sequence[RunConfig | dict[str, Any]]) -> list[dict[str, str]]:
     """Per config, the fields whose values differ between the configs that this config ignores -> the cause
     ("Optimizer sgd"): what a comparison table marks in that run's cell (nnlib.idle_fields has the sentences)."""
+    differ = set(_differing(configs))
+    return [{k: cause for k, (cause, _) in _idle(c).items() if k in differ} for c in configs]
+
+
+def _differing(configs: Sequence[RunConfig | dict[str, Any]]) -> list[str]:
+    """The field paths whose value is not the same in every config (a field one config lacks differs), in the
+    order the configs name them: what config_diff filters and ignored_in marks."""
     flats = [flat_fields(c) for c in configs]
     keys = dict.fromkeys(k for f in flats for k in f)
-    differ = {k for k in keys if len({repr(f.get(k)) for f in flats}) > 1}
-    return [{k: cause for k, (cause, _) in _idle(c).items() if k in differ} for c in configs]
+    return [k for k in keys if len({repr(f.get(k)) for f in flats}) > 1]
 
 
 def same_effect(configs: Sequence[RunConfig | dict[str, Any]]) -> list[list[int]]:
