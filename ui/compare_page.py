@@ -17,7 +17,7 @@ from ui import classroom as CR
 from ui import compare_store as store
 from ui import run_controls as R
 from ui import session as S
-from ui.compare_panel import GROUP_SLOT, group_buttons, group_text, reconnect_group
+from ui.compare_panel import GROUP_EVERY_S, GROUP_SLOT, group_buttons, group_text, reconnect_group
 from ui.compare_plots import compare_figures, compare_rows, final_row
 from ui.keepalive import keep_alive
 from ui.live import live_charts
@@ -71,10 +71,20 @@ def group_bar(pins: list[store.Pin]) -> None:
     view = S.current_view(GROUP_SLOT)
     if view is None:
         return
-    job_id = view.job_id
-    if st.session_state.get(f"owner_{GROUP_SLOT}") and view.status in store.ACTIVE:
-        keep_alive("cmp.keep_group", [job_id])  # its session is the reloaded page's old one: say it is open
-    n = sum(p.job_id == job_id for p in pins)
+    active = view.status in store.ACTIVE
+    if st.session_state.get(f"owner_{GROUP_SLOT}") and active:
+        keep_alive("cmp.keep_group", [view.job_id])  # its session is the reloaded page's old one: say it is open
+    # drawn once, its line said "Epoch 0 ... Training epoch 1" while the curves below were at epoch 60: while the
+    # group trains it redraws alone every GROUP_EVERY_S, as on the page that started it (the page reruns at the end)
+    st.fragment(run_every=GROUP_EVERY_S if active else None)(_group_line)(pins)
+
+
+def _group_line(pins: list[store.Pin]) -> None:
+    """The group bar's buttons and status line, from the group's job as it is now."""
+    view = S.current_view(GROUP_SLOT)
+    if view is None:
+        return
+    n = sum(p.job_id == view.job_id for p in pins)
     with st.container(border=True, key="cmp-groupbar"):
         bar = st.container(horizontal=True, gap="small", vertical_alignment="center")
         group_buttons(bar, view, "cmp.group")

@@ -20,6 +20,9 @@ POINTS = """() => { const d = document.querySelector('.nn-fig[data-fig=cmp_loss]
   return d && d.calcdata ? d.calcdata.map(c => c.filter(p => p.x !== undefined && !Number.isNaN(p.x)).length)
                          : []; }"""
 NAMES = "() => (document.querySelector('.nn-fig[data-fig=cmp_loss]') || {}).data.map(t => t.name)"
+# the epoch the Compare page's variant group bar says its group is at
+GROUP_EPOCH = r"""() => { const m = document.body.innerText.match(/Variant group[^:]*: Epoch (\d+)/);
+  return m ? Number(m[1]) : null; }"""
 # the epoch the Runs table says its numbers are of, and the one the live charts' status line is at
 AS_OF = r"""() => { const m = document.body.innerText.match(/As of epoch (\d+): this table/);
   return {table: m ? Number(m[1]) : null, live: Number(document.querySelector('.nnlive').dataset.epoch || 0)}; }"""
@@ -60,6 +63,9 @@ def test_pin_change_one_knob_and_compare_live(server, browser) -> None:
         first = page.evaluate(POINTS)
         wait_for(page, POINTS, lambda n: all(b > a for a, b in zip(first, n, strict=True)), timeout=120)  # grow
         shot(page, "compare_live_1280")
+        # the group bar keeps up too: drawn once, it said "Epoch 0 ... Training epoch 1" under curves at epoch 60
+        grown = min(page.evaluate(POINTS)[2:])  # the three variants' points: one per epoch
+        wait_for(page, GROUP_EPOCH, lambda e: e is not None and e >= grown, timeout=15)  # refreshed every 2 s
         # the Runs table keeps up without a rerun of the page: it said epoch 53 while the curves were at 172
         live = page.evaluate(AS_OF)["live"]
         wait_for(page, AS_OF, lambda v: v["table"] is not None and v["table"] >= live, timeout=15)  # refreshed: 2 s
